@@ -1,0 +1,185 @@
+"""The agents: firms (startups, giants, open-source labs) and the startups' core executives.
+
+Agents hold state and make the decisions that are theirs alone; markets that clear over all
+agents at once (demand, capital, talent) live in their own modules. Money is in USD, time in
+months, capability in doublings of effective compute relative to the 2023-01 frontier.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import TYPE_CHECKING
+
+import mesa
+
+if TYPE_CHECKING:
+    from .model import MarketModel
+
+FOUNDATION, VERTICAL, INTEGRATOR, EXITED = "foundation", "vertical", "integrator", "exited"
+TECHNICAL, COMMERCIAL = "technical", "commercial"
+
+
+class Firm(mesa.Agent):
+    """State shared by every firm. ``kind`` is ``startup``, ``giant`` or ``open_source``."""
+
+    kind = "firm"
+
+    def __init__(self, model: MarketModel, name: str, cash_usd: float, capability: float,
+                 efficiency: float, marketing_usd_per_month: float) -> None:
+        super().__init__(model)
+        self.name = name
+        self.cash_usd = cash_usd
+        self.capability = capability  # doublings vs the 2023-01 frontier
+        self.efficiency = efficiency  # training and serving efficiency multiplier
+        self.marketing_usd_per_month = marketing_usd_per_month
+        self.strategy = FOUNDATION
+        self.mau = 0.0
+        self.revenue_consumer_usd = 0.0
+        self.revenue_enterprise_usd = 0.0
+        self.revenue_vertical_usd = 0.0
+        self.api_price = math.nan
+        self.logged_price = math.nan  # last month's API price, USD per million tokens
+        self.funding_raised_usd = 0.0
+        self.sales_capacity = 0.2
+        self.consumer_active = False
+        self.releases = 0
+        self.next_run_step = 0
+        self.run_installments: list[float] = []  # training cost still to pay, USD per month
+        self.run_done_step = -1
+        self.run_capability = math.nan
+        self.run_spend = 0.0
+        # this month's money flows (USD), for the ledger and the money-conservation invariant
+        self.costs_usd = 0.0
+        self.funding_usd = 0.0
+        self.external_usd = 0.0
+        self.transfers_usd = 0.0
+
+    @property
+    def alive(self) -> bool:
+        return self.strategy != EXITED
+
+    @property
+    def revenue_usd(self) -> float:
+        """Revenue this month, USD."""
+        return self.revenue_consumer_usd + self.revenue_enterprise_usd + self.revenue_vertical_usd
+
+    def pay(self, amount: float) -> None:
+        """Pay a cost (USD) out of cash."""
+        self.cash_usd -= amount
+        self.costs_usd += amount
+
+    def begin_month(self) -> None:
+        """Reset this month's flows."""
+        self.costs_usd = self.funding_usd = self.external_usd = self.transfers_usd = 0.0
+
+
+class Startup(Firm):
+    """A venture-funded large-model startup."""
+
+    kind = "startup"
+
+    def __init__(self, model: MarketModel, name: str, *, cash_usd: float, capability: float, staff: int,
+                 salary_usd_per_year: float, consumer: bool, side_products: list[str],
+                 enterprise_focus: float, sales_capacity: float, marketing_usd_per_month: float,
+                 side_product_usd_per_month: float, vertical_affinity: str, investors: list[str],
+                 efficiency: float, open_weights: bool, tech_executives: int,
+                 commercial_executives: int) -> None:
+        super().__init__(model, name, cash_usd, capability, efficiency, marketing_usd_per_month)
+        self.staff = staff
+        self.salary_usd_per_year = salary_usd_per_year
+        self.has_consumer_app = consumer
+        self.consumer_active = consumer
+        self.side_products = list(side_products)
+        self.side_product_usd_per_month = side_product_usd_per_month
+        self.enterprise_focus = enterprise_focus
+        self.sales_capacity = sales_capacity
+        self.vertical_affinity = vertical_affinity
+        self.niche = ""
+        self.investors = list(investors)
+        self.open_weights = open_weights
+        self.last_round_step = 0  # the starting cash is a fresh round (inputs.md, end-2023)
+        self.ipo_step = -1  # step the IPO process started, -1 if never
+        self.listed = False
+        self.pivot_step = -1
+        self.initial_tech = tech_executives
+        self.executives: list[Executive] = []
+        for i in range(tech_executives + commercial_executives):
+            role = TECHNICAL if i < tech_executives else COMMERCIAL
+            self.executives.append(Executive(model, self, role))
+        self.review_offset = 0
+        self.recent_tech_departures: list[int] = []  # steps of technical departures
+
+    @property
+    def payroll_usd(self) -> float:
+        """Monthly payroll, USD."""
+        return self.staff * self.salary_usd_per_year / 12.0
+
+    def burn_usd(self) -> float:
+        """Expected monthly spending at the current plan, USD (training excluded)."""
+        b = self.payroll_usd + len(self.side_products) * self.side_product_usd_per_month
+        if self.consumer_active:
+            b += self.marketing_usd_per_month + self.mau * self.model.sc.demand.serving_usd_per_mau_month
+        return b
+
+    def runway_months(self) -> float:
+        """Months of cash at the current burn, training commitments included."""
+        burn = self.burn_usd() + (self.run_installments[0] if self.run_installments else 0.0)
+        return self.cash_usd / burn if burn > 0 else math.inf
+
+    def in_post(self) -> list[Executive]:
+        return [e for e in self.executives if e.status == "in_post"]
+
+    def tech_share(self) -> float:
+        """Share of the firm's starting technical executives still in post (1 if it had none)."""
+        if self.initial_tech == 0:
+            return 1.0
+        return sum(1 for e in self.executives if e.status == "in_post" and e.role == TECHNICAL) / self.initial_tech
+
+
+class Giant(Firm):
+    """A tech giant: other businesses' cash, app distribution, a cloud channel, hiring power."""
+
+    kind = "giant"
+
+    def __init__(self, model: MarketModel, name: str, *, cash_usd: float, capability: float,
+                 external_cash_usd_per_month: float, distribution: float, cloud: float, open_weights: bool,
+                 consumer_launch_step: int, hiring_power: float, marketing_usd_per_month: float,
+                 integrates_open_models: bool) -> None:
+        super().__init__(model, name, cash_usd, capability, 1.0, marketing_usd_per_month)
+        self.external_cash_usd_per_month = external_cash_usd_per_month
+        self.distribution = distribution
+        self.cloud = cloud
+        self.sales_capacity = cloud
+        self.open_weights = open_weights
+        self.consumer_launch_step = consumer_launch_step
+        self.hiring_power = hiring_power
+        self.integrates_open_models = integrates_open_models
+        self.hires = 0  # executives hired from startups
+        self.stakes: dict[str, float] = {}  # startup name -> USD invested
+
+
+class OpenLab(Firm):
+    """An open-source entrant funded by its parent: efficient training, open weights, near-cost prices."""
+
+    kind = "open_source"
+
+    def __init__(self, model: MarketModel, name: str, *, cash_usd: float, capability: float,
+                 parent_funding_usd_per_month: float, efficiency: float, app_launch_step: int,
+                 marketing_usd_per_month: float) -> None:
+        super().__init__(model, name, cash_usd, capability, efficiency, marketing_usd_per_month)
+        self.parent_funding_usd_per_month = parent_funding_usd_per_month
+        self.app_launch_step = app_launch_step
+        self.open_weights = True
+        self.sales_capacity = 0.2
+
+
+class Executive(mesa.Agent):
+    """A core leader of a startup. ``status``: ``in_post``, ``departed`` or ``released`` (firm exited)."""
+
+    def __init__(self, model: MarketModel, firm: Startup, role: str) -> None:
+        super().__init__(model)
+        self.firm = firm
+        self.role = role
+        self.status = "in_post"
+        self.destination = ""
+        self.left_step = -1

@@ -1,0 +1,1 @@
+"""Subcommands of ``python -m sim``: one module each, with ``register(subparsers)``."""

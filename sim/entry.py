@@ -1,0 +1,33 @@
+"""Entry: while investor sentiment is above a threshold, new generic startups enter.
+
+Entrants per month ~ Poisson(rate_per_month * (S - threshold) / (1 - threshold)), each with
+lognormal seed capital around ``seed_capital_usd`` (dispersion ``population.startup_cash_sigma``).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from .population import generic_startup
+
+if TYPE_CHECKING:
+    from .model import MarketModel
+
+
+def step(model: MarketModel) -> None:
+    """Let this month's entrants in."""
+    ep = model.sc.entry
+    if not ep.enabled or model.sentiment <= ep.sentiment_threshold:
+        return
+    rng = model.rng_entry
+    lam = ep.rate_per_month * (model.sentiment - ep.sentiment_threshold) / max(1e-9, 1.0 - ep.sentiment_threshold)
+    for _ in range(int(rng.poisson(lam))):
+        model.entrants += 1
+        cash = float(ep.seed_capital_usd * rng.lognormal(0.0, model.sc.population.startup_cash_sigma))
+        firm = generic_startup(model, f"Entrant-{model.entrants:04d}", cash)
+        firm.funding_raised_usd = cash
+        firm.funding_usd = cash
+        firm.cash_usd = cash
+        firm.review_offset = model.t % model.sc.strategy.review_interval_months
+        model.add_firm(firm)
+        model.log(firm.name, "entry", amount_usd=cash, detail="enters with seed capital")

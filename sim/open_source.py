@@ -1,0 +1,95 @@
+"""Open source: dated open-weight releases, the free "open floor", and API prices.
+
+The open floor is the best capability anyone can use for free: the best open-weight model
+released so far. Before ``open_source.endogenous_after`` it moves only with the dated schedule
+(``open_source.releases``, the real one in the baseline); after it, open labs' and open-weight
+giants' own releases raise it too. A closed model's value is its margin over the floor: its
+API markup is ``max_markup * (1 - exp(-margin / margin_scale))`` over serving cost, so prices
+fall to cost when the floor catches up (a price war). Open labs price near cost; giants
+subsidise prices once the floor nears their model.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import TYPE_CHECKING
+
+from .agents import FOUNDATION, INTEGRATOR, Giant, OpenLab, Startup
+from .technology import frontier
+
+if TYPE_CHECKING:
+    from .model import MarketModel
+
+
+def scheduled_releases(model: MarketModel) -> dict[int, list[tuple[str, str, float]]]:
+    """Map step -> [(firm, model name, gap in doublings)] for the dated schedule, after scale and shift."""
+    osp = model.sc.open_source
+    out: dict[int, list[tuple[str, str, float]]] = {}
+    if not osp.enabled:
+        return out
+    for rel in osp.releases:
+        step = model.calendar.step_of(rel.date) + osp.shift_months
+        out.setdefault(step, []).append((rel.firm, rel.name, rel.gap_doublings * osp.release_gap_scale))
+    return out
+
+
+def serving_cost(model: MarketModel, step: int, efficiency: float = 1.0) -> float:
+    """Cost to serve a near-frontier model, USD per million tokens, at ``efficiency``."""
+    osp = model.sc.open_source
+    years = model.calendar.years_since_2023(step)
+    return osp.serving_cost_usd_per_mtok_2023 / osp.serving_cost_decline_per_year ** years / efficiency
+
+
+def step(model: MarketModel) -> None:
+    """Apply this month's scheduled releases, raise the floor, then reprice every API."""
+    t = model.t
+    for firm_name, name, gap in model.schedule.get(t, ()):
+        cap = frontier(model, t) - gap
+        model.open_floor_candidates.append(cap)
+        firm = model.firm_by_name.get(firm_name)
+        if firm is not None and firm.alive:
+            firm.capability = max(firm.capability, cap)
+            firm.releases += 1
+        model.log(firm_name, "release", detail=f"open-weight {name}, {gap:.2f} doublings below frontier")
+    before = model.open_floor
+    if model.open_floor_candidates:
+        model.open_floor = max(model.open_floor, *model.open_floor_candidates)
+        model.open_floor_candidates.clear()
+    front = frontier(model, t)
+    model.floor_gain = model.open_floor - before
+    model.floor_shock = model.floor_gain / (1.0 + max(0.0, front - model.open_floor))
+    _reprice(model)
+
+
+def markup(model: MarketModel, capability: float) -> float:
+    """Markup over cost (multiple) of a closed model with ``capability``."""
+    osp = model.sc.open_source
+    margin = max(0.0, capability - model.open_floor)
+    return osp.max_markup * (1.0 - math.exp(-margin / osp.margin_scale_doublings))
+
+
+def _reprice(model: MarketModel) -> None:
+    osp = model.sc.open_source
+    t = model.t
+    for firm in model.live_firms:
+        cost = serving_cost(model, t, firm.efficiency)
+        if isinstance(firm, OpenLab):
+            price = cost * (1.0 + osp.open_price_markup)
+        elif isinstance(firm, Giant):
+            near = firm.capability - model.open_floor < osp.margin_scale_doublings
+            price = cost * osp.giant_price_subsidy if near else cost * (1.0 + markup(model, firm.capability))
+        elif isinstance(firm, Startup):
+            if firm.strategy == FOUNDATION:
+                price = cost * (1.0 + markup(model, firm.capability))
+            elif firm.strategy == INTEGRATOR:
+                price = serving_cost(model, t) * (1.0 + osp.open_price_markup)
+            else:
+                price = math.nan  # a vertical sells solutions, not an API
+        else:
+            continue
+        firm.api_price = price
+        if math.isnan(price):
+            continue
+        if not math.isnan(firm.logged_price) and price <= firm.logged_price * (1.0 - osp.price_cut_threshold):
+            model.log(firm.name, "price_cut", detail=f"API price {firm.logged_price:.3f} -> {price:.3f} USD/Mtok")
+        firm.logged_price = price

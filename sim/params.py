@@ -1,0 +1,414 @@
+"""Every parameter of the model: unit, default, valid range and source, in one typed schema.
+
+Each mechanism owns one section of the scenario file (``[technology]``, ``[open_source]``,
+``[demand]``, ``[capital]``, ``[talent]``, ``[strategy]``, ``[entry]``) and one section of
+``docs/ODD.md``. Firms are listed as ``[[startups]]``, ``[[giants]]`` and ``[[open_labs]]``
+and generic, unnamed firms are asked for in ``[population]``.
+
+Units: money in US dollars (1 USD = 7.2 RMB, ``shared/inputs.md``), time in months unless a
+name says otherwise, capability in *doublings of effective training compute* relative to the
+global frontier of 2023-01 (so a firm one doubling behind the frontier has half its
+effective compute).
+
+The models are frozen and strict: an unknown key, a wrong type or a value out of range is
+rejected (see :mod:`sim.scenario` for the error messages); nothing is clamped or coerced.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+DATE_PATTERN = r"^\d{4}-(0[1-9]|1[0-2])$"
+
+
+def P(default: Any, lo: float | None, hi: float | None, unit: str, doc: str, source: str) -> Any:
+    """A documented parameter: default, inclusive range [lo, hi], unit, meaning and source."""
+    extra = {"unit": unit, "source": source}
+    return Field(default, ge=lo, le=hi, description=doc, json_schema_extra=extra)
+
+
+def D(default: str, doc: str, source: str) -> Any:
+    """A documented ``YYYY-MM`` date parameter."""
+    extra = {"unit": "YYYY-MM", "source": source}
+    return Field(default, pattern=DATE_PATTERN, description=doc, json_schema_extra=extra)
+
+
+def S(default: Any, unit: str, doc: str, source: str) -> Any:
+    """A documented parameter without a numeric range (switches, names, lists)."""
+    return Field(default, description=doc, json_schema_extra={"unit": unit, "source": source})
+
+
+class Section(BaseModel):
+    """Base of every scenario section: frozen, strict, no unknown keys."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
+
+
+# --------------------------------------------------------------------------- time
+class TimeParams(Section):
+    start: str = D("2023-01", "First simulated month (step 0).", "calibration-targets.md: runs start 2023-01")
+    end: str = D("2027-12", "Last simulated month.", "issue 2: baseline runs to 2027-12 (T17 projection)")
+
+
+# --------------------------------------------------------------------------- technology
+class TechnologyParams(Section):
+    frontier_compute_growth_per_year: float = P(
+        4.5, 1.0, 10.0, "x per year",
+        "Growth of the largest training runs' physical compute; moves the frontier.",
+        "inputs.md: Epoch AI, 4-5x a year")
+    algorithmic_halving_months: float = P(
+        8.0, 3.0, 36.0, "months",
+        "Months for algorithmic progress to halve the compute needed for a fixed capability.",
+        "inputs.md: Ho et al. 2024, 8 months (95% CI 5-14)")
+    run_cost_growth_per_year: float = P(
+        2.4, 1.0, 5.0, "x per year",
+        "Growth of the cost of a frontier training run (hardware and energy amortised). "
+        "The strength of the rising-cost mechanism: 1.0 means flat costs.",
+        "inputs.md: Cottier et al. 2024, 2.4x (95% CI 2.0-3.1)")
+    frontier_run_cost_usd_2023: float = P(
+        3.0e7, 1e6, 5e8, "USD",
+        "Cost in 2023-01 of one training run that reaches the global frontier at efficiency 1.",
+        "Cottier et al. 2024 put GPT-4-class runs at tens of millions USD; tuned (docs/calibration)")
+    run_cost_scale: float = P(
+        1.0, 0.05, 5.0, "multiplier",
+        "Multiplies every training run's cost (the cheap_compute counterfactual lowers it).",
+        "1.0 = inputs.md trends; GPU rent fell from >8 to <2 USD/hour 2023-2024")
+    training_run_months: int = P(3, 1, 12, "months", "Duration of one training run; capability arrives at its end.",
+                                 "inputs.md: DeepSeek-V3 trained for about 2 months; plus preparation")
+    release_interval_months: int = P(6, 2, 24, "months", "Months between the starts of a foundation firm's training runs.",
+                                     "assumption: the six released major versions about twice a year 2023-2025")
+    training_budget_share: float = P(
+        0.35, 0.02, 1.0, "share of cash",
+        "Share of its cash a startup is willing to commit to one training run.",
+        "assumption; tuned so startup runs cost 1-50 million USD (T13 is then checked, not forced)")
+    max_run_spend_usd: float = P(5.0e7, 1e6, 1e9, "USD", "Most a startup spends on one run (board limit).",
+                                 "article ¶10: runs cost 'millions or even tens of millions of USD'")
+    talent_efficiency_floor: float = P(
+        0.3, 0.0, 1.0, "multiplier",
+        "Training efficiency of a startup that has lost all its technical executives "
+        "(linear in the share still in post, 1.0 when all are).",
+        "assumption: departures 'disrupt the iteration rhythm' (article ¶3)")
+    giant_release_gap: float = P(
+        0.5, 0.0, 5.0, "doublings",
+        "How far below the frontier a giant's own closed model lands when it trains.",
+        "assumption: Chinese giants trailed the US frontier by about 6-12 months in 2024")
+
+
+# --------------------------------------------------------------------------- open source
+class Release(Section):
+    date: str = D("2024-01", "Month of the open-weight release.", "inputs.md")
+    firm: str = S("", "name", "Firm that releases it (its event row); may be a firm not simulated.", "inputs.md")
+    name: str = S("", "text", "Model name, for the event log.", "inputs.md")
+    gap_doublings: float = P(1.0, 0.0, 10.0, "doublings", "Distance below the frontier at release.",
+                             "assumption from benchmark parity claims in each release's report")
+
+
+class OpenSourceParams(Section):
+    enabled: bool = S(True, "switch", "Open-weight releases raise the open floor; false removes every release.",
+                      "counterfactual switch (no_open_source)")
+    releases: list[Release] = S([], "list", "Dated exogenous open-weight releases.", "inputs.md table of releases")
+    release_gap_scale: float = P(1.0, 0.1, 5.0, "multiplier",
+                                 "Multiplies every release's gap below the frontier (>1 = weaker open models).",
+                                 "strength of open-source pressure; 1.0 = history")
+    shift_months: int = P(0, -36, 36, "months", "Moves every scheduled release later (positive) or earlier.",
+                          "counterfactual timing")
+    initial_floor_gap: float = P(4.5, 0.0, 12.0, "doublings",
+                                 "Open floor below the frontier at the start (LLaMA-1 era open models).",
+                                 "assumption: open models trailed GPT-4 by well over a year in early 2023")
+    endogenous_after: str = D("2025-06", "After this month open labs (and open-weight giants) release on their own "
+                              "schedule; before it only the dated releases count.",
+                              "inputs.md schedule ends 2025-04; the article was written 2025-06")
+    lab_release_interval_months: int = P(4, 1, 24, "months", "Months between an open lab's own releases.",
+                                         "assumption: DeepSeek and Qwen released every 3-6 months 2024-2025")
+    lab_release_gap: float = P(0.3, 0.0, 5.0, "doublings", "An open lab's own release: distance below the frontier.",
+                               "assumption, as DeepSeek-V3/R1 (inputs.md)")
+    serving_cost_usd_per_mtok_2023: float = P(
+        2.0, 0.01, 50.0, "USD per million tokens",
+        "Cost to serve a near-frontier model in 2023-01 at efficiency 1.",
+        "inputs.md: Chinese API prices of GPT-3.5 class about 12 RMB per million tokens in 2023")
+    serving_cost_decline_per_year: float = P(
+        2.5, 1.0, 50.0, "x per year",
+        "Fall of the cost to serve a near-frontier model (10x at constant capability, less the rise of capability).",
+        "inputs.md: a16z 'LLMflation' 10x/yr at constant capability; assumption for the frontier mix")
+    max_markup: float = P(3.0, 0.0, 20.0, "multiple of cost", "Markup a closed model far above the floor can charge.",
+                          "assumption: 2023 API prices were several times serving cost")
+    margin_scale_doublings: float = P(1.0, 0.05, 10.0, "doublings",
+                                      "Margin over the floor at which the markup reaches 63% of its maximum.",
+                                      "assumption")
+    price_cut_threshold: float = P(0.3, 0.05, 0.95, "share",
+                                   "A price fall of at least this share within one month is a price_cut event.",
+                                   "assumption: ByteDance's 2024-05 cut was 99%")
+    open_price_markup: float = P(0.2, 0.0, 2.0, "multiple of cost", "Open labs price at cost times (1 + this).",
+                                 "inputs.md: DeepSeek-V2 API at 1-2 RMB per million tokens, near cost")
+    giant_price_subsidy: float = P(0.5, 0.05, 1.0, "multiple of cost",
+                                   "Giants price at cost times this once the open floor is within the markup scale "
+                                   "of their model (they subsidise APIs from other businesses).",
+                                   "inputs.md: ByteDance cut API prices 99% in 2024-05; Baidu made models free")
+
+
+# --------------------------------------------------------------------------- demand
+class Niche(Section):
+    name: str = S("medicine", "name", "Vertical niche.", "article ¶5, ¶10, ¶15")
+    market_usd_per_month_2025: float = P(1.0e7, 0.0, 1e10, "USD per month", "Niche spending on AI in 2025-01.",
+                                         "assumption, order of magnitude")
+    growth_per_year: float = P(1.6, 1.0, 10.0, "x per year", "Growth of the niche.", "assumption")
+    heat: float = P(0.5, 0.0, 1.0, "0-1", "How hot the niche is for new ventures (drives founder departures).",
+                    "article ¶5: AI coding and AI voice")
+
+
+class DemandParams(Section):
+    consumer_mau_2023: float = P(3.0e7, 0.0, 2e9, "MAU", "Chinese consumer AI-assistant users in 2023-01.",
+                                 "assumption, order of magnitude (ERNIE Bot launched 2023-03)")
+    consumer_mau_max: float = P(7.0e8, 1e6, 2e9, "MAU", "Saturation of the consumer AI market.",
+                                "assumption: about half of China's ~1.1 billion internet users")
+    consumer_growth_per_month: float = P(0.1, 0.0, 1.0, "per month", "Logistic growth rate of consumer users.",
+                                         "assumption")
+    quality_weight: float = P(1.0, 0.0, 10.0, "per doubling", "Consumer utility of one doubling of capability.",
+                              "assumption")
+    distribution_weight: float = P(1.2, 0.0, 10.0, "per log unit", "Consumer utility of log distribution reach.",
+                                   "assumption: giants' super-apps (article ¶11)")
+    marketing_weight: float = P(0.6, 0.0, 10.0, "per log unit",
+                                "Consumer utility of log(1 + marketing spend in millions of USD per month).",
+                                "assumption: Kimi's 2024 advertising")
+    viral_boost: float = P(2.5, 0.0, 10.0, "utility", "Extra consumer utility of an app whose model is at the frontier "
+                           "(within viral_gap) and free: viral adoption.",
+                           "article ¶8: DeepSeek R1 app went viral in 2025-01")
+    viral_gap: float = P(2.0, 0.0, 3.0, "doublings", "Distance from the frontier within which an app can go viral.",
+                         "assumption")
+    mau_adjust_per_month: float = P(0.25, 0.01, 1.0, "share per month",
+                                    "Share of the gap to its target MAU a product closes each month.", "assumption")
+    arpu_usd_per_month: float = P(0.08, 0.0, 5.0, "USD per MAU per month",
+                                  "Consumer revenue per active user (subscriptions, ads, tips).",
+                                  "assumption: Chinese assistants were mostly free")
+    serving_usd_per_mau_month: float = P(0.12, 0.0, 5.0, "USD per MAU per month", "Inference cost of one consumer user.",
+                                         "assumption: tens of thousands of tokens per user-month")
+    enterprise_usd_per_month_2023: float = P(1.5e7, 0.0, 1e10, "USD per month", "Enterprise LLM spending in 2023-01.",
+                                             "assumption, order of magnitude of China's 2023 B2B LLM market")
+    enterprise_usd_per_month_max: float = P(4.0e8, 0.0, 1e11, "USD per month", "Mature enterprise LLM spending.",
+                                            "assumption")
+    enterprise_maturity_per_month: float = P(0.06, 0.0, 1.0, "per month",
+                                             "Logistic growth rate of enterprise spending: slow (article ¶13).",
+                                             "assumption; enterprise_boom raises it")
+    enterprise_quality_weight: float = P(1.0, 0.0, 10.0, "per doubling",
+                                         "Enterprise utility of capability above the open floor.", "assumption")
+    enterprise_price_weight: float = P(0.5, 0.0, 10.0, "per log unit", "Enterprise disutility of log API price.",
+                                       "assumption")
+    self_deploy_utility: float = P(0.5, -10.0, 10.0, "utility",
+                                   "Utility of the outside option: enterprises deploy open models themselves or wait.",
+                                   "assumption: enterprise customers pay cautiously (article ¶13)")
+    enterprise_adjust_per_month: float = P(0.08, 0.01, 1.0, "share per month",
+                                           "Share of the gap to its target enterprise revenue a firm closes each month "
+                                           "(contracts are sticky).", "assumption")
+    sales_learning_per_month: float = P(0.03, 0.0, 1.0, "per month",
+                                        "Rate at which service capacity moves to a firm's enterprise focus.",
+                                        "assumption: B2B needs fit and service capacity (article ¶13)")
+    enterprise_cost_share: float = P(0.3, 0.0, 1.0, "share of revenue",
+                                     "Share of enterprise revenue spent serving it (inference, delivery).",
+                                     "assumption: private deployments need engineers on site")
+    niches: list[Niche] = S([], "list", "Vertical niches with little competition from giants.", "article ¶5, ¶10, ¶15")
+    vertical_capture: float = P(0.25, 0.0, 1.0, "share", "Niche share a focused vertical firm with full fit can win.",
+                                "assumption")
+
+
+# --------------------------------------------------------------------------- capital
+class CapitalParams(Section):
+    enabled: bool = S(True, "switch", "Venture rounds can be raised; false closes the venture market.", "switch")
+    sentiment_initial: float = P(0.85, 0.0, 1.0, "0-1", "Investor sentiment for foundation-model startups at the start.",
+                                 "article ¶1: the 2023 capital boom")
+    sentiment_base: float = P(0.55, 0.0, 1.0, "0-1", "Level sentiment reverts to without shocks.", "assumption")
+    sentiment_reversion_per_month: float = P(0.04, 0.0, 1.0, "per month", "Speed of reversion to the base level.",
+                                             "assumption")
+    open_shock_sensitivity: float = P(0.15, 0.0, 2.0, "per doubling",
+                                      "Sentiment lost per unit of open-source shock: the floor's monthly gain (doublings) divided by "
+                                      "1 + its remaining gap to the frontier.",
+                                      "article ¶8, ¶12: open-source shocks cost investors' confidence")
+    departure_sensitivity: float = P(0.01, 0.0, 0.5, "per departure", "Sentiment lost per executive departure.",
+                                     "issue 2: departures worry investors")
+    outside_sector_name: str = S("embodied AI", "name", "The sector capital rotates to.", "article ¶12")
+    outside_rise_start: str = D("2024-06", "Month the outside sector starts to attract capital.",
+                                "exogenous input: humanoid-robot funding wave from mid-2024")
+    outside_rise_end: str = D("2025-06", "Month the outside sector's appeal peaks.", "exogenous input")
+    outside_appeal_max: float = P(0.6, 0.0, 1.0, "0-1", "Peak appeal of the outside sector.",
+                                  "strength of the rotation; assumption")
+    rotation_sensitivity: float = P(0.5, 0.0, 2.0, "per unit appeal",
+                                    "Sentiment lost per unit of outside appeal gained (capital rotates away).",
+                                    "article ¶12")
+    round_interval_months: int = P(9, 1, 36, "months", "Least time between two rounds of one startup.",
+                                   "assumption: the six raised about once or twice a year")
+    round_runway_trigger_months: float = P(18.0, 0.0, 60.0, "months", "A startup seeks a round when runway falls below this.",
+                                           "assumption")
+    round_intercept: float = P(-1.5, -10.0, 10.0, "logit", "Log-odds of a round closing at zero sentiment and traction.",
+                               "assumption; tuned")
+    round_sentiment_weight: float = P(6.0, 0.0, 20.0, "logit per unit", "Weight of investor sentiment.", "assumption")
+    round_traction_weight: float = P(1.0, 0.0, 10.0, "logit per unit",
+                                     "Weight of traction: log10 of annualised revenue in millions of USD plus MAU share.",
+                                     "assumption")
+    round_rank_weight: float = P(1.0, 0.0, 10.0, "logit per unit",
+                                 "Weight of rank (1 for the most capable startup, 0 for the least).", "assumption")
+    round_talent_weight: float = P(2.0, 0.0, 20.0, "logit per unit",
+                                   "Weight of talent stability (share of executives still in post).", "issue 2")
+    round_foundation_penalty: float = P(0.0, -10.0, 10.0, "logit",
+                                        "Change in log-odds for a startup that no longer trains foundation models.",
+                                        "assumption")
+    round_size_months_of_burn: float = P(24.0, 1.0, 120.0, "months", "A round funds this many months of current burn.",
+                                         "assumption")
+    round_size_sentiment_elasticity: float = P(1.0, 0.0, 5.0, "elasticity", "Round size scales with sentiment to this power.",
+                                               "assumption")
+    ipo_revenue_usd_per_year: float = P(3.0e7, 0.0, 1e10, "USD per year",
+                                        "Annualised revenue at which a startup can start an IPO process.",
+                                        "assumption: Hong Kong chapter 18C thresholds are of this order")
+    ipo_months_to_list: int = P(9, 1, 48, "months", "Months from starting the IPO process to listing.", "assumption")
+    ipo_proceeds_months_of_burn: float = P(36.0, 0.0, 120.0, "months", "IPO proceeds in months of burn.", "assumption")
+    pre_ipo_round: bool = S(True, "switch", "A firm that starts an IPO process raises a pre-IPO round if it can.",
+                            "article ¶6: Zhipu raised and started an IPO in 2025")
+    giant_stake_probability: float = P(0.5, 0.0, 1.0, "probability", "Chance a giant joins a round and takes a stake.",
+                                       "inputs.md: Alibaba and Tencent invested in most of the six")
+    giant_stake_share: float = P(0.3, 0.0, 1.0, "share of round", "Share of a round a joining giant pays.", "assumption")
+
+
+# --------------------------------------------------------------------------- talent
+class TalentParams(Section):
+    enabled: bool = S(True, "switch", "Executives can leave; false keeps every executive in post.", "switch")
+    base_hazard_per_month: float = P(0.003, 0.0, 0.5, "per month", "Monthly chance a settled executive leaves.",
+                                     "assumption: about 4% a year in a calm startup, before poaching and niche pull")
+    abandoned_work_multiplier: float = P(10.0, 1.0, 100.0, "multiplier",
+                                         "Hazard multiplier for a technical executive whose firm stopped training "
+                                         "foundation models.", "article ¶4: 01.AI no longer needs its technical team")
+    runway_multiplier: float = P(2.0, 1.0, 20.0, "multiplier", "Hazard multiplier when runway is below runway_alarm_months.",
+                                 "issue 2")
+    runway_alarm_months: float = P(12.0, 0.0, 60.0, "months", "Runway below which executives worry.", "assumption")
+    poaching_weight: float = P(1.0, 0.0, 20.0, "multiplier per unit",
+                               "Hazard rises by this times the giants' mean hiring power times sentiment gap.",
+                               "inputs.md: star offers near 10 million RMB a year")
+    niche_heat_weight: float = P(1.0, 0.0, 20.0, "multiplier per unit",
+                                 "Hazard rises by this times the hottest niche's heat (founding a venture).",
+                                 "article ¶5: AI coding, AI voice")
+    contagion_weight: float = P(0.3, 0.0, 5.0, "multiplier per departure",
+                                "Hazard rises by this per departure from the same firm in the last 6 months.",
+                                "assumption: departures cluster (article ¶3)")
+    pivot_commercial_multiplier: float = P(1.5, 1.0, 20.0, "multiplier",
+                                           "Hazard multiplier for commercial executives in a firm that pivoted.",
+                                           "assumption")
+    giant_destination_weight: float = P(1.0, 0.0, 10.0, "weight", "Relative pull of joining a giant.", "article ¶3")
+    founder_destination_weight: float = P(0.8, 0.0, 10.0, "weight", "Relative pull of founding a focused startup.",
+                                          "article ¶3, ¶5")
+    sales_loss_per_commercial_departure: float = P(0.1, 0.0, 1.0, "share",
+                                                   "Share of enterprise service capacity lost per commercial departure.",
+                                                   "assumption: Hong Tao (commercialisation) left Baichuan, article ¶5")
+    cap_loss_per_tech_departure: float = P(0.1, 0.0, 2.0, "doublings",
+                                           "Capability lost by the firm's next run per technical departure in the "
+                                           "last year.", "article ¶3")
+
+
+# --------------------------------------------------------------------------- strategy
+class StrategyParams(Section):
+    review_interval_months: int = P(3, 1, 24, "months", "Months between a startup's strategy reviews (staggered).",
+                                    "assumption: quarterly board reviews")
+    temperature: float = P(0.5, 0.01, 10.0, "utility", "Logit temperature of the choice among strategies "
+                           "(bounded rationality).", "assumption")
+    inertia: float = P(0.5, 0.0, 10.0, "utility", "Bonus for keeping the current strategy.", "assumption")
+    margin_weight: float = P(2.0, 0.0, 20.0, "utility per doubling",
+                             "Utility of the expected margin of the next model over the open floor.",
+                             "article ¶9: could neither keep up nor pull ahead")
+    floor_trend_weight: float = P(0.5, 0.0, 5.0, "share",
+                                  "Weight firms give to the open floor's recent catch-up when they project it.",
+                                  "assumption: bounded foresight")
+    cost_weight: float = P(2.0, 0.0, 20.0, "utility per unit", "Disutility of the next run's cost as a share of cash.",
+                           "article ¶10: the cost was simply too high")
+    runway_weight: float = P(1.0, 0.0, 20.0, "utility", "Utility of foundation training when runway is long (saturates).",
+                             "assumption")
+    foundation_utility: float = P(0.5, -10.0, 10.0, "utility", "Intercept of keeping foundation training (AGI mission).",
+                                  "article ¶7")
+    vertical_utility: float = P(-1.0, -10.0, 10.0, "utility", "Intercept of pivoting to a vertical niche.", "assumption")
+    vertical_affinity_bonus: float = P(1.5, 0.0, 10.0, "utility", "Bonus for a firm whose founders favour a niche.",
+                                       "inputs.md product focus")
+    integrator_utility: float = P(-1.0, -10.0, 10.0, "utility", "Intercept of becoming an integrator of open models.",
+                                  "assumption")
+    partner_bonus: float = P(1.0, 0.0, 10.0, "utility", "Bonus for integrating when a giant with a cloud holds a stake.",
+                             "article ¶4: 01.AI's joint lab with Alibaba Cloud")
+    enterprise_focus_weight: float = P(1.0, 0.0, 10.0, "utility per unit", "Integrator utility per unit of enterprise focus.",
+                                       "assumption")
+    cut_runway_months: float = P(18.0, 0.0, 60.0, "months", "Runway below which a side product is cut.",
+                                 "article ¶11: StepFun closed its companion app to concentrate resources")
+    exit_runway_months: float = P(2.0, 0.0, 24.0, "months", "Runway below which a firm that cannot raise exits.",
+                                  "assumption")
+    absorb_probability: float = P(0.5, 0.0, 1.0, "probability",
+                                  "Chance an exiting startup is absorbed by a giant (else it shuts down).",
+                                  "issue 2")
+    vertical_cost_share: float = P(0.35, 0.0, 1.0, "share", "Payroll a vertical or integrator keeps after pivoting.",
+                                   "assumption: smaller teams fine-tune open models")
+
+
+# --------------------------------------------------------------------------- entry
+class EntryParams(Section):
+    enabled: bool = S(False, "switch", "New generic startups enter while sentiment is high.", "issue 2: free entry")
+    sentiment_threshold: float = P(0.6, 0.0, 1.0, "0-1", "Entry happens only above this sentiment.", "assumption")
+    rate_per_month: float = P(1.0, 0.0, 100.0, "firms per month at full sentiment",
+                              "Poisson rate of entry per unit of sentiment above the threshold.", "assumption")
+    seed_capital_usd: float = P(5.0e7, 1e5, 1e10, "USD", "Median capital of an entrant.", "assumption")
+
+
+# --------------------------------------------------------------------------- firms
+class StartupSpec(Section):
+    name: str = S("", "name", "Firm name used in outputs.", "")
+    cash_usd: float = P(1e8, 0.0, 1e11, "USD", "Cash at the start.", "")
+    staff: int = P(300, 1, 100000, "people", "Staff on the payroll.", "")
+    salary_usd_per_year: float = P(7.0e4, 1e3, 1e7, "USD per person-year", "Blended cost per staff member.",
+                                   "inputs.md: engineers 850k RMB, blended with other staff (assumption)")
+    tech_executives: int = P(4, 0, 50, "people", "Core technical executives.", "")
+    commercial_executives: int = P(3, 0, 50, "people", "Core commercial and brand executives.", "")
+    capability_gap: float = P(3.0, 0.0, 12.0, "doublings", "Own model's distance below the frontier at the start.", "")
+    consumer: bool = S(True, "switch", "Has a consumer app.", "")
+    side_products: list[str] = S([], "names", "Side consumer products that can be cut.", "")
+    enterprise_focus: float = P(0.3, 0.0, 1.0, "0-1", "Weight on enterprise and government customers.", "")
+    sales_capacity: float = P(0.2, 0.0, 1.0, "0-1", "Enterprise service capacity at the start.", "")
+    marketing_usd_per_month: float = P(1e6, 0.0, 1e9, "USD per month", "Consumer marketing spend.", "")
+    side_product_usd_per_month: float = P(1e6, 0.0, 1e9, "USD per month", "Cost of each side product.", "")
+    vertical_affinity: str = S("", "niche name", "Niche its founders favour ('' for none).", "")
+    investors: list[str] = S([], "names", "Giants holding a stake at the start.", "")
+    efficiency: float = P(1.0, 0.05, 20.0, "multiplier", "Training efficiency.", "")
+    open_weights: bool = S(False, "switch", "Releases some models as open weights.", "")
+    source: str = S("", "text", "Where the starting values come from.", "")
+
+
+class GiantSpec(Section):
+    name: str = S("", "name", "Firm name used in outputs.", "")
+    cash_usd: float = P(1e10, 0.0, 1e13, "USD", "Cash it can put into AI.", "")
+    external_cash_usd_per_month: float = P(1e8, 0.0, 1e12, "USD per month", "Cash flow from other businesses into AI.", "")
+    distribution: float = P(20.0, 1.0, 1000.0, "x a startup", "Reach of existing apps relative to a startup's.", "")
+    cloud: float = P(0.5, 0.0, 1.0, "0-1", "Strength of its cloud channel to enterprises.", "")
+    capability_gap: float = P(2.5, 0.0, 12.0, "doublings", "Own model's distance below the frontier at the start.", "")
+    open_weights: bool = S(False, "switch", "Releases open-weight models.", "")
+    consumer_launch: str = D("2023-01", "Month its consumer assistant launches.", "")
+    hiring_power: float = P(1.0, 0.0, 10.0, "0-10", "Pull on startups' executives.", "")
+    marketing_usd_per_month: float = P(5e6, 0.0, 1e10, "USD per month", "Consumer marketing spend.", "")
+    integrates_open_models: bool = S(True, "switch", "Its consumer app uses the open floor when that is better.",
+                                     "Tencent Yuanbao integrated DeepSeek R1 in 2025-02")
+    source: str = S("", "text", "Where the starting values come from.", "")
+
+
+class OpenLabSpec(Section):
+    name: str = S("", "name", "Firm name used in outputs.", "")
+    cash_usd: float = P(5e8, 0.0, 1e12, "USD", "Cash at the start.", "")
+    parent_funding_usd_per_month: float = P(1e7, 0.0, 1e11, "USD per month", "Funding from the parent; never VC.", "")
+    capability_gap: float = P(3.5, 0.0, 12.0, "doublings", "Own model's distance below the frontier at the start.", "")
+    efficiency: float = P(4.0, 0.05, 50.0, "multiplier", "Training efficiency.", "")
+    app_launch: str = D("2025-01", "Month its consumer app launches.", "")
+    marketing_usd_per_month: float = P(0.0, 0.0, 1e9, "USD per month", "Consumer marketing spend.", "")
+    source: str = S("", "text", "Where the starting values come from.", "")
+
+
+class PopulationParams(Section):
+    startups: int = P(0, 0, 100000, "firms", "Generic startups besides the named ones.", "")
+    giants: int = P(0, 0, 10000, "firms", "Generic giants besides the named ones.", "")
+    open_labs: int = P(0, 0, 10000, "firms", "Generic open labs besides the named ones.", "")
+    startup_cash_usd_median: float = P(1.5e8, 1e5, 1e11, "USD", "Median cash of a generic startup (lognormal).",
+                                       "median of the six's starting cash (inputs.md)")
+    startup_cash_sigma: float = P(0.8, 0.0, 5.0, "log units", "Dispersion of generic startups' cash.", "assumption")
+    startup_gap_mean: float = P(3.0, 0.0, 12.0, "doublings", "Mean starting gap of generic startups.", "assumption")
+    startup_executives: int = P(7, 1, 50, "people", "Executives per generic startup (about 4 technical).", "assumption")
+
+
+Kind = Literal["startup", "giant", "open_source"]

@@ -1,0 +1,148 @@
+"""Strategy: each startup's bounded-rational review, every ``review_interval_months`` (staggered).
+
+At a review a foundation-model startup compares three strategies by utility and picks one by a
+logit choice with temperature ``temperature`` (bounded rationality) and an ``inertia`` bonus for
+the current one:
+
+* keep training: ``foundation_utility + margin_weight * m - cost_weight * C/cash
+  + runway_weight * min(1, runway/24)``, where ``m`` is the expected margin of its next model
+  over the open floor, ``cap_next - floor - w * narrowing * horizon / 12`` where ``narrowing`` is
+  how much the floor's gap to the frontier shrank in the last 12 months (firms extrapolate the
+  open-source catch-up with weight ``floor_trend_weight``), and ``C`` the next run's cost;
+* pivot to a vertical: ``vertical_utility + vertical_affinity_bonus * [founders favour a niche]``;
+* become an integrator of open models: ``integrator_utility + enterprise_focus_weight * focus
+  + partner_bonus * [a giant with a cloud holds a stake]``.
+
+Pivots are one-way (the technical team is shed: payroll falls to ``vertical_cost_share``).
+Every review also cuts a side product when runway is below ``cut_runway_months``. Every month a
+startup whose runway is below ``exit_runway_months`` exits: absorbed by a giant (which takes the
+executives still in post) with ``absorb_probability``, else shut down.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import TYPE_CHECKING
+
+from .agents import EXITED, FOUNDATION, INTEGRATOR, VERTICAL, Startup
+from .technology import frontier, reachable_capability, startup_efficiency, startup_run_budget
+
+if TYPE_CHECKING:
+    from .model import MarketModel
+
+
+def expected_margin(model: MarketModel, firm: Startup) -> float:
+    """Margin (doublings) the firm expects its next model to have over the open floor."""
+    sp = model.sc.strategy
+    t = model.t
+    cap = reachable_capability(model, t, startup_run_budget(model, firm), startup_efficiency(model, firm))
+    past = max(0, t - 12)
+    narrowing = (model.open_floor - frontier(model, t)) - (model.floor_history[past] - frontier(model, past))
+    horizon = model.sc.technology.training_run_months + model.sc.technology.release_interval_months
+    return cap - model.open_floor - sp.floor_trend_weight * max(0.0, narrowing) * horizon / 12.0
+
+
+def utilities(model: MarketModel, firm: Startup) -> dict[str, float]:
+    """Utility of each strategy open to ``firm`` at this review."""
+    sp = model.sc.strategy
+    runway = firm.runway_months()
+    budget = startup_run_budget(model, firm)
+    margin = expected_margin(model, firm)
+    u_found = (sp.foundation_utility + sp.margin_weight * max(margin, -3.0)
+               - sp.cost_weight * (budget / firm.cash_usd if firm.cash_usd > 0 else 1.0)
+               + sp.runway_weight * min(1.0, runway / 24.0))
+    partner = any(g.cloud > 0 and g.name in firm.investors for g in model.giants)
+    u_vert = sp.vertical_utility + (sp.vertical_affinity_bonus if firm.vertical_affinity else 0.0)
+    u_int = sp.integrator_utility + sp.enterprise_focus_weight * firm.enterprise_focus + \
+        (sp.partner_bonus if partner else 0.0)
+    out = {FOUNDATION: u_found, VERTICAL: u_vert, INTEGRATOR: u_int}
+    if not model.sc.demand.niches:
+        del out[VERTICAL]
+    out[firm.strategy] = out.get(firm.strategy, 0.0) + sp.inertia
+    return out
+
+
+def choose(model: MarketModel, utils: dict[str, float]) -> str:
+    """Logit choice among ``utils`` at the strategy temperature."""
+    temp = model.sc.strategy.temperature
+    names = list(utils)
+    top = max(utils.values())
+    weights = [math.exp((utils[n] - top) / temp) for n in names]
+    x = model.rng_strategy.random() * sum(weights)
+    for n, w in zip(names, weights):
+        x -= w
+        if x < 0:
+            return n
+    return names[-1]
+
+
+def step(model: MarketModel) -> None:
+    """Exits (monthly), then reviews for the startups whose turn it is."""
+    sp = model.sc.strategy
+    for firm in list(model.live_startups):
+        if firm.runway_months() < sp.exit_runway_months and model.t - firm.last_round_step > 0:
+            exit_firm(model, firm)
+            continue
+        if (model.t - firm.review_offset) % sp.review_interval_months:
+            continue
+        if firm.side_products and firm.runway_months() < sp.cut_runway_months:
+            cut = firm.side_products.pop()
+            model.log(firm.name, "product_cut", detail=f"closes {cut} to concentrate resources")
+        if firm.strategy == FOUNDATION:
+            new = choose(model, utilities(model, firm))
+            if new != FOUNDATION:
+                pivot(model, firm, new)
+
+
+def _best_niche(model: MarketModel, firm: Startup) -> str:
+    if firm.vertical_affinity:
+        return firm.vertical_affinity
+    taken: dict[str, int] = {}
+    for f in model.live_startups:
+        if f.strategy == VERTICAL:
+            taken[f.niche] = taken.get(f.niche, 0) + 1
+    niches = model.sc.demand.niches
+    best = max(range(len(niches)), key=lambda i: niches[i].market_usd_per_month_2025 / (1 + taken.get(niches[i].name, 0)))
+    return niches[best].name
+
+
+def pivot(model: MarketModel, firm: Startup, new: str) -> None:
+    """Stop training foundation models and become a vertical or an integrator."""
+    firm.strategy = new
+    firm.pivot_step = model.t
+    firm.staff = max(1, round(firm.staff * model.sc.strategy.vertical_cost_share))
+    firm.consumer_active = False
+    firm.run_installments.clear()
+    firm.run_done_step = -1
+    if new == VERTICAL:
+        firm.niche = _best_niche(model, firm)
+        detail = f"pivots to {firm.niche}"
+    else:
+        partner = next((g.name for g in model.giants if g.cloud > 0 and g.name in firm.investors), "")
+        detail = "becomes an integrator of open models" + (f" with {partner} cloud" if partner else "")
+    model.log(firm.name, "pivot", detail=detail)
+
+
+def exit_firm(model: MarketModel, firm: Startup) -> None:
+    """The firm exits: absorbed by a giant (taking the executives in post) or shut down."""
+    sp = model.sc.strategy
+    giants = model.giants
+    absorbed = bool(giants) and model.rng_strategy.random() < sp.absorb_probability
+    buyer = None
+    if absorbed:
+        owners = [g for g in giants if g.name in firm.investors]
+        pool = owners or giants
+        buyer = pool[int(model.rng_strategy.integers(len(pool)))]
+    for ex in firm.executives:
+        if ex.status == "in_post":
+            ex.status = "released"
+            ex.destination = f"giant:{buyer.name}" if buyer else "shut down"
+            ex.left_step = model.t
+    firm.strategy = EXITED
+    firm.consumer_active = False
+    firm.run_installments.clear()
+    firm.mau = firm.revenue_consumer_usd = firm.revenue_enterprise_usd = firm.revenue_vertical_usd = 0.0
+    firm.api_price = math.nan
+    model.log(firm.name, "exit", amount_usd=max(firm.cash_usd, 0.0),
+              detail=f"absorbed by {buyer.name}" if buyer else "shuts down")
+    model.on_exit(firm)

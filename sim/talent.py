@@ -1,0 +1,86 @@
+"""Talent: each core executive decides every month whether to stay, join a giant, or found a venture.
+
+Monthly hazard of leaving for an executive of a live startup:
+
+    h = base * (1 + w_poach * pull) * (1 + w_niche * heat) * (1 + w_contagion * recent)
+        * [abandoned_work_multiplier  if technical and the firm stopped foundation training]
+        * [pivot_commercial_multiplier if commercial and the firm pivoted]
+        * [runway_multiplier           if runway < runway_alarm_months]
+
+``pull`` is the giants' mean hiring power, ``heat`` the hottest niche's heat, ``recent`` the
+firm's departures in the last six months. A leaver joins a giant (chosen by hiring power) with
+weight ``giant_destination_weight * pull`` or founds a venture in a niche (chosen by heat) with
+weight ``founder_destination_weight * heat``. Departures slow the firm (:mod:`technology`),
+cut its service capacity (commercial) and cost investor sentiment (:mod:`capital`).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from .agents import FOUNDATION, TECHNICAL, Startup
+
+if TYPE_CHECKING:
+    from .model import MarketModel
+
+#: Window (months) over which a firm's recent departures raise the hazard (contagion).
+RECENT_MONTHS = 6
+
+
+def hazard(model: MarketModel, firm: Startup, role: str, pull: float, heat: float) -> float:
+    """Monthly probability (capped at 1) that an executive in ``role`` at ``firm`` leaves."""
+    tp = model.sc.talent
+    recent = sum(1 for e in firm.executives if e.status == "departed" and model.t - e.left_step < RECENT_MONTHS)
+    h = tp.base_hazard_per_month * (1 + tp.poaching_weight * pull) * (1 + tp.niche_heat_weight * heat)
+    h *= 1 + tp.contagion_weight * recent
+    if firm.strategy != FOUNDATION:
+        h *= tp.abandoned_work_multiplier if role == TECHNICAL else tp.pivot_commercial_multiplier
+    if firm.runway_months() < tp.runway_alarm_months:
+        h *= tp.runway_multiplier
+    return min(h, 1.0)
+
+
+def step(model: MarketModel) -> None:
+    """Every executive in post decides; departures are logged and take effect at once."""
+    model.departures_last_month = 0
+    tp = model.sc.talent
+    if not tp.enabled:
+        return
+    rng = model.rng_talent
+    giants = model.giants
+    pull = sum(g.hiring_power for g in giants) / len(giants) if giants else 0.0
+    niches = model.sc.demand.niches
+    heat = max((n.heat for n in niches), default=0.0)
+    for firm in model.live_startups:
+        rates = {role: hazard(model, firm, role, pull, heat) for role in ("technical", "commercial")}
+        for ex in firm.executives:
+            if ex.status != "in_post" or rng.random() >= rates[ex.role]:
+                continue
+            w_giant = tp.giant_destination_weight * pull
+            w_found = tp.founder_destination_weight * heat
+            if w_giant + w_found <= 0 or rng.random() * (w_giant + w_found) < w_giant:
+                weights = [g.hiring_power for g in giants]
+                giant = giants[_pick(rng, weights)] if giants and sum(weights) > 0 else None
+                dest = f"giant:{giant.name}" if giant else "left"
+                if giant:
+                    giant.hires += 1
+            else:
+                niche = niches[_pick(rng, [n.heat for n in niches])]
+                dest = f"founded:{niche.name}"
+            ex.status, ex.destination, ex.left_step = "departed", dest, model.t
+            model.departures_last_month += 1
+            if ex.role == TECHNICAL:
+                firm.recent_tech_departures.append(model.t)
+            else:
+                firm.sales_capacity *= 1.0 - tp.sales_loss_per_commercial_departure
+            model.log(firm.name, "departure", role=ex.role, destination=dest)
+
+
+def _pick(rng, weights: list[float]) -> int:
+    """Index drawn with probability proportional to ``weights``."""
+    x = rng.random() * sum(weights)
+    for i, w in enumerate(weights):
+        x -= w
+        if x < 0:
+            return i
+    return len(weights) - 1

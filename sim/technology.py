@@ -1,0 +1,118 @@
+"""Technology: a moving frontier and training runs whose cost grows with it.
+
+Capability is measured in doublings of *effective* training compute relative to the global
+frontier of 2023-01. The frontier moves by ``log2(compute growth) + 12 / halving`` doublings a
+year (physical compute plus algorithmic progress). A run that lands ``g`` doublings below the
+frontier at efficiency ``e`` costs ``frontier_run_cost(t) * 2**-g / e``, where the frontier run
+cost grows ``run_cost_growth_per_year`` (Cottier et al. 2024). A firm's capability is fixed
+between runs, so it decays *relative* to the frontier unless the firm keeps training.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import TYPE_CHECKING
+
+from .agents import FOUNDATION, Firm, Giant, OpenLab, Startup
+
+if TYPE_CHECKING:
+    from .model import MarketModel
+
+
+def frontier(model: MarketModel, step: int) -> float:
+    """Frontier capability at ``step``, doublings vs 2023-01."""
+    tp = model.sc.technology
+    per_year = math.log2(tp.frontier_compute_growth_per_year) + 12.0 / tp.algorithmic_halving_months
+    return per_year * model.calendar.years_since_2023(step)
+
+
+def frontier_run_cost(model: MarketModel, step: int) -> float:
+    """Cost (USD) of one run reaching the frontier at efficiency 1 at ``step``."""
+    tp = model.sc.technology
+    years = model.calendar.years_since_2023(step)
+    return tp.frontier_run_cost_usd_2023 * tp.run_cost_growth_per_year ** years * tp.run_cost_scale
+
+
+def run_cost(model: MarketModel, step: int, gap: float, efficiency: float) -> float:
+    """Cost (USD) of a run landing ``gap`` doublings below the frontier at ``efficiency``."""
+    return frontier_run_cost(model, step) * 2.0 ** (-gap) / efficiency
+
+
+def reachable_capability(model: MarketModel, step: int, spend: float, efficiency: float) -> float:
+    """Capability (doublings) a run started at ``step`` with ``spend`` USD reaches; never above the frontier."""
+    if spend <= 0:
+        return -math.inf
+    gap = math.log2(frontier_run_cost(model, step) / (spend * efficiency))
+    return frontier(model, step) - max(gap, 0.0)
+
+
+def startup_efficiency(model: MarketModel, firm: Startup) -> float:
+    """Training efficiency of a startup: its own, scaled by the share of technical leaders in post."""
+    floor = model.sc.technology.talent_efficiency_floor
+    return firm.efficiency * (floor + (1.0 - floor) * firm.tech_share())
+
+
+def startup_run_budget(model: MarketModel, firm: Startup) -> float:
+    """USD a startup commits to its next run: a share of cash, capped by its board limit."""
+    tp = model.sc.technology
+    return min(tp.training_budget_share * max(firm.cash_usd, 0.0), tp.max_run_spend_usd)
+
+
+def start_run(model: MarketModel, firm: Firm, spend: float, capability: float) -> None:
+    """Commit ``spend`` USD over the run's months; the model arrives at the end of the run."""
+    months = model.sc.technology.training_run_months
+    firm.run_installments = [spend / months] * months
+    firm.run_done_step = model.t + months - 1
+    firm.run_capability = capability
+    firm.run_spend = spend
+
+
+def step(model: MarketModel) -> None:
+    """Pay training installments, finish runs due this month, start runs due this month."""
+    t = model.t
+    tp = model.sc.technology
+    for firm in model.live_firms:
+        if firm.run_installments:
+            firm.pay(firm.run_installments.pop())
+        if firm.run_done_step == t:
+            _finish_run(model, firm)
+        if t < firm.next_run_step or firm.run_done_step >= t:
+            continue
+        if isinstance(firm, Startup):
+            if firm.strategy != FOUNDATION:
+                continue
+            spend = startup_run_budget(model, firm)
+            eff = startup_efficiency(model, firm)
+            setback = model.sc.talent.cap_loss_per_tech_departure * sum(
+                1 for s in firm.recent_tech_departures if t - s < 12)
+            cap = reachable_capability(model, t, spend, eff) - setback
+            if spend <= 0 or cap <= firm.capability:
+                firm.next_run_step = t + 1  # nothing worth training this month; look again next month
+                continue
+            start_run(model, firm, spend, cap)
+            firm.next_run_step = t + tp.release_interval_months
+        elif isinstance(firm, Giant):
+            gap = tp.giant_release_gap
+            start_run(model, firm, run_cost(model, t, gap, firm.efficiency), frontier(model, t) - gap)
+            firm.next_run_step = t + tp.release_interval_months
+        elif isinstance(firm, OpenLab):
+            osp = model.sc.open_source
+            gap = osp.lab_release_gap
+            start_run(model, firm, run_cost(model, t, gap, firm.efficiency), frontier(model, t) - gap)
+            firm.next_run_step = t + osp.lab_release_interval_months
+
+
+def _finish_run(model: MarketModel, firm: Firm) -> None:
+    """A run completes: the firm's model improves and a release event is logged."""
+    firm.run_done_step = -1
+    if firm.run_capability <= firm.capability:
+        return
+    firm.capability = firm.run_capability
+    firm.releases += 1
+    gap = frontier(model, model.t) - firm.capability
+    is_open = getattr(firm, "open_weights", False) and model.open_source_active and \
+        model.t >= model.endogenous_step
+    if is_open:
+        model.open_floor_candidates.append(firm.capability)
+    model.log(firm.name, "release", amount_usd=firm.run_spend,
+              detail=f"{'open-weight ' if is_open else ''}model #{firm.releases}, {gap:.2f} doublings below frontier")
