@@ -121,9 +121,17 @@ class Startup(Firm):
             b += self.marketing_usd_per_month + self.mau * self.model.sc.demand.serving_usd_per_mau_month
         return b
 
+    def total_burn_usd(self) -> float:
+        """Monthly burn including training: while training foundation models, the last run's cost is
+        spread over the months between runs (USD per month)."""
+        burn = self.burn_usd()
+        if self.strategy == FOUNDATION:
+            burn += self.run_spend / self.model.sc.technology.release_interval_months
+        return burn
+
     def runway_months(self) -> float:
-        """Months of cash at the current burn, training commitments included."""
-        burn = self.burn_usd() + (self.run_installments[0] if self.run_installments else 0.0)
+        """Months of cash at :meth:`total_burn_usd`."""
+        burn = self.total_burn_usd()
         return self.cash_usd / burn if burn > 0 else math.inf
 
     def in_post(self) -> list[Executive]:

@@ -31,6 +31,7 @@ class Calendar:
         self.end = parse_month(end)
         self.n_steps = self.end - self.start + 1
         self.labels = [format_month(self.start + t) for t in range(self.n_steps)]
+        self._offset_2023 = self.start - parse_month("2023-01")
 
     def step_of(self, date: str) -> int:
         """Step index of ``date`` (may be negative or beyond the horizon)."""
@@ -42,4 +43,4 @@ class Calendar:
 
     def years_since_2023(self, step: int) -> float:
         """Years elapsed since 2023-01 at ``step``: exogenous trends are anchored there."""
-        return (self.start + step - parse_month("2023-01")) / 12.0
+        return (self._offset_2023 + step) / 12.0

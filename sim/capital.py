@@ -1,16 +1,18 @@
 """Capital: investor sentiment, funding rounds, IPOs and giants' strategic stakes.
 
-Sentiment ``S`` (0-1) for foundation-model startups reverts to ``sentiment_base`` and falls
-with each month's open-source shock (the floor's gain divided by 1 + its remaining gap to the
-frontier, so releases near the frontier hurt most), with each executive departure
-and as an outside sector (embodied AI, an exogenous dated ramp) gains appeal:
+Sentiment ``S`` (0-1) for foundation-model startups reverts to a level that falls as an outside
+sector (embodied AI, an exogenous dated ramp of appeal ``A``) draws capital away, and drops with
+each open-source shock (see :mod:`sim.open_source`) and each executive departure:
 
-    S' = S + r (S_base - S) - k_open * shock - k_dep * departures - k_rot * d(appeal)
+    S' = S + r (S_base - k_rot * A - S) - k_open * shock - k_dep * departures
 
-A startup seeks a round when its runway is short (or before an IPO) and its last round is
-``round_interval_months`` old; the round closes with probability
-``sigmoid(b0 + b_S S + b_T traction + b_R rank + b_L stability + b_F [not foundation])`` and
-funds ``round_size_months_of_burn`` months of burn times ``S**elasticity``. A giant may join,
+A fundraising attempt takes ``fundraising_months``: a startup tries at most once per such period
+(staggered across firms). It seeks a round when its runway is short (or before an IPO) and its last round is
+``round_interval_months`` old, or at once when runway is below ``bridge_runway_months``; the round closes with probability
+``sigmoid(b0 + b_S S + b_T traction + b_R rank + b_L (stability - 1) + b_F [not foundation]
++ b_IPO [IPO process under way])``, traction being annualised revenue over ``traction_scale_usd``
+plus five times the consumer market share, and
+funds ``round_size_months_of_burn`` months of burn (training included) times ``S**elasticity``. A giant may join,
 paying ``giant_stake_share`` of it (a transfer between agents). A startup whose annualised
 revenue passes ``ipo_revenue_usd_per_year`` starts an IPO process and lists
 ``ipo_months_to_list`` later.
@@ -42,20 +44,19 @@ def update_sentiment(model: MarketModel) -> None:
     """Move investor sentiment for this month (see the module docstring)."""
     cp = model.sc.capital
     appeal = outside_appeal(model, model.t)
-    rise = max(0.0, appeal - model.outside_appeal)
     s = model.sentiment
-    s += cp.sentiment_reversion_per_month * (cp.sentiment_base - s)
+    s += cp.sentiment_reversion_per_month * (cp.sentiment_base - cp.rotation_sensitivity * appeal - s)
     s -= cp.open_shock_sensitivity * model.floor_shock
     s -= cp.departure_sensitivity * model.departures_last_month
-    s -= cp.rotation_sensitivity * rise
     model.sentiment = min(1.0, max(0.0, s))
     model.outside_appeal = appeal
 
 
 def traction(model: MarketModel, firm: Startup) -> float:
-    """log10 of annualised revenue in MUSD, plus 5 x consumer market share."""
+    """Annualised revenue in units of ``traction_scale_usd`` (at most 10), plus 5 x consumer market share."""
+    cp = model.sc.capital
     share = firm.mau / model.consumer_market if model.consumer_market > 0 else 0.0
-    return math.log10(1.0 + 12.0 * firm.revenue_usd / 1e6) + 5.0 * share
+    return min(10.0, 12.0 * firm.revenue_usd / cp.traction_scale_usd) + 5.0 * share
 
 
 def close_probability(model: MarketModel, firm: Startup, rank: float) -> float:
@@ -66,23 +67,33 @@ def close_probability(model: MarketModel, firm: Startup, rank: float) -> float:
     z = (cp.round_intercept + cp.round_sentiment_weight * model.sentiment
          + cp.round_traction_weight * traction(model, firm) + cp.round_rank_weight * rank
          + cp.round_talent_weight * (stability - 1.0)
-         + (cp.round_foundation_penalty if firm.strategy != FOUNDATION else 0.0))
+         + (cp.round_foundation_penalty if firm.strategy != FOUNDATION else 0.0)
+         + (cp.pre_ipo_bonus if firm.ipo_step >= 0 and not firm.listed else 0.0))
     return 1.0 / (1.0 + math.exp(-z))
 
 
-def _ranks(model: MarketModel) -> dict[Startup, float]:
-    """Capability rank of each live startup: 1 for the best, 0 for the worst."""
+def ranks(model: MarketModel) -> dict[Startup, float]:
+    """Capability rank of each live startup: 1 for the best, 0 for the worst (ties share the lower rank)."""
     live = sorted(model.live_startups, key=lambda f: f.capability)
     n = len(live)
-    return {f: (i / (n - 1) if n > 1 else 1.0) for i, f in enumerate(live)}
+    out: dict[Startup, float] = {}
+    out_index: dict[Startup, int] = {}
+    for i, f in enumerate(live):
+        j = i if i == 0 or live[i - 1].capability < f.capability else out_index[live[i - 1]]
+        out[f] = j / (n - 1) if n > 1 else 1.0
+        out_index[f] = j
+    return out
 
 
 def seeks_round(model: MarketModel, firm: Startup) -> bool:
     cp = model.sc.capital
+    runway = firm.runway_months()
+    if runway < cp.bridge_runway_months:
+        return True  # a bridge round: no waiting when cash is about to run out
     if model.t - firm.last_round_step < cp.round_interval_months:
         return False
     pre_ipo = cp.pre_ipo_round and firm.ipo_step >= 0 and not firm.listed
-    return pre_ipo or firm.runway_months() < cp.round_runway_trigger_months
+    return pre_ipo or runway < cp.round_runway_trigger_months
 
 
 def step(model: MarketModel) -> None:
@@ -90,15 +101,16 @@ def step(model: MarketModel) -> None:
     update_sentiment(model)
     cp = model.sc.capital
     rng = model.rng_capital
-    ranks = _ranks(model)
-    seekers = [f for f in model.live_startups if seeks_round(model, f)]
+    rank = model.ranks()
+    seekers = [f for f in model.live_startups
+               if (model.t - f.review_offset) % cp.fundraising_months == 0 and seeks_round(model, f)]
     order = rng.permutation(len(seekers)) if seekers else []
     for i in order:
         firm = seekers[i]
         draw = rng.random()
-        if not cp.enabled or draw >= close_probability(model, firm, ranks[firm]):
+        if not cp.enabled or draw >= close_probability(model, firm, rank[firm]):
             continue
-        amount = firm.burn_usd() * cp.round_size_months_of_burn * model.sentiment ** cp.round_size_sentiment_elasticity
+        amount = firm.total_burn_usd() * cp.round_size_months_of_burn * model.sentiment ** cp.round_size_sentiment_elasticity
         if amount <= 0:
             continue
         giant = _strategic_investor(model, firm)
@@ -138,7 +150,7 @@ def _ipos(model: MarketModel) -> None:
                 firm.ipo_step = model.t
                 model.log(firm.name, "ipo", detail="starts IPO process")
         elif not firm.listed and model.t - firm.ipo_step >= cp.ipo_months_to_list and cp.enabled:
-            amount = firm.burn_usd() * cp.ipo_proceeds_months_of_burn * model.sentiment
+            amount = firm.total_burn_usd() * cp.ipo_proceeds_months_of_burn * model.sentiment
             firm.listed = True
             firm.cash_usd += amount
             firm.funding_usd += amount

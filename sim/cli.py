@@ -17,6 +17,9 @@ from .errors import InputError
 COMMAND_MODULES = [
     "sim.commands.run",
     "sim.commands.scenarios",
+    "sim.commands.app",
+    "sim.commands.score",
+    "sim.commands.calibrate",
 ]
 
 

@@ -49,6 +49,8 @@ class MarketModel(mesa.Model):
         self.live_startups: list[Startup] = []
         self.giants: list[Giant] = []
         self.entrants = 0
+        self._ranks_key: tuple[int, int] = (-1, -1)
+        self._ranks: dict[Startup, float] = {}
         self.recorder = Recorder()
         self.log = self.recorder.event_logger(self)
         # market state
@@ -59,6 +61,7 @@ class MarketModel(mesa.Model):
         self.open_floor_candidates: list[float] = []
         self.floor_gain = 0.0
         self.floor_shock = 0.0
+        self.closest_floor_gap = osp.initial_floor_gap
         self.floor_history: list[float] = []
         self.schedule = open_source.scheduled_releases(self)
         self.sentiment = scenario.capital.sentiment_initial
@@ -137,6 +140,13 @@ class MarketModel(mesa.Model):
             else:
                 pivoted += 1
         return found, alive, pivoted, exited
+
+    def ranks(self) -> dict[Startup, float]:
+        """Capability ranks of live startups (cached per month and population)."""
+        key = (self.t, len(self.live_startups))
+        if self._ranks_key != key:
+            self._ranks_key, self._ranks = key, capital.ranks(self)
+        return self._ranks
 
     def mean_api_price(self) -> float:
         prices = [f.api_price for f in self.live_firms if not math.isnan(f.api_price)]

@@ -1,6 +1,8 @@
 """Open source: dated open-weight releases, the free "open floor", and API prices.
 
-The open floor is the best capability anyone can use for free: the best open-weight model
+An open-source *shock* is a release that brings the floor closer to the frontier than it has ever
+been: ``shock = (closest gap so far - new gap) / (1 + new gap)`` (investors react to records,
+not to releases that merely keep pace). The open floor is the best capability anyone can use for free: the best open-weight model
 released so far. Before ``open_source.endogenous_after`` it moves only with the dated schedule
 (``open_source.releases``, the real one in the baseline); after it, open labs' and open-weight
 giants' own releases raise it too. A closed model's value is its margin over the floor: its
@@ -55,9 +57,10 @@ def step(model: MarketModel) -> None:
     if model.open_floor_candidates:
         model.open_floor = max(model.open_floor, *model.open_floor_candidates)
         model.open_floor_candidates.clear()
-    front = frontier(model, t)
     model.floor_gain = model.open_floor - before
-    model.floor_shock = model.floor_gain / (1.0 + max(0.0, front - model.open_floor))
+    gap = max(0.0, frontier(model, t) - model.open_floor)
+    model.floor_shock = max(0.0, model.closest_floor_gap - gap) / (1.0 + gap)
+    model.closest_floor_gap = min(model.closest_floor_gap, gap)
     _reprice(model)
 
 

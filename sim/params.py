@@ -79,12 +79,14 @@ class TechnologyParams(Section):
                                  "inputs.md: DeepSeek-V3 trained for about 2 months; plus preparation")
     release_interval_months: int = P(6, 2, 24, "months", "Months between the starts of a foundation firm's training runs.",
                                      "assumption: the six released major versions about twice a year 2023-2025")
-    training_budget_share: float = P(
-        0.35, 0.02, 1.0, "share of cash",
+    training_budget_share: float = P(0.15, 0.02, 1.0, "share of cash",
         "Share of its cash a startup is willing to commit to one training run.",
         "assumption; tuned so startup runs cost 1-50 million USD (T13 is then checked, not forced)")
-    max_run_spend_usd: float = P(5.0e7, 1e6, 1e9, "USD", "Most a startup spends on one run (board limit).",
-                                 "article ¶10: runs cost 'millions or even tens of millions of USD'")
+    max_run_spend_usd: float = P(6.0e7, 1e6, 1e9, "USD", "Most a startup spends on one run (board limit).",
+                                 "assumption: a board limit on one run")
+    training_reserve_months: float = P(9.0, 0.0, 60.0, "months",
+                                       "Months of operating burn a startup keeps in cash and never spends on training.",
+                                       "assumption")
     talent_efficiency_floor: float = P(
         0.3, 0.0, 1.0, "multiplier",
         "Training efficiency of a startup that has lost all its technical executives "
@@ -217,14 +219,14 @@ class CapitalParams(Section):
     enabled: bool = S(True, "switch", "Venture rounds can be raised; false closes the venture market.", "switch")
     sentiment_initial: float = P(0.85, 0.0, 1.0, "0-1", "Investor sentiment for foundation-model startups at the start.",
                                  "article ¶1: the 2023 capital boom")
-    sentiment_base: float = P(0.55, 0.0, 1.0, "0-1", "Level sentiment reverts to without shocks.", "assumption")
-    sentiment_reversion_per_month: float = P(0.04, 0.0, 1.0, "per month", "Speed of reversion to the base level.",
+    sentiment_base: float = P(0.5, 0.0, 1.0, "0-1", "Level sentiment reverts to without shocks.", "assumption")
+    sentiment_reversion_per_month: float = P(0.03, 0.0, 1.0, "per month", "Speed of reversion to the base level.",
                                              "assumption")
-    open_shock_sensitivity: float = P(0.15, 0.0, 2.0, "per doubling",
-                                      "Sentiment lost per unit of open-source shock: the floor's monthly gain (doublings) divided by "
-                                      "1 + its remaining gap to the frontier.",
+    open_shock_sensitivity: float = P(0.06, 0.0, 2.0, "per doubling",
+                                      "Sentiment lost per unit of open-source shock: the record narrowing of the floor's gap to the "
+                                      "frontier (doublings) divided by 1 + the new gap.",
                                       "article ¶8, ¶12: open-source shocks cost investors' confidence")
-    departure_sensitivity: float = P(0.01, 0.0, 0.5, "per departure", "Sentiment lost per executive departure.",
+    departure_sensitivity: float = P(0.003, 0.0, 0.5, "per departure", "Sentiment lost per executive departure.",
                                      "issue 2: departures worry investors")
     outside_sector_name: str = S("embodied AI", "name", "The sector capital rotates to.", "article ¶12")
     outside_rise_start: str = D("2024-06", "Month the outside sector starts to attract capital.",
@@ -232,18 +234,27 @@ class CapitalParams(Section):
     outside_rise_end: str = D("2025-06", "Month the outside sector's appeal peaks.", "exogenous input")
     outside_appeal_max: float = P(0.6, 0.0, 1.0, "0-1", "Peak appeal of the outside sector.",
                                   "strength of the rotation; assumption")
-    rotation_sensitivity: float = P(0.5, 0.0, 2.0, "per unit appeal",
-                                    "Sentiment lost per unit of outside appeal gained (capital rotates away).",
+    rotation_sensitivity: float = P(0.4, 0.0, 2.0, "per unit appeal",
+                                    "Fall of the level sentiment reverts to per unit of outside appeal (capital rotates away).",
                                     "article ¶12")
     round_interval_months: int = P(9, 1, 36, "months", "Least time between two rounds of one startup.",
                                    "assumption: the six raised about once or twice a year")
     round_runway_trigger_months: float = P(18.0, 0.0, 60.0, "months", "A startup seeks a round when runway falls below this.",
                                            "assumption")
-    round_intercept: float = P(-1.5, -10.0, 10.0, "logit", "Log-odds of a round closing at zero sentiment and traction.",
+    bridge_runway_months: float = P(6.0, 0.0, 60.0, "months",
+                                    "Below this runway a startup seeks a bridge round whatever its last round's date.",
+                                    "assumption")
+    fundraising_months: int = P(3, 1, 24, "months", "A fundraising attempt takes this long; one attempt per period.",
+                                "assumption: a round takes about a quarter to close")
+    traction_scale_usd: float = P(1.0e7, 1e5, 1e10, "USD per year",
+                                  "Annualised revenue that counts as one unit of traction.", "assumption")
+    pre_ipo_bonus: float = P(1.5, 0.0, 10.0, "logit", "Log-odds bonus of a round for a firm in an IPO process.",
+                             "article ¶6: Zhipu kept its financing pace while preparing an IPO")
+    round_intercept: float = P(-6.1, -10.0, 10.0, "logit", "Log-odds of a round closing at zero sentiment and traction.",
                                "assumption; tuned")
-    round_sentiment_weight: float = P(6.0, 0.0, 20.0, "logit per unit", "Weight of investor sentiment.", "assumption")
-    round_traction_weight: float = P(1.0, 0.0, 10.0, "logit per unit",
-                                     "Weight of traction: log10 of annualised revenue in millions of USD plus MAU share.",
+    round_sentiment_weight: float = P(9.5, 0.0, 20.0, "logit per unit", "Weight of investor sentiment.", "assumption")
+    round_traction_weight: float = P(0.7, 0.0, 10.0, "logit per unit",
+                                     "Weight of traction: annualised revenue over traction_scale_usd (at most 10) plus 5 x MAU share.",
                                      "assumption")
     round_rank_weight: float = P(1.0, 0.0, 10.0, "logit per unit",
                                  "Weight of rank (1 for the most capable startup, 0 for the least).", "assumption")
@@ -256,9 +267,9 @@ class CapitalParams(Section):
                                          "assumption")
     round_size_sentiment_elasticity: float = P(1.0, 0.0, 5.0, "elasticity", "Round size scales with sentiment to this power.",
                                                "assumption")
-    ipo_revenue_usd_per_year: float = P(3.0e7, 0.0, 1e10, "USD per year",
+    ipo_revenue_usd_per_year: float = P(4.0e7, 0.0, 1e10, "USD per year",
                                         "Annualised revenue at which a startup can start an IPO process.",
-                                        "assumption: Hong Kong chapter 18C thresholds are of this order")
+                                        "assumption: about 320 million RMB a year, the order of Hong Kong chapter 18C thresholds")
     ipo_months_to_list: int = P(9, 1, 48, "months", "Months from starting the IPO process to listing.", "assumption")
     ipo_proceeds_months_of_burn: float = P(36.0, 0.0, 120.0, "months", "IPO proceeds in months of burn.", "assumption")
     pre_ipo_round: bool = S(True, "switch", "A firm that starts an IPO process raises a pre-IPO round if it can.",
@@ -271,7 +282,7 @@ class CapitalParams(Section):
 # --------------------------------------------------------------------------- talent
 class TalentParams(Section):
     enabled: bool = S(True, "switch", "Executives can leave; false keeps every executive in post.", "switch")
-    base_hazard_per_month: float = P(0.003, 0.0, 0.5, "per month", "Monthly chance a settled executive leaves.",
+    base_hazard_per_month: float = P(0.006, 0.0, 0.5, "per month", "Monthly chance a settled executive leaves.",
                                      "assumption: about 4% a year in a calm startup, before poaching and niche pull")
     abandoned_work_multiplier: float = P(10.0, 1.0, 100.0, "multiplier",
                                          "Hazard multiplier for a technical executive whose firm stopped training "
@@ -309,22 +320,31 @@ class StrategyParams(Section):
     temperature: float = P(0.5, 0.01, 10.0, "utility", "Logit temperature of the choice among strategies "
                            "(bounded rationality).", "assumption")
     inertia: float = P(0.5, 0.0, 10.0, "utility", "Bonus for keeping the current strategy.", "assumption")
-    margin_weight: float = P(2.0, 0.0, 20.0, "utility per doubling",
+    margin_weight: float = P(1.0, 0.0, 20.0, "utility per doubling",
                              "Utility of the expected margin of the next model over the open floor.",
                              "article ¶9: could neither keep up nor pull ahead")
     floor_trend_weight: float = P(0.5, 0.0, 5.0, "share",
                                   "Weight firms give to the open floor's recent catch-up when they project it.",
                                   "assumption: bounded foresight")
-    cost_weight: float = P(2.0, 0.0, 20.0, "utility per unit", "Disutility of the next run's cost as a share of cash.",
+    margin_clip_doublings: float = P(1.0, 0.1, 10.0, "doublings", "Expected margins are clipped to plus or minus this.",
+                                     "assumption: boards discount far-off projections")
+    cost_weight: float = P(1.5, 0.0, 20.0, "utility per unit",
+                           "Utility per doubling of financing capacity: log2((cash + a year of revenue) / keep-up cost), "
+                           "clipped to [-2, 2].",
                            "article ¶10: the cost was simply too high")
+    target_margin_doublings: float = P(0.5, 0.0, 5.0, "doublings",
+                                       "Margin over the open floor a firm must reach to keep up (sets the keep-up cost).",
+                                       "article ¶9: could neither keep up nor pull ahead")
+    rank_weight: float = P(1.0, 0.0, 20.0, "utility", "Utility of being the most capable startup (rank 1).",
+                           "article ¶6, ¶14: the leaders keep a seat")
     runway_weight: float = P(1.0, 0.0, 20.0, "utility", "Utility of foundation training when runway is long (saturates).",
                              "assumption")
-    foundation_utility: float = P(0.5, -10.0, 10.0, "utility", "Intercept of keeping foundation training (AGI mission).",
+    foundation_utility: float = P(1.0, -10.0, 10.0, "utility", "Intercept of keeping foundation training (AGI mission).",
                                   "article ¶7")
     vertical_utility: float = P(-1.0, -10.0, 10.0, "utility", "Intercept of pivoting to a vertical niche.", "assumption")
     vertical_affinity_bonus: float = P(1.5, 0.0, 10.0, "utility", "Bonus for a firm whose founders favour a niche.",
                                        "inputs.md product focus")
-    integrator_utility: float = P(-1.0, -10.0, 10.0, "utility", "Intercept of becoming an integrator of open models.",
+    integrator_utility: float = P(-2.0, -10.0, 10.0, "utility", "Intercept of becoming an integrator of open models.",
                                   "assumption")
     partner_bonus: float = P(1.0, 0.0, 10.0, "utility", "Bonus for integrating when a giant with a cloud holds a stake.",
                              "article ¶4: 01.AI's joint lab with Alibaba Cloud")

@@ -4,11 +4,13 @@ At a review a foundation-model startup compares three strategies by utility and 
 logit choice with temperature ``temperature`` (bounded rationality) and an ``inertia`` bonus for
 the current one:
 
-* keep training: ``foundation_utility + margin_weight * m - cost_weight * C/cash
-  + runway_weight * min(1, runway/24)``, where ``m`` is the expected margin of its next model
+* keep training: ``foundation_utility + margin_weight * clip(m) + cost_weight * clip(log2((cash + 12 revenue) / C))
+  + runway_weight * min(1, runway/24) + rank_weight * rank``, where ``m`` is the expected margin of its next model
   over the open floor, ``cap_next - floor - w * narrowing * horizon / 12`` where ``narrowing`` is
   how much the floor's gap to the frontier shrank in the last 12 months (firms extrapolate the
-  open-source catch-up with weight ``floor_trend_weight``), and ``C`` the next run's cost;
+  open-source catch-up with weight ``floor_trend_weight``), clipped to ``±margin_clip_doublings``,
+  ``C`` the cost of a run that would put it ``target_margin_doublings`` above today's floor (the
+  cost of keeping up), and ``rank`` its capability rank among live startups (1 = best);
 * pivot to a vertical: ``vertical_utility + vertical_affinity_bonus * [founders favour a niche]``;
 * become an integrator of open models: ``integrator_utility + enterprise_focus_weight * focus
   + partner_bonus * [a giant with a cloud holds a stake]``.
@@ -25,7 +27,7 @@ import math
 from typing import TYPE_CHECKING
 
 from .agents import EXITED, FOUNDATION, INTEGRATOR, VERTICAL, Startup
-from .technology import frontier, reachable_capability, startup_efficiency, startup_run_budget
+from .technology import frontier, reachable_capability, run_cost, startup_efficiency, startup_run_budget
 
 if TYPE_CHECKING:
     from .model import MarketModel
@@ -42,15 +44,33 @@ def expected_margin(model: MarketModel, firm: Startup) -> float:
     return cap - model.open_floor - sp.floor_trend_weight * max(0.0, narrowing) * horizon / 12.0
 
 
+def keep_up_cost(model: MarketModel, firm: Startup) -> float:
+    """USD of a run that would put the firm ``target_margin_doublings`` above today's open floor."""
+    t = model.t
+    gap = max(0.0, frontier(model, t) - model.open_floor - model.sc.strategy.target_margin_doublings)
+    return run_cost(model, t, gap, startup_efficiency(model, firm))
+
+
+def financing_capacity(model: MarketModel, firm: Startup) -> float:
+    """log2 of (cash + a year of revenue) over the keep-up cost, clipped to [-2, 2]: can it pay to keep up?"""
+    means = max(firm.cash_usd, 0.0) + 12.0 * firm.revenue_usd
+    ratio = means / max(keep_up_cost(model, firm), 1.0)
+    return min(2.0, max(-2.0, math.log2(max(ratio, 1e-9))))
+
+
+def rank_of(model: MarketModel, firm: Startup) -> float:
+    """Capability rank among live startups: 1 for the best, 0 for the worst (see :func:`capital.ranks`)."""
+    return model.ranks().get(firm, 1.0)
+
+
 def utilities(model: MarketModel, firm: Startup) -> dict[str, float]:
     """Utility of each strategy open to ``firm`` at this review."""
     sp = model.sc.strategy
     runway = firm.runway_months()
-    budget = startup_run_budget(model, firm)
-    margin = expected_margin(model, firm)
-    u_found = (sp.foundation_utility + sp.margin_weight * max(margin, -3.0)
-               - sp.cost_weight * (budget / firm.cash_usd if firm.cash_usd > 0 else 1.0)
-               + sp.runway_weight * min(1.0, runway / 24.0))
+    margin = min(max(expected_margin(model, firm), -sp.margin_clip_doublings), sp.margin_clip_doublings)
+    u_found = (sp.foundation_utility + sp.margin_weight * margin
+               + sp.cost_weight * financing_capacity(model, firm)
+               + sp.runway_weight * min(1.0, runway / 24.0) + sp.rank_weight * rank_of(model, firm))
     partner = any(g.cloud > 0 and g.name in firm.investors for g in model.giants)
     u_vert = sp.vertical_utility + (sp.vertical_affinity_bonus if firm.vertical_affinity else 0.0)
     u_int = sp.integrator_utility + sp.enterprise_focus_weight * firm.enterprise_focus + \

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from .agents import FOUNDATION, TECHNICAL, Startup
+from .agents import COMMERCIAL, FOUNDATION, TECHNICAL, Startup
 
 if TYPE_CHECKING:
     from .model import MarketModel
@@ -27,17 +27,18 @@ if TYPE_CHECKING:
 RECENT_MONTHS = 6
 
 
-def hazard(model: MarketModel, firm: Startup, role: str, pull: float, heat: float) -> float:
-    """Monthly probability (capped at 1) that an executive in ``role`` at ``firm`` leaves."""
+def hazards(model: MarketModel, firm: Startup, pull: float, heat: float) -> dict[str, float]:
+    """Monthly probability (capped at 1) that an executive of ``firm`` leaves, by role."""
     tp = model.sc.talent
     recent = sum(1 for e in firm.executives if e.status == "departed" and model.t - e.left_step < RECENT_MONTHS)
     h = tp.base_hazard_per_month * (1 + tp.poaching_weight * pull) * (1 + tp.niche_heat_weight * heat)
     h *= 1 + tp.contagion_weight * recent
-    if firm.strategy != FOUNDATION:
-        h *= tp.abandoned_work_multiplier if role == TECHNICAL else tp.pivot_commercial_multiplier
     if firm.runway_months() < tp.runway_alarm_months:
         h *= tp.runway_multiplier
-    return min(h, 1.0)
+    tech = comm = h
+    if firm.strategy != FOUNDATION:
+        tech, comm = h * tp.abandoned_work_multiplier, h * tp.pivot_commercial_multiplier
+    return {TECHNICAL: min(tech, 1.0), COMMERCIAL: min(comm, 1.0)}
 
 
 def step(model: MarketModel) -> None:
@@ -52,7 +53,7 @@ def step(model: MarketModel) -> None:
     niches = model.sc.demand.niches
     heat = max((n.heat for n in niches), default=0.0)
     for firm in model.live_startups:
-        rates = {role: hazard(model, firm, role, pull, heat) for role in ("technical", "commercial")}
+        rates = hazards(model, firm, pull, heat)
         for ex in firm.executives:
             if ex.status != "in_post" or rng.random() >= rates[ex.role]:
                 continue

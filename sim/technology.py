@@ -53,9 +53,11 @@ def startup_efficiency(model: MarketModel, firm: Startup) -> float:
 
 
 def startup_run_budget(model: MarketModel, firm: Startup) -> float:
-    """USD a startup commits to its next run: a share of cash, capped by its board limit."""
+    """USD a startup commits to its next run: a share of cash, capped by its board limit and by
+    the cash it must keep for ``training_reserve_months`` of operations."""
     tp = model.sc.technology
-    return min(tp.training_budget_share * max(firm.cash_usd, 0.0), tp.max_run_spend_usd)
+    spare = firm.cash_usd - tp.training_reserve_months * firm.burn_usd()
+    return max(0.0, min(tp.training_budget_share * firm.cash_usd, tp.max_run_spend_usd, spare))
 
 
 def start_run(model: MarketModel, firm: Firm, spend: float, capability: float) -> None:

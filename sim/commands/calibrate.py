@@ -1,0 +1,131 @@
+"""``calibrate`` and ``recover``: ABC-SMC calibration against the article, and its parameter-recovery check.
+
+Both take a spec (``experiments/calibration.toml``, ``experiments/recovery.toml``), an output
+folder, and the executor options of ``sweep``: ``--workers N`` (processes on this machine, the
+default), ``--serial``, ``--dask-local N`` (a Dask LocalCluster) or ``--dask ADDRESS`` (a running
+Dask scheduler). Rerunning the same command resumes after the last finished generation.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import os
+import time
+from collections.abc import Iterator
+from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
+from typing import Any
+
+from ..errors import InputError
+
+
+def _add_common(p: argparse.ArgumentParser, default_out: str) -> None:
+    p.add_argument("spec", metavar="SPEC", help="calibration spec (TOML)")
+    p.add_argument("--out", type=Path, default=None, metavar="DIR",
+                   help=f"output folder (default {default_out}/<spec name>/); rerun to resume")
+    ex = p.add_mutually_exclusive_group()
+    ex.add_argument("--workers", type=int, default=None, metavar="N",
+                    help="processes on this machine (default: every CPU this process may use)")
+    ex.add_argument("--serial", action="store_true", help="run in this process (debugging)")
+    ex.add_argument("--dask-local", type=int, default=None, metavar="N", help="a Dask LocalCluster of N workers")
+    ex.add_argument("--dask", default=None, metavar="ADDRESS", help="a running Dask scheduler, e.g. tcp://host:8786")
+    p.add_argument("--max-generations", type=int, default=None, metavar="G",
+                   help="stop after G generations in total without finishing (resume later by rerunning)")
+    p.add_argument("--quiet", action="store_true", help="no progress bars")
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("calibrate", help="ABC-SMC calibration against the article's patterns (resumable)",
+                       description="Calibrate the uncertain parameters of SPEC by ABC-SMC against the fitting "
+                                   "patterns; write the posterior, a calibrated scenario, the posterior-predictive "
+                                   "scorecard and figures. See docs/calibration.md.")
+    _add_common(p, "results/calibration")
+    p.add_argument("--apply-to", type=Path, default=None, metavar="SCENARIO",
+                   help="also write the point estimate into this scenario file in place (comments kept), e.g. "
+                        "scenarios/baseline.toml so that 'make run' uses it")
+    p.set_defaults(func=cmd_calibrate)
+    p = sub.add_parser("recover", help="parameter-recovery (identifiability) experiment for a calibration spec",
+                       description="Generate a synthetic history at known parameter values and calibrate against "
+                                   "it with the same sampler; report coverage and contraction per parameter.")
+    _add_common(p, "results/recovery")
+    p.set_defaults(func=cmd_recover)
+
+
+@contextlib.contextmanager
+def executor_from(args: argparse.Namespace) -> Iterator[tuple[Any, int, str]]:
+    """``(executor, workers, description)`` from the command-line options."""
+    if args.workers is not None and args.workers < 1:
+        raise InputError("--workers", "", f"expected at least 1 worker, got {args.workers}")
+    if args.dask_local is not None and args.dask_local < 1:
+        raise InputError("--dask-local", "", f"expected at least 1 worker, got {args.dask_local}")
+    try:
+        from ..experiments.executors import default_workers, make_executor
+    except ImportError:  # the experiment layer is optional here
+        make_executor = None
+
+        def default_workers() -> int:
+            return max(1, len(os.sched_getaffinity(0)))
+    if args.serial:
+        kind, n, address = "serial", 1, ""
+    elif args.dask_local is not None:
+        kind, n, address = "dask-local", args.dask_local, ""
+    elif args.dask:
+        kind, n, address = "dask", 0, args.dask
+    else:
+        kind, n, address = "process", args.workers or default_workers(), ""
+    if make_executor is not None:
+        with make_executor(kind, n or None, address) as (ex, slots, where):
+            yield ex, max(1, slots()), where
+        return
+    from ..calibration.abc import SerialExecutor
+
+    if kind == "serial" or n == 1:
+        yield SerialExecutor(), 1, "serial"
+    elif kind == "process":
+        with ProcessPoolExecutor(max_workers=n) as pool:
+            yield pool, n, f"{n} processes"
+    else:
+        raise InputError("--dask", "", "Dask executors need sim.experiments.executors and the 'distributed' package")
+
+
+def _check_common(args: argparse.Namespace) -> None:
+    if args.max_generations is not None and args.max_generations < 1:
+        raise InputError("--max-generations", "", f"expected at least 1, got {args.max_generations}")
+
+
+def cmd_calibrate(args: argparse.Namespace) -> int:
+    from ..calibration.pipeline import calibrate
+    from ..calibration.spec import load_spec
+
+    _check_common(args)
+    spec = load_spec(args.spec)
+    if args.apply_to is not None and not args.apply_to.exists():
+        raise InputError(str(args.apply_to), "", "file not found (--apply-to)")
+    out = args.out or Path("results") / "calibration" / Path(args.spec).stem
+    t0 = time.perf_counter()
+    with executor_from(args) as (ex, n, where):
+        print(f"calibrating {len(spec.parameters)} parameters of {spec.scenario.name} against "
+              f"{len(spec.fit)} fitting patterns ({', '.join(spec.fit)}); population {spec.smc.population}, "
+              f"{spec.smc.replications} seeds per particle, at most {spec.stopping.max_generations} generations; "
+              f"on {where}", flush=True)
+        summary = calibrate(spec, out, ex, n, progress=not args.quiet, max_generations=args.max_generations,
+                            apply_to=args.apply_to, log=print)
+    print(f"done in {time.perf_counter() - t0:.0f} s" + ("" if summary["finished"] else " (unfinished)"))
+    return 0
+
+
+def cmd_recover(args: argparse.Namespace) -> int:
+    from ..calibration.pipeline import recover
+    from ..calibration.spec import load_spec
+
+    _check_common(args)
+    spec = load_spec(args.spec, require_recovery=True)
+    out = args.out or Path("results") / "recovery" / Path(args.spec).stem
+    t0 = time.perf_counter()
+    with executor_from(args) as (ex, n, where):
+        print(f"parameter recovery for {len(spec.parameters)} parameters; population {spec.smc.population}, "
+              f"{spec.smc.replications} seeds per particle; on {where}", flush=True)
+        summary = recover(spec, out, ex, n, progress=not args.quiet, max_generations=args.max_generations, log=print)
+    print(f"done in {time.perf_counter() - t0:.0f} s" + ("" if summary["finished"] else " (unfinished)"))
+    return 0

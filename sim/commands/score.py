@@ -1,0 +1,85 @@
+"""``score``: evaluate the article's patterns T1-T17 on a results folder, seed by seed.
+
+``python -m sim score DIR [--json]`` reads ``DIR/model``, ``DIR/firms`` and ``DIR/events``
+(``.parquet`` or ``.csv``, as ``python -m sim run`` writes them), splits them by seed, evaluates
+every pattern on every seed (:mod:`sim.patterns`) and prints the scorecard: a table of pass
+rates and median distances, or with ``--json`` the :func:`sim.patterns.scorecard` dict.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+from typing import Any
+
+from ..errors import InputError
+from ..patterns import REQUIRED_COLUMNS, PatternResult, evaluate_tables, scorecard, split_seeds
+from ..results import read_table
+
+#: A pattern "holds" for the ensemble when it passes in at least this share of seeds (as ``run`` reports).
+HOLDS_SHARE = 0.7
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("score", help="score a results folder against the article's patterns T1-T17")
+    p.add_argument("folder", type=Path, metavar="DIR", help="folder with model, firms and events tables")
+    p.add_argument("--json", action="store_true", help="print the scorecard as JSON")
+    p.set_defaults(func=cmd_score)
+
+
+def load_tables(folder: Path) -> dict[str, dict[str, list[Any]]]:
+    """The three tables of ``folder`` as column dicts; :class:`InputError` if missing, unreadable or empty."""
+    if not folder.is_dir():
+        raise InputError(str(folder), "", "expected a results folder with model, firms and events tables "
+                                          "(.parquet or .csv), e.g. from 'python -m sim run'")
+    if not any((folder / f"{n}.{ext}").exists() for n in REQUIRED_COLUMNS for ext in ("parquet", "csv")):
+        raise InputError(str(folder), "", "expected model, firms and events tables (.parquet or .csv), found none")
+    tables: dict[str, dict[str, list[Any]]] = {}
+    for name, needed in REQUIRED_COLUMNS.items():
+        try:
+            table = read_table(folder, name)
+        except FileNotFoundError:
+            raise InputError(str(folder / f"{name}.parquet"), "",
+                             f"expected the '{name}' table as {name}.parquet or {name}.csv") from None
+        except Exception as exc:  # pyarrow raises several types for corrupt files
+            raise InputError(str(folder / name), "", f"expected a readable '{name}' table ({exc})") from None
+        missing = [c for c in ("seed", *needed) if c not in table.column_names]
+        if missing:
+            raise InputError(str(folder / name), "", f"expected column(s) {', '.join(missing)}")
+        tables[name] = table.to_pydict()
+    if not tables["model"]["seed"]:
+        raise InputError(str(folder / "model"), "", "expected at least one seed's rows, found none")
+    return tables
+
+
+def score_folder(folder: Path) -> tuple[list[int], list[list[PatternResult]]]:
+    """Seeds found in ``folder`` and each one's pattern results."""
+    t = load_tables(folder)
+    split = split_seeds(t["model"], t["firms"], t["events"])
+    return list(split), [evaluate_tables(*tables) for tables in split.values()]
+
+
+def format_scorecard(card: dict[str, Any], title: str = "") -> str:
+    """The scorecard as a fixed-width table."""
+    rows = card["patterns"]
+    width = max([len(r["name"]) for r in rows] + [4])
+    lines = [title] if title else []
+    lines.append(f"{'id':<4} {'name':<{width}} {'pass rate':>9} {'median distance':>15}")
+    for r in rows:
+        dist = "-" if r["median_distance"] is None else f"{r['median_distance']:.3f}"
+        lines.append(f"{r['id']:<4} {r['name']:<{width}} {r['pass_rate']:>9.2f} {dist:>15}")
+    holds = sum(1 for r in rows if r["pass_rate"] >= HOLDS_SHARE)
+    lines.append(f"{holds}/{len(rows)} patterns hold in at least {HOLDS_SHARE:.0%} of {card['seeds']} seeds")
+    return "\n".join(lines)
+
+
+def cmd_score(args: argparse.Namespace) -> int:
+    seeds, results = score_folder(args.folder)
+    card = scorecard(results)
+    if args.json:
+        print(json.dumps(card, indent=2))
+    else:
+        span = f"seeds {seeds[0]}-{seeds[-1]}" if len(seeds) > 1 else f"seed {seeds[0]}"
+        print(format_scorecard(card, f"scorecard of {args.folder} ({len(seeds)} seeds: {span})"))
+    return 0
