@@ -3,7 +3,7 @@
 Start it with ``python -m sim app`` (see ``docs/app.md``). The page has
 
 * in the sidebar: a scenario picker (the files in ``scenarios/``), sliders for the most influential
-  parameters, a seed, and Mesa's reset / play / step controls;
+  parameters ("What if...?"), Mesa's reset / play / step controls and a seed;
 * on top: the simulated month (``YYYY-MM``) and the state of the market;
 * charts that grow as the months pass, a feed of the model's events, and the scorecard of the
   article's patterns (:mod:`sim.patterns`) for the run so far.
@@ -20,19 +20,23 @@ import html
 import math
 import os
 import sys
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import reacton.ipywidgets as rw
-import solara
-from mesa.visualization import SolaraViz
-from mesa.visualization.utils import update_counter
+# Mesa 3.3.1's ComponentsView trips solara's hook checker at import; harmless, and not ours to fix.
+warnings.filterwarnings("ignore", message=r".*ComponentsView: `use_state` found despite early return")
 
-from . import app_components as ac
-from .errors import InputError
-from .model import MarketModel, release
-from .scenario import Scenario, load_scenario
+import reacton.ipywidgets as rw  # noqa: E402
+import solara  # noqa: E402
+from mesa.visualization import SolaraViz  # noqa: E402
+from mesa.visualization.utils import update_counter  # noqa: E402
+
+from . import app_components as ac  # noqa: E402
+from .errors import InputError  # noqa: E402
+from .model import MarketModel, release  # noqa: E402
+from .scenario import Scenario, load_scenario  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 SCENARIO_DIR = ROOT / "scenarios"
@@ -143,27 +147,27 @@ def parse_seed(text: Any) -> int:
 
 # ------------------------------------------------------------------------------------ the model
 class AppModel(MarketModel):
-    """:class:`MarketModel` built from keyword arguments, as Mesa's reset button builds models.
+    """:class:`MarketModel` built from keyword arguments, as Mesa's Reset button builds models.
 
-    ``scenario_file`` is the scenario; each slider keyword (:data:`KNOBS`) that is not None
-    replaces that parameter (``Scenario.with_overrides``). The model stops (``running = False``)
-    after the scenario's last month.
+    ``scenario_file`` is the scenario; ``knobs`` maps slider names (:data:`KNOBS`, ``Knob.arg``)
+    to values that replace the scenario's (``Scenario.with_overrides``); ``seed`` is a whole
+    number (the seed box gives text). The model stops (``running = False``) after the scenario's
+    last month.
     """
 
     def __init__(self, scenario_file: str = str(DEFAULT_SCENARIO), seed: int | str = 0,
-                 release_gap_scale: float | None = None, shift_months: int | None = None,
-                 run_cost_growth_per_year: float | None = None, sentiment_base: float | None = None,
-                 poaching_weight: float | None = None, enterprise_maturity_per_month: float | None = None) -> None:
-        values = {"release_gap_scale": release_gap_scale, "shift_months": shift_months,
-                  "run_cost_growth_per_year": run_cost_growth_per_year, "sentiment_base": sentiment_base,
-                  "poaching_weight": poaching_weight, "enterprise_maturity_per_month": enterprise_maturity_per_month}
+                 knobs: dict[str, float] | None = None) -> None:
         base = load_cached(scenario_file)
+        knobs = dict(knobs or {})
+        unknown = set(knobs) - {k.arg for k in KNOBS}
+        if unknown:
+            raise InputError("knobs", ", ".join(sorted(unknown)), "unknown slider")
         overrides: dict[str, Any] = {}
         for knob in KNOBS:
-            v = values[knob.arg]
+            v = knobs.get(knob.arg)
             if v is None:
                 continue
-            v = int(round(v)) if knob.integer else float(v)
+            v = int(round(v)) if knob.integer else round(float(v), 6)
             if v != get_value(base, knob.key):
                 overrides[knob.key] = v
         scenario = base.with_overrides(overrides, origin="sliders") if overrides else base
@@ -186,36 +190,43 @@ class AppModel(MarketModel):
         return self.calendar.labels[max(self.t - 1, 0)]
 
 
-def model_params(path: Path, scenario: Scenario) -> dict[str, Any]:
-    """Mesa's ``model_params`` for ``scenario``: the file (fixed), the seed box and one slider per knob."""
-    params: dict[str, Any] = {
+def knob_defaults(scenario: Scenario) -> dict[str, float]:
+    """The scenario's values of the sliders, ``{Knob.arg: value}``."""
+    return {k.arg: get_value(scenario, k.key) for k in KNOBS}
+
+
+def model_params(path: Path, knobs: dict[str, float]) -> dict[str, Any]:
+    """Mesa's ``model_params``: the scenario file and the sliders' values (fixed: the sidebar's
+    "What if" card keeps ``knobs`` up to date in place), and Mesa's seed box."""
+    return {
         "scenario_file": str(path),
-        "seed": {"type": "InputText", "value": "0", "label": "Seed (whole number)"},
+        "knobs": knobs,
+        "seed": {"type": "InputText", "value": "0", "label": "Seed (whole number, used at Reset)"},
     }
-    for k in KNOBS:
-        v = get_value(scenario, k.key)
-        params[k.arg] = {"type": "SliderInt" if k.integer else "SliderFloat", "value": v, "label": k.label,
-                         "min": min(k.lo, v), "max": max(k.hi, v), "step": k.step}
-    return params
+
+
+def _fmt(v: float) -> str:
+    return f"{v:g}"
 
 
 # ------------------------------------------------------------------------------------ components
 CHART_LAYOUT = {"width": "100%", "height": "auto", "max_height": "390px", "object_fit": "contain"}
-BOX_STYLE = "height:340px;overflow-y:auto;font-size:13px;padding-right:4px"
+BOX_STYLE = "height:262px;overflow-y:auto;font-size:13px;padding-right:4px"
 
 
-def _chart(key: str, title: str, draw: Any) -> Any:
+def _chart(key: str, cls: type[ac.LiveChart]) -> Any:
     @solara.component
     def Chart(model: MarketModel):
         update_counter.get()  # redraw after every step (Mesa's force_update)
-        png = solara.use_memo(lambda: draw(model), [model, model.t])
+        chart = solara.use_memo(lambda: cls(model), [model])
+        png = solara.use_memo(lambda: chart.render(model), [model, model.t])
         return rw.Image(value=png, format="png", layout=CHART_LAYOUT, _dom_classes=["sim-chart", f"sim-chart-{key}"])
 
     Chart.__name__ = Chart.__qualname__ = f"Chart_{key}"
     return Chart
 
 
-CHART_COMPONENTS = [_chart(key, title, draw) for key, title, draw in ac.CHARTS]
+CHART_COMPONENTS = [_chart(key, cls) for key, _, cls in ac.CHARTS]
 
 
 @solara.component
@@ -236,9 +247,9 @@ def Scorecard(model: MarketModel):
     if error:
         subtitle = error
     elif not rows:
-        subtitle = "press Step or ▶: patterns are checked as the months pass"
+        subtitle = "press Step or ▶: the patterns are checked as the months pass"
     else:
-        subtitle = f"as of {model.calendar.labels[model.t - 1]}: {ac.scorecard_summary(rows)}"
+        subtitle = f"as of {model.date}: {ac.scorecard_summary(rows)}"
     with solara.Card("The article's patterns in this run", subtitle=subtitle, margin=0, classes=["sim-scorecard"]):
         solara.HTML(tag="div", unsafe_innerHTML=ac.scorecard_html(rows), style=BOX_STYLE)
 
@@ -250,47 +261,99 @@ def StatusBar(model: AppModel):
     found, alive, pivoted, exited = model.counts()
     _, cum, whose = ac.departures_so_far(model)
     n = model.calendar.n_steps
-    startups = alive + exited
-    knobs = {k.key: k for k in KNOBS}
-    changed = ", ".join(f"{knobs[k].label.split(' (')[0]} = {v}" for k, v in model.overrides.items())
+    labels = {k.key: k.label.split(" (")[0] for k in KNOBS}
+    changed = ", ".join(f"{labels[k]} {_fmt(v)}" for k, v in model.overrides.items())
     sentiment = model.recorder.model["vc_sentiment"][-1] if model.t else model.sentiment
     parts = [
-        f"{found} of {startups} startups still train foundation models",
+        f"{found} of {alive + exited} startups still train foundation models",
         f"{pivoted} pivoted",
         f"{exited} exited",
         f"{cum[-1] if cum else 0} executive departures from {whose} since 2024",
         f"investor sentiment {sentiment:.2f}" if math.isfinite(sentiment) else "",
     ]
     line = " · ".join(p for p in parts if p)
-    status = "the end of the scenario" if model.t >= n else ("press Step or ▶" if model.t == 0 else "")
-    scenario = html.escape(model.sc.name) + f", seed {model.seed_value}" + (
-        f" · sliders: {html.escape(changed)}" if changed else "")
+    status = "the end of the scenario" if model.t >= n else ("press Step or ▶ to start" if model.t == 0 else "")
+    scenario = f"scenario <b>{html.escape(model.sc.name)}</b>, seed {model.seed_value}" + (
+        f" · changed: {html.escape(changed)}" if changed else "")
     solara.HTML(tag="div", classes=["sim-status"], unsafe_innerHTML=(
-        '<div style="display:flex;align-items:baseline;gap:18px;flex-wrap:wrap;padding:4px 10px 0 10px">'
+        '<div style="display:flex;align-items:baseline;gap:18px;flex-wrap:wrap;padding:6px 12px 0 12px">'
         f'<span class="sim-date" style="font-size:34px;font-weight:bold;font-family:monospace">{model.date}</span>'
-        f'<span style="font-size:14px;color:#555">month {model.t} of {n}'
+        f'<span class="sim-month" style="font-size:14px;color:#555">month {model.t} of {n}'
         f'{" — " + status if status else ""}</span>'
-        f'<span style="font-size:13px;color:#777">{scenario}</span></div>'
-        f'<div class="sim-summary" style="font-size:14px;padding:0 10px 4px 10px">{html.escape(line)}</div>'))
+        f'<span style="font-size:13px;color:#555">{scenario}</span></div>'
+        f'<div class="sim-summary" style="font-size:14px;padding:0 12px 2px 12px">{html.escape(line)}</div>'))
 
 
 @solara.component
-def ScenarioPicker(files: dict[str, Path], choice: solara.Reactive[str], on_pick: Any):
+def ScenarioPicker(files: dict[str, Path], label: str, on_pick: Any):
     """Pick a shipped scenario: it starts at once, with the sliders at its values."""
-    sc = load_cached(files[choice.value])
-    with solara.Card("Scenario", margin=0, classes=["sim-scenario"]):
-        solara.Select("Scenario", values=list(files), value=choice.value, on_value=on_pick)
+    sc = load_cached(files[label])
+    with solara.Card("1. Scenario", classes=["sim-scenario"]):
+        solara.Select("Scenario", values=list(files), value=label, on_value=on_pick, classes=["sim-scenario-select"])
         if sc.description:
             solara.Text(sc.description, style="font-size:13px;color:#555")
-        solara.Text("Sliders and seed take effect when you press Reset.", style="font-size:12px;color:#777")
+
+
+@solara.component
+def WhatIf(scenario: Scenario, knobs: solara.Reactive[dict[str, float]], holder: dict[str, float],
+           applied: dict[str, Any]):
+    """Sliders for the most influential parameters; they take effect at Reset (Mesa's way)."""
+    defaults = knob_defaults(scenario)
+
+    def setter(arg: str) -> Any:
+        def set_value(v: float) -> None:
+            new = {**knobs.value, arg: v}
+            holder.clear()
+            holder.update(new)  # the dict Mesa's Reset passes to AppModel
+            knobs.set(new)
+
+        return set_value
+
+    def back_to_scenario() -> None:
+        holder.clear()
+        holder.update(defaults)
+        knobs.set(dict(defaults))
+
+    pending = {k.key: (int(round(knobs.value[k.arg])) if k.integer else round(float(knobs.value[k.arg]), 6))
+               for k in KNOBS}
+    pending = {key: v for key, v in pending.items() if v != get_value(scenario, key)}
+    with solara.Card("2. What if…?", subtitle="then press Reset", classes=["sim-knobs"]):
+        for k in KNOBS:
+            v, d = knobs.value[k.arg], defaults[k.arg]
+            note = "" if v == d else f"  (scenario: {_fmt(d)})"
+            solara.Text(f"{k.label}: {_fmt(v)}{note}", classes=["sim-knob-label"],
+                        style="font-size:13px;font-weight:500;margin-bottom:-14px" + (";color:#B00020" if v != d else ""))
+            slider = solara.SliderInt if k.integer else solara.SliderFloat
+            slider("", value=v, min=min(k.lo, d), max=max(k.hi, d), step=k.step, on_value=setter(k.arg))
+        if pending != applied:
+            solara.Warning("Press Reset (below) to start again with these values.", dense=True)
+        solara.Button("Scenario's values", on_click=back_to_scenario, small=True, outlined=True,
+                      disabled=all(knobs.value[a] == defaults[a] for a in defaults))
 
 
 COMPONENTS = [*CHART_COMPONENTS[:1], EventFeed, *CHART_COMPONENTS[1:], Scorecard]
 
 
 @solara.component
+def Session(files: dict[str, Path], label: str, on_pick: Any, model: solara.Reactive[AppModel]):
+    """The page for one scenario (remounted when another is picked, so the sliders start at its values)."""
+    path = files[label]
+    scenario = load_cached(path)
+    defaults = solara.use_memo(lambda: knob_defaults(scenario), [])
+    knobs = solara.use_reactive(dict(defaults))
+    holder = solara.use_memo(lambda: dict(defaults), [])
+    with solara.Sidebar():
+        ScenarioPicker(files, label, on_pick)
+        WhatIf(scenario, knobs, holder, model.value.overrides)
+    with solara.Column(gap="0px", style={"width": "100%"}):
+        StatusBar(model.value)
+        SolaraViz(model, components=COMPONENTS, model_params=model_params(path, holder), name=TITLE,
+                  play_interval=PLAY_INTERVAL_MS)
+
+
+@solara.component
 def Page():
-    """One browser session: its own scenario choice and its own model."""
+    """One browser session: its own scenario choice and its own model (nothing shared between visitors)."""
     files = solara.use_memo(scenario_files, [])
     choice = solara.use_reactive(solara.use_memo(lambda: initial_label(files), []))
     first = solara.use_memo(lambda: AppModel(scenario_file=str(files[choice.value])), [])
@@ -300,18 +363,12 @@ def Page():
     def release_when_replaced():
         return lambda: release(current)
 
-    solara.use_effect(release_when_replaced, [current])  # Mesa 3.3.1 keeps models alive otherwise
+    solara.use_effect(release_when_replaced, [current])  # Mesa 3.3.1 keeps every model alive otherwise
 
     def pick(label: str | None) -> None:
         if label is None or label not in files or label == choice.value:
             return
-        choice.set(label)
         model.set(AppModel(scenario_file=str(files[label])))
+        choice.set(label)
 
-    path = files[choice.value]
-    with solara.Sidebar():
-        ScenarioPicker(files, choice, pick)
-    with solara.Column(gap="0px", style={"width": "100%"}):
-        StatusBar(current)
-        SolaraViz(model, components=COMPONENTS, model_params=model_params(path, load_cached(path)),
-                  name=TITLE, play_interval=PLAY_INTERVAL_MS).key(f"viz-{choice.value}")
+    Session(files, choice.value, pick, model).key(f"session-{choice.value}")

@@ -12,16 +12,19 @@ from __future__ import annotations
 import html
 import io
 import math
-from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import matplotlib as mpl
+import numpy as np
+from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
+from PIL import Image as PILImage
 
 if TYPE_CHECKING:
+    from matplotlib.artist import Artist
     from matplotlib.axes import Axes
 
     from .model import MarketModel
@@ -40,11 +43,11 @@ RUNWAY_CLIP = 60.0  # months; longer (or infinite) runways are drawn at the clip
 MAX_ROWS = 16  # startups shown on the strategy timeline
 MAX_SHARE_FIRMS = 8  # firms named on the MAU-share chart; the rest are "others"
 
-FIG_SIZE = (6.4, 3.7)  # inches; the page shows charts in a two-column grid
-DPI = 110
+FIG_SIZE = (6.0, 3.5)  # inches; the page shows charts in a two-column grid
+DPI = 100
 STYLE = {
-    "font.size": 9.5, "axes.titlesize": 11, "axes.titleweight": "bold", "axes.labelsize": 9.5,
-    "legend.fontsize": 8, "xtick.labelsize": 8.5, "ytick.labelsize": 8.5, "axes.grid": True,
+    "font.size": 10, "axes.titlesize": 12, "axes.titleweight": "bold", "axes.labelsize": 10,
+    "legend.fontsize": 8.5, "xtick.labelsize": 9.5, "ytick.labelsize": 9.5, "axes.grid": True,
     "grid.alpha": 0.3, "grid.linewidth": 0.6, "axes.spines.top": False, "axes.spines.right": False,
 }
 EVENT_COLOURS = {
@@ -110,189 +113,310 @@ def firm_colours(model: MarketModel) -> dict[str, Any]:
 
 
 # ------------------------------------------------------------------------------------ charts
-def _new_figure(left: float = 0.1, right: float = 0.74, bottom: float = 0.09, top: float = 0.9
-                ) -> tuple[Figure, Axes]:
-    """A chart with fixed margins (a layout engine would cost more than the drawing); by default
-    room on the right for the legend (:func:`_legend_right`)."""
-    with mpl.rc_context(STYLE):
-        fig = Figure(figsize=FIG_SIZE, dpi=DPI)
-        fig.subplots_adjust(left=left, right=right, bottom=bottom, top=top)
-        ax = fig.add_subplot()
-    return fig, ax
+class LiveChart:
+    """A chart whose frame (axes, ticks, labels, legend) is drawn once and whose data is drawn each month.
+
+    Drawing text dominates the cost of a matplotlib chart, and the frame does not change while the
+    months pass (the time axis spans the whole scenario from the start), so :meth:`render`
+    restores the frame's pixels and draws only the data on them (matplotlib's blitting). The frame
+    is redrawn when :meth:`frame_key` changes (e.g. a new firm in the legend, a longer y axis).
+    Subclasses define :meth:`frame` (static artists) and :meth:`data` (this month's artists).
+    """
+
+    title = ""
+    margins = {"left": 0.1, "right": 0.72, "bottom": 0.09, "top": 0.89}
+
+    def __init__(self, model: MarketModel) -> None:
+        self.model = model
+        self.colours = firm_colours(model)
+        self._key: Any = object()
+        self._background: Any = None
+        self.fig = self.ax = None
+        self.overlays: list[Artist] = []
+
+    # -- for subclasses
+    def frame_key(self, model: MarketModel) -> Any:
+        """What the frame depends on; the frame is redrawn when this changes."""
+        return None
+
+    def frame(self, model: MarketModel, ax: Axes) -> None:
+        """Draw the static part (title, labels, limits, legend)."""
+
+    def data(self, model: MarketModel, ax: Axes) -> list[Artist]:
+        """Create this month's data artists (they are drawn once, then removed)."""
+        return []
+
+    # -- machinery
+    def _build(self, model: MarketModel) -> None:
+        with mpl.rc_context(STYLE):
+            fig = Figure(figsize=FIG_SIZE, dpi=DPI)
+            FigureCanvasAgg(fig)
+            fig.subplots_adjust(**self.margins)
+            ax = fig.add_subplot()
+            fig.suptitle(self.title_for(model), x=0.01, y=0.985, ha="left", va="top", fontsize=12,
+                         fontweight="bold")
+            cal = model.calendar
+            n = cal.n_steps
+            ticks = [t for t in range(n) if cal.labels[t].endswith("-01")]
+            ax.set_xlim(-0.5, n - 0.5)
+            ax.set_xticks(ticks, [cal.labels[t][:4] for t in ticks])
+            self.frame(model, ax)
+            # drawn over the data every month: the article's date
+            self.overlays = []
+            t_art = cal.step_of(ARTICLE_DATE)
+            if 0 <= t_art < n:
+                self.overlays.append(ax.axvline(t_art, color=ARTICLE_COLOUR, lw=1.1, ls=":", zorder=5,
+                                                animated=True))
+            fig.canvas.draw()
+            self._background = fig.canvas.copy_from_bbox(fig.bbox)
+        self.fig, self.ax = fig, ax
+
+    def title_for(self, model: MarketModel) -> str:
+        return self.title
+
+    def render(self, model: MarketModel) -> bytes:
+        """PNG bytes of the chart at the model's current month."""
+        key = self.frame_key(model)
+        if self.fig is None or key != self._key:
+            self._build(model)
+            self._key = key
+        fig, ax = self.fig, self.ax
+        canvas = fig.canvas
+        canvas.restore_region(self._background)
+        n = model.calendar.n_steps
+        with mpl.rc_context(STYLE):
+            artists = []
+            if model.t < n:  # the months still to come are shaded
+                artists.append(ax.axvspan(max(model.t - 0.5, -0.5), n - 0.5, color="black", alpha=0.06, lw=0,
+                                          zorder=0.5, animated=True))
+            artists += self.data(model, ax)
+            for a in artists:
+                a.set_animated(True)
+                ax.draw_artist(a)
+            for a in self.overlays:
+                ax.draw_artist(a)
+            for a in artists:
+                a.remove()
+        buf = io.BytesIO()
+        PILImage.fromarray(np.asarray(canvas.buffer_rgba())).convert("RGB").save(buf, format="png", compress_level=1)
+        return buf.getvalue()
 
 
-def _legend_right(ax: Axes, **kw: Any) -> None:
-    ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False, fontsize=7.5, borderaxespad=0.0,
-              handlelength=1.6, **kw)
+def _legend(ax: Axes, handles: list[Any], **kw: Any) -> None:
+    """A legend right of the axes, from proxy handles (the data artists come and go)."""
+    opts = {"loc": "upper left", "bbox_to_anchor": (1.01, 1.0), "frameon": False, "fontsize": 8.5,
+            "borderaxespad": 0.0, "handlelength": 1.6}
+    opts.update(kw)
+    ax.legend(handles=handles, **opts)
 
 
-def _title(fig: Figure, text: str) -> None:
-    fig.suptitle(text, x=0.01, y=0.985, ha="left", va="top", fontsize=11, fontweight="bold")
+def _article_handle() -> Line2D:
+    return Line2D([], [], color=ARTICLE_COLOUR, ls=":", label="article written\n(2025-06)")
 
 
-def _time_axis(ax: Axes, model: MarketModel, article: bool = True) -> None:
-    """x in months since the start, labelled by year, spanning the whole horizon; the article's date marked."""
-    cal = model.calendar
-    n = cal.n_steps
-    ticks = [t for t in range(n) if cal.labels[t].endswith("-01")]
-    ax.set_xlim(-0.5, n - 0.5)
-    ax.set_xticks(ticks, [cal.labels[t][:4] for t in ticks])
-    if article:
-        t_art = cal.step_of(ARTICLE_DATE)
-        if 0 <= t_art < n:
-            ax.axvline(t_art, color=ARTICLE_COLOUR, lw=1.1, ls=":", zorder=1, label="article written\n(2025-06)")
-    if model.t < n:  # the months still to come are shaded
-        ax.axvspan(max(model.t - 0.5, -0.5), n - 0.5, color="#F2F2F2", lw=0, zorder=0)
-
-
-def _png(fig: Figure) -> bytes:
-    buf = io.BytesIO()
-    fig.savefig(buf, format="png", dpi=DPI, facecolor="white", pil_kwargs={"compress_level": 1})
-    return buf.getvalue()
-
-
-def _note(ax: Axes, text: str) -> None:
-    ax.text(0.5, 0.5, text, ha="center", va="center", transform=ax.transAxes, fontsize=10, color="#666666")
-
-
-def chart_strategies(model: MarketModel) -> bytes:
+class StrategyChart(LiveChart):
     """Each startup's strategy month by month (a coloured strip per firm)."""
-    fig, ax = _new_figure(left=0.14, right=0.98, bottom=0.17)
-    names = shown_startups(model)
-    strat = firm_strategies(model)
-    total = sum(1 for f in model.firms if f.kind == "startup")
-    more = f" (first {len(names)} of {total})" if total > len(names) else ""
-    _title(fig, "Each startup's strategy" + more)
-    _time_axis(ax, model)
-    for row, name in enumerate(names):
-        series = strat.get(name, [])
-        start = 0
-        for t in range(1, len(series) + 1):
-            if t == len(series) or series[t] != series[start]:
-                if series[start]:
-                    ax.broken_barh([(start - 0.5, t - start)], (row - 0.35, 0.7),
-                                   facecolors=STRATEGY_COLOURS.get(series[start], "#999999"), edgecolor="none")
-                start = t
-    ax.set_yticks(range(len(names)), names, fontsize=8.5 if len(names) <= 8 else 7)
-    ax.set_ylim(len(names) - 0.5, -0.5)
-    ax.grid(False, axis="y")
-    handles = [Patch(color=c, label=s) for s, c in STRATEGY_COLOURS.items()]
-    handles.append(Line2D([], [], color=ARTICLE_COLOUR, ls=":", label="article (2025-06)"))
-    ax.legend(handles=handles, loc="upper center", bbox_to_anchor=(0.43, -0.08), ncol=5, frameon=False,
-              fontsize=7.5, handlelength=1.2, columnspacing=0.9)
-    return _png(fig)
+
+    margins = {"left": 0.14, "right": 0.98, "bottom": 0.17, "top": 0.9}
+
+    def frame_key(self, model: MarketModel) -> Any:
+        return tuple(shown_startups(model))
+
+    def title_for(self, model: MarketModel) -> str:
+        names = shown_startups(model)
+        total = sum(1 for f in model.firms if f.kind == "startup")
+        return "Each startup's strategy" + (f" (first {len(names)} of {total})" if total > len(names) else "")
+
+    def frame(self, model: MarketModel, ax: Axes) -> None:
+        names = shown_startups(model)
+        ax.set_yticks(range(len(names)), names, fontsize=9.5 if len(names) <= 8 else 7.5)
+        ax.set_ylim(len(names) - 0.5, -0.5)
+        ax.grid(False, axis="y")
+        handles = [Patch(color=c, label=s) for s, c in STRATEGY_COLOURS.items()]
+        handles.append(Line2D([], [], color=ARTICLE_COLOUR, ls=":", label="article (2025-06)"))
+        ax.legend(handles=handles, loc="upper center", bbox_to_anchor=(0.43, -0.08), ncol=5, frameon=False,
+                  fontsize=8.5, handlelength=1.2, columnspacing=0.9)
+
+    def data(self, model: MarketModel, ax: Axes) -> list[Artist]:
+        strat = firm_strategies(model)
+        bars: dict[str, list[tuple[float, float, int]]] = {}
+        for row, name in enumerate(shown_startups(model)):
+            series = strat.get(name, [])
+            start = 0
+            for t in range(1, len(series) + 1):
+                if t == len(series) or series[t] != series[start]:
+                    if series[start]:
+                        bars.setdefault(series[start], []).append((start - 0.5, t - start, row))
+                    start = t
+        out: list[Artist] = []
+        for s, spans in bars.items():
+            colour = STRATEGY_COLOURS.get(s, "#999999")
+            for x0, w, row in spans:
+                out.append(ax.broken_barh([(x0, w)], (row - 0.35, 0.7), facecolors=colour, edgecolor="none"))
+        return out
 
 
-def chart_survivors(model: MarketModel) -> bytes:
+class SurvivorsChart(LiveChart):
     """Startups still training foundation models, pivoted and exited, month by month."""
-    fig, ax = _new_figure(left=0.08)
-    _title(fig, "Startups still training foundation models")
-    _time_axis(ax, model)
-    m = model.recorder.model
-    t = m["step"]
-    for col, strat, label in (("n_foundation", "foundation", "still train foundation models"),
-                              ("n_pivoted", "vertical", "pivoted (vertical\nor integrator)"),
-                              ("n_exited", "exited", "exited")):
-        colour = "#888888" if strat == "exited" else STRATEGY_COLOURS[strat]
-        ax.step(t, m[col], where="mid", color=colour, lw=2.2, label=label)
-    n_start = sum(1 for f in model.firms if f.kind == "startup")
-    end = model.calendar.n_steps - 1
-    ax.fill_between([end - 1.5, end + 0.5], 1, 2, color=ARTICLE_COLOUR, alpha=0.25, lw=0,
-                    label="article's end state:\n1-2 keep a seat")
-    ax.set_ylim(-0.3, max([n_start, *m["n_foundation"], *m["n_alive"]]) + 0.5)
-    ax.yaxis.get_major_locator().set_params(integer=True)
-    ax.set_ylabel("startups")
-    _legend_right(ax)
-    return _png(fig)
+
+    title = "Startups still training foundation models"
+    margins = {**LiveChart.margins, "left": 0.09}
+    LINES = (("n_foundation", STRATEGY_COLOURS["foundation"], "foundation"),
+             ("n_pivoted", STRATEGY_COLOURS["vertical"], "pivoted (vertical\nor integrator)"),
+             ("n_exited", "#888888", "exited"))
+
+    def frame_key(self, model: MarketModel) -> Any:
+        m = model.recorder.model
+        n_start = sum(1 for f in model.firms if f.kind == "startup")
+        return max([n_start, *m["n_alive"], *m["n_exited"]])
+
+    def frame(self, model: MarketModel, ax: Axes) -> None:
+        top = self.frame_key(model)
+        end = model.calendar.n_steps - 1
+        ax.fill_between([end - 1.5, end + 0.5], 1, 2, color=ARTICLE_COLOUR, alpha=0.25, lw=0)
+        ax.set_ylim(-0.3, top + 0.5)
+        ax.yaxis.get_major_locator().set_params(integer=True)
+        ax.set_ylabel("startups")
+        handles: list[Any] = [Line2D([], [], color=c, lw=2.2, label=label) for _, c, label in self.LINES]
+        handles += [Patch(color=ARTICLE_COLOUR, alpha=0.25, label="article's end state:\n1-2 keep a seat"),
+                    _article_handle()]
+        _legend(ax, handles)
+
+    def data(self, model: MarketModel, ax: Axes) -> list[Artist]:
+        m = model.recorder.model
+        out: list[Artist] = []
+        for col, colour, _ in self.LINES:
+            out += ax.step(m["step"], m[col], where="mid", color=colour, lw=2.2)
+        return out
 
 
-def chart_capability(model: MarketModel) -> bytes:
+class CapabilityChart(LiveChart):
     """Frontier, open-weight floor and each firm's best model (doublings of effective compute)."""
-    fig, ax = _new_figure()
-    _title(fig, "Capability against the open-weight floor")
-    _time_axis(ax, model)
-    m = model.recorder.model
-    t = m["step"]
-    colours = firm_colours(model)
-    cap = firm_series(model, "capability")
-    strat = firm_strategies(model)
-    kinds = {f.name: f.kind for f in model.firms}
-    labelled = shown_startups(model)[:8]
-    for name, series in cap.items():
-        if kinds.get(name) == "startup":
-            # a startup's line stops when it stops training (pivot or exit)
-            ss = strat.get(name, [])
-            series = [v if i < len(ss) and ss[i] == "foundation" else math.nan for i, v in enumerate(series)]
-            ax.plot(range(len(series)), series, color=colours.get(name), lw=1.4,
-                    label=name if name in labelled else None)
-        else:
-            ax.plot(range(len(series)), series, color=colours.get(name), lw=0.8, alpha=0.8)
-    ax.plot(t, m["frontier_capability"], color="black", ls="--", lw=1.3, label="global frontier")
-    ax.plot(t, m["open_floor_capability"], color="#1B7837", lw=3.0, alpha=0.85, label="open-weight floor")
-    ax.plot([], [], color="#777777", lw=0.8, label="giants, open labs")
-    ax.set_ylabel("doublings vs 2023-01 frontier", fontsize=8.5)
-    _legend_right(ax)
-    return _png(fig)
+
+    title = "Capability against the open-weight floor"
+
+    def frame_key(self, model: MarketModel) -> Any:
+        # the y axis grows in steps of 4 doublings as the frontier moves up
+        m = model.recorder.model
+        values = [v for v in (*model.recorder.firms["capability"], *m["frontier_capability"],
+                              *m["open_floor_capability"], model.open_floor, 0.0) if math.isfinite(v)]
+        lo, hi = min(values), max(values)
+        return 2 * math.floor(lo / 2) - 0.5, 4 * math.ceil((hi + 0.5) / 4) + 0.5, tuple(shown_startups(model)[:8])
+
+    def frame(self, model: MarketModel, ax: Axes) -> None:
+        lo, hi, named = self.frame_key(model)
+        ax.set_ylim(lo, hi)
+        ax.set_ylabel("doublings vs 2023-01 frontier", fontsize=9)
+        handles: list[Any] = [Line2D([], [], color=self.colours.get(n), lw=1.4, label=n) for n in named]
+        handles += [Line2D([], [], color="black", ls="--", lw=1.3, label="global frontier"),
+                    Line2D([], [], color="#1B7837", lw=3.0, alpha=0.85, label="open-weight floor"),
+                    Line2D([], [], color="#777777", lw=0.8, label="giants, open labs"),
+                    _article_handle()]
+        _legend(ax, handles)
+
+    def data(self, model: MarketModel, ax: Axes) -> list[Artist]:
+        m = model.recorder.model
+        cap = firm_series(model, "capability")
+        strat = firm_strategies(model)
+        kinds = {f.name: f.kind for f in model.firms}
+        out: list[Artist] = []
+        for name, series in cap.items():
+            if kinds.get(name) == "startup":
+                # a startup's line stops when it stops training (pivot or exit)
+                ss = strat.get(name, [])
+                series = [v if i < len(ss) and ss[i] == "foundation" else math.nan for i, v in enumerate(series)]
+                out += ax.plot(range(len(series)), series, color=self.colours.get(name), lw=1.4, zorder=3)
+            else:
+                out += ax.plot(range(len(series)), series, color=self.colours.get(name), lw=0.8, alpha=0.8, zorder=2)
+        out += ax.plot(m["step"], m["frontier_capability"], color="black", ls="--", lw=1.3, zorder=4)
+        out += ax.plot(m["step"], m["open_floor_capability"], color="#1B7837", lw=3.0, alpha=0.85, zorder=4)
+        return out
 
 
-def chart_runway(model: MarketModel) -> bytes:
+class RunwayChart(LiveChart):
     """Each startup's cash runway in months (clipped at :data:`RUNWAY_CLIP`)."""
-    fig, ax = _new_figure()
-    _title(fig, "Cash runway of each startup")
-    _time_axis(ax, model)
-    colours = firm_colours(model)
-    runway = firm_series(model, "runway_months")
-    for name in shown_startups(model):
-        series = [min(v, RUNWAY_CLIP) if not math.isnan(v) else math.nan for v in runway.get(name, [])]
-        ax.plot(range(len(series)), series, color=colours.get(name), lw=1.6, label=name)
-    sc = model.sc
-    ax.axhline(sc.talent.runway_alarm_months, color="#B8A000", lw=1.0, ls="--")
-    ax.axhline(sc.strategy.exit_runway_months, color="black", lw=1.0, ls="--")
-    ax.text(0.99, sc.talent.runway_alarm_months, "executives worry ", ha="right", va="bottom", fontsize=7.5,
-            color="#8A7800", transform=ax.get_yaxis_transform())
-    ax.text(0.99, sc.strategy.exit_runway_months, "exit unless it raises ", ha="right", va="bottom", fontsize=7.5,
-            transform=ax.get_yaxis_transform())
-    ax.set_ylim(0, RUNWAY_CLIP + 2)
-    ax.set_ylabel(f"months of cash (≥{RUNWAY_CLIP:.0f} drawn at {RUNWAY_CLIP:.0f})", fontsize=8.5)
-    _legend_right(ax)
-    return _png(fig)
+
+    title = "Cash runway of each startup"
+
+    def frame_key(self, model: MarketModel) -> Any:
+        return tuple(shown_startups(model))
+
+    def frame(self, model: MarketModel, ax: Axes) -> None:
+        sc = model.sc
+        ax.axhline(sc.talent.runway_alarm_months, color="#B8A000", lw=1.0, ls="--")
+        ax.axhline(sc.strategy.exit_runway_months, color="black", lw=1.0, ls="--")
+        ax.text(0.99, sc.talent.runway_alarm_months, "executives worry ", ha="right", va="bottom", fontsize=8.5,
+                color="#8A7800", transform=ax.get_yaxis_transform())
+        ax.text(0.99, sc.strategy.exit_runway_months, "exit unless it raises ", ha="right", va="bottom",
+                fontsize=8.5, transform=ax.get_yaxis_transform())
+        ax.set_ylim(0, RUNWAY_CLIP + 2)
+        ax.set_ylabel(f"months of cash (≥{RUNWAY_CLIP:.0f} drawn at {RUNWAY_CLIP:.0f})", fontsize=9)
+        names = shown_startups(model)
+        handles: list[Any] = [Line2D([], [], color=self.colours.get(n), lw=1.6, label=n) for n in names[:8]]
+        if len(names) > 8:
+            handles.append(Line2D([], [], ls="none", label=f"+ {len(names) - 8} more"))
+        _legend(ax, [*handles, _article_handle()])
+
+    def data(self, model: MarketModel, ax: Axes) -> list[Artist]:
+        runway = firm_series(model, "runway_months")
+        out: list[Artist] = []
+        for name in shown_startups(model):
+            series = [min(v, RUNWAY_CLIP) if not math.isnan(v) else math.nan for v in runway.get(name, [])]
+            out += ax.plot(range(len(series)), series, color=self.colours.get(name), lw=1.6)
+        return out
 
 
-def chart_mau_shares(model: MarketModel) -> bytes:
+class MauShareChart(LiveChart):
     """Consumer monthly active users: each firm's share of all firms' MAU (stacked)."""
-    fig, ax = _new_figure()
-    _title(fig, "Consumer MAU shares (all firms' apps)")
-    _time_axis(ax, model)
-    mau = firm_series(model, "mau")
-    n = model.t
-    if n == 0 or not mau:
-        _note(ax, "press Step or ▶ to start the story")
-        return _png(fig)
-    padded = {k: [0.0 if (i >= len(v) or math.isnan(v[i])) else v[i] for i in range(n)] for k, v in mau.items()}
-    totals = [sum(s[i] for s in padded.values()) for i in range(n)]
-    peak = sorted(padded, key=lambda k: -max(padded[k]))
-    named = [k for k in peak if max(padded[k]) > 0][:MAX_SHARE_FIRMS]
-    others = [k for k in padded if k not in named]
-    colours = firm_colours(model)
-    layers, labels, cols = [], [], []
-    for k in named:
-        layers.append([padded[k][i] / totals[i] if totals[i] > 0 else 0.0 for i in range(n)])
-        labels.append(k)
-        cols.append(colours.get(k))
-    if others:
-        layers.append([sum(padded[k][i] for k in others) / totals[i] if totals[i] > 0 else 0.0 for i in range(n)])
-        labels.append("others")
-        cols.append("#DDDDDD")
-    if not any(totals):
-        _note(ax, "no consumer users yet")
-    else:
-        ax.stackplot(range(n), layers, labels=labels, colors=cols, alpha=0.9)
-    ax.set_ylim(0, 1)
-    ax.yaxis.set_major_formatter(mpl.ticker.PercentFormatter(1.0))
-    ax.set_ylabel("share of consumer MAU")
-    if any(totals):
-        _legend_right(ax, reverse=True)
-    return _png(fig)
+
+    title = "Consumer MAU shares (all firms' apps)"
+    margins = {**LiveChart.margins, "left": 0.12}
+
+    def _shares(self, model: MarketModel) -> tuple[list[str], list[list[float]], bool]:
+        mau = firm_series(model, "mau")
+        n = model.t
+        padded = {k: [0.0 if (i >= len(v) or math.isnan(v[i])) else v[i] for i in range(n)] for k, v in mau.items()}
+        totals = [sum(s[i] for s in padded.values()) for i in range(n)]
+        peak = sorted(padded, key=lambda k: -max(padded[k], default=0.0))
+        named = [k for k in peak if max(padded[k], default=0.0) > 0][:MAX_SHARE_FIRMS]
+        others = [k for k in padded if k not in named]
+        layers = [[padded[k][i] / totals[i] if totals[i] > 0 else 0.0 for i in range(n)] for k in named]
+        labels = list(named)
+        if others and any(any(padded[k]) for k in others):
+            layers.append([sum(padded[k][i] for k in others) / totals[i] if totals[i] > 0 else 0.0
+                           for i in range(n)])
+            labels.append("others")
+        return labels, layers, any(totals)
+
+    def frame_key(self, model: MarketModel) -> Any:
+        labels, _, _ = self._shares(model)
+        return tuple(sorted(labels))
+
+    def _build(self, model: MarketModel) -> None:
+        self.stack_order = self._shares(model)[0]  # largest first, fixed until the set of firms changes
+        super()._build(model)
+
+    def _colour(self, name: str) -> Any:
+        return "#DDDDDD" if name == "others" else self.colours.get(name, "#BBBBBB")
+
+    def frame(self, model: MarketModel, ax: Axes) -> None:
+        ax.set_ylim(0, 1)
+        ax.yaxis.set_major_formatter(mpl.ticker.PercentFormatter(1.0))
+        ax.set_ylabel("share of consumer MAU")
+        if not self.stack_order:
+            ax.text(0.5, 0.5, "press Step or ▶ to start the story", ha="center", va="center",
+                    transform=ax.transAxes, fontsize=10, color="#666666")
+        handles: list[Any] = [Patch(color=self._colour(k), label=k) for k in reversed(self.stack_order)]
+        _legend(ax, [*handles, _article_handle()])
+
+    def data(self, model: MarketModel, ax: Axes) -> list[Artist]:
+        labels, layers, any_users = self._shares(model)
+        if not layers or not any_users:
+            return []
+        by_label = dict(zip(labels, layers, strict=True))
+        stack = [by_label.get(k, [0.0] * model.t) for k in self.stack_order]
+        return list(ax.stackplot(range(model.t), stack, colors=[self._colour(k) for k in self.stack_order],
+                                 alpha=0.9))
 
 
 def departures_so_far(model: MarketModel) -> tuple[list[int], list[int], str]:
@@ -314,36 +438,56 @@ def departures_so_far(model: MarketModel) -> tuple[list[int], list[int], str]:
     return steps, cum, "the six" if six else "all startups"
 
 
-def chart_departures(model: MarketModel) -> bytes:
+class DeparturesChart(LiveChart):
     """Cumulative core-executive departures since 2024-01 against the article's 'at least 22 by 2025-06'."""
-    fig, ax = _new_figure(left=0.08)
-    steps, cum, whose = departures_so_far(model)
-    _title(fig, f"Core-executive departures from {whose} since 2024")
-    _time_axis(ax, model)
-    if steps:
-        ax.step(steps, cum, where="post", color="#D55E00", lw=2.4, label="simulated\n(cumulative)")
-    t_art = model.calendar.step_of(ARTICLE_DATE)
-    lo, hi = ARTICLE_DEPARTURES, ARTICLE_DEPARTURES_HIGH
-    ax.errorbar([t_art], [lo], yerr=[[0], [hi - lo]], fmt="o", color=ARTICLE_COLOUR, ms=7, capsize=4, lw=1.4,
-                label=f"article: at least {lo}\nby {ARTICLE_DATE}\n(pattern T1 accepts {lo}-{hi})")
-    ax.annotate(f"≥{lo}", (t_art, lo), xytext=(-22, -4), textcoords="offset points", color=ARTICLE_COLOUR,
-                fontsize=9, fontweight="bold")
-    ax.set_ylim(0, max([hi + 4, *cum]) * 1.05)
-    ax.set_ylabel("departures")
-    _legend_right(ax)
-    return _png(fig)
+
+    margins = {**LiveChart.margins, "left": 0.1}
+
+    def title_for(self, model: MarketModel) -> str:
+        return f"Core-executive departures from {departures_so_far(model)[2]} since 2024"
+
+    def frame_key(self, model: MarketModel) -> Any:
+        _, cum, _ = departures_so_far(model)
+        top = max([ARTICLE_DEPARTURES_HIGH + 4, *cum])
+        return 10 * math.ceil(top * 1.05 / 10)
+
+    def frame(self, model: MarketModel, ax: Axes) -> None:
+        t_art = model.calendar.step_of(ARTICLE_DATE)
+        lo, hi = ARTICLE_DEPARTURES, ARTICLE_DEPARTURES_HIGH
+        ax.errorbar([t_art], [lo], yerr=[[0], [hi - lo]], fmt="o", color=ARTICLE_COLOUR, ms=7, capsize=4, lw=1.4,
+                    zorder=6)
+        ax.annotate(f"≥{lo}", (t_art, lo), xytext=(-24, -4), textcoords="offset points", color=ARTICLE_COLOUR,
+                    fontsize=9, fontweight="bold")
+        ax.set_ylim(0, self.frame_key(model))
+        ax.set_ylabel("departures")
+        handles = [Line2D([], [], color="#D55E00", lw=2.4, label="simulated\n(cumulative)"),
+                   Line2D([], [], ls="none", marker="o", color=ARTICLE_COLOUR,
+                          label=f"article: at least {lo}\nby {ARTICLE_DATE}\n(T1 accepts {lo}-{hi})"),
+                   _article_handle()]
+        _legend(ax, handles)
+
+    def data(self, model: MarketModel, ax: Axes) -> list[Artist]:
+        steps, cum, _ = departures_so_far(model)
+        if not steps:
+            return []
+        return list(ax.step(steps, cum, where="post", color="#D55E00", lw=2.4, zorder=4))
 
 
-#: The charts of the page, in order: (key, title for people, function).
-CHARTS: list[tuple[str, str, Callable[[MarketModel], bytes]]] = [
-    ("strategies", "Each startup's strategy", chart_strategies),
-    ("survivors", "Foundation-model survivors", chart_survivors),
-    ("capability", "Capability against the open floor", chart_capability),
-    ("runway", "Cash runway", chart_runway),
-    ("mau", "Consumer MAU shares", chart_mau_shares),
-    ("departures", "Executive departures", chart_departures),
+#: The charts of the page, in order: (key, title for people, class).
+CHARTS: list[tuple[str, str, type[LiveChart]]] = [
+    ("strategies", "Each startup's strategy", StrategyChart),
+    ("survivors", "Foundation-model survivors", SurvivorsChart),
+    ("capability", "Capability against the open floor", CapabilityChart),
+    ("runway", "Cash runway", RunwayChart),
+    ("mau", "Consumer MAU shares", MauShareChart),
+    ("departures", "Executive departures", DeparturesChart),
 ]
 
+
+def render_chart(key: str, model: MarketModel) -> bytes:
+    """One chart of the page, drawn afresh (for tests and scripts; the page keeps its charts)."""
+    cls = {k: c for k, _, c in CHARTS}[key]
+    return cls(model).render(model)
 
 # ------------------------------------------------------------------------------------ event feed
 def money(usd: float) -> str:

@@ -7,7 +7,8 @@ each open-source shock (see :mod:`sim.open_source`) and each executive departure
     S' = S + r (S_base - k_rot * A - S) - k_open * shock - k_dep * departures
 
 A fundraising attempt takes ``fundraising_months``: a startup tries at most once per such period
-(staggered across firms). It seeks a round when its runway is short (or before an IPO) and its last round is
+(staggered across firms). It seeks a round when its runway is short, before an IPO, or (with ``foundation_always_raise``)
+whenever it still trains foundation models (the funding race of "saturation investment"), once its last round is
 ``round_interval_months`` old, or at once when runway is below ``bridge_runway_months``; the round closes with probability
 ``sigmoid(b0 + b_S S + b_T traction + b_R rank + b_L (stability - 1) + b_F [not foundation]
 + b_IPO [IPO process under way])``, traction being annualised revenue over ``traction_scale_usd``
@@ -15,7 +16,8 @@ plus five times the consumer market share, and
 funds ``round_size_months_of_burn`` months of burn (training included) times ``S**elasticity``. A giant may join,
 paying ``giant_stake_share`` of it (a transfer between agents). A startup whose annualised
 revenue passes ``ipo_revenue_usd_per_year`` starts an IPO process and lists
-``ipo_months_to_list`` later.
+``ipo_months_to_list`` later, raising ``ipo_proceeds_months_of_burn`` months of burn from public
+markets (not scaled by venture sentiment).
 """
 
 from __future__ import annotations
@@ -93,7 +95,8 @@ def seeks_round(model: MarketModel, firm: Startup) -> bool:
     if model.t - firm.last_round_step < cp.round_interval_months:
         return False
     pre_ipo = cp.pre_ipo_round and firm.ipo_step >= 0 and not firm.listed
-    return pre_ipo or runway < cp.round_runway_trigger_months
+    racing = cp.foundation_always_raise and firm.strategy == FOUNDATION
+    return pre_ipo or racing or runway < cp.round_runway_trigger_months
 
 
 def step(model: MarketModel) -> None:
@@ -150,7 +153,7 @@ def _ipos(model: MarketModel) -> None:
                 firm.ipo_step = model.t
                 model.log(firm.name, "ipo", detail="starts IPO process")
         elif not firm.listed and model.t - firm.ipo_step >= cp.ipo_months_to_list and cp.enabled:
-            amount = firm.total_burn_usd() * cp.ipo_proceeds_months_of_burn * model.sentiment
+            amount = firm.total_burn_usd() * cp.ipo_proceeds_months_of_burn
             firm.listed = True
             firm.cash_usd += amount
             firm.funding_usd += amount

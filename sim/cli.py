@@ -17,6 +17,7 @@ from .errors import InputError
 COMMAND_MODULES = [
     "sim.commands.run",
     "sim.commands.scenarios",
+    "sim.commands.experiments",
     "sim.commands.app",
     "sim.commands.score",
     "sim.commands.calibrate",

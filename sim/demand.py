@@ -7,7 +7,8 @@
   Giants' apps use the open floor when it beats their own model; a free open-lab app whose model
   is within ``viral_gap`` of the frontier goes viral.
 * Enterprise: spending grows slowly (logistic, ``enterprise_maturity_per_month``). Firms win
-  logit shares by margin over the open floor, price and service capacity (a giant's cloud); an
+  logit shares by margin over the open floor (a firm whose own model is below the floor delivers
+  open models instead, at margin 0), price and service capacity (a giant's cloud); an
   outside option (self-deploy or wait) keeps customers cautious. Revenue closes
   ``enterprise_adjust_per_month`` of the gap to its target a month (sticky contracts).
 * Verticals: each niche grows on its own; a vertical firm earns up to ``vertical_capture`` of
@@ -89,7 +90,7 @@ def _enterprise_utility(model: MarketModel, f: Firm) -> float | None:
     dp = model.sc.demand
     if isinstance(f, Startup):
         if f.strategy == FOUNDATION:
-            quality = f.capability
+            quality = max(f.capability, model.open_floor)  # it can also deliver open models to clients
         elif f.strategy == INTEGRATOR:
             quality = model.open_floor
         else:

@@ -29,5 +29,6 @@ def step(model: MarketModel) -> None:
         firm.funding_usd = cash
         firm.cash_usd = cash
         firm.review_offset = model.t % model.sc.strategy.review_interval_months
+        firm.last_round_step = model.t
         model.add_firm(firm)
         model.log(firm.name, "entry", amount_usd=cash, detail="enters with seed capital")

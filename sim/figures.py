@@ -26,9 +26,10 @@ explains how to read each one.
 from __future__ import annotations
 
 import warnings
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Callable
+from typing import TYPE_CHECKING, Any
 
 import matplotlib as mpl
 import matplotlib.dates as mdates
@@ -103,10 +104,14 @@ class RunData:
         return self.months[0] <= month <= self.months[-1]
 
 
+FIRM_COLUMNS = ["seed", "step", "date", "firm", "kind", "strategy", "cash_usd", "capability", "mau",
+                "api_price_usd_per_mtok", "runway_months"]
+
+
 def load(folder: Path, scenario: Scenario) -> RunData:
     """Read the three tables of ``folder`` into a :class:`RunData`."""
     model = read_table(folder, "model").to_pandas()
-    firms = read_table(folder, "firms").to_pandas()
+    firms = read_table(folder, "firms").select(FIRM_COLUMNS).to_pandas()
     events = read_table(folder, "events").to_pandas()
     for df in (model, firms, events):
         df["date"] = df["date"].astype(str)
@@ -200,10 +205,11 @@ def releases(data: RunData) -> list[tuple[str, str]]:
 
 def simulated_open_releases(data: RunData, seed: int) -> list[str]:
     """Months of the open-weight releases that firms made on their own in ``seed`` (not dated inputs)."""
-    ev = data.events
-    rel = ev[(ev["seed"] == seed) & (ev["type"] == "release") & ev["detail"].str.startswith("open-weight")]
-    dated = {(_shift(r.date, data.scenario.open_source.shift_months), r.firm) for r in data.scenario.open_source.releases}
-    return sorted({d for d, f in zip(rel["date"], rel["firm"]) if (d, f) not in dated})
+    ev = data.events[data.events["seed"] == seed]
+    rel = ev[(ev["type"] == "release") & ev["detail"].str.startswith("open-weight")]
+    os_ = data.scenario.open_source
+    dated = {(_shift(r.date, os_.shift_months), r.firm) for r in os_.releases}
+    return sorted({d for d, f in zip(rel["date"], rel["firm"], strict=True) if (d, f) not in dated})
 
 
 # ------------------------------------------------------------------------------------ drawing helpers
@@ -277,7 +283,10 @@ def band(ax: Axes, q: pd.DataFrame, colour: str, label: str, step: bool = False,
     ax.plot(x, q[0.5], color=colour, lw=lw, label=label, drawstyle="steps-post" if step else "default")
 
 
-def band_legend_handles(colour: str = "#555555") -> list[Any]:
+def band_legend_handles(data: RunData, colour: str = "#555555") -> list[Any]:
+    """Legend entries of the bands over seeds (none for a single seed, which has no bands)."""
+    if len(data.seeds) < 2:
+        return []
     return [Patch(color=colour, alpha=0.28, label="25–75% of seeds"),
             Patch(color=colour, alpha=0.13, label="10–90% of seeds")]
 
@@ -346,19 +355,20 @@ def end_labels(ax: Axes, items: list[tuple[str, pd.Timestamp, float, Any]], gap:
         pos[-1] = 1.0
         for i in range(len(pos) - 2, -1, -1):
             pos[i] = min(pos[i], pos[i + 1] - gap)
-    for (_, name, x, y, colour), yf in zip(margin, pos):
+    for (_, name, x, y, colour), yf in zip(margin, pos, strict=True):
         ax.annotate(name, (x, y), xytext=(1.015, yf), textcoords="axes fraction", va="center", fontsize=10,
                     color=colour, fontweight="bold", annotation_clip=False,
                     arrowprops={"arrowstyle": "-", "color": colour, "lw": 0.7, "shrinkA": 0, "shrinkB": 2})
 
 
-def alive_label(name: str, series: pd.Series) -> str:
+def alive_label(name: str, series: pd.Series, n_seeds: int) -> str:
     """``name``, plus when it stops being drawn (exited in most seeds) if that is before the end."""
     valid = series.dropna()
+    where = "" if n_seeds == 1 else " in most seeds"
     if valid.empty:
-        return f"{name} (exited at once in most seeds)"
+        return f"{name} (exited at once{where})"
     if valid.index[-1] != series.index[-1]:
-        return f"{name} (exited in most seeds by {_shift(str(valid.index[-1]), 1)})"
+        return f"{name} (exited{where} by {_shift(str(valid.index[-1]), 1)})"
     return name
 
 
@@ -374,7 +384,7 @@ def firm_colours(names: list[str]) -> dict[str, Any]:
 
 
 def save(fig: Figure, path: Path) -> Path:
-    fig.savefig(path, dpi=DPI, bbox_inches="tight", facecolor="white")
+    fig.savefig(path, dpi=DPI, facecolor="white")  # constrained layout already fits everything in
     return path
 
 
@@ -450,8 +460,11 @@ def fig_strategy_timeline(data: RunData) -> Figure:
                        label="departure, technical"),
                 Line2D([], [], ls="none", marker="|", markersize=9, mew=1.5, color="#888888",
                        label="departure, commercial"),
-                Line2D([], [], color=RELEASE_COLOUR, ls="--", label="open-weight release (dated input)"),
-                Line2D([], [], color=ARTICLE_COLOUR, ls=":", lw=1.4, label="article written (2025-06)")]
+                ]
+    if rels:
+        handles.append(Line2D([], [], color=RELEASE_COLOUR, ls="--", label="open-weight release (dated input)"))
+    if data.has(ARTICLE_DATE):
+        handles.append(Line2D([], [], color=ARTICLE_COLOUR, ls=":", lw=1.4, label="article written (2025-06)"))
     if len(sim_rel):
         handles.append(Line2D([], [], ls="none", marker="v", markersize=8, markerfacecolor="#009E73",
                               markeredgecolor="black", label="simulated open-weight release"))
@@ -479,7 +492,7 @@ def fig_foundation_survivors(data: RunData) -> Figure:
     focus = focus_firms(data)
     counts = _group_counts(data, focus)
     who = focus.label if focus.named else f"all {focus.n_startups} startups"
-    fig = Figure(figsize=(11, 6.2), layout="constrained")
+    fig = Figure(figsize=(11, 7), layout="constrained")
     ax = fig.add_subplot()
     rels = releases(data)
     release_lines(ax, rels)
@@ -491,7 +504,7 @@ def fig_foundation_survivors(data: RunData) -> Figure:
          "still training foundation models, median", step=True)
     article_line(ax, data)
     handles, _ = ax.get_legend_handles_labels()
-    handles += band_legend_handles(STRATEGY_COLOURS["foundation"])
+    handles += band_legend_handles(data, STRATEGY_COLOURS["foundation"])
     if rels:
         handles.append(Line2D([], [], color=RELEASE_COLOUR, ls="--", label="open-weight release (dated input)"))
     if focus.named and data.has("2024-09"):
@@ -509,7 +522,7 @@ def fig_foundation_survivors(data: RunData) -> Figure:
     ax.yaxis.set_major_locator(MaxNLocator(integer=True))
     ax.set_ylabel("startups (count)")
     date_axis(ax, data)
-    ax.legend(handles=handles, loc="center right", framealpha=0.92)
+    legend_below(fig, handles, ncol=3)
     fig.suptitle(f"How many of {who} still train foundation models? ({seeds_note(data)})")
     return fig
 
@@ -518,7 +531,7 @@ def fig_departures(data: RunData) -> Figure:
     """Cumulative executive departures since 2024-01 over seeds, against the article's counts."""
     focus = focus_firms(data)
     group = focus.firms if focus.named else None
-    since = max("2024-01", data.months[0])
+    since = "2024-01" if data.has("2024-01") else data.months[0]
     months = [m for m in data.months if m >= since]
     ev = data.events[(data.events["type"] == "departure") & (data.events["date"] >= since)]
     if group is not None:
@@ -534,26 +547,27 @@ def fig_departures(data: RunData) -> Figure:
     band(ax, quantiles(cum, "cum"), colour, "simulated, median over seeds", step=True)
     article_line(ax, data)
     handles, _ = ax.get_legend_handles_labels()
-    handles += band_legend_handles(colour)
-    if focus.named:
+    handles += band_legend_handles(data, colour)
+    if focus.named and any(m in months for m in ("2024-12", "2025-06")):
         pts = [("2024-12", 10, "10 by 2024-12\n(22 − 12 in H1 2025, T2)"),
                ("2025-06", 22, "at least 22 by 2025-06 (T1, ¶3)")]
         for month, value, text in pts:
             if month not in months:
                 continue
-            ax.scatter([_ts(month)], [value], marker="^", s=110, color="black", zorder=6)
-            ax.annotate(text, (_ts(month), value), xytext=(-10, 12), textcoords="offset points", ha="right",
+            x = _ts(month) + pd.Timedelta(days=15)  # on the month's step
+            ax.scatter([x], [value], marker="^", s=110, color="black", zorder=6)
+            ax.annotate(text, (x, value), xytext=(-10, 12), textcoords="offset points", ha="right",
                         fontsize=10, fontweight="bold")
         handles.append(Line2D([], [], ls="none", marker="^", color="black", ms=9,
                               label="article's count (a lower bound)"))
     ax.set_ylim(bottom=0)
     ax.yaxis.set_major_locator(MaxNLocator(integer=True))
-    ax.set_ylabel("departures since 2024-01 (executives, cumulative)")
+    ax.set_ylabel(f"departures since {since} (executives, cumulative)")
     date_axis(ax, data)
     if since > data.months[0]:
         ax.set_xlim(left=_ts(since) - pd.offsets.MonthBegin(1))
     ax.legend(handles=handles, loc="upper left", framealpha=0.9)
-    fig.suptitle(f"Core-executive departures from {who} since 2024-01 ({seeds_note(data)})")
+    fig.suptitle(f"Core-executive departures from {who} since {since} ({seeds_note(data)})")
     return fig
 
 
@@ -658,7 +672,7 @@ def fig_cash_runway(data: RunData) -> Figure:
         c = c.where(c > 0)
         ax1.plot(_x(r.index), r.clip(upper=RUNWAY_CLIP).values, color=colours[name], lw=2)
         ax2.plot(_x(c.index), c.values, color=colours[name], lw=2)
-        handles.append(Line2D([], [], color=colours[name], lw=2, label=alive_label(name, c)))
+        handles.append(Line2D([], [], color=colours[name], lw=2, label=alive_label(name, c, len(data.seeds))))
     ax1.axhline(12, color="black", lw=1, ls=":")
     ax1.text(1.0, 12, " 12\n months", va="center", ha="left", fontsize=9, transform=ax1.get_yaxis_transform())
     ax1.axhline(RUNWAY_CLIP, color="#999999", lw=0.8)
@@ -693,7 +707,7 @@ def fig_capability_floor(data: RunData) -> Figure:
     colours = firm_colours(focus.firms)
     rels = releases(data)
     fig = Figure(figsize=(12, 10.5), layout="constrained")
-    gs = fig.add_gridspec(3, 1, height_ratios=[0.9, 3, 2.4])
+    gs = fig.add_gridspec(3, 1, height_ratios=[0.9 if rels else 0.2, 3, 2.4])
     ax1 = fig.add_subplot(gs[1])
     ax2 = fig.add_subplot(gs[2], sharex=ax1)
     strip = release_strip(fig, gs[0], ax1, data, rels)
@@ -708,7 +722,7 @@ def fig_capability_floor(data: RunData) -> Figure:
         c = caps.get(name, pd.Series(np.nan, index=data.months))
         ax1.plot(_x(c.index), c.values, color=colours[name], lw=1.6)
         ax2.plot(_x(c.index), (c - frontier.reindex(c.index)).values, color=colours[name], lw=1.6)
-        handles.append(Line2D([], [], color=colours[name], lw=1.6, label=alive_label(name, c)))
+        handles.append(Line2D([], [], color=colours[name], lw=1.6, label=alive_label(name, c, len(data.seeds))))
     ax2.axhline(0, color="black", lw=2.8)
     for ax in (ax1, ax2):
         release_lines(ax, rels)
@@ -723,7 +737,7 @@ def fig_capability_floor(data: RunData) -> Figure:
     date_axis(ax1, data, label=False)
     date_axis(ax2, data)
     top, _ = ax1.get_legend_handles_labels()
-    handles = top + band_legend_handles("#009E73") + handles
+    handles = top + band_legend_handles(data, "#009E73") + handles
     if rels:
         handles.append(Line2D([], [], color=RELEASE_COLOUR, ls="--", label="open-weight release (dated input)"))
     legend_below(fig, handles, ncol=3)
@@ -736,11 +750,11 @@ def fig_prices(data: RunData) -> Figure:
     """Median API price by kind of firm over seeds (log), and price-cut events per month."""
     f = data.firms[(data.firms["strategy"] != "exited") & (data.firms["api_price_usd_per_mtok"] > 0)]
     per_seed = f.groupby(["seed", "date", "kind"])["api_price_usd_per_mtok"].median().rename("p").reset_index()
+    rels = releases(data)
     fig = Figure(figsize=(12, 8.8), layout="constrained")
-    gs = fig.add_gridspec(3, 1, height_ratios=[0.8, 3, 1.3])
+    gs = fig.add_gridspec(3, 1, height_ratios=[0.8 if rels else 0.2, 3, 1.3])
     ax1 = fig.add_subplot(gs[1])
     ax2 = fig.add_subplot(gs[2], sharex=ax1)
-    rels = releases(data)
     strip = release_strip(fig, gs[0], ax1, data, rels)
     ax1.set_yscale("log")
     for kind, colour in KIND_COLOURS.items():
@@ -784,7 +798,7 @@ def fig_prices(data: RunData) -> Figure:
     date_axis(ax2, data)
     handles, _ = ax1.get_legend_handles_labels()
     h2, _ = ax2.get_legend_handles_labels()
-    legend_below(fig, handles + band_legend_handles() + h2, ncol=4)
+    legend_below(fig, handles + band_legend_handles(data) + h2, ncol=4)
     fig.suptitle(f"API prices and price cuts ({seeds_note(data)})")
     return fig
 
@@ -816,6 +830,6 @@ def make_figures(folder: Path, scenario: Scenario) -> list[Path]:
             try:
                 fig = draw(data)
                 paths.append(save(fig, out / f"{name}.png"))
-            except Exception as exc:  # noqa: BLE001 - one figure must not lose the others
+            except Exception as exc:  # one figure must not lose the others
                 warnings.warn(f"figure {name} failed: {exc.__class__.__name__}: {exc}", stacklevel=2)
     return paths

@@ -12,8 +12,9 @@ Order of a month (ODD "process overview and scheduling"):
 8. entry       - new startups enter while sentiment is high;
 9. record      - one row per month and per firm.
 
-Randomness comes from five independent streams (capital, talent, strategy, entry, spare)
-spawned from the run's seed by :class:`numpy.random.SeedSequence`, so switching one mechanism
+Randomness comes from independent streams spawned from the run's seed by
+:class:`numpy.random.SeedSequence`: stream 0 seeds Mesa's own generators (unused by the
+mechanisms), streams 1-4 serve capital, talent, strategy and entry, so switching one mechanism
 off does not change the random numbers the others draw (common random numbers).
 """
 
@@ -35,11 +36,11 @@ class MarketModel(mesa.Model):
     """China's large-model market: startups, giants, open-source labs and their executives."""
 
     def __init__(self, scenario: Scenario, seed: int = 0) -> None:
-        streams = np.random.SeedSequence(seed).spawn(6)
+        streams = np.random.SeedSequence(seed).spawn(5)
         super().__init__(rng=np.random.default_rng(streams[0]))
         self.sc = scenario
         self.seed_value = seed
-        self.rng_capital, self.rng_talent, self.rng_strategy, self.rng_entry, self.rng_spare = (
+        self.rng_capital, self.rng_talent, self.rng_strategy, self.rng_entry = (
             np.random.default_rng(s) for s in streams[1:])
         self.calendar = Calendar(scenario.time.start, scenario.time.end)
         self.t = 0
@@ -105,7 +106,7 @@ class MarketModel(mesa.Model):
     def step(self) -> None:
         """One month of the story (see the module docstring)."""
         self.floor_history.append(self.open_floor)
-        for firm in self.live_firms:
+        for firm in self.firms:
             firm.begin_month()
         technology.step(self)
         open_source.step(self)

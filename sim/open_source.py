@@ -46,10 +46,12 @@ def step(model: MarketModel) -> None:
     """Apply this month's scheduled releases, raise the floor, then reprice every API."""
     t = model.t
     for firm_name, name, gap in model.schedule.get(t, ()):
+        firm = model.firm_by_name.get(firm_name)
+        if firm is not None and not firm.alive:
+            continue  # a firm that has exited releases nothing
         cap = frontier(model, t) - gap
         model.open_floor_candidates.append(cap)
-        firm = model.firm_by_name.get(firm_name)
-        if firm is not None and firm.alive:
+        if firm is not None:
             firm.capability = max(firm.capability, cap)
             firm.releases += 1
         model.log(firm_name, "release", detail=f"open-weight {name}, {gap:.2f} doublings below frontier")

@@ -228,7 +228,6 @@ class CapitalParams(Section):
                                       "article ¶8, ¶12: open-source shocks cost investors' confidence")
     departure_sensitivity: float = P(0.003, 0.0, 0.5, "per departure", "Sentiment lost per executive departure.",
                                      "issue 2: departures worry investors")
-    outside_sector_name: str = S("embodied AI", "name", "The sector capital rotates to.", "article ¶12")
     outside_rise_start: str = D("2024-06", "Month the outside sector starts to attract capital.",
                                 "exogenous input: humanoid-robot funding wave from mid-2024")
     outside_rise_end: str = D("2025-06", "Month the outside sector's appeal peaks.", "exogenous input")
@@ -250,6 +249,10 @@ class CapitalParams(Section):
                                   "Annualised revenue that counts as one unit of traction.", "assumption")
     pre_ipo_bonus: float = P(1.5, 0.0, 10.0, "logit", "Log-odds bonus of a round for a firm in an IPO process.",
                              "article ¶6: Zhipu kept its financing pace while preparing an IPO")
+    foundation_always_raise: bool = S(True, "switch",
+                                      "Startups training foundation models seek a round whenever the last one is "
+                                      "round_interval_months old, whatever their runway.",
+                                      "article ¶10: 'saturation investment'; all six raised repeatedly in 2023-2024")
     round_intercept: float = P(-6.1, -10.0, 10.0, "logit", "Log-odds of a round closing at zero sentiment and traction.",
                                "assumption; tuned")
     round_sentiment_weight: float = P(9.5, 0.0, 20.0, "logit per unit", "Weight of investor sentiment.", "assumption")
@@ -291,7 +294,7 @@ class TalentParams(Section):
                                  "issue 2")
     runway_alarm_months: float = P(12.0, 0.0, 60.0, "months", "Runway below which executives worry.", "assumption")
     poaching_weight: float = P(1.0, 0.0, 20.0, "multiplier per unit",
-                               "Hazard rises by this times the giants' mean hiring power times sentiment gap.",
+                               "Hazard multiplier (1 + this x the giants' mean hiring power): poaching offers.",
                                "inputs.md: star offers near 10 million RMB a year")
     niche_heat_weight: float = P(1.0, 0.0, 20.0, "multiplier per unit",
                                  "Hazard rises by this times the hottest niche's heat (founding a venture).",
@@ -330,8 +333,11 @@ class StrategyParams(Section):
                                      "assumption: boards discount far-off projections")
     cost_weight: float = P(1.5, 0.0, 20.0, "utility per unit",
                            "Utility per doubling of financing capacity: log2((cash + a year of revenue) / keep-up cost), "
-                           "clipped to [-2, 2].",
+                           "clipped to [financing_floor, 2].",
                            "article ¶10: the cost was simply too high")
+    financing_floor: float = P(-2.0, -10.0, 0.0, "doublings",
+                               "Lower clip of financing capacity: below it, a still larger shortfall no longer weighs.",
+                               "assumption: bounded rationality")
     target_margin_doublings: float = P(0.5, 0.0, 5.0, "doublings",
                                        "Margin over the open floor a firm must reach to keep up (sets the keep-up cost).",
                                        "article ¶9: could neither keep up nor pull ahead")

@@ -236,5 +236,6 @@ def load_scenario(path: str | Path) -> Scenario:
     """Load, merge and validate a scenario file. Raises :class:`InputError` on bad input."""
     p = Path(path).resolve()
     data = _read_toml(p, ())
-    data.setdefault("name", Path(path).stem)
+    if "name" not in tomllib.loads(p.read_text(encoding="utf-8")):
+        data["name"] = Path(path).stem  # a child scenario is named after its own file, not its parent
     return validate_dict(data, str(path))

@@ -4,7 +4,7 @@ At a review a foundation-model startup compares three strategies by utility and 
 logit choice with temperature ``temperature`` (bounded rationality) and an ``inertia`` bonus for
 the current one:
 
-* keep training: ``foundation_utility + margin_weight * clip(m) + cost_weight * clip(log2((cash + 12 revenue) / C))
+* keep training: ``foundation_utility + margin_weight * clip(m) + cost_weight * clip(log2((cash + 12 revenue) / C), financing_floor, 2)
   + runway_weight * min(1, runway/24) + rank_weight * rank``, where ``m`` is the expected margin of its next model
   over the open floor, ``cap_next - floor - w * narrowing * horizon / 12`` where ``narrowing`` is
   how much the floor's gap to the frontier shrank in the last 12 months (firms extrapolate the
@@ -52,10 +52,11 @@ def keep_up_cost(model: MarketModel, firm: Startup) -> float:
 
 
 def financing_capacity(model: MarketModel, firm: Startup) -> float:
-    """log2 of (cash + a year of revenue) over the keep-up cost, clipped to [-2, 2]: can it pay to keep up?"""
+    """log2 of (cash + a year of revenue) over the keep-up cost, clipped to [financing_floor, 2]:
+    can it pay to keep up? The floor says how much boards weigh a race they cannot afford."""
     means = max(firm.cash_usd, 0.0) + 12.0 * firm.revenue_usd
     ratio = means / max(keep_up_cost(model, firm), 1.0)
-    return min(2.0, max(-2.0, math.log2(max(ratio, 1e-9))))
+    return min(2.0, max(model.sc.strategy.financing_floor, math.log2(max(ratio, 1e-9))))
 
 
 def rank_of(model: MarketModel, firm: Startup) -> float:

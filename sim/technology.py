@@ -64,7 +64,7 @@ def start_run(model: MarketModel, firm: Firm, spend: float, capability: float) -
     """Commit ``spend`` USD over the run's months; the model arrives at the end of the run."""
     months = model.sc.technology.training_run_months
     firm.run_installments = [spend / months] * months
-    firm.run_done_step = model.t + months - 1
+    firm.run_done_step = model.t + months  # paid over the next ``months`` months, released at the last
     firm.run_capability = capability
     firm.run_spend = spend
 
@@ -78,7 +78,7 @@ def step(model: MarketModel) -> None:
             firm.pay(firm.run_installments.pop())
         if firm.run_done_step == t:
             _finish_run(model, firm)
-        if t < firm.next_run_step or firm.run_done_step >= t:
+        if t < firm.next_run_step or firm.run_done_step > t:
             continue
         if isinstance(firm, Startup):
             if firm.strategy != FOUNDATION:

@@ -1,0 +1,282 @@
+"""Figures of a calibration (PNG, in ``DIR/figures/``); how to read them is in ``docs/calibration.md``.
+
+==========================  ===================================================================
+file                        what it shows
+==========================  ===================================================================
+posterior_marginals.png     each parameter: weighted posterior histogram against the prior
+                            density, the point estimate (and the truth, in a recovery run)
+posterior_pairs.png         every pair of parameters: posterior particles (shade = weight) on
+                            the prior's box; the diagonal repeats the marginals
+epsilon_ess.png             per generation: tolerance (log scale), effective sample size,
+                            acceptance rate and model runs
+predictive.png              posterior-predictive pass rate of each pattern, fitted and validation
+                            apart, with the aims (80% / 70%)
+recovery.png                (recovery runs) prior and posterior 90% intervals and the truth, on
+                            the prior's quantile scale, with each parameter's verdict
+==========================  ===================================================================
+"""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+from typing import Any
+
+import matplotlib as mpl
+import numpy as np
+from matplotlib.figure import Figure
+from matplotlib.ticker import FixedLocator, FuncFormatter, MaxNLocator, NullLocator
+
+from .abc import Population, Prior
+
+mpl.rcParams.update({"figure.dpi": 110, "savefig.dpi": 130, "font.size": 9, "axes.titlesize": 9.5})
+
+_POST = "#1f5f99"
+_PRIOR = "#9a9a9a"
+_POINT = "#d1495b"
+_TRUTH = "#2a9d4b"
+
+
+def _g(v: float, _pos: Any = None) -> str:
+    return f"{v:.3g}"
+
+
+def _log_axis(ax: Any, which: str, lo: float, hi: float, n: int = 4) -> None:
+    """A log axis with a few plainly labelled ticks (no 2x10^0 clutter)."""
+    (ax.set_xscale if which == "x" else ax.set_yscale)("log")
+    ticks = np.geomspace(lo, hi, n)
+    axis = ax.xaxis if which == "x" else ax.yaxis
+    axis.set_major_locator(FixedLocator(ticks))
+    axis.set_major_formatter(FuncFormatter(_g))
+    axis.set_minor_locator(NullLocator())
+
+
+def _unit(name: str, units: dict[str, str]) -> str:
+    u = units.get(name, "")
+    return f"{name}\n[{u}]" if u else name
+
+
+def _edges(p: Prior, n: int = 30) -> np.ndarray:
+    lo, hi = p.quantile(0.001), p.quantile(0.999)
+    if p.kind == "loguniform":
+        return np.geomspace(p.low, p.high, n + 1)
+    if p.kind == "uniform":
+        return np.linspace(p.low, p.high, n + 1)
+    return np.linspace(lo, hi, n + 1)
+
+
+def posterior_marginals(pop: Population, priors: list[Prior], out: Path, title: str,
+                        point: dict[str, float] | None = None, truth: dict[str, float] | None = None,
+                        units: dict[str, str] | None = None) -> Path:
+    units = units or {}
+    d = len(priors)
+    ncol = min(3, d)
+    nrow = math.ceil(d / ncol)
+    fig = Figure(figsize=(3.6 * ncol, 2.7 * nrow + 0.6), layout="constrained")
+    vals = pop.values(priors)
+    axes = fig.subplots(nrow, ncol, squeeze=False)
+    for k, p in enumerate(priors):
+        ax = axes[k // ncol][k % ncol]
+        edges = _edges(p)
+        x = np.asarray(vals[p.name], dtype=float)
+        ax.hist(x, bins=edges, weights=pop.weights, density=True, color=_POST, alpha=0.75, label="posterior")
+        space = np.geomspace if p.kind == "loguniform" else np.linspace
+        grid = space(edges[0], edges[-1], 200)
+        ax.plot(grid, p.pdf_value(grid), color=_PRIOR, lw=1.6, ls="--", label="prior")
+        if p.kind == "loguniform":
+            _log_axis(ax, "x", p.low, p.high, 5)
+        if point and p.name in point:
+            ax.axvline(point[p.name], color=_POINT, lw=1.8, label="point estimate")
+        if truth and p.name in truth:
+            ax.axvline(truth[p.name], color=_TRUTH, lw=1.8, ls=":", label="truth")
+        ax.set_xlabel(_unit(p.name, units))
+        ax.set_ylabel("density (per unit)")
+        ax.set_title(f"{p.kind} prior [{p.low:g}, {p.high:g}]" if p.kind != "normal"
+                     else f"normal prior ({p.mean:g}, sd {p.sd:g})")
+        if k == 0:
+            ax.legend(fontsize=7, loc="best", frameon=False)
+    for k in range(d, nrow * ncol):
+        axes[k // ncol][k % ncol].set_visible(False)
+    fig.suptitle(title + f"\nposterior marginals: generation {pop.generation}, {len(pop.weights)} particles, "
+                 f"ESS {pop.ess:.0f}, tolerance {pop.epsilon:.3g}", fontsize=10)
+    path = out / "posterior_marginals.png"
+    fig.savefig(path)
+    return path
+
+
+def posterior_pairs(pop: Population, priors: list[Prior], out: Path, title: str,
+                    point: dict[str, float] | None = None, truth: dict[str, float] | None = None) -> Path:
+    d = len(priors)
+    size = max(1.45, min(2.2, 14.0 / d))
+    fig = Figure(figsize=(size * d + 0.8, size * d + 0.9), layout="constrained")
+    axes = fig.subplots(d, d, squeeze=False)
+    vals = pop.values(priors)
+    order = np.argsort(pop.weights)
+    w = pop.weights / pop.weights.max()
+    for i, pi in enumerate(priors):
+        for j, pj in enumerate(priors):
+            ax = axes[i][j]
+            if j > i:
+                ax.set_visible(False)
+                continue
+            if i == j:
+                ax.hist(np.asarray(vals[pi.name], float), bins=_edges(pi, 20), weights=pop.weights, color=_POST,
+                        alpha=0.75)
+                ax.set_xlim(_edges(pi)[0], _edges(pi)[-1])
+                if pi.kind == "loguniform":
+                    _log_axis(ax, "x", pi.low, pi.high, 3)
+                else:
+                    ax.xaxis.set_major_locator(MaxNLocator(3))
+                ax.set_yticks([])
+            else:
+                x = np.asarray(vals[pj.name], float)[order]
+                y = np.asarray(vals[pi.name], float)[order]
+                ax.scatter(x, y, c=w[order], cmap="Blues", vmin=-0.3, vmax=1.0, s=7, lw=0)
+                if point:
+                    ax.plot(point[pj.name], point[pi.name], marker="x", color=_POINT, ms=7, mew=2)
+                if truth:
+                    ax.plot(truth[pj.name], truth[pi.name], marker="+", color=_TRUTH, ms=9, mew=2)
+                ax.set_xlim(_edges(pj)[0], _edges(pj)[-1])
+                ax.set_ylim(_edges(pi)[0], _edges(pi)[-1])
+                if pj.kind == "loguniform":
+                    _log_axis(ax, "x", pj.low, pj.high, 3)
+                else:
+                    ax.xaxis.set_major_locator(MaxNLocator(3))
+                if pi.kind == "loguniform":
+                    _log_axis(ax, "y", pi.low, pi.high, 3)
+                else:
+                    ax.yaxis.set_major_locator(MaxNLocator(3))
+            ax.tick_params(labelsize=6)
+            if i == d - 1:
+                ax.set_xlabel(_short(pj.name), fontsize=7)
+            else:
+                ax.set_xticklabels([])
+            if j == 0 and i > 0:
+                ax.set_ylabel(_short(pi.name), fontsize=7)
+            elif j > 0:
+                ax.set_yticklabels([])
+    legend = "darker = heavier particle"
+    if point:
+        legend += "; red x = point estimate"
+    if truth:
+        legend += "; green + = truth"
+    fig.suptitle(f"{title}\nposterior pairs (generation {pop.generation}; axes span the prior; {legend})",
+                 fontsize=9.5)
+    path = out / "posterior_pairs.png"
+    fig.savefig(path)
+    return path
+
+
+def _short(name: str) -> str:
+    return name.replace(".", ".\n", 1)
+
+
+def epsilon_ess(history: list[dict[str, Any]], out: Path, title: str, population: int) -> Path:
+    gens = [h["generation"] for h in history]
+    fig = Figure(figsize=(9.5, 3.3), layout="constrained")
+    a1, a2, a3 = fig.subplots(1, 3)
+    eps = [h["epsilon"] for h in history]
+    fin = [(g, e) for g, e in zip(gens, eps, strict=True) if isinstance(e, (int, float)) and math.isfinite(e)]
+    if fin:
+        a1.plot([g for g, _ in fin], [max(e, 1e-6) for _, e in fin], "o-", color=_POST, label="tolerance eps")
+    a1.plot(gens, [max(h["distance_median"], 1e-6) for h in history], "s--", color=_PRIOR, ms=4,
+            label="median accepted distance")
+    a1.set_yscale("log")
+    a1.set_xlabel("generation")
+    a1.set_ylabel("distance (weighted pattern miss)")
+    a1.set_title("tolerance per generation\n(generation 0: prior, no tolerance)")
+    a1.legend(fontsize=7, frameon=False)
+    a2.plot(gens, [h["ess"] for h in history], "o-", color=_POST)
+    a2.axhline(population, color=_PRIOR, ls="--", lw=1)
+    a2.text(gens[0], population, " population", va="bottom", fontsize=7, color="#555")
+    a2.set_ylim(0, population * 1.12)
+    a2.set_xlabel("generation")
+    a2.set_ylabel("effective sample size (particles)")
+    a2.set_title("effective sample size 1 / sum w^2")
+    a3.bar(gens, [h["n_sims"] for h in history], color=_PRIOR, label="model runs")
+    a3.set_xlabel("generation")
+    a3.set_ylabel("model runs in the generation")
+    a3b = a3.twinx()
+    a3b.plot(gens, [h["acceptance_rate"] for h in history], "o-", color=_POINT, label="acceptance rate")
+    a3b.set_ylim(0, 1.05)
+    a3b.set_ylabel("acceptance rate (accepted / proposed)", color=_POINT)
+    a3.set_title("cost and acceptance per generation")
+    for a in (a1, a2, a3):
+        a.set_xticks(gens)
+    fig.suptitle(title, fontsize=10)
+    path = out / "epsilon_ess.png"
+    fig.savefig(path)
+    return path
+
+
+def predictive(card: dict[str, Any], out: Path, title: str) -> Path:
+    groups = [("fitted (aim 80%)", card["fitted"], card["summary"]["aim_fit"]),
+              ("validation, held out of the fit (aim 70%)", card["validation"], card["summary"]["aim_validate"]),
+              ("not used (structural)", card["not_used"], None)]
+    groups = [g for g in groups if g[1]]
+    n = sum(len(g[1]) + 1 for g in groups)
+    fig = Figure(figsize=(9.0, 0.27 * n + 1.4), layout="constrained")
+    ax = fig.subplots()
+    y = 0.0
+    ticks, labels = [], []
+    for gname, rows, aim in groups:
+        ticks.append(y)
+        labels.append(gname)
+        y += 1
+        for r in rows:
+            rate = r["pass_rate"]
+            color = _PRIOR if aim is None else (_POST if rate >= aim else _POINT)
+            ax.barh(y, rate, color=color, height=0.7)
+            ax.text(rate + 0.01 if rate < 0.9 else rate - 0.01, y, f"{rate:.0%}", va="center",
+                    ha="left" if rate < 0.9 else "right", fontsize=7, color="k" if rate < 0.9 else "white")
+            if aim is not None:
+                ax.plot([aim, aim], [y - 0.45, y + 0.45], color="k", lw=1.2)
+            ticks.append(y)
+            labels.append(f"{r['id']}  {r['name']}")
+            y += 1
+    ax.set_yticks(ticks, labels, fontsize=7.5)
+    heads = {g[0] for g in groups}
+    for t, lab in zip(ax.get_yticklabels(), labels, strict=True):
+        if lab in heads:
+            t.set_fontweight("bold")
+    ax.tick_params(axis="y", length=0)
+    ax.invert_yaxis()
+    ax.set_xlim(0, 1)
+    ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _p: f"{v:.0%}"))
+    ax.set_xlabel("share of posterior draws x seeds in which the pattern holds (black tick: the aim)")
+    fig.suptitle(f"{title}\nposterior-predictive scorecard: {card['draws']} draws x {card['seeds_per_draw']} seeds "
+                 f"= {card['runs']} runs; blue meets the aim, red does not", fontsize=9.5)
+    path = out / "predictive.png"
+    fig.savefig(path)
+    return path
+
+
+def recovery(rows: list[dict[str, Any]], priors: list[Prior], out: Path, title: str) -> Path:
+    d = len(rows)
+    fig = Figure(figsize=(8.5, 0.5 * d + 1.5), layout="constrained")
+    ax = fig.subplots()
+    by = {p.name: p for p in priors}
+    colors = {"recovered": _POST, "weakly identified": "#e0a030", "not identified": _PRIOR, "biased": _POINT}
+
+    def q(p: Prior, v: float) -> float:
+        z = p.to_z(v)
+        return float(p._dist().cdf(z))
+
+    for i, r in enumerate(rows):
+        p = by[r["parameter"]]
+        ax.plot([0.05, 0.95], [i + 0.18, i + 0.18], color=_PRIOR, lw=5, solid_capstyle="butt")
+        lo, hi = (q(p, v) for v in r["posterior_interval"])
+        ax.plot([lo, hi], [i - 0.12, i - 0.12], color=colors[r["verdict"]], lw=5, solid_capstyle="butt")
+        ax.plot(q(p, r["posterior_median"]), i - 0.12, "o", color="white", mec="k", ms=5)
+        ax.plot(q(p, r["truth"]), i, marker="|", color=_TRUTH, ms=22, mew=2.5)
+        ax.text(1.02, i, f"{r['verdict']}\ncontraction {r['contraction']:.0%}", va="center", fontsize=7,
+                transform=ax.get_yaxis_transform())
+    ax.set_yticks(range(d), [r["parameter"] for r in rows], fontsize=7.5)
+    ax.invert_yaxis()
+    ax.set_xlim(0, 1)
+    ax.set_xlabel("prior quantile (0 = prior's lower end, 1 = upper end)")
+    ax.set_title(f"{title}\ngrey: prior 90% interval; coloured: posterior 90% interval (dot = median); "
+                 "green bar: truth", fontsize=9)
+    path = out / "recovery.png"
+    fig.savefig(path)
+    return path

@@ -1,0 +1,317 @@
+"""The two experiments end to end: ``calibrate`` (against the article) and ``recover`` (against a synthetic history).
+
+Outputs of :func:`calibrate` in ``DIR`` (described in ``docs/calibration.md``):
+
+=========================  =====================================================================
+``state.json``             identity of the calibration, per-generation statistics, stop reason
+``generations/gen_XXX``    every generation's particles (Parquet): values, ``z:`` sampling-space
+                           values, weight, distance, model seeds, ``s:`` replication means of
+                           every pattern's distance (``s:d:T1``) and pass (``s:p:T1``)
+``generations.csv``        generation, epsilon, ESS, acceptance rate, proposals, model runs, time
+``posterior.parquet``      the final population: parameter values, weight, distance, summaries
+``calibrated.toml``        scenario file: ``extends`` the base scenario, sets the point estimate
+``predictive.json``        posterior-predictive scorecard (fitted / validation / not used), the
+                           point estimate's candidates and its own scorecard, counts and timings
+``report.md``              the same, as tables for people
+``figures/``               posterior_marginals, posterior_pairs, epsilon_ess, predictive (PNG)
+=========================  =====================================================================
+
+:func:`recover` writes the same sampler outputs plus ``recovery.json``, ``recovery.md`` and
+``figures/recovery.png``.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from tqdm import tqdm
+
+from .. import MODEL_VERSION, __version__
+from . import figures as figs
+from .abc import ABCSMC, ABCResult, GenerationStore, atomic_write_text, run_many
+from .predictive import (
+    apply_to_scenario,
+    choose_point,
+    posterior_predictive,
+    rounded,
+    scorecard_from,
+    write_calibrated,
+)
+from .recovery import recovery_table, weighted_quantiles
+from .simulator import ModelSimulator, PatternDistance, StatisticDistance
+from .spec import CalibrationSpec
+
+HISTORY_STREAM = 1_000_002
+
+
+def _units(spec: CalibrationSpec) -> dict[str, str]:
+    from ..commands.scenarios import iter_params
+
+    return {path: unit for path, _v, unit, *_ in iter_params(spec.scenario)}
+
+
+def _posterior_rows(result: ABCResult) -> list[dict[str, Any]]:
+    pop = result.population
+    rows = []
+    for k, p in enumerate(result.priors):
+        lo, med, hi = weighted_quantiles(pop.z[:, k], pop.weights, (0.05, 0.5, 0.95))
+        rows.append({"parameter": p.name, "prior": p.kind, "prior_range": [p.low, p.high],
+                     "median": _zval(p, med), "q05": _zval(p, lo), "q95": _zval(p, hi)})
+    return rows
+
+
+def _zval(p: Any, z: float) -> float:
+    return float(math.exp(z)) if p.kind == "loguniform" else float(z)
+
+
+def _sampler_outputs(spec: CalibrationSpec, result: ABCResult, out: Path, title: str,
+                     point: dict[str, Any] | None = None, truth: dict[str, Any] | None = None) -> list[Path]:
+    frame = result.posterior_frame()
+    frame = frame[[c for c in frame.columns if not c.startswith("z:")]]
+    tmp = out / "posterior.parquet.tmp"
+    frame.to_parquet(tmp, index=False)
+    tmp.replace(out / "posterior.parquet")
+    fdir = out / "figures"
+    fdir.mkdir(parents=True, exist_ok=True)
+    return [
+        figs.posterior_marginals(result.population, result.priors, fdir, title, point, truth, _units(spec)),
+        figs.posterior_pairs(result.population, result.priors, fdir, title, point, truth),
+        figs.epsilon_ess(result.history, fdir, title, spec.smc.population),
+    ]
+
+
+def _sampler(spec: CalibrationSpec, out: Path, simulate: Any, distance: Any, executor: Any, n_workers: int,
+             progress: bool, log: Callable[[str], None]) -> tuple[ABCSMC, GenerationStore]:
+    store = GenerationStore(out, spec.identity())
+    store.load_state()  # refuses a folder of another spec before any work
+    out.mkdir(parents=True, exist_ok=True)
+    smc = ABCSMC(spec.priors, simulate, distance, spec.smc, spec.stopping, store, executor, n_workers,
+                 progress, log)
+    return smc, store
+
+
+def calibrate(spec: CalibrationSpec, out: Path, executor: Any, n_workers: int = 1, progress: bool = True,
+              max_generations: int | None = None, apply_to: Path | None = None,
+              log: Callable[[str], None] = print) -> dict[str, Any]:
+    """Run (or resume) the calibration of ``spec`` into ``out``; return a summary dict."""
+    out = Path(out)
+    t0 = time.perf_counter()
+    smc, store = _sampler(spec, out, ModelSimulator(spec.scenario), PatternDistance(spec.weights, spec.cap),
+                          executor, n_workers, progress, log)
+    result = smc.run(max_generations)
+    title = f"calibration: {Path(spec.file).name} on {spec.scenario.name}"
+    if not result.finished:
+        _sampler_outputs(spec, result, out, title + " (unfinished)")
+        log(f"stopped after generation {result.population.generation} on request; "
+            f"run the same command again to resume")
+        return {"finished": False, "generation": result.population.generation}
+    log(f"sampler finished: {result.stop_reason}")
+    pred_path = out / "predictive.json"
+    key = {"identity_hash": store.identity_hash, "generation": result.population.generation,
+           "predictive": spec.predictive.__dict__, "fit": spec.fit, "validate": spec.validate}
+    cached = None
+    if pred_path.exists():
+        try:
+            old = json.loads(pred_path.read_text())
+            if old.get("key") == key:
+                cached = old
+        except json.JSONDecodeError:
+            cached = None
+    if cached is None:
+        pp = spec.predictive
+        n_point = pp.candidates * pp.point_seeds if pp.point_estimate == "best" else 0
+        bar = tqdm(total=n_point + pp.draws * pp.seeds, desc="point estimate and posterior predictive",
+                   unit="run", disable=not progress, leave=False)
+        t1 = time.perf_counter()
+        try:
+            point = choose_point(spec, result, executor, n_workers, bar)
+            point["params"] = rounded(point["params"])
+            card = posterior_predictive(spec, result, executor, n_workers, bar)
+            point_card = _point_scorecard(spec, point, executor, n_workers, bar)
+        finally:
+            bar.close()
+        cached = {"key": key, "posterior_predictive": card, "point_estimate": point,
+                  "point_scorecard": point_card, "predictive_seconds": round(time.perf_counter() - t1, 1)}
+        atomic_write_text(pred_path, json.dumps(cached, indent=2, default=_default))
+    point, card = cached["point_estimate"], cached["posterior_predictive"]
+    header = (f"# Calibrated scenario, written by 'python -m sim calibrate {spec.file}' "
+              f"(package {__version__}, model {MODEL_VERSION}).\n"
+              f"# Point estimate: {point['rule']}"
+              + (f" ({point.get('chosen')})" if point.get("chosen") else "")
+              + "; see predictive.json and docs/calibration.md.\n")
+    write_calibrated(spec, point, out / "calibrated.toml", header)
+    paths = _sampler_outputs(spec, result, out, title, point["params"])
+    paths.append(figs.predictive(card, out / "figures", title))
+    changes: list[str] = []
+    if apply_to is not None:
+        changes = apply_to_scenario(apply_to, point["params"], f"calibrated: {Path(spec.file).name}")
+        log(f"wrote the point estimate into {apply_to}: " + "; ".join(changes))
+    summary = {
+        "finished": True, "stop_reason": result.stop_reason, "generations": len(result.history),
+        "model_runs_sampler": int(sum(h["n_sims"] for h in result.history)),
+        "sampler_seconds": round(sum(h["seconds"] for h in result.history), 1),
+        "predictive_seconds": cached.get("predictive_seconds"), "wall_seconds_this_call": None,
+        "posterior": _posterior_rows(result), "point_estimate": point, "predictive": card,
+        "point_scorecard": cached.get("point_scorecard"), "applied_to": str(apply_to) if apply_to else None,
+    }
+    summary["wall_seconds_this_call"] = round(time.perf_counter() - t0, 1)
+    atomic_write_text(out / "report.md", report_md(spec, result, summary))
+    s = card["summary"]
+    log(f"posterior predictive ({card['draws']} draws x {card['seeds_per_draw']} seeds): "
+        f"{s['fitted_meeting_aim']}/{s['fitted_total']} fitted patterns >= {s['aim_fit']:.0%}, "
+        f"{s['validation_meeting_aim']}/{s['validation_total']} validation patterns >= {s['aim_validate']:.0%}")
+    log(f"outputs: {out}/ (posterior.parquet, generations.csv, calibrated.toml, predictive.json, report.md, "
+        f"figures/)")
+    return summary
+
+
+def _point_scorecard(spec: CalibrationSpec, point: dict[str, Any], executor: Any, n_workers: int,
+                     bar: Any) -> dict[str, Any]:
+    """The point estimate's own scorecard (seeds 0..point_seeds-1, as ``python -m sim run`` would use)."""
+    seeds = list(range(spec.predictive.point_seeds))
+    out = run_many(ModelSimulator(spec.scenario), [(point["params"], s) for s in seeds], executor, n_workers, bar)
+    return scorecard_from(spec, out, {"draws": 1, "seeds_per_draw": len(seeds), "runs": len(out),
+                                      "failed_runs": int(sum(r.get("error", 0.0) for r in out))})
+
+
+def recover(spec: CalibrationSpec, out: Path, executor: Any, n_workers: int = 1, progress: bool = True,
+            max_generations: int | None = None, log: Callable[[str], None] = print) -> dict[str, Any]:
+    """Run (or resume) the parameter-recovery experiment of ``spec`` into ``out``."""
+    rec = spec.recovery
+    if rec is None:
+        raise ValueError("spec has no [recovery] section")
+    out = Path(out)
+    t0 = time.perf_counter()
+    sim_stats = ModelSimulator(spec.scenario, patterns=False, statistics=tuple(rec.statistics))
+    rng = np.random.default_rng(np.random.SeedSequence(spec.master_seed, spawn_key=(HISTORY_STREAM,)))
+    hseeds = [int(s) for s in rng.integers(0, 2**31 - 1, size=rec.history_seeds)]
+    hist = run_many(sim_stats, [(dict(rec.truth), s) for s in hseeds], executor, n_workers)
+    if any(h.get("error") for h in hist):
+        raise RuntimeError("the model failed at the true parameter values")
+    observed = {n: float(np.mean([h[f"x:{n}"] for h in hist])) for n in rec.statistics}
+    log("synthetic history (truth " + ", ".join(f"{k}={v:g}" for k, v in rec.truth.items()) + "):\n  "
+        + "\n  ".join(f"{k} = {v:.4g} (scale {rec.scales[k]:g})" for k, v in observed.items()))
+    smc, _store = _sampler(spec, out, sim_stats, StatisticDistance(observed, rec.scales), executor, n_workers,
+                           progress, log)
+    result = smc.run(max_generations)
+    title = f"parameter recovery: {Path(spec.file).name}"
+    paths = _sampler_outputs(spec, result, out, title if result.finished else title + " (unfinished)",
+                             truth=rec.truth)
+    if not result.finished:
+        log(f"stopped after generation {result.population.generation} on request; run again to resume")
+        return {"finished": False, "generation": result.population.generation}
+    rows = recovery_table(result.priors, result.population.z, result.population.weights, rec.truth)
+    paths.append(figs.recovery(rows, result.priors, out / "figures", title))
+    summary = {
+        "finished": True, "stop_reason": result.stop_reason, "truth": rec.truth, "truth_rule": rec.truth_rule,
+        "history_seeds": hseeds, "observed": observed, "scales": rec.scales,
+        "generations": len(result.history), "model_runs": int(sum(h["n_sims"] for h in result.history)),
+        "sampler_seconds": round(sum(h["seconds"] for h in result.history), 1),
+        "wall_seconds_this_call": round(time.perf_counter() - t0, 1), "parameters": rows,
+        "history": result.history,
+    }
+    atomic_write_text(out / "recovery.json", json.dumps(summary, indent=2, default=_default))
+    atomic_write_text(out / "recovery.md", recovery_md(spec, summary))
+    for r in rows:
+        log(f"{r['parameter']}: truth {r['truth']:.4g}, posterior 90% [{r['posterior_interval'][0]:.4g}, "
+            f"{r['posterior_interval'][1]:.4g}], covered={r['covered']}, contraction {r['contraction']:.0%} "
+            f"-> {r['verdict']}")
+    log(f"outputs: {out}/ (recovery.json, recovery.md, posterior.parquet, generations.csv, figures/)")
+    return summary
+
+
+def _default(o: Any) -> Any:
+    if isinstance(o, np.integer):
+        return int(o)
+    if isinstance(o, np.floating):
+        return float(o)
+    if isinstance(o, np.bool_):
+        return bool(o)
+    raise TypeError(type(o).__name__)
+
+
+# --------------------------------------------------------------------------- reports
+def _gen_table(history: list[dict[str, Any]]) -> list[str]:
+    lines = ["| generation | tolerance | ESS | acceptance rate | model runs | seconds |", "|---|---|---|---|---|---|"]
+    for h in history:
+        eps = h["epsilon"]
+        eps_s = "inf (prior)" if not (isinstance(eps, (int, float)) and math.isfinite(eps)) else f"{eps:.4g}"
+        lines.append(f"| {h['generation']} | {eps_s} | {h['ess']:.0f} | {h['acceptance_rate']:.3f} | "
+                     f"{h['n_sims']} | {h['seconds']:.0f} |")
+    return lines
+
+
+def _card_table(rows: list[dict[str, Any]], aim: bool = True) -> list[str]:
+    head = "| pattern | pass rate | mean distance |" + (" meets aim |" if aim else "")
+    lines = [head, "|---|---|---|" + ("---|" if aim else "")]
+    for r in rows:
+        md = "" if r["mean_distance"] is None else f"{r['mean_distance']:.3f}"
+        line = f"| {r['id']} {r['name']} | {r['pass_rate']:.0%} | {md} |"
+        if aim:
+            line += f" {'yes' if r['meets_aim'] else '**no**'} |"
+        lines.append(line)
+    return lines
+
+
+def report_md(spec: CalibrationSpec, result: ABCResult, s: dict[str, Any]) -> str:
+    card, point = s["predictive"], s["point_estimate"]
+    L = [f"# Calibration report: {Path(spec.file).name}", "",
+         f"Base scenario `{spec.scenario_file.name}` (hash {spec.scenario.hash()}), model {MODEL_VERSION}. "
+         f"Sampler stopped: {result.stop_reason}. {s['generations']} generations, "
+         f"{s['model_runs_sampler']} model runs in {s['sampler_seconds']:.0f} s (sampler) + "
+         f"{s['predictive_seconds']} s (point estimate and posterior predictive).", "",
+         "## Generations", "", *_gen_table(result.history), "",
+         "## Posterior (weighted; 90% interval)", "",
+         "| parameter | prior | median | 5% | 95% | point estimate |", "|---|---|---|---|---|---|"]
+    for r in s["posterior"]:
+        L.append(f"| `{r['parameter']}` | {r['prior']} [{r['prior_range'][0]:g}, {r['prior_range'][1]:g}] | "
+                 f"{r['median']:.4g} | {r['q05']:.4g} | {r['q95']:.4g} | {point['params'][r['parameter']]:.4g} |")
+    L += ["", f"Point estimate rule: **{point['rule']}**" + (f", chosen: {point['chosen']}" if point.get("chosen")
+                                                              else "") + " (see docs/calibration.md).", ""]
+    if point.get("candidates"):
+        L += ["| candidate | mean fit distance over common seeds |", "|---|---|"]
+        L += [f"| {c['candidate']} | {c['distance']:.4f} |" for c in point["candidates"]]
+        L.append("")
+    L += [f"## Posterior-predictive scorecard ({card['draws']} draws x {card['seeds_per_draw']} seeds = "
+          f"{card['runs']} runs; {card['failed_runs']} failed)", "",
+          f"Fitted patterns (aim: each >= {card['summary']['aim_fit']:.0%}): "
+          f"{card['summary']['fitted_meeting_aim']}/{card['summary']['fitted_total']} meet it.", "",
+          *_card_table(card["fitted"]), "",
+          f"Validation patterns, held out of the fit (aim: each >= {card['summary']['aim_validate']:.0%}): "
+          f"{card['summary']['validation_meeting_aim']}/{card['summary']['validation_total']} meet it.", "",
+          *_card_table(card["validation"]), ""]
+    if card["not_used"]:
+        L += ["Not used for fitting or validation:", "", *_card_table(card["not_used"], aim=False), ""]
+    pc = s.get("point_scorecard")
+    if pc:
+        L += [f"## The point estimate alone ({pc['seeds_per_draw']} seeds, 0..{pc['seeds_per_draw'] - 1})", "",
+              *_card_table(pc["fitted"]), "", *_card_table(pc["validation"]), ""]
+        if pc["not_used"]:
+            L += [*_card_table(pc["not_used"], aim=False), ""]
+    return "\n".join(L)
+
+
+def recovery_md(spec: CalibrationSpec, s: dict[str, Any]) -> str:
+    L = [f"# Parameter recovery: {Path(spec.file).name}", "",
+         f"Truth: {s['truth_rule']}; synthetic history from {len(s['history_seeds'])} seed(s); "
+         f"{s['generations']} generations, {s['model_runs']} model runs, {s['sampler_seconds']:.0f} s. "
+         f"Stopped: {s['stop_reason']}.", "",
+         "| statistic | observed (synthetic) | scale |", "|---|---|---|"]
+    L += [f"| {k} | {v:.4g} | {s['scales'][k]:g} |" for k, v in s["observed"].items()]
+    L += ["", "| parameter | truth | prior 90% | posterior median | posterior 90% | covers truth | contraction | "
+          "verdict |", "|---|---|---|---|---|---|---|---|"]
+    for r in s["parameters"]:
+        L.append(f"| `{r['parameter']}` | {r['truth']:.4g} | [{r['prior_interval'][0]:.4g}, "
+                 f"{r['prior_interval'][1]:.4g}] | {r['posterior_median']:.4g} | "
+                 f"[{r['posterior_interval'][0]:.4g}, {r['posterior_interval'][1]:.4g}] | "
+                 f"{'yes' if r['covered'] else '**no**'} | {r['contraction']:.0%} | {r['verdict']} |")
+    L += ["", "Contraction = 1 - (posterior 90% width / prior 90% width), in the sampling space (log scale for "
+          "log-uniform priors). Verdicts: recovered (covers, >= 50%), weakly identified (covers, 20-50%), "
+          "not identified (< 20%), biased (does not cover).", ""]
+    return "\n".join(L)

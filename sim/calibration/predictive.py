@@ -1,0 +1,295 @@
+"""After the sampler: the point estimate, the calibrated scenario file, the posterior-predictive scorecard.
+
+**Posterior-predictive scorecard.** ``draws`` particles are drawn from the final population by
+weight (with replacement); each is run on ``seeds`` fresh seeds and every pattern is evaluated.
+A pattern's *pass rate* is the share of those ``draws x seeds`` runs in which it holds: it mixes
+parameter uncertainty (the posterior) and the model's own randomness (seeds). Fitted and
+validation patterns are reported separately, against the aims (fitted >= 80%, validation >= 70%).
+
+**Point estimate** (``[predictive] point_estimate``), written to ``calibrated.toml``:
+
+- ``best`` (default): candidates are the weighted marginal median and the ``candidates - 1``
+  particles of the final population with the smallest distance; each is re-run on ``point_seeds``
+  common seeds and the one with the smallest mean distance over the *fitting* patterns wins.
+  Why: the marginal median of a correlated posterior can fall where the joint posterior has
+  little mass (each coordinate plausible, the combination not), while a particle is a jointly
+  plausible point; the particle with the smallest distance in the population was measured on only
+  ``replications`` seeds and so partly selected for luck, which re-running on many common seeds
+  removes. Only fitting patterns choose, so the validation patterns stay held out.
+- ``median``: the weighted marginal median of each parameter (in the sampling space, so the
+  geometric median for log-uniform priors).
+- ``mean``: the weighted mean in the sampling space.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import re
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import tomli_w
+
+from ..errors import InputError
+from ..scenario import load_scenario
+from .abc import ABCResult, Population, run_many
+from .recovery import weighted_quantiles
+from .simulator import ModelSimulator, PatternDistance
+from .spec import CalibrationSpec
+
+#: spawn_key[0] of the random streams used after the sampler (generations use 0, 1, 2, ...).
+PREDICTIVE_STREAM = 1_000_000
+POINT_STREAM = 1_000_001
+
+AIM_FIT = 0.8
+AIM_VALIDATE = 0.7
+
+
+def pattern_meta() -> dict[str, dict[str, str]]:
+    """id -> name, tolerance, given (what the inputs force), from :mod:`sim.patterns`."""
+    from .. import patterns
+
+    return {p.id: {"name": p.name, "tolerance": p.tolerance, "given": p.given} for p in patterns.PATTERNS}
+
+
+def _z_point(pop: Population, how: str) -> np.ndarray:
+    if how == "mean":
+        return np.average(pop.z, axis=0, weights=pop.weights)
+    return np.array([weighted_quantiles(pop.z[:, k], pop.weights, [0.5])[0] for k in range(pop.z.shape[1])])
+
+
+def choose_point(spec: CalibrationSpec, result: ABCResult, executor: Any, n_workers: int,
+                 bar: Any = None) -> dict[str, Any]:
+    """The point estimate and, for ``best``, every candidate's re-run score."""
+    pop, priors = result.population, result.priors
+    pp = spec.predictive
+
+    def params(z: np.ndarray) -> dict[str, Any]:
+        return {p.name: p.to_value(z[k]) for k, p in enumerate(priors)}
+
+    if pp.point_estimate in ("median", "mean"):
+        z = _z_point(pop, pp.point_estimate)
+        return {"rule": pp.point_estimate, "params": params(z), "candidates": []}
+    cands: list[tuple[str, np.ndarray]] = [("weighted median", _z_point(pop, "median"))]
+    for i in np.argsort(pop.distances, kind="stable"):
+        if len(cands) >= pp.candidates:
+            break
+        cands.append((f"particle {int(i)} (distance {pop.distances[i]:.4g})", pop.z[i]))
+    rng = np.random.default_rng(np.random.SeedSequence(spec.master_seed, spawn_key=(POINT_STREAM,)))
+    seeds = [int(s) for s in rng.integers(0, 2**31 - 1, size=pp.point_seeds)]
+    simulate = ModelSimulator(spec.scenario)
+    tasks = [(params(z), s) for _, z in cands for s in seeds]
+    out = run_many(simulate, tasks, executor, n_workers, bar)
+    dist = PatternDistance(spec.weights, spec.cap)
+    rows = []
+    for j, (label, z) in enumerate(cands):
+        reps = out[j * len(seeds):(j + 1) * len(seeds)]
+        rows.append({"candidate": label, "params": params(z), "distance": dist(reps),
+                     "pass_rates": _pass_rates(reps)})
+    best = min(range(len(rows)), key=lambda j: (rows[j]["distance"], j))
+    return {"rule": "best", "params": rows[best]["params"], "chosen": rows[best]["candidate"],
+            "point_seeds": len(seeds), "candidates": rows}
+
+
+def _pass_rates(reps: list[dict[str, float]]) -> dict[str, float]:
+    keys = sorted({k[2:] for r in reps for k in r if k.startswith("p:")}, key=_id_order)
+    return {k: float(np.mean([r.get(f"p:{k}", 0.0) for r in reps])) for k in keys}
+
+
+def _id_order(pid: str) -> tuple[int, str]:
+    m = re.match(r"^[A-Za-z]*(\d+)", pid)
+    return (int(m.group(1)) if m else 10**6, pid)
+
+
+def posterior_predictive(spec: CalibrationSpec, result: ABCResult, executor: Any, n_workers: int,
+                         bar: Any = None) -> dict[str, Any]:
+    """Pass rate of every pattern over ``draws`` posterior draws x ``seeds`` seeds."""
+    pop, priors = result.population, result.priors
+    pp = spec.predictive
+    rng = np.random.default_rng(np.random.SeedSequence(spec.master_seed, spawn_key=(PREDICTIVE_STREAM,)))
+    idx = rng.choice(len(pop.weights), size=pp.draws, p=pop.weights)
+    seeds = rng.integers(0, 2**31 - 1, size=(pp.draws, pp.seeds))
+    tasks = []
+    for d, i in enumerate(idx):
+        prm = {p.name: p.to_value(pop.z[i, k]) for k, p in enumerate(priors)}
+        tasks.extend((prm, int(seeds[d, s])) for s in range(pp.seeds))
+    out = run_many(ModelSimulator(spec.scenario), tasks, executor, n_workers, bar)
+    return scorecard_from(spec, out, {"draws": pp.draws, "seeds_per_draw": pp.seeds, "runs": len(out),
+                                      "failed_runs": int(sum(r.get("error", 0.0) for r in out))})
+
+
+def scorecard_from(spec: CalibrationSpec, reps: list[dict[str, float]], counts: dict[str, Any]) -> dict[str, Any]:
+    """Pass rates and mean distances per pattern, grouped fitted / validation / not used."""
+    meta = pattern_meta()
+    ids = sorted({k[2:] for r in reps for k in r if k.startswith("p:")} | set(meta), key=_id_order)
+    n = len(reps)
+
+    def row(pid: str, aim: float | None) -> dict[str, Any]:
+        ok = [r.get(f"p:{pid}", 0.0) for r in reps]
+        ds = [r[f"d:{pid}"] for r in reps if f"d:{pid}" in r and math.isfinite(r[f"d:{pid}"])]
+        rate = float(np.mean(ok)) if ok else 0.0
+        out = {"id": pid, "name": meta.get(pid, {}).get("name", pid), "pass_rate": round(rate, 4),
+               "mc_se": round(math.sqrt(rate * (1 - rate) / max(n, 1)), 4),
+               "mean_distance": round(float(np.mean(ds)), 4) if ds else None}
+        if aim is not None:
+            out["aim"] = aim
+            out["meets_aim"] = rate >= aim
+        return out
+
+    fitted = [row(p, AIM_FIT) for p in spec.fit]
+    validation = [row(p, AIM_VALIDATE) for p in spec.validate]
+    other = [row(p, None) | {"given": meta.get(p, {}).get("given", "")}
+             for p in ids if p not in spec.fit and p not in spec.validate]
+    return {
+        **counts,
+        "fitted": fitted, "validation": validation, "not_used": other,
+        "summary": {
+            "fitted_meeting_aim": sum(r["meets_aim"] for r in fitted), "fitted_total": len(fitted),
+            "validation_meeting_aim": sum(r["meets_aim"] for r in validation), "validation_total": len(validation),
+            "aim_fit": AIM_FIT, "aim_validate": AIM_VALIDATE,
+        },
+    }
+
+
+# --------------------------------------------------------------------------- scenario files
+def _nest(flat: dict[str, Any], base: dict[str, Any]) -> dict[str, Any]:
+    """Nested TOML tables from key paths; a path through a list rewrites that whole list."""
+    import copy
+
+    out: dict[str, Any] = {}
+    lists: dict[str, Any] = {}
+    for path, value in flat.items():
+        keys = path.split(".")
+        node, bnode = out, base
+        for i, k in enumerate(keys[:-1]):
+            if isinstance(bnode.get(k) if isinstance(bnode, dict) else None, list):
+                top = ".".join(keys[: i + 1])
+                if top not in lists:
+                    lists[top] = (node, k, copy.deepcopy(bnode[k]))
+                _set_in(lists[top][2], keys[i + 1:], value)
+                break
+            node = node.setdefault(k, {})
+            bnode = bnode[k]
+        else:
+            node[keys[-1]] = value
+    for node, k, lst in lists.values():
+        node[k] = lst
+    return out
+
+
+def _set_in(node: Any, keys: list[str], value: Any) -> None:
+    for k in keys[:-1]:
+        node = node[int(k)] if isinstance(node, list) else node[k]
+    last = keys[-1]
+    if isinstance(node, list):
+        node[int(last)] = value
+    else:
+        node[last] = value
+
+
+def calibrated_toml(spec: CalibrationSpec, point: dict[str, Any], out_file: Path, header: str) -> str:
+    """Text of a scenario file that extends the base scenario and sets the point estimate."""
+    rel = os.path.relpath(spec.scenario_file.resolve(), out_file.parent.resolve())
+    body = {"extends": rel, "name": f"{spec.scenario.name}-calibrated",
+            "description": f"{spec.scenario.name} with the calibrated values of {Path(spec.file).name} "
+                           f"({point['rule']} point estimate)"}
+    body.update(_nest(point["params"], spec.scenario.to_dict()))
+    return header + tomli_w.dumps(body)
+
+
+def write_calibrated(spec: CalibrationSpec, point: dict[str, Any], out_file: Path, header: str) -> Path:
+    text = calibrated_toml(spec, point, out_file, header)
+    out_file.parent.mkdir(parents=True, exist_ok=True)
+    out_file.write_text(text)
+    sc = load_scenario(out_file)  # the file must load and hold the values
+    check = sc.to_dict()
+    for path, v in point["params"].items():
+        node: Any = check
+        for k in path.split("."):
+            node = node[int(k)] if isinstance(node, list) else node[k]
+        if node != v:
+            raise RuntimeError(f"{out_file}: {path} reads back as {node!r}, expected {v!r}")
+    return out_file
+
+
+_LINE = re.compile(r"^(\s*)([A-Za-z0-9_]+)(\s*=\s*)([^#\n]*?)(\s*(#.*)?)$")
+
+
+def apply_to_scenario(file: Path, params: dict[str, Any], note: str) -> list[str]:
+    """Write ``params`` into an existing scenario file in place, keeping its comments and layout.
+
+    Each ``section.key`` is replaced where ``key = ...`` appears under ``[section]``, or added just
+    below the ``[section]`` header (the section is appended if absent). Paths into lists
+    (``startups.0.cash_usd``) are refused. The file is checked by loading it; on any problem it is
+    left as it was. Returns the changed lines, for the log.
+    """
+    file = Path(file)
+    if not file.exists():
+        raise InputError(str(file), "", "file not found (--apply-to)")
+    old = file.read_text(encoding="utf-8")
+    lines = old.splitlines()
+    changes = []
+    for path, value in params.items():
+        keys = path.split(".")
+        if len(keys) != 2:
+            raise InputError(str(file), path, "expected a 'section.key' path to write in place; "
+                             "write the calibrated.toml scenario instead")
+        section, key = keys
+        text_v = _toml_value(value)
+        header = -1
+        end = len(lines)
+        for i, ln in enumerate(lines):
+            s = ln.strip()
+            if s == f"[{section}]":
+                header = i
+                continue
+            if header >= 0 and i > header and s.startswith("["):
+                end = i
+                break
+        if header < 0:
+            lines += ["", f"[{section}]", f"{key} = {text_v}  # {note}"]
+            changes.append(f"[{section}] {key} = {text_v} (new section)")
+            continue
+        for i in range(header + 1, end):
+            m = _LINE.match(lines[i])
+            if m and m.group(2) == key:
+                lines[i] = f"{m.group(1)}{key}{m.group(3)}{text_v}  # {note}"
+                changes.append(f"[{section}] {key} = {text_v}")
+                break
+        else:
+            lines.insert(header + 1, f"{key} = {text_v}  # {note}")
+            changes.append(f"[{section}] {key} = {text_v} (added)")
+    new = "\n".join(lines) + "\n"
+    file.write_text(new)
+    try:
+        sc = load_scenario(file)
+        d = sc.to_dict()
+        for path, value in params.items():
+            s_, k_ = path.split(".")
+            if d[s_][k_] != value:
+                raise InputError(str(file), path, f"reads back as {d[s_][k_]!r}, expected {value!r}")
+    except Exception:
+        file.write_text(old)
+        raise
+    return changes
+
+
+def _toml_value(v: Any) -> str:
+    if isinstance(v, bool):
+        return "true" if v else "false"
+    if isinstance(v, int):
+        return str(v)
+    return repr(float(_round_sig(v)))
+
+
+def _round_sig(v: float, sig: int = 6) -> float:
+    if v == 0 or not math.isfinite(v):
+        return v
+    return round(v, sig - 1 - int(math.floor(math.log10(abs(v)))))
+
+
+def rounded(params: dict[str, Any]) -> dict[str, Any]:
+    """Point estimates to 6 significant digits (what the scenario files hold)."""
+    return {k: v if isinstance(v, int) else _round_sig(float(v)) for k, v in params.items()}

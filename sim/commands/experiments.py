@@ -1,0 +1,372 @@
+"""Experiment commands: ``sweep``, ``status``, ``export``, ``sensitivity``, ``compare``, ``discover``, ``sweep-plot``.
+
+See docs/experiments.md. Every command that reads a results folder leaves it unchanged except
+for the files it says it writes (figures, JSON, CSV).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import sys
+import tomllib
+from pathlib import Path
+from typing import Any
+
+from ..errors import InputError
+
+
+def _executor_args(p: argparse.ArgumentParser) -> None:
+    g = p.add_argument_group("executors (default: a process pool with one worker per CPU)")
+    g.add_argument("--workers", type=int, default=None, metavar="N", help="processes (1 = serial, in this process)")
+    g.add_argument("--dask-local", type=int, default=None, metavar="N",
+                   help="start a Dask LocalCluster of N worker processes")
+    g.add_argument("--dask", default="", metavar="ADDRESS", help="join a running Dask scheduler, e.g. tcp://host:8786")
+
+
+def _executor(args: argparse.Namespace) -> tuple[str, int | None, str]:
+    if args.workers is not None and args.workers < 1:
+        raise InputError("--workers", "", f"expected at least 1, got {args.workers}")
+    if args.dask_local is not None and args.dask:
+        raise InputError("--dask-local", "", "expected either --dask-local or --dask, not both")
+    if args.dask_local is not None:
+        if args.dask_local < 1:
+            raise InputError("--dask-local", "", f"expected at least 1 worker, got {args.dask_local}")
+        return "dask-local", args.dask_local, ""
+    if args.dask:
+        return "dask", None, args.dask
+    from ..experiments.executors import default_workers
+
+    workers = args.workers or default_workers()
+    return ("serial", 1, "") if workers == 1 else ("process", workers, "")
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("sweep", help="run an experiment spec into a results folder (resumable, shardable)",
+                       description="Run the runs of SPEC that DIR does not hold yet: the same command resumes "
+                                   "an interrupted sweep; --retry-failed reruns failures.")
+    p.add_argument("spec", metavar="SPEC", help="experiment spec (TOML), e.g. experiments/oat_mechanisms.toml")
+    p.add_argument("--out", type=Path, default=None, metavar="DIR",
+                   help="results folder (default results/experiments/<spec name>/)")
+    _executor_args(p)
+    p.add_argument("--shard", default="0/1", metavar="I/N",
+                   help="run only slice I of N (0-based; for job arrays), writing into the same DIR")
+    p.add_argument("--retry-failed", action="store_true", help="rerun runs recorded as failed or timed out")
+    p.add_argument("--quiet", action="store_true", help="no progress bar")
+    p.set_defaults(func=cmd_sweep)
+
+    p = sub.add_parser("status", help="done, failed and pending runs of a results folder")
+    p.add_argument("folder", type=Path, metavar="DIR")
+    p.add_argument("--json", action="store_true", help="print JSON")
+    p.set_defaults(func=cmd_status)
+
+    p = sub.add_parser("export", help="write a results folder's tables as CSV")
+    p.add_argument("folder", type=Path, metavar="DIR")
+    p.add_argument("--format", choices=("csv",), default="csv", help="output format (csv)")
+    p.add_argument("--out", type=Path, default=None, metavar="DIR2", help="where to write (default DIR/export/)")
+    p.set_defaults(func=cmd_export)
+
+    p = sub.add_parser("sensitivity", help="Sobol' or Morris indices with bootstrap intervals (SALib)",
+                       description="Indices of the mean over replications, the share of variance that is noise, "
+                                   "and a figure. SPEC is swept first (resumably) into --out.")
+    p.add_argument("source", metavar="SPEC_OR_DIR", help="a sobol/morris spec (run first) or a results folder")
+    p.add_argument("--json", action="store_true", help="print the indices as JSON on stdout")
+    p.add_argument("--out", type=Path, default=None, metavar="DIR", help="results folder for a SPEC")
+    p.add_argument("--metric", action="append", default=None, metavar="M", help="analyse only this metric (repeat)")
+    p.add_argument("--resamples", type=int, default=1000, metavar="N", help="bootstrap resamples (default 1000)")
+    p.add_argument("--quiet", action="store_true", help="no progress bar")
+    _executor_args(p)
+    p.set_defaults(func=cmd_sensitivity)
+
+    p = sub.add_parser("compare", help="run scenarios with common random numbers and compare key outcomes",
+                       description="Each scenario runs the same seeds (common random numbers); the table gives "
+                                   "means with 95%% intervals and paired differences to the first scenario.")
+    p.add_argument("scenarios", nargs="+", metavar="SCENARIO",
+                   help="scenario files (the first is the reference), or one experiment spec of method 'scenarios'")
+    p.add_argument("--seeds", type=int, default=50, metavar="N", help="replications per scenario (default 50)")
+    p.add_argument("--seed", type=int, default=0, metavar="S", help="master seed (default 0)")
+    p.add_argument("--out", type=Path, default=None, metavar="DIR", help="results folder (default results/compare/...)")
+    p.add_argument("--metric", action="append", default=None, metavar="M", help="compare this metric (repeat)")
+    p.add_argument("--json", action="store_true", help="print the table as JSON on stdout")
+    p.add_argument("--quiet", action="store_true", help="no progress bar")
+    _executor_args(p)
+    p.set_defaults(func=cmd_compare)
+
+    p = sub.add_parser("discover", help="scenario discovery: PRIM boxes of parameter space where a condition holds")
+    p.add_argument("folder", type=Path, metavar="DIR")
+    p.add_argument("--where", required=True, metavar="COND", help="outcome of interest, e.g. 'foundation_2027_12>=3'")
+    p.add_argument("--density", type=float, default=0.8, help="density a box must reach (default 0.8)")
+    p.add_argument("--boxes", type=int, default=2, help="most boxes to find (default 2)")
+    p.add_argument("--peel-alpha", type=float, default=0.05, help="share peeled per step (default 0.05)")
+    p.add_argument("--json", action="store_true", help="print the boxes as JSON on stdout")
+    p.set_defaults(func=cmd_discover)
+
+    p = sub.add_parser("sweep-plot", help="figures of a results folder: response curves, heatmaps, index bars")
+    p.add_argument("folder", type=Path, metavar="DIR")
+    p.add_argument("--metric", action="append", default=None, metavar="M", help="plot this metric (repeat)")
+    p.set_defaults(func=cmd_plot)
+
+
+# ---------------------------------------------------------------------- sweep / status / export
+def _sweep(spec: Any, out: Path | None, args: argparse.Namespace, shard: str = "0/1", retry: bool = False) -> Any:
+    from ..experiments.sweep import parse_shard, run_sweep
+
+    kind, workers, address = _executor(args)
+    folder = out or Path("results") / "experiments" / spec.name
+    report = run_sweep(spec, folder, executor=kind, workers=workers, address=address, shard=parse_shard(shard),
+                       retry_failed=retry, progress=not getattr(args, "quiet", False))
+    print(f"{spec.name}: ran {report.ran} runs ({report.ran_failed} failed) in {report.seconds:.1f} s on "
+          f"{report.executor}; {report.done}/{report.total} done, {report.failed} failed, "
+          f"{report.pending} pending", file=sys.stderr)
+    if report.recovered:
+        print(f"recovered {report.recovered} runs from an interrupted sweep", file=sys.stderr)
+    if report.failed and not retry:
+        print(f"see 'python -m sim status {folder}'; rerun failures with --retry-failed", file=sys.stderr)
+    return report
+
+
+def cmd_sweep(args: argparse.Namespace) -> int:
+    from ..experiments.spec import load_spec
+
+    spec = load_spec(args.spec)
+    report = _sweep(spec, args.out, args, shard=args.shard, retry=args.retry_failed)
+    print(f"results: {report.folder}/ (runs/, manifest.json)")
+    return 0
+
+
+def cmd_status(args: argparse.Namespace) -> int:
+    from ..experiments.sweep import status
+
+    st = status(args.folder)
+    if args.json:
+        print(json.dumps(st, indent=2))
+        return 0
+    print(f"{st['name']} ({st['method']}, spec {st['spec_hash']}): {st['total']} runs")
+    print(f"  done     {st['done']:>8}")
+    print(f"  failed   {st['failed']:>8}")
+    print(f"  timeout  {st['timeout']:>8}")
+    print(f"  pending  {st['pending']:>8}")
+    if st["open_journals"]:
+        print(f"  ({st['open_journals']} journal(s) of a running or interrupted sweep are counted above)")
+    for f in st["failures"]:
+        print(f"  {f['status']}: point {f['point']} replication {f['replication']} seed {f['seed']} "
+              f"(attempt {f['attempt']}): {f['error']}")
+    if st["failed"] + st["timeout"] > len(st["failures"]):
+        print(f"  ... {st['failed'] + st['timeout'] - len(st['failures'])} more")
+    return 0
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    import pyarrow.csv as pacsv
+
+    from ..experiments.store import Store
+
+    store = Store(args.folder)
+    man = store.manifest()
+    out = args.out or args.folder / "export"
+    out.mkdir(parents=True, exist_ok=True)
+    for name in man["tables"]:
+        path = out / f"{name}.csv"
+        tmp = path.with_name(f".{path.name}.tmp")
+        rows = 0
+        if name == "runs":
+            table = store.read("runs")
+            pacsv.write_csv(table, tmp)
+            rows = table.num_rows
+        else:
+            import pyarrow.parquet as pq
+
+            schema = store.schema(name)
+            with pacsv.CSVWriter(tmp, schema) as w:
+                for part in store.parts(name):
+                    for batch in pq.ParquetFile(part).iter_batches():
+                        w.write_batch(batch)
+                        rows += batch.num_rows
+        tmp.replace(path)
+        print(f"{path} ({rows} rows)")
+    return 0
+
+
+# ---------------------------------------------------------------------- sensitivity
+def _print_indices(res: dict[str, Any]) -> None:
+    sobol = res["method"] == "sobol"
+    for out, rows in res["outputs"].items():
+        ns = res["noise_share"].get(out)
+        extra = f"; noise {ns:.1%} of the runs' variance" if ns is not None else ""
+        print(f"\n{out}{extra}")
+        head = f"{'parameter':<44} {'S1':>8} {'±':>7} {'ST':>8} {'±':>7}" if sobol else \
+            f"{'parameter':<44} {'mu*':>10} {'±':>9} {'sigma':>10}"
+        print(head)
+        key = "ST" if sobol else "mu_star"
+        for p in sorted(rows, key=lambda k: -rows[k][key]):
+            r = rows[p]
+            if sobol:
+                print(f"{p:<44} {r['S1']:>8.3f} {r['S1_conf']:>7.3f} {r['ST']:>8.3f} {r['ST_conf']:>7.3f}")
+            else:
+                print(f"{p:<44} {r['mu_star']:>10.4g} {r['mu_star_conf']:>9.3g} {r['sigma']:>10.4g}")
+    for w in res["warnings"]:
+        print(f"warning: {w}", file=sys.stderr)
+
+
+def cmd_sensitivity(args: argparse.Namespace) -> int:
+    from ..experiments.analysis import sensitivity
+    from ..experiments.figures import sensitivity_bars
+
+    src = Path(args.source)
+    if src.is_dir():
+        folder = src
+    else:
+        from ..experiments.spec import load_spec
+
+        spec = load_spec(src)
+        if spec.design.method not in ("sobol", "morris"):
+            raise InputError(str(src), "design.method", f"sensitivity needs 'sobol' or 'morris', got "
+                                                        f"'{spec.design.method}'")
+        folder = Path(_sweep(spec, args.out, args).folder)
+    res = sensitivity(folder, metrics=args.metric, num_resamples=args.resamples)
+    (folder / "sensitivity.json").write_text(json.dumps(res, indent=2), encoding="utf-8")
+    fig = sensitivity_bars(res, folder / "figures" / "sensitivity.png")
+    if args.json:
+        print(json.dumps(res, indent=2))
+        for w in res["warnings"]:
+            print(f"warning: {w}", file=sys.stderr)
+    else:
+        print(f"{res['method']} indices of the mean over {res['replications']} replication(s) at "
+              f"{res['n_points']} points ({res['n_runs']} runs), {res['conf_level']:.0%} bootstrap intervals")
+        _print_indices(res)
+        print(f"\nsensitivity.json and {fig}")
+    return 0
+
+
+# ---------------------------------------------------------------------- compare
+def _compare_spec(args: argparse.Namespace) -> Any:
+    from ..experiments.metrics import KEY_OUTCOMES
+    from ..experiments.spec import load_spec, spec_from_dict
+
+    if len(args.scenarios) == 1 and args.scenarios[0].endswith(".toml"):
+        try:
+            data = tomllib.loads(Path(args.scenarios[0]).read_text(encoding="utf-8"))
+        except (OSError, tomllib.TOMLDecodeError):
+            data = {}
+        if isinstance(data.get("design"), dict):
+            spec = load_spec(args.scenarios[0])
+            if spec.design.method != "scenarios":
+                raise InputError(args.scenarios[0], "design.method",
+                                 f"compare needs method 'scenarios', got '{spec.design.method}'")
+            return spec
+    if args.seeds < 2:
+        raise InputError("--seeds", "", f"expected at least 2 seeds for intervals, got {args.seeds}")
+    files = [str(Path(s).resolve()) for s in args.scenarios]
+    data = {"name": "compare", "replications": args.seeds, "seed": args.seed, "crn": True,
+            "design": {"method": "scenarios", "scenarios": files},
+            "outputs": {"metrics": args.metric or KEY_OUTCOMES}}
+    return spec_from_dict(data, origin="compare", folder=Path.cwd())
+
+
+def cmd_compare(args: argparse.Namespace) -> int:
+    from ..experiments.analysis import compare_table, ok_runs
+    from ..experiments.figures import compare_figure
+
+    spec = _compare_spec(args)
+    out = args.out
+    if out is None:
+        out = Path("results") / "compare" / ("+".join(spec.scenarios)[:100] if spec.name == "compare" else spec.name)
+    report = _sweep(spec, out, args)
+    folder = Path(report.folder)
+    table = compare_table(folder, metrics=args.metric)
+    (folder / "compare.json").write_text(json.dumps(table, indent=2), encoding="utf-8")
+    import pandas as pd
+
+    pd.DataFrame(table["rows"]).to_csv(folder / "compare.csv", index=False)
+    _, df = ok_runs(folder)
+    fig = compare_figure(table, df, folder / "figures" / "compare.png")
+    if args.json:
+        print(json.dumps(table, indent=2))
+        return 0
+    print(f"{len(table['scenarios'])} scenarios x {table['replications']} common seeds; mean [95% interval]; "
+          f"paired difference to '{table['reference']}'")
+    for m in table["metrics"]:
+        print(f"\n{m}")
+        for r in (r for r in table["rows"] if r["metric"] == m):
+            und = f"  ({r['share_undefined']:.0%} never)" if r["share_undefined"] > 0 else ""
+            diff = "" if math.isnan(r["diff_mean"]) else \
+                f"   diff {r['diff_mean']:+.3g} [{r['diff_low']:+.3g}, {r['diff_high']:+.3g}]"
+            print(f"  {r['scenario']:<28} {r['mean']:>9.3g} [{r['ci_low']:.3g}, {r['ci_high']:.3g}]{diff}{und}")
+    print(f"\ncompare.csv, compare.json and {fig}")
+    return 0
+
+
+# ---------------------------------------------------------------------- discover / plot
+def cmd_discover(args: argparse.Namespace) -> int:
+    from ..experiments.discovery import discover, parse_condition
+    from ..experiments.figures import prim_figure
+
+    metric, op, value = parse_condition(args.where)
+    res = discover(args.folder, metric, op, value, density=args.density, peel_alpha=args.peel_alpha,
+                   max_boxes=args.boxes)
+    stem = f"discovery-{metric}"
+    (args.folder / f"{stem}.json").write_text(json.dumps(res, indent=2), encoding="utf-8")
+    fig = prim_figure(res, args.folder / "figures" / f"{stem}.png")
+    if args.json:
+        print(json.dumps(res, indent=2))
+        return 0
+    print(f"{metric} {op} {value:g} in {res['n_interest']} of {res['n_runs']} runs ({res['base_rate']:.1%})")
+    if res.get("note"):
+        print(res["note"])
+    for k, b in enumerate(res["boxes"], 1):
+        print(f"\nbox {k}: coverage {b['coverage']:.2f}, density {b['density']:.2f}, mass {b['mass']:.2f} "
+              f"({b['k']} of {b['n']} runs in the box)")
+        for name, lim in b["limits"].items():
+            if "low" in lim:
+                print(f"  {lim['low']:>10.4g} <= {name} <= {lim['high']:<10.4g} "
+                      f"(swept {lim['min']:.4g}..{lim['max']:.4g})")
+            else:
+                print(f"  {name} in {lim['values']}")
+    print(f"\n{stem}.json and {fig}")
+    return 0
+
+
+def cmd_plot(args: argparse.Namespace) -> int:
+    from ..experiments import figures
+    from ..experiments.analysis import ok_runs
+    from ..experiments.design import OAT_COLUMN
+
+    man, df = ok_runs(args.folder)
+    metrics = args.metric or man["metrics"]
+    bad = [m for m in metrics if m not in man["metrics"]]
+    if bad:
+        raise InputError(str(args.folder), "metric", f"unknown metric '{bad[0]}'; this sweep kept {man['metrics']}")
+    if df.empty:
+        raise InputError(str(args.folder), "", "no successful run to plot")
+    figdir = args.folder / "figures"
+    made = []
+    method = man["method"]
+    params = [c for c in man["parameters"] if c != OAT_COLUMN]
+    if method == "oat":
+        base = df[df[OAT_COLUMN] == ""].iloc[0].to_dict() if (df[OAT_COLUMN] == "").any() else None
+        for m in metrics:
+            made.append(figures.response_curves(df, params, m, figdir / f"oat-{m}.png", oat_column=OAT_COLUMN,
+                                                base=base))
+    elif method == "grid" and len(params) == 2:
+        for m in metrics:
+            made.append(figures.heatmap(df, params[0], params[1], m, figdir / f"heatmap-{m}.png"))
+    elif method in ("grid", "list"):
+        for m in metrics:
+            made.append(figures.response_curves(df, params, m, figdir / f"response-{m}.png"))
+    elif method in ("lhs", "sobol", "morris"):
+        numeric = [c for c in params if df[c].dtype.kind in "if"]
+        for m in metrics:
+            made.append(figures.scatter_panels(df, numeric, m, figdir / f"scatter-{m}.png"))
+        if method != "lhs":
+            from ..experiments.analysis import sensitivity
+
+            made.append(figures.sensitivity_bars(sensitivity(args.folder, metrics=metrics),
+                                                 figdir / "sensitivity.png"))
+    elif method == "scenarios":
+        from ..experiments.analysis import compare_table
+
+        made.append(figures.compare_figure(compare_table(args.folder, metrics), df, figdir / "compare.png"))
+    for f in made:
+        print(f)
+    return 0

@@ -1,0 +1,148 @@
+"""Scalar metrics of one run, by name: what a sweep keeps per run in its runs table.
+
+Each metric reads a :class:`sim.results.RunResult` (its column dicts, no pandas) and returns a
+float; NaN means "did not happen" (e.g. no abandonment). A spec picks any subset with
+``[outputs] metrics = [...]``; the default is all of them.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from ..results import RunResult
+
+
+def _last(result: RunResult, column: str) -> float:
+    values = result.model[column]
+    return float(values[-1]) if values else math.nan
+
+
+def foundation_2027_12(r: RunResult) -> float:
+    """Startups still developing foundation models in the last month (count; 2027-12 in the baseline)."""
+    return _last(r, "n_foundation")
+
+
+def alive_end(r: RunResult) -> float:
+    """Startups still alive (any strategy) in the last month (count)."""
+    return _last(r, "n_alive")
+
+
+def pivoted_end(r: RunResult) -> float:
+    """Startups alive but no longer training foundation models in the last month (count)."""
+    return _last(r, "n_pivoted")
+
+
+def exited_end(r: RunResult) -> float:
+    """Startups that exited (absorbed or shut down) by the last month (count)."""
+    return _last(r, "n_exited")
+
+
+def first_abandonment_step(r: RunResult) -> float:
+    """Step (months since the start) of the first startup to stop foundation-model development.
+
+    A pivot, or the exit of a startup that had not pivoted. NaN if none abandons.
+    """
+    ev = r.events
+    pivoted: set[str] = set()
+    for step, firm, typ in zip(ev["step"], ev["firm"], ev["type"], strict=False):
+        if typ == "pivot":
+            return float(step)
+        if typ == "exit" and r.firm_kinds.get(firm, "startup") == "startup" and firm not in pivoted:
+            return float(step)
+    return math.nan
+
+
+def first_abandonment_year(r: RunResult) -> float:
+    """Decimal year of the first abandonment (e.g. 2024.5 for 2024-07); NaN if none."""
+    step = first_abandonment_step(r)
+    if math.isnan(step):
+        return math.nan
+    date = r.model["date"][0]
+    y0, m0 = int(date[:4]), int(date[5:7])
+    return y0 + (m0 - 1 + step) / 12.0
+
+
+def departures_to_2025_06(r: RunResult) -> float:
+    """Executive departures from the start to 2025-06 inclusive (count)."""
+    ev = r.events
+    return float(sum(1 for d, t in zip(ev["date"], ev["type"], strict=True) if t == "departure" and d <= "2025-06"))
+
+
+def departures_total(r: RunResult) -> float:
+    """Executive departures over the whole run (count)."""
+    return float(sum(1 for t in r.events["type"] if t == "departure"))
+
+
+def hhi_consumer_end(r: RunResult) -> float:
+    """Herfindahl-Hirschman index of consumer MAU shares in the last month (0-1)."""
+    return _last(r, "hhi_consumer")
+
+
+def hhi_enterprise_end(r: RunResult) -> float:
+    """Herfindahl-Hirschman index of enterprise revenue shares in the last month (0-1)."""
+    return _last(r, "hhi_enterprise")
+
+
+def mean_sentiment_2025(r: RunResult) -> float:
+    """Mean investor sentiment over 2025-01..2025-12 (0-1); NaN if the run misses 2025."""
+    vals = [s for d, s in zip(r.model["date"], r.model["vc_sentiment"], strict=False) if d.startswith("2025-")]
+    return sum(vals) / len(vals) if vals else math.nan
+
+
+def funding_rounds_total(r: RunResult) -> float:
+    """Venture rounds closed by startups over the run (count)."""
+    return float(sum(1 for t in r.events["type"] if t == "funding_round"))
+
+
+def ipos_total(r: RunResult) -> float:
+    """Startups that listed their shares (count of 'lists its shares' IPO events)."""
+    ev = r.events
+    return float(sum(1 for t, d in zip(ev["type"], ev["detail"], strict=True) if t == "ipo" and "lists" in d))
+
+
+def _patterns_passed(r: RunResult) -> float:
+    """Number of history patterns the run passes (needs :mod:`sim.patterns`)."""
+    from ..patterns import evaluate  # optional module
+
+    return float(sum(1 for p in evaluate(r) if p.passed))
+
+
+#: name -> function(RunResult) -> float, in the order of the runs table.
+METRICS: dict[str, Callable[[RunResult], float]] = {
+    "foundation_2027_12": foundation_2027_12,
+    "alive_end": alive_end,
+    "pivoted_end": pivoted_end,
+    "exited_end": exited_end,
+    "first_abandonment_step": first_abandonment_step,
+    "first_abandonment_year": first_abandonment_year,
+    "departures_to_2025_06": departures_to_2025_06,
+    "departures_total": departures_total,
+    "hhi_consumer_end": hhi_consumer_end,
+    "hhi_enterprise_end": hhi_enterprise_end,
+    "mean_sentiment_2025": mean_sentiment_2025,
+    "funding_rounds_total": funding_rounds_total,
+    "ipos_total": ipos_total,
+}
+
+try:  # the pattern scorecard is another module; offer its count when it exists
+    import importlib.util
+
+    if importlib.util.find_spec("sim.patterns") is not None:
+        METRICS["patterns_passed"] = _patterns_passed
+except (ImportError, ValueError):  # pragma: no cover
+    pass
+
+#: The metrics a spec keeps when it names none (the optional ``patterns_passed`` is left out).
+DEFAULT_METRICS = [n for n in METRICS if n != "patterns_passed"]
+
+#: The outcomes compared across scenarios by default (``python -m sim compare``).
+KEY_OUTCOMES = ["foundation_2027_12", "alive_end", "first_abandonment_year", "departures_to_2025_06",
+                "hhi_consumer_end", "mean_sentiment_2025"]
+
+
+def compute(result: RunResult, names: list[str]) -> dict[str, float]:
+    """The metrics ``names`` of one run."""
+    return {n: float(METRICS[n](result)) for n in names}

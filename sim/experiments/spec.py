@@ -1,0 +1,441 @@
+"""Experiment specs: a TOML file that says what to vary, how, how often, and what to keep.
+
+A spec is validated as strictly as a scenario: an unknown key, a parameter path the scenario
+does not have, a range outside the parameter's valid range, a design that lacks what it needs
+or an unknown metric is one :class:`sim.errors.InputError` naming the file, the key and what was
+expected. See ``docs/experiments.md`` for the format; in short::
+
+    name = "os_x_capital"
+    scenario = "../scenarios/baseline.toml"    # or: model = "sim.testfunctions:ishigami"
+    replications = 10
+    seed = 20250601
+    [design]
+    method = "grid"                              # grid | list | oat | lhs | sobol | morris | scenarios
+    [[parameters]]
+    key = "open_source.release_gap_scale"
+    values = [0.5, 1.0, 2.0]
+    [outputs]
+    metrics = ["foundation_2027_12", "alive_end"]
+    monthly = false
+    events = false
+"""
+
+from __future__ import annotations
+
+import copy
+import glob
+import hashlib
+import importlib
+import json
+import tomllib
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from .. import MODEL_VERSION
+from ..errors import InputError
+from .metrics import DEFAULT_METRICS, METRICS
+from .store import RESERVED
+
+Method = Literal["grid", "list", "oat", "lhs", "sobol", "morris", "scenarios"]
+#: Designs that sample a box of continuous ranges (each parameter needs ``range``).
+SAMPLED = ("lhs", "sobol", "morris")
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
+
+
+class ParameterSpec(_Strict):
+    """One varied parameter: a scenario key path (or a test-function argument) and its values."""
+
+    key: str = Field(description="Scenario key path, e.g. 'capital.sentiment_base' (or a function argument).")
+    name: str = Field("", description="Short label for tables and figures (default: the key).")
+    values: list[float | int | bool | str] | None = Field(None, description="Explicit values (grid, oat).")
+    range: list[float] | None = Field(None, min_length=2, max_length=2,
+                                      description="[low, high] in the parameter's unit.")
+    steps: int | None = Field(None, ge=2, le=10000, description="Evenly spaced values over range (grid, oat).")
+    log: bool = Field(False, description="Space values / sample uniformly in log10 of the range.")
+    base: float | int | bool | str | None = Field(
+        None, description="Value at the base point (oat with a test function; default: the scenario's value).")
+
+    @property
+    def label(self) -> str:
+        return self.name or self.key
+
+
+class DesignSpec(_Strict):
+    method: Method = Field(description="grid, list, oat, lhs, sobol, morris or scenarios.")
+    samples: int | None = Field(None, ge=1, le=10_000_000,
+                                description="lhs: points; sobol: base samples N (N*(D+2) points); "
+                                            "morris: trajectories (r*(D+1) points).")
+    second_order: bool = Field(False, description="sobol: also second-order indices (N*(2D+2) points).")
+    levels: int = Field(4, ge=2, le=100, description="morris: grid levels.")
+    points: list[dict[str, float | int | bool | str]] = Field(
+        [], description="list: explicit points, each a table of key path -> value.")
+    scenarios: list[str] = Field([], description="scenarios: scenario files (globs allowed), relative to the spec.")
+
+
+class OutputSpec(_Strict):
+    metrics: list[str] | None = Field(None, description="Scalar metrics per run (default: all).")
+    monthly: bool = Field(False, description="Keep the monthly model table of every run.")
+    events: bool = Field(False, description="Keep the event log of every run.")
+
+
+class SpecFile(_Strict):
+    """The file's schema (before paths are resolved)."""
+
+    name: str = ""
+    description: str = ""
+    scenario: str = ""
+    model: str = ""
+    replications: int = Field(1, ge=1, le=1_000_000)
+    seed: int = Field(0, ge=0, le=2**63 - 1)
+    crn: bool = Field(False, description="Common random numbers: replication r has the same seed at every point.")
+    time_limit_seconds: float = Field(0.0, ge=0.0, description="Per-run wall-time limit in seconds (0 = none).")
+    fixed: dict[str, float | int | bool | str] = {}
+    design: DesignSpec
+    parameters: list[ParameterSpec] = []
+    outputs: OutputSpec = OutputSpec()
+
+
+@dataclass(frozen=True)
+class ExperimentSpec:
+    """A validated experiment: the file's content with paths resolved and scenarios loaded."""
+
+    file: str
+    name: str
+    description: str
+    model: str                              # "" = the market model, else "module:function"
+    replications: int
+    seed: int
+    crn: bool
+    time_limit_seconds: float
+    fixed: dict[str, Any]
+    design: DesignSpec
+    parameters: list[ParameterSpec]
+    metrics: list[str]
+    monthly: bool
+    events: bool
+    base: Any = None                        # sim.scenario.Scenario for the market model
+    scenarios: dict[str, Any] = field(default_factory=dict)  # label -> Scenario (method "scenarios")
+    raw: dict[str, Any] = field(default_factory=dict)
+
+    # ------------------------------------------------------------------ identity
+    def identity(self) -> dict[str, Any]:
+        """What determines the results: changes here make a results folder incompatible."""
+        d = self.design.model_dump(mode="json")
+        d.pop("scenarios", None)
+        return {
+            "model": self.model or "sim.model:run",
+            "model_version": MODEL_VERSION,
+            "base_scenario": self.base.hash() if self.base is not None else None,
+            "scenarios": {k: v.hash() for k, v in self.scenarios.items()},
+            "fixed": self.fixed,
+            "design": d,
+            "parameters": [p.model_dump(mode="json", exclude={"name"}) for p in self.parameters],
+            "replications": self.replications,
+            "seed": self.seed,
+            "crn": self.crn,
+            "outputs": {"metrics": self.metrics, "monthly": self.monthly, "events": self.events},
+        }
+
+    def hash(self) -> str:
+        """SHA-256 (first 16 hex digits) of :meth:`identity`."""
+        blob = json.dumps(self.identity(), sort_keys=True, separators=(",", ":"), default=str)
+        return hashlib.sha256(blob.encode()).hexdigest()[:16]
+
+    def model_id(self) -> str:
+        """Identity of the model being swept (function path, or base scenario hash)."""
+        return self.model or f"market:{self.base.hash() if self.base is not None else ''}"
+
+    def function(self) -> Callable[[dict[str, Any], int], dict[str, float]]:
+        """The swept test function (only when ``model`` is set)."""
+        return resolve_function(self.model, self.file)
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready spec (for the manifest): the file content plus resolved identity."""
+        return {"file": self.file, "name": self.name, "description": self.description,
+                "raw": self.raw, "identity": self.identity(), "hash": self.hash()}
+
+
+def resolve_function(target: str, origin: str = "spec") -> Callable[[dict[str, Any], int], dict[str, float]]:
+    """Import ``"module:function"``; raise :class:`InputError` naming ``origin`` if it cannot."""
+    mod_name, sep, fn_name = target.partition(":")
+    if not sep or not mod_name or not fn_name:
+        raise InputError(origin, "model", f"expected 'module:function', got '{target}'")
+    try:
+        mod = importlib.import_module(mod_name)
+    except ImportError as exc:
+        raise InputError(origin, "model", f"cannot import module '{mod_name}' ({exc})") from None
+    fn = getattr(mod, fn_name, None)
+    if not callable(fn):
+        raise InputError(origin, "model", f"module '{mod_name}' has no function '{fn_name}'")
+    return fn
+
+
+# ---------------------------------------------------------------------- errors
+def _pydantic_message(err: dict[str, Any]) -> str:
+    typ, got = err["type"], err.get("input")
+    got_s = json.dumps(got) if isinstance(got, (int, float, str, bool)) else type(got).__name__
+    if typ == "extra_forbidden":
+        return "unknown key"
+    if typ == "missing":
+        return "missing required key"
+    if typ == "literal_error":
+        return f"expected one of {err.get('ctx', {}).get('expected', '')}, got {got_s}"
+    if typ in ("too_short", "too_long"):
+        return f"expected a list [low, high], got {got_s}"
+    if typ in ("greater_than_equal", "less_than_equal"):
+        return f"{err['msg'].lower()}, got {got_s}"
+    kinds = {"float_type": "a number", "int_type": "an integer", "bool_type": "true or false",
+             "string_type": "a string", "list_type": "a list", "model_type": "a table", "dict_type": "a table",
+             "tuple_type": "a list [low, high]", "too_short": "a list [low, high]", "too_long": "a list [low, high]"}
+    if typ in kinds:
+        return f"expected {kinds[typ]}, got {got_s}"
+    return f"{err['msg']}, got {got_s}"
+
+
+def _validate(data: dict[str, Any], origin: str) -> SpecFile:
+    try:
+        return SpecFile.model_validate(data)
+    except ValidationError as exc:
+        errs = exc.errors()
+        # a union (parameter value) fails once per member: report the first error per location
+        err = errs[0]
+        loc = [str(p) for p in err["loc"] if not str(p).startswith(("float", "int", "bool", "str"))]
+        more = len({tuple(e["loc"][:len(err["loc"])]) for e in errs}) - 1
+        extra = f" ({more} more problem{'s' if more > 1 else ''} after this one)" if more > 0 else ""
+        if err["type"] == "extra_forbidden" and loc:
+            known = _known_keys(loc[:-1])
+            if known:
+                import difflib
+
+                near = difflib.get_close_matches(loc[-1], known, n=1, cutoff=0.5)
+                hint = f" (did you mean '{near[0]}'?)" if near else ""
+                raise InputError(origin, ".".join(loc),
+                                 f"unknown key{hint}; valid keys: {', '.join(known)}{extra}") from None
+        raise InputError(origin, ".".join(loc), _pydantic_message(err) + extra) from None
+
+
+def _known_keys(loc: list[str]) -> list[str]:
+    model: Any = SpecFile
+    for part in loc:
+        if part.isdigit():
+            continue
+        fld = model.model_fields.get(part) if hasattr(model, "model_fields") else None
+        if fld is None:
+            return []
+        ann = fld.annotation
+        args = [a for a in getattr(ann, "__args__", ()) if isinstance(a, type)]
+        model = next((a for a in (ann, *args) if isinstance(a, type) and issubclass(a, BaseModel)), None)
+        if model is None:
+            return []
+    return list(model.model_fields)
+
+
+# ---------------------------------------------------------------------- loading
+def load_spec(path: str | Path) -> ExperimentSpec:
+    """Load and validate an experiment spec. Raises :class:`InputError` on any problem."""
+    p = Path(path)
+    origin = str(path)
+    try:
+        text = p.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise InputError(origin, "", "file not found") from None
+    except (IsADirectoryError, PermissionError, UnicodeDecodeError) as exc:
+        raise InputError(origin, "", f"expected a readable UTF-8 TOML file ({exc.__class__.__name__})") from None
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise InputError(origin, "", f"malformed TOML: {exc}") from None
+    return spec_from_dict(data, origin=origin, folder=p.resolve().parent, default_name=p.stem)
+
+
+def spec_from_dict(data: dict[str, Any], origin: str, folder: Path, default_name: str = "experiment") -> ExperimentSpec:
+    """Validate a spec given as a dict; relative paths are resolved against ``folder``."""
+    from ..scenario import load_scenario
+
+    raw = copy.deepcopy(data)
+    sf = _validate(data, origin)
+    d = sf.design
+    if sf.model and sf.scenario:
+        raise InputError(origin, "model", "expected either 'scenario' or 'model', not both")
+    if sf.model:
+        resolve_function(sf.model, origin)
+    base = None
+    scenarios: dict[str, Any] = {}
+    if d.method == "scenarios":
+        if sf.model:
+            raise InputError(origin, "design.method", "method 'scenarios' needs the market model, not 'model'")
+        if sf.parameters:
+            raise InputError(origin, "parameters", "method 'scenarios' varies whole scenario files; "
+                                                   "expected no [[parameters]] (use 'fixed' for common overrides)")
+        if not d.scenarios:
+            raise InputError(origin, "design.scenarios", "expected a non-empty list of scenario files")
+        for entry in d.scenarios:
+            pattern = entry if Path(entry).is_absolute() else str(folder / entry)
+            matches = sorted(glob.glob(pattern)) if any(c in entry for c in "*?[") else [pattern]
+            if not matches:
+                raise InputError(origin, "design.scenarios", f"no scenario file matches '{entry}'")
+            for m in matches:
+                sc = load_scenario(m)
+                if sf.fixed:
+                    sc = sc.with_overrides(dict(sf.fixed), origin=f"{origin} [fixed]")
+                if sc.name in scenarios:
+                    if scenarios[sc.name].hash() == sc.hash():
+                        continue
+                    raise InputError(origin, "design.scenarios", f"two scenarios are named '{sc.name}'")
+                scenarios[sc.name] = sc
+    elif not sf.model:
+        if not sf.scenario:
+            raise InputError(origin, "scenario", "expected a base scenario file (or 'model = \"module:function\"')")
+        sc_path = Path(sf.scenario) if Path(sf.scenario).is_absolute() else folder / sf.scenario
+        base = load_scenario(sc_path)
+        if sf.fixed:
+            base = base.with_overrides(dict(sf.fixed), origin=origin)
+    elif sf.fixed:
+        pass  # fixed arguments are passed to the function with every point
+    _check_design(sf, origin, base)
+    metrics = _check_metrics(sf, origin)
+    if (sf.outputs.monthly or sf.outputs.events) and sf.model:
+        raise InputError(origin, "outputs", "monthly and events tables exist only for the market model")
+    return ExperimentSpec(
+        file=origin, name=sf.name or default_name, description=sf.description, model=sf.model,
+        replications=sf.replications, seed=sf.seed, crn=sf.crn, time_limit_seconds=sf.time_limit_seconds,
+        fixed=dict(sf.fixed), design=d, parameters=list(sf.parameters), metrics=metrics,
+        monthly=sf.outputs.monthly, events=sf.outputs.events, base=base, scenarios=scenarios, raw=raw)
+
+
+def _check_metrics(sf: SpecFile, origin: str) -> list[str]:
+    names = sf.outputs.metrics
+    if sf.model:
+        if not names:
+            raise InputError(origin, "outputs.metrics", "expected the list of outputs the function returns, "
+                                                        "e.g. metrics = [\"y\"]")
+        return list(names)
+    if names is None:
+        return list(DEFAULT_METRICS)
+    if not names:
+        raise InputError(origin, "outputs.metrics", "expected at least one metric")
+    for i, n in enumerate(names):
+        if n not in METRICS:
+            import difflib
+
+            near = difflib.get_close_matches(n, list(METRICS), n=1, cutoff=0.5)
+            hint = f" (did you mean '{near[0]}'?)" if near else ""
+            raise InputError(origin, f"outputs.metrics.{i}",
+                             f"unknown metric '{n}'{hint}; known: {', '.join(METRICS)}")
+    if len(set(names)) != len(names):
+        raise InputError(origin, "outputs.metrics", "expected each metric once")
+    return list(names)
+
+
+def _check_design(sf: SpecFile, origin: str, base: Any) -> None:
+    d = sf.design
+    m = d.method
+    keys = [p.key for p in sf.parameters]
+    if len(set(keys)) != len(keys):
+        dup = next(k for k in keys if keys.count(k) > 1)
+        raise InputError(origin, "parameters", f"parameter '{dup}' is listed twice")
+    if m not in ("scenarios", "list") and not sf.parameters:
+        raise InputError(origin, "parameters", f"method '{m}' needs at least one [[parameters]] entry")
+    if m in SAMPLED and d.samples is None:
+        raise InputError(origin, "design.samples", f"method '{m}' needs 'samples' "
+                                                   "(lhs: points, sobol: base samples N, morris: trajectories)")
+    if m == "sobol" and d.samples is not None and d.samples & (d.samples - 1):
+        raise InputError(origin, "design.samples", f"sobol needs a power of 2 (Saltelli/Sobol' sequence), "
+                                                   f"got {d.samples}")
+    if m == "list" and not d.points:
+        raise InputError(origin, "design.points", "method 'list' needs [[design.points]] tables")
+    if m != "list" and d.points:
+        raise InputError(origin, "design.points", f"points are only for method 'list', not '{m}'")
+    if m != "scenarios" and d.scenarios:
+        raise InputError(origin, "design.scenarios", f"scenarios are only for method 'scenarios', not '{m}'")
+    if m in SAMPLED and len(sf.parameters) < 2 and m != "lhs":
+        raise InputError(origin, "parameters", f"method '{m}' needs at least two parameters")
+    reserved = RESERVED | {"scenario", "oat_parameter"}
+    for i, name in enumerate(sf.outputs.metrics or []):
+        if name in reserved or name in keys:
+            raise InputError(origin, f"outputs.metrics.{i}", f"'{name}' is reserved for a runs-table column")
+    for i, p in enumerate(sf.parameters):
+        where = f"parameters.{i}"
+        if p.key in reserved:
+            raise InputError(origin, f"{where}.key", f"'{p.key}' is reserved for a runs-table column; rename it")
+        if p.range is not None:
+            lo, hi = p.range
+            if not lo < hi:
+                raise InputError(origin, f"{where}.range", f"expected low < high, got [{lo}, {hi}]")
+            if p.log and lo <= 0:
+                raise InputError(origin, f"{where}.range", f"log scale needs a positive range, got [{lo}, {hi}]")
+        if m in SAMPLED:
+            if p.range is None:
+                raise InputError(origin, f"{where}.range", f"method '{m}' samples ranges: expected range = [low, high]")
+            if p.values is not None:
+                raise InputError(origin, f"{where}.values", f"method '{m}' samples ranges; expected no 'values'")
+        elif m in ("grid", "oat"):
+            if p.values is None and (p.range is None or p.steps is None):
+                raise InputError(origin, where, f"method '{m}' needs 'values', or 'range' with 'steps'")
+            if p.values is not None and (p.range is not None or p.steps is not None):
+                raise InputError(origin, where, "expected either 'values' or 'range' with 'steps', not both")
+            if p.values is not None and not p.values:
+                raise InputError(origin, f"{where}.values", "expected at least one value")
+        if m == "oat" and base is None and p.base is None:
+            raise InputError(origin, f"{where}.base", "oat on a test function needs the base value of each parameter")
+        if base is not None:
+            _check_against_scenario(base, p, i, origin)
+    if m == "list":
+        for j, point in enumerate(d.points):
+            if not point:
+                raise InputError(origin, f"design.points.{j}", "expected at least one key path = value")
+            if base is not None:
+                try:
+                    base.with_overrides(dict(point), origin=origin)
+                except InputError as exc:
+                    raise InputError(origin, f"design.points.{j}", f"{exc.key}: {exc.expected}") from None
+
+
+def scenario_value(base: Any, key: str) -> Any:
+    """The base scenario's value at dotted ``key`` (None if the path does not exist)."""
+    node: Any = base.to_dict()
+    for part in key.split("."):
+        if isinstance(node, list) and part.isdigit() and int(part) < len(node):
+            node = node[int(part)]
+        elif isinstance(node, dict) and part in node:
+            node = node[part]
+        else:
+            return None
+    return node
+
+
+def coerce(value: Any, like: Any) -> Any:
+    """Cast a sampled ``value`` to the type of the scenario's value ``like`` (int fields are rounded)."""
+    if isinstance(like, bool) or isinstance(value, (bool, str)):
+        return value
+    if isinstance(like, int):
+        return int(round(float(value)))
+    if isinstance(like, float):
+        return float(value)
+    return value
+
+
+def _check_against_scenario(base: Any, p: ParameterSpec, i: int, origin: str) -> None:
+    where = f"parameters.{i}"
+    like = scenario_value(base, p.key)
+    try:
+        if like is None:
+            base.with_overrides({p.key: 0}, origin=origin)  # raises with a suggestion
+        if isinstance(like, (dict, list)):
+            raise InputError(origin, p.key, "expected a single parameter, got a whole table or list")
+        if p.range is not None:
+            for v in p.range:
+                base.with_overrides({p.key: coerce(v, like)}, origin=origin)
+        for v in p.values or []:
+            base.with_overrides({p.key: coerce(v, like)}, origin=origin)
+        if p.base is not None:
+            base.with_overrides({p.key: coerce(p.base, like)}, origin=origin)
+    except InputError as exc:
+        raise InputError(origin, f"{where}.key", f"{exc.key}: {exc.expected}") from None

@@ -1,0 +1,274 @@
+"""Run an experiment: design -> runs not yet done -> executor -> journal -> Parquet parts.
+
+:func:`run_sweep` is what ``python -m sim sweep`` calls. It is resumable (a run whose key is in
+the store is not run again; failures are rerun only with ``retry_failed``), shardable (``shard
+= (i, n)`` runs every n-th run starting at i, with no scheduler) and keeps memory flat: runs
+are generated lazily, at most two chunks per worker are in flight, and results stream to disk.
+Chunks are sized so that one takes about ``chunk_seconds`` (from the runs timed so far), which
+amortises scheduling for fast models and balances slow ones.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import math
+import time
+import traceback
+from array import array
+from concurrent.futures import FIRST_COMPLETED, wait
+from concurrent.futures.process import BrokenProcessPool
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+import pyarrow as pa
+
+from ..errors import InputError
+from .design import Design, build_design
+from .spec import ExperimentSpec
+from .store import JournalWriter, Store, code_version, package_versions, runs_schema, schema_to_json
+from .worker import ChunkResult, Outcome, Runner, Task, run_chunk
+
+
+@dataclass
+class SweepReport:
+    """What a sweep did and where the experiment stands (counts of runs)."""
+
+    folder: str
+    total: int
+    done: int
+    failed: int
+    pending: int
+    ran: int
+    ran_failed: int
+    skipped: int
+    recovered: int
+    seconds: float
+    executor: str
+
+
+def parse_shard(text: str) -> tuple[int, int]:
+    """``"I/N"`` -> (I, N) with 0 <= I < N."""
+    try:
+        i_s, n_s = text.split("/")
+        i, n = int(i_s), int(n_s)
+    except ValueError:
+        raise InputError("--shard", "", f"expected I/N such as 0/4, got '{text}'") from None
+    if n < 1 or not 0 <= i < n:
+        raise InputError("--shard", "", f"expected 0 <= I < N, got '{text}' (shards are numbered from 0)")
+    return i, n
+
+
+def make_runner(spec: ExperimentSpec) -> Runner:
+    """The picklable object workers use to run any point of ``spec``."""
+    return Runner(metrics=list(spec.metrics), time_limit=spec.time_limit_seconds, function=spec.model,
+                  fixed=dict(spec.fixed) if spec.model else {}, base=spec.base, scenarios=dict(spec.scenarios),
+                  monthly=spec.monthly, events=spec.events, origin=spec.file)
+
+
+def manifest_for(spec: ExperimentSpec, design: Design) -> dict[str, Any]:
+    """The manifest written when a results folder is created."""
+    schema = runs_schema(design.columns, design.like, spec.metrics)
+    return {
+        "format": "sim-experiment/1", "spec": spec.to_dict(), "spec_hash": spec.hash(),
+        "name": spec.name, "method": spec.design.method, "n_points": design.n_points,
+        "replications": spec.replications, "n_runs": design.n_runs, "parameters": design.columns,
+        "metrics": spec.metrics, "tables": ["runs"] + (["monthly"] if spec.monthly else [])
+        + (["events"] if spec.events else []), "runs_schema": schema_to_json(schema),
+        "problem": design.problem, "created": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+        "versions": package_versions(), "code_version": code_version(),
+    }
+
+
+def open_store(spec: ExperimentSpec, out: str | Path) -> tuple[Store, Design]:
+    """Create the results folder (or check it holds this experiment) and return it with the design."""
+    design = build_design(spec)
+    store = Store(out)
+    store.create_or_check(manifest_for(spec, design))
+    return store, design
+
+
+class _Tasks:
+    """Build :class:`Task` objects by run index, caching the current point."""
+
+    def __init__(self, design: Design) -> None:
+        self.design = design
+        self.reps = design.spec.replications
+        self._i = -1
+        self._pt: dict[str, Any] = {}
+
+    def __call__(self, idx: int, attempt: int) -> Task:
+        i, r = divmod(idx, self.reps)
+        if i != self._i:
+            self._i, self._pt = i, self.design.point(i)
+        seed = self.design.seed(i, r)
+        return Task(idx, i, r, seed, self._pt, self.design.run_key(self._pt, seed), attempt)
+
+
+def _runs_batch(schema: pa.Schema, design: Design, tasks: list[Task], outcomes: list[Outcome]) -> pa.RecordBatch:
+    cols: dict[str, list[Any]] = {
+        "run_key": [t.key for t in tasks], "point": [t.point for t in tasks],
+        "replication": [t.replication for t in tasks], "seed": [t.seed for t in tasks]}
+    for c in design.columns:
+        typ = schema.field(c).type
+        vals = [t.params.get(c) for t in tasks]
+        cols[c] = [None if v is None else str(v) for v in vals] if pa.types.is_string(typ) else vals
+    cols["status"] = [o.status for o in outcomes]
+    cols["attempt"] = [t.attempt for t in tasks]
+    cols["wall_seconds"] = [o.wall_seconds for o in outcomes]
+    cols["finished_at"] = [int(o.finished_at * 1000) for o in outcomes]
+    cols["worker"] = [o.worker for o in outcomes]
+    cols["error"] = [o.error for o in outcomes]
+    for j, m in enumerate(design.spec.metrics):
+        cols[m] = [o.metrics[j] for o in outcomes]
+    arrays = [pa.array(cols[f.name], f.type) for f in schema]
+    return pa.RecordBatch.from_arrays(arrays, schema=schema)
+
+
+def _failed_chunk(tasks: list[Task], n_metrics: int, error: str) -> ChunkResult:
+    now = time.time()
+    return ChunkResult([Outcome(t.key, "failed", 0.0, now, [math.nan] * n_metrics, error, "") for t in tasks])
+
+
+def run_sweep(spec: ExperimentSpec, out: str | Path, executor: str = "process", workers: int | None = None,
+              address: str = "", shard: tuple[int, int] = (0, 1), retry_failed: bool = False,
+              progress: bool = True, dask_processes: bool = True, chunk_seconds: float = 0.5,
+              max_chunk: int = 2000, rotate_runs: int = 20000) -> SweepReport:
+    """Run what is missing of ``spec`` into the results folder ``out`` (see the module docstring)."""
+    from tqdm import tqdm
+
+    from .executors import make_executor
+
+    t_start = time.perf_counter()
+    store, design = open_store(spec, out)
+    schema = store.schema("runs")
+    shard_i, shard_n = shard
+    with store.sweep_lock(shard):
+        recovered = store.recover()
+        states = store.run_states()
+        todo, attempts = array("q"), {}
+        make_task = _Tasks(design)
+        skipped, last_i, pt = 0, -1, {}
+        for idx in range(shard_i, design.n_runs, shard_n):
+            i, r = divmod(idx, spec.replications)
+            if i != last_i:
+                last_i, pt = i, design.point(i)
+            st = states.get(design.run_key(pt, design.seed(i, r)))
+            if st is None:
+                todo.append(idx)
+            elif st[0] != "ok" and retry_failed:
+                todo.append(idx)
+                attempts[idx] = st[1] + 1
+            elif st[0] != "ok":
+                skipped += 1
+        del states
+        runner = make_runner(spec)
+        ran = ran_failed = 0
+        per_run = None  # EWMA of seconds per run
+        with make_executor(executor, workers, address, dask_processes) as (ex, slots, desc):
+            writer = JournalWriter(store, rotate_runs=rotate_runs)
+            label = f"{spec.name}" + (f" [shard {shard_i}/{shard_n}]" if shard_n > 1 else "")
+            bar = tqdm(total=len(todo), desc=label, unit="run", disable=not progress, smoothing=0.05,
+                       dynamic_ncols=True)
+            pos = 0
+            inflight: dict[Any, list[Task]] = {}
+            n_slots, slots_at = slots(), time.monotonic()
+            try:
+                while True:
+                    if time.monotonic() - slots_at > 5.0:
+                        n_slots, slots_at = slots(), time.monotonic()
+                    while pos < len(todo) and len(inflight) < 2 * n_slots:
+                        if per_run is None:
+                            size = 1
+                        else:
+                            size = int(chunk_seconds / max(per_run, 1e-7))
+                            size = min(size, max_chunk, math.ceil((len(todo) - pos) / (2 * n_slots)))
+                        size = max(1, size)
+                        idxs = todo[pos:pos + size]
+                        pos += len(idxs)
+                        tasks = [make_task(idx, attempts.get(idx, 1)) for idx in idxs]
+                        inflight[ex.submit(run_chunk, runner, tasks)] = tasks
+                    if not inflight:
+                        break
+                    done, _ = wait(list(inflight), return_when=FIRST_COMPLETED)
+                    broken = None
+                    for fut in done:
+                        tasks = inflight.pop(fut)
+                        try:
+                            res = fut.result()
+                        except BrokenProcessPool as exc:
+                            broken = exc
+                            res = _failed_chunk(tasks, len(spec.metrics),
+                                                "a worker process died while running this chunk "
+                                                f"(out of memory? killed?): {exc!r}")
+                        except Exception:  # noqa: BLE001 - transport errors are recorded, the sweep goes on
+                            res = _failed_chunk(tasks, len(spec.metrics), traceback.format_exc())
+                        writer.write(_runs_batch(schema, design, tasks, res.outcomes), res.monthly, res.events)
+                        n_bad = sum(1 for o in res.outcomes if o.status != "ok")
+                        ran += len(tasks)
+                        ran_failed += n_bad
+                        walls = [o.wall_seconds for o in res.outcomes if o.wall_seconds > 0]
+                        if walls:
+                            w = sum(walls) / len(walls)
+                            per_run = w if per_run is None else 0.7 * per_run + 0.3 * w
+                        bar.update(len(tasks))
+                        if ran_failed:
+                            bar.set_postfix(failed=ran_failed, refresh=False)
+                    if broken is not None:
+                        for fut, tasks in inflight.items():
+                            fut.cancel()
+                            res = _failed_chunk(tasks, len(spec.metrics), f"worker pool broke: {broken!r}")
+                            writer.write(_runs_batch(schema, design, tasks, res.outcomes))
+                        inflight.clear()
+                        raise InputError(str(store.folder), "", "the process pool broke (a worker died: out of "
+                                         "memory or killed). Finished runs are saved; the runs in flight are "
+                                         "recorded as failed. Run the same command with --retry-failed to go on")
+            except BaseException:
+                for fut in inflight:
+                    fut.cancel()
+                raise
+            finally:
+                bar.close()
+                writer.close()
+        if any(a > 1 for a in attempts.values()):
+            store.compact_runs()
+        final = store.run_states()
+    done_n = sum(1 for s, _ in final.values() if s == "ok")
+    failed_n = len(final) - done_n
+    report = SweepReport(folder=str(store.folder), total=design.n_runs, done=done_n, failed=failed_n,
+                         pending=design.n_runs - len(final), ran=ran, ran_failed=ran_failed, skipped=skipped,
+                         recovered=recovered, seconds=time.perf_counter() - t_start, executor=desc)
+    with open(store.folder / "sessions.jsonl", "a", encoding="utf-8") as f:
+        f.write(json.dumps({"at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+                            "command": "sweep", "shard": f"{shard_i}/{shard_n}", "retry_failed": retry_failed,
+                            "code_version": code_version(), **asdict(report)}) + "\n")
+    return report
+
+
+def status(folder: str | Path, recover: bool = True) -> dict[str, Any]:
+    """Counts of done, failed, timeout and pending runs of a results folder.
+
+    With ``recover`` the journals of interrupted sweeps (no live process holds them) are first
+    converted into part files, so that plain Parquet readers see those runs too.
+    """
+    store = Store(folder)
+    man = store.manifest()
+    if recover:
+        store.recover()
+    t = store.read("runs", columns=["run_key", "point", "replication", "seed", "status", "attempt",
+                                    "finished_at", "error"])
+    statuses = t.column("status").to_pylist()
+    done = statuses.count("ok")
+    timeout = statuses.count("timeout")
+    failed = len(statuses) - done - timeout
+    journals = len(list(store.journal.glob("*.runs.arrows"))) if store.journal.exists() else 0
+    failures = []
+    for row in t.filter(pa.compute.not_equal(t.column("status"), "ok")).slice(0, 20).to_pylist():
+        last = [ln for ln in (row["error"] or "").strip().splitlines() if ln.strip()]
+        failures.append({"run_key": row["run_key"], "point": row["point"], "replication": row["replication"],
+                         "seed": row["seed"], "status": row["status"], "attempt": row["attempt"],
+                         "error": last[-1] if last else ""})
+    return {"folder": str(store.folder), "name": man["name"], "spec_hash": man["spec_hash"],
+            "method": man["method"], "total": man["n_runs"], "done": done, "failed": failed, "timeout": timeout,
+            "pending": man["n_runs"] - len(statuses), "open_journals": journals, "failures": failures}
