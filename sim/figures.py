@@ -610,7 +610,7 @@ def fig_consumer_mau(data: RunData) -> Figure:
         leaders = [n for n in ("DeepSeek", "ByteDance", "Tencent") if (n, ARTICLE_DATE) in med.index]
         kimi = float(med.get(("Moonshot", ARTICLE_DATE), np.nan))
         lead = [float(med[(n, ARTICLE_DATE)]) for n in leaders]
-        if leaders and kimi > 0 and min(lead) > 0:
+        if leaders and kimi >= 1 and min(lead) >= 1:
             low = min(lead)
             x = _ts(ARTICLE_DATE) + pd.Timedelta(days=20)
             ax.annotate("", xy=(x, low), xytext=(x, kimi), arrowprops={"arrowstyle": "<->", "color": "black",
@@ -680,8 +680,8 @@ def fig_cash_runway(data: RunData) -> Figure:
              transform=ax1.get_yaxis_transform())
     ax1.set_ylim(0, RUNWAY_CLIP * 1.06)
     ax1.set_ylabel("cash runway (months)")
-    ax1.set_title(f"Runway = months until cash runs out at this month's net burn; {RUNWAY_CLIP:g}+ months "
-                  f"(or cash-flow positive) is drawn at {RUNWAY_CLIP:g}", loc="left", fontsize=10.5)
+    ax1.set_title(f"Runway = cash ÷ monthly burn (gross: revenue not netted; training cost spread between runs); "
+                  f"{RUNWAY_CLIP:g}+ months drawn at {RUNWAY_CLIP:g}", loc="left", fontsize=10.5)
     ax2.set_yscale("log")
     ax2.set_ylabel("cash (USD, log scale)")
     ax2.set_title("Cash in hand", loc="left", fontsize=10.5)

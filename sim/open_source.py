@@ -8,7 +8,8 @@ released so far. Before ``open_source.endogenous_after`` it moves only with the 
 giants' own releases raise it too. A closed model's value is its margin over the floor: its
 API markup is ``max_markup * (1 - exp(-margin / margin_scale))`` over serving cost, so prices
 fall to cost when the floor catches up (a price war). Open labs price near cost; giants
-subsidise prices once the floor nears their model.
+price at ``cost * (giant_price_subsidy + markup)``: below cost (subsidised from other businesses)
+when the floor reaches their model.
 """
 
 from __future__ import annotations
@@ -81,8 +82,7 @@ def _reprice(model: MarketModel) -> None:
         if isinstance(firm, OpenLab):
             price = cost * (1.0 + osp.open_price_markup)
         elif isinstance(firm, Giant):
-            near = firm.capability - model.open_floor < osp.margin_scale_doublings
-            price = cost * osp.giant_price_subsidy if near else cost * (1.0 + markup(model, firm.capability))
+            price = cost * (osp.giant_price_subsidy + markup(model, firm.capability))
         elif isinstance(firm, Startup):
             if firm.strategy == FOUNDATION:
                 price = cost * (1.0 + markup(model, firm.capability))

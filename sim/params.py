@@ -145,8 +145,8 @@ class OpenSourceParams(Section):
     open_price_markup: float = P(0.2, 0.0, 2.0, "multiple of cost", "Open labs price at cost times (1 + this).",
                                  "inputs.md: DeepSeek-V2 API at 1-2 RMB per million tokens, near cost")
     giant_price_subsidy: float = P(0.5, 0.05, 1.0, "multiple of cost",
-                                   "Giants price at cost times this once the open floor is within the markup scale "
-                                   "of their model (they subsidise APIs from other businesses).",
+                                   "Giants price at cost times (this + markup): below cost when the open floor reaches "
+                                   "their model (they subsidise APIs from other businesses).",
                                    "inputs.md: ByteDance cut API prices 99% in 2024-05; Baidu made models free")
 
 
@@ -296,6 +296,10 @@ class TalentParams(Section):
     poaching_weight: float = P(1.0, 0.0, 20.0, "multiplier per unit",
                                "Hazard multiplier (1 + this x the giants' mean hiring power): poaching offers.",
                                "inputs.md: star offers near 10 million RMB a year")
+    poaching_rank_focus: float = P(0.5, 0.0, 1.0, "0-1",
+                                   "How much giants aim offers at the most capable startups (0: evenly; 1: offers "
+                                   "scale with 2 x capability rank).",
+                                   "inputs.md: star researchers poached with offers near 10 million RMB")
     niche_heat_weight: float = P(1.0, 0.0, 20.0, "multiplier per unit",
                                  "Hazard rises by this times the hottest niche's heat (founding a venture).",
                                  "article ¶5: AI coding, AI voice")

@@ -2,12 +2,13 @@
 
 Monthly hazard of leaving for an executive of a live startup:
 
-    h = base * (1 + w_poach * pull) * (1 + w_niche * heat) * (1 + w_contagion * recent)
+    h = base * (1 + w_poach * pull * aim) * (1 + w_niche * heat) * (1 + w_contagion * recent)
         * [abandoned_work_multiplier  if technical and the firm stopped foundation training]
         * [pivot_commercial_multiplier if commercial and the firm pivoted]
         * [runway_multiplier           if runway < runway_alarm_months]
 
-``pull`` is the giants' mean hiring power, ``heat`` the hottest niche's heat, ``recent`` the
+``pull`` is the giants' mean hiring power, ``aim = 1 - f + 2 f rank`` how much giants aim their
+offers at the most capable startups (``poaching_rank_focus`` = f, rank 1 = best), ``heat`` the hottest niche's heat, ``recent`` the
 firm's departures in the last six months. A leaver joins a giant (chosen by hiring power) with
 weight ``giant_destination_weight * pull`` or founds a venture in a niche (chosen by heat) with
 weight ``founder_destination_weight * heat``. Departures slow the firm (:mod:`technology`),
@@ -31,7 +32,8 @@ def hazards(model: MarketModel, firm: Startup, pull: float, heat: float) -> dict
     """Monthly probability (capped at 1) that an executive of ``firm`` leaves, by role."""
     tp = model.sc.talent
     recent = sum(1 for e in firm.executives if e.status == "departed" and model.t - e.left_step < RECENT_MONTHS)
-    h = tp.base_hazard_per_month * (1 + tp.poaching_weight * pull) * (1 + tp.niche_heat_weight * heat)
+    aim = 1.0 - tp.poaching_rank_focus + 2.0 * tp.poaching_rank_focus * model.ranks().get(firm, 0.5)
+    h = tp.base_hazard_per_month * (1 + tp.poaching_weight * pull * aim) * (1 + tp.niche_heat_weight * heat)
     h *= 1 + tp.contagion_weight * recent
     if firm.runway_months() < tp.runway_alarm_months:
         h *= tp.runway_multiplier
