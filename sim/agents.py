@@ -71,6 +71,8 @@ class Firm(mesa.Agent):
     def begin_month(self) -> None:
         """Reset this month's flows."""
         self.costs_usd = self.funding_usd = self.external_usd = self.transfers_usd = 0.0
+        if not self.alive:
+            self.mau = self.revenue_consumer_usd = self.revenue_enterprise_usd = self.revenue_vertical_usd = 0.0
 
 
 class Startup(Firm):

@@ -321,8 +321,9 @@ def WhatIf(scenario: Scenario, knobs: solara.Reactive[dict[str, float]], holder:
         for k in KNOBS:
             v, d = knobs.value[k.arg], defaults[k.arg]
             note = "" if v == d else f"  (scenario: {_fmt(d)})"
+            colour = ";color:#B00020" if v != d else ""
             solara.Text(f"{k.label}: {_fmt(v)}{note}", classes=["sim-knob-label"],
-                        style="font-size:13px;font-weight:500;margin-bottom:-14px" + (";color:#B00020" if v != d else ""))
+                        style="font-size:13px;font-weight:500;margin-bottom:-14px" + colour)
             slider = solara.SliderInt if k.integer else solara.SliderFloat
             slider("", value=v, min=min(k.lo, d), max=max(k.hi, d), step=k.step, on_value=setter(k.arg))
         if pending != applied:
@@ -353,10 +354,13 @@ def Session(files: dict[str, Path], label: str, on_pick: Any, model: solara.Reac
 
 @solara.component
 def Page():
-    """One browser session: its own scenario choice and its own model (nothing shared between visitors)."""
+    """One browser session: its own model (nothing is shared between visitors).
+
+    The scenario shown is the model's own (``AppModel.scenario_file``), so picking a scenario is
+    one state change: a new model.
+    """
     files = solara.use_memo(scenario_files, [])
-    choice = solara.use_reactive(solara.use_memo(lambda: initial_label(files), []))
-    first = solara.use_memo(lambda: AppModel(scenario_file=str(files[choice.value])), [])
+    first = solara.use_memo(lambda: AppModel(scenario_file=str(files[initial_label(files)])), [])
     model = solara.use_reactive(first)
     current = model.value
 
@@ -365,10 +369,11 @@ def Page():
 
     solara.use_effect(release_when_replaced, [current])  # Mesa 3.3.1 keeps every model alive otherwise
 
-    def pick(label: str | None) -> None:
-        if label is None or label not in files or label == choice.value:
-            return
-        model.set(AppModel(scenario_file=str(files[label])))
-        choice.set(label)
+    by_path = {str(p): label for label, p in files.items()}
+    label = by_path.get(current.scenario_file, initial_label(files))
 
-    Session(files, choice.value, pick, model).key(f"session-{choice.value}")
+    def pick(new: str | None) -> None:
+        if new is not None and new in files and new != label:
+            model.set(AppModel(scenario_file=str(files[new])))
+
+    Session(files, label, pick, model).key(f"session-{label}")

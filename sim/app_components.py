@@ -43,7 +43,7 @@ RUNWAY_CLIP = 60.0  # months; longer (or infinite) runways are drawn at the clip
 MAX_ROWS = 16  # startups shown on the strategy timeline
 MAX_SHARE_FIRMS = 8  # firms named on the MAU-share chart; the rest are "others"
 
-FIG_SIZE = (6.0, 3.5)  # inches; the page shows charts in a two-column grid
+FIG_SIZE = (6.0, 3.9)  # inches; the page shows charts in a two-column grid
 DPI = 100
 STYLE = {
     "font.size": 10, "axes.titlesize": 12, "axes.titleweight": "bold", "axes.labelsize": 10,

@@ -7,6 +7,7 @@ Seed ``i`` of a run is reproducible on its own: the model's streams come from
 from __future__ import annotations
 
 from concurrent.futures import ProcessPoolExecutor
+from multiprocessing import get_context
 from typing import Iterable, Iterator
 
 from tqdm import tqdm
@@ -36,7 +37,8 @@ def iter_runs(scenario: Scenario, seeds: list[int], workers: int = 1, progress: 
                 yield run(scenario, seed)
                 bar.update()
         else:
-            with ProcessPoolExecutor(max_workers=workers) as pool:
+            # mesa sets the default start method to "spawn"; forkserver starts workers far faster
+            with ProcessPoolExecutor(max_workers=workers, mp_context=get_context("forkserver")) as pool:
                 chunk = max(1, len(seeds) // (workers * 8))
                 for result in pool.map(_run_one, [(scenario, s) for s in seeds], chunksize=chunk):
                     yield result

@@ -141,7 +141,8 @@ def _describe(err: dict[str, Any]) -> str:
             hi = getattr(m, "le", hi)
         unit = (field.json_schema_extra or {}).get("unit", "") if field else ""
         rng = f"[{lo}, {hi}]" if lo is not None and hi is not None else str(ctx)
-        return f"expected a value in {rng} {unit}".rstrip() + f", got {got_s}"
+        unit_s = f" ({unit})" if unit else ""
+        return f"expected a value in {rng}{unit_s}, got {got_s}"
     if typ == "string_pattern_mismatch":
         return f"expected a date 'YYYY-MM', got {got_s}"
     if typ == "missing":
@@ -154,8 +155,12 @@ def _describe(err: dict[str, Any]) -> str:
     return f"{err['msg']}, got {got_s}"
 
 
-def validate_dict(data: dict[str, Any], origin: str) -> Scenario:
-    """Validate a merged scenario dict; raise :class:`InputError` on the first problem."""
+def validate_dict(data: dict[str, Any], origin: str, provenance: dict[str, str] | None = None) -> Scenario:
+    """Validate a merged scenario dict; raise :class:`InputError` on the first problem.
+
+    ``provenance`` maps dotted key paths to the file that set them (see ``extends``), so that an
+    error in a parent file names that file.
+    """
     try:
         scenario = Scenario.model_validate(data)
     except ValidationError as exc:
@@ -163,9 +168,31 @@ def validate_dict(data: dict[str, Any], origin: str) -> Scenario:
         path = ".".join(str(p) for p in err["loc"])
         more = len(exc.errors()) - 1
         extra = f" ({more} more problem{'s' if more > 1 else ''} after this one)" if more else ""
-        raise InputError(origin, path, _describe(err) + extra) from None
+        raise InputError(_file_of(path, provenance, origin), path, _describe(err) + extra) from None
     _check_consistency(scenario, origin)
     return scenario
+
+
+def _file_of(path: str, provenance: dict[str, str] | None, default: str) -> str:
+    """The file that set ``path`` (or its nearest enclosing key), else ``default``."""
+    if provenance:
+        parts = path.split(".")
+        for n in range(len(parts), 0, -1):
+            hit = provenance.get(".".join(parts[:n]))
+            if hit is not None:
+                return hit
+    return default
+
+
+def _provenance(data: Any, file: str, prefix: str = "") -> dict[str, str]:
+    """Map every dotted key path in ``data`` to ``file``."""
+    out: dict[str, str] = {}
+    items = data.items() if isinstance(data, dict) else enumerate(data) if isinstance(data, list) else ()
+    for key, value in items:
+        path = f"{prefix}{key}"
+        out[path] = file
+        out.update(_provenance(value, file, path + "."))
+    return out
 
 
 def _check_consistency(sc: Scenario, origin: str) -> None:
@@ -194,31 +221,35 @@ def _check_consistency(sc: Scenario, origin: str) -> None:
         raise InputError(origin, "capital.outside_rise_end", "expected a month after capital.outside_rise_start")
 
 
-def _read_toml(path: Path, chain: tuple[Path, ...]) -> dict[str, Any]:
-    """Read ``path`` and resolve its ``extends`` chain into one merged dict."""
+def _read_toml(path: Path, chain: tuple[Path, ...], shown: str) -> tuple[dict[str, Any], dict[str, str]]:
+    """Read ``path`` and resolve its ``extends`` chain into one merged dict and its provenance.
+
+    ``shown`` is how error messages name ``path``.
+    """
     if path in chain:
         cycle = " -> ".join(str(p) for p in (*chain, path))
         raise InputError(str(chain[-1]), "extends", f"expected no cycle of extends, found {cycle}")
     try:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
-        where = str(chain[-1]) if chain else str(path)
+        where = str(chain[-1]) if chain else shown
         key = "extends" if chain else ""
         raise InputError(where, key, f"file not found: {path}") from None
     except (IsADirectoryError, PermissionError, UnicodeDecodeError) as exc:
-        raise InputError(str(path), "", f"expected a readable UTF-8 TOML file ({exc.__class__.__name__})") from None
+        raise InputError(shown, "", f"expected a readable UTF-8 TOML file ({exc.__class__.__name__})") from None
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
-        raise InputError(str(path), "", f"malformed TOML: {exc}") from None
+        raise InputError(shown, "", f"malformed TOML: {exc}") from None
     parent = data.pop("extends", None)
+    own = _provenance(data, shown)
     if parent is None:
-        return data
+        return data, own
     if not isinstance(parent, str):
-        raise InputError(str(path), "extends", f"expected a file path string, got {parent!r}")
+        raise InputError(shown, "extends", f"expected a file path string, got {parent!r}")
     parent_path = Path(parent) if Path(parent).is_absolute() else (path.parent / parent)
-    base = _read_toml(parent_path.resolve(), (*chain, path))
-    return merge(base, data)
+    base, base_prov = _read_toml(parent_path.resolve(), (*chain, path), str(parent_path))
+    return merge(base, data), {**base_prov, **own}
 
 
 def merge(base: dict[str, Any], override: dict[str, Any]) -> dict[str, Any]:
@@ -235,7 +266,7 @@ def merge(base: dict[str, Any], override: dict[str, Any]) -> dict[str, Any]:
 def load_scenario(path: str | Path) -> Scenario:
     """Load, merge and validate a scenario file. Raises :class:`InputError` on bad input."""
     p = Path(path).resolve()
-    data = _read_toml(p, ())
-    if "name" not in tomllib.loads(p.read_text(encoding="utf-8")):
+    data, provenance = _read_toml(p, (), str(path))
+    if provenance.get("name") != str(path):
         data["name"] = Path(path).stem  # a child scenario is named after its own file, not its parent
-    return validate_dict(data, str(path))
+    return validate_dict(data, str(path), provenance)

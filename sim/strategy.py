@@ -162,7 +162,7 @@ def exit_firm(model: MarketModel, firm: Startup) -> None:
     firm.strategy = EXITED
     firm.consumer_active = False
     firm.run_installments.clear()
-    firm.mau = firm.revenue_consumer_usd = firm.revenue_enterprise_usd = firm.revenue_vertical_usd = 0.0
+    firm.mau = 0.0  # this month's revenue is already booked; begin_month clears it from next month on
     firm.api_price = math.nan
     model.log(firm.name, "exit", amount_usd=max(firm.cash_usd, 0.0),
               detail=f"absorbed by {buyer.name}" if buyer else "shuts down")

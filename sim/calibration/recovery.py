@@ -81,6 +81,13 @@ def first_abandonment_month(run: RunResult) -> float:
     return float(min(steps)) if steps else float(len(run.model["step"]))
 
 
+def first_ipo_month(run: RunResult) -> float:
+    """T10: months from 2023-01 to the first startup's start of an IPO process (the run's length if none)."""
+    ev = run.events
+    steps = [ev["step"][i] for i in _events(run, ("ipo",)) if "starts" in ev["detail"][i]]
+    return float(min(steps)) if steps else float(len(run.model["step"]))
+
+
 def foundation_2025_06(run: RunResult) -> float:
     """T6/T17: startups still training foundation models at 2025-06."""
     return _model_at(run, "n_foundation", "2025-06")
@@ -142,6 +149,7 @@ STATISTICS: dict[str, tuple[Callable[[RunResult], float], float]] = {
     "departures_2025h1": (departures_2025h1, 3.0),
     "departures_top_firm": (departures_top_firm, 2.0),
     "first_abandonment_month": (first_abandonment_month, 3.0),
+    "first_ipo_month": (first_ipo_month, 3.0),
     "foundation_2025_06": (foundation_2025_06, 1.0),
     "foundation_end": (foundation_end, 1.0),
     "raising_2025h1": (raising_2025h1, 1.0),

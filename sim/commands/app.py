@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import warnings
 from pathlib import Path
 
 from ..errors import InputError
@@ -37,6 +38,8 @@ def cmd_app(args: argparse.Namespace) -> int:
         os.environ["SIM_APP_SCENARIO"] = str(path.resolve())
     for key, value in OFFLINE_ENV.items():
         os.environ.setdefault(key, value)
+    # solara warns on every first request over plain http; the page is meant for http on this machine
+    warnings.filterwarnings("ignore", message="Cookies with samesite=none require https")
     # imported here, after the environment is set: solara reads its settings on import, and
     # `python -m sim --help` stays fast
     from solara.__main__ import run

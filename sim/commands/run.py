@@ -28,14 +28,13 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    from ..figures import make_figures
-    from ..patterns import evaluate, scorecard
-
     if args.seeds < 1:
         raise InputError("--seeds", "", f"expected a positive number of seeds, got {args.seeds}")
     if args.workers < 1:
         raise InputError("--workers", "", f"expected at least 1 worker, got {args.workers}")
     scenario = load_scenario(args.scenario)
+    from ..patterns import evaluate, scorecard
+
     out = args.out or Path("results") / scenario.name
     seeds = list(range(args.seed_start, args.seed_start + args.seeds))
     t0 = time.perf_counter()
@@ -49,7 +48,11 @@ def cmd_run(args: argparse.Namespace) -> int:
         "wall_seconds": round(elapsed, 3), "scorecard": card,
     }
     (out / "summary.json").write_text(json.dumps(summary, indent=2))
-    figures = [] if args.no_figures else make_figures(out, scenario)
+    figures = []
+    if not args.no_figures:
+        from ..figures import make_figures
+
+        figures = make_figures(out, scenario)
     passed = sum(1 for p in card["patterns"] if p["pass_rate"] >= 0.7)
     print(f"{scenario.name}: {len(seeds)} seeds in {elapsed:.1f} s; "
           f"{passed}/{len(card['patterns'])} patterns hold in at least 70% of seeds")

@@ -35,6 +35,7 @@ import json
 import os
 import subprocess
 import sys
+import time
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -58,6 +59,22 @@ RESERVED = frozenset(RUN_ID_COLUMNS + RUN_STATUS_COLUMNS)
 TAG_FIELDS = [pa.field("run_key", pa.string()), pa.field("point", pa.int32()), pa.field("replication", pa.int32())]
 TABLE_SCHEMAS = {"monthly": pa.schema(list(MODEL_SCHEMA) + TAG_FIELDS),
                  "events": pa.schema(list(EVENTS_SCHEMA) + TAG_FIELDS)}
+
+
+#: Journals younger than this are never recovered on a file system without ``flock`` (seconds).
+UNLOCKED_RECOVERY_AGE_S = 3600.0
+
+
+def try_lock(f: Any, flags: int) -> bool | None:
+    """``flock`` without blocking: True if taken, False if another process holds it, None if the
+    file system does not support locks (some network file systems)."""
+    try:
+        fcntl.flock(f, flags | fcntl.LOCK_NB)
+        return True
+    except BlockingIOError:
+        return False
+    except OSError:
+        return None
 
 
 def arrow_type(like: Any) -> pa.DataType:
@@ -249,14 +266,13 @@ class Store:
         whole = open(self.journal / "sweep.lock", "a+")
         part = open(self.journal / f"shard-{i}-of-{n}.lock", "a+") if n > 1 else None
         try:
-            try:
-                fcntl.flock(whole, (fcntl.LOCK_EX if n == 1 else fcntl.LOCK_SH) | fcntl.LOCK_NB)
-                if part is not None:
-                    fcntl.flock(part, fcntl.LOCK_EX | fcntl.LOCK_NB)
-            except BlockingIOError:
+            got = try_lock(whole, fcntl.LOCK_EX if n == 1 else fcntl.LOCK_SH)
+            if got and part is not None:
+                got = try_lock(part, fcntl.LOCK_EX)
+            if got is False:
                 what = "a sweep" if n == 1 else f"shard {i}/{n} or an unsharded sweep"
                 raise InputError(str(self.folder), "", f"{what} is already running on this folder; "
-                                                       "wait for it or stop it first") from None
+                                                       "wait for it or stop it first")
             yield
         finally:
             if part is not None:
@@ -275,10 +291,13 @@ class Store:
         for jid in ids:
             lock_path = self.journal / f"{jid}.lock"
             with open(lock_path, "a+") as lock:
-                try:
-                    fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                except BlockingIOError:
+                got = try_lock(lock, fcntl.LOCK_EX)
+                if got is False:
                     continue  # a live sweep is writing it
+                if got is None:  # no locks here: only journals untouched for an hour count as dead
+                    newest = max(p.stat().st_mtime for p in self.journal.glob(f"{jid}.*"))
+                    if time.time() - newest < UNLOCKED_RECOVERY_AGE_S:
+                        continue
                 recovered += self.convert(jid)
             lock_path.unlink(missing_ok=True)
         return recovered
@@ -389,7 +408,7 @@ class JournalWriter:
     def _open(self) -> None:
         self.jid = f"{dt.datetime.now(dt.UTC):%Y%m%dT%H%M%S}-{uuid.uuid4().hex[:10]}"
         self._lock = open(self.store.journal / f"{self.jid}.lock", "a+")
-        fcntl.flock(self._lock, fcntl.LOCK_EX)
+        try_lock(self._lock, fcntl.LOCK_EX)  # a fresh name: nobody else holds it
         self._writers = {}
         self._runs = self._rows = 0
 

@@ -1,0 +1,307 @@
+"""The command line: bad input exits 2 with one line on stderr and writes nothing; ``params`` documents
+every parameter; ``run`` writes the three tables and summary.json end to end."""
+
+from __future__ import annotations
+
+import json
+import tempfile
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import pytest
+from conftest import BASELINE, EXT, bad_files, canonical, run_cli
+
+from sim import __version__
+from sim import params as params_module
+from sim.cli import main
+from sim.commands.scenarios import iter_params
+from sim.params import Section
+from sim.results import SCHEMAS, read_table
+from sim.scenario import Scenario, load_scenario
+
+
+def _case_names() -> list[str]:
+    with tempfile.TemporaryDirectory() as d:
+        return sorted(bad_files(Path(d)))
+
+
+#: Every kind of bad input (see conftest.bad_files).
+CASES = _case_names()
+
+
+def _check_one_line(err: str, path: Path, key: str, words: list[str]) -> None:
+    lines = err.strip("\n").split("\n")
+    assert len(lines) == 1, err
+    line = lines[0]
+    assert "Traceback" not in err
+    assert line.startswith("error: ")
+    assert path.name in line
+    if key:
+        assert f": {key}: " in line, line
+    for w in words:
+        assert w in line, (w, line)
+
+
+# ----------------------------------------------------------------------------- bad input, in process
+@pytest.mark.parametrize("case", CASES)
+def test_validate_bad_input(case: str, tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
+    path, key, words = bad_files(tmp_path)[case]
+    assert main(["validate", str(path)]) == 2
+    out, err = capsys.readouterr()
+    assert out == ""
+    _check_one_line(err, path, key, words)
+
+
+@pytest.mark.parametrize("case", CASES)
+def test_run_bad_input_writes_nothing(case: str, tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
+    path, key, words = bad_files(tmp_path / "in")[case]
+    out_dir = tmp_path / "out"
+    assert main(["run", str(path), "--seeds", "1", "--no-figures", "--quiet", "--out", str(out_dir)]) == 2
+    _, err = capsys.readouterr()
+    _check_one_line(err, path, key, words)
+    assert not out_dir.exists()
+
+
+def test_validate_stops_at_first_bad_file(tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
+    cases = bad_files(tmp_path)
+    bad = cases["unknown_key"][0]
+    assert main(["validate", str(BASELINE), str(bad), str(cases["bad_date"][0])]) == 2
+    out, err = capsys.readouterr()
+    assert out.startswith("ok: ") and "baseline" in out
+    _check_one_line(err, bad, "capital.sentiment_bse", ["did you mean 'sentiment_base'"])
+
+
+@pytest.mark.parametrize("args, words", [
+    (["--seeds", "0"], ["--seeds", "positive"]),
+    (["--workers", "0"], ["--workers", "at least 1"]),
+])
+def test_run_bad_options(args: list[str], words: list[str], tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
+    out_dir = tmp_path / "out"
+    assert main(["run", str(BASELINE), "--no-figures", "--quiet", "--out", str(out_dir), *args]) == 2
+    err = capsys.readouterr().err
+    assert len(err.strip().split("\n")) == 1 and "Traceback" not in err
+    for w in words:
+        assert w in err
+    assert not out_dir.exists()
+
+
+def test_validate_good_files(capsys: pytest.CaptureFixture, write_scenario) -> None:
+    child = write_scenario(EXT + '[time]\nend = "2024-06"\n', name="short.toml")
+    assert main(["validate", str(BASELINE), str(child)]) == 0
+    out = capsys.readouterr().out.splitlines()
+    assert len(out) == 2 and all(line.startswith("ok: ") for line in out)
+    assert load_scenario(BASELINE).hash() in out[0]
+
+
+# ----------------------------------------------------------------------------- bad input, real processes
+#: A few cases in a fresh interpreter (each costs a 2-3 s start-up); every case runs in process above and,
+#: marked slow, in subprocesses below.
+SUBPROCESS_CASES = ["unknown_key", "extends_cycle"]
+
+
+@pytest.mark.parametrize("case", SUBPROCESS_CASES)
+def test_validate_bad_input_subprocess(case: str, tmp_path: Path, cli) -> None:
+    path, key, words = bad_files(tmp_path)[case]
+    proc = cli("validate", path)
+    assert proc.returncode == 2, proc.stderr
+    assert proc.stdout == ""
+    _check_one_line(proc.stderr, path, key, words)
+
+
+@pytest.mark.parametrize("case", ["unknown_investor"])
+def test_run_bad_input_subprocess(case: str, tmp_path: Path, cli) -> None:
+    path, key, words = bad_files(tmp_path / "in")[case]
+    out_dir = tmp_path / "out"
+    proc = cli("run", path, "--seeds", "1", "--no-figures", "--out", out_dir)
+    assert proc.returncode == 2, proc.stderr
+    _check_one_line(proc.stderr, path, key, words)
+    assert not out_dir.exists()
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("command", ["validate", "run"])
+def test_every_bad_input_subprocess(command: str, tmp_path: Path, cli) -> None:
+    cases = bad_files(tmp_path / "in")
+
+    def one(case: str):
+        path = cases[case][0]
+        out_dir = tmp_path / f"out-{case}"
+        args = ["validate", path] if command == "validate" else ["run", path, "--seeds", "1", "--no-figures",
+                                                                 "--out", out_dir]
+        return cli(*args), out_dir
+
+    with ThreadPoolExecutor(max_workers=2) as pool:  # two interpreters at a time: 2 cores
+        done = dict(zip(cases, pool.map(one, cases), strict=True))
+    for case, (proc, out_dir) in done.items():
+        path, key, words = cases[case]
+        assert proc.returncode == 2, (case, proc.stderr)
+        _check_one_line(proc.stderr, path, key, words)
+        assert not out_dir.exists(), case
+
+
+# ----------------------------------------------------------------------------- params
+def _leaf_sections() -> list[type[Section]]:
+    return [obj for obj in vars(params_module).values()
+            if isinstance(obj, type) and issubclass(obj, Section) and obj is not Section]
+
+
+#: Firm specs (and the generic population's counts) document their source per firm, in the scenario file.
+SOURCE_OPTIONAL = {"StartupSpec", "GiantSpec", "OpenLabSpec", "PopulationParams"}
+
+
+def test_every_parameter_is_documented() -> None:
+    """Every leaf field of sim.params has a unit and a description; numbers have a range; mechanism
+    parameters cite a source."""
+    missing = []
+    for cls in _leaf_sections():
+        for name, field in cls.model_fields.items():
+            ann = field.annotation
+            inner = getattr(ann, "__args__", None)
+            target = inner[0] if inner else ann
+            if isinstance(target, type) and issubclass(target, Section):
+                continue  # a sub-table, checked as its own class
+            extra = field.json_schema_extra or {}
+            where = f"{cls.__name__}.{name}"
+            if not extra.get("unit"):
+                missing.append(f"{where}: unit")
+            if not field.description:
+                missing.append(f"{where}: description")
+            if cls.__name__ not in SOURCE_OPTIONAL and not extra.get("source"):
+                missing.append(f"{where}: source")
+            if ann in (int, float):
+                bounds = [(getattr(m, "ge", None), getattr(m, "le", None)) for m in field.metadata]
+                if not any(lo is not None for lo, _ in bounds) or not any(hi is not None for _, hi in bounds):
+                    missing.append(f"{where}: range")
+                elif not all(lo is None or hi is None or lo <= field.default <= hi for lo, hi in bounds):
+                    missing.append(f"{where}: default {field.default} outside its range")
+    assert not missing, "undocumented parameters:\n" + "\n".join(missing)
+
+
+def test_every_section_is_in_the_scenario() -> None:
+    used = set()
+    for field in Scenario.model_fields.values():
+        ann = field.annotation
+        inner = getattr(ann, "__args__", None)
+        used.add((inner[0] if inner else ann).__name__)
+    nested = {"Release", "Niche"}
+    assert {c.__name__ for c in _leaf_sections()} - nested <= used
+
+
+def _parse_params(stdout: str) -> dict[str, list[str]]:
+    lines = stdout.splitlines()
+    assert lines[0].startswith("# parameters of")
+    rows = {}
+    for line in lines[1:]:
+        parts = line.split(" | ")
+        assert len(parts) >= 6, line
+        rows[parts[0]] = parts[1:]
+    return rows
+
+
+def _check_params_output(rows: dict[str, list[str]], sc: Scenario) -> None:
+    expected = {path for path, *_ in iter_params(sc)}
+    assert set(rows) == expected
+    for key in ("capital.sentiment_base", "technology.run_cost_growth_per_year", "talent.base_hazard_per_month",
+                "open_source.max_markup", "strategy.temperature", "entry.enabled", "time.end"):
+        assert key in rows
+    value, unit, rng, doc, source = rows["technology.run_cost_growth_per_year"][:5]
+    assert float(value) == sc.technology.run_cost_growth_per_year
+    assert unit == "x per year" and rng == "[1.0, 5.0]" and doc and "Cottier" in source
+    sections = ("time.", "technology.", "open_source.", "demand.", "capital.", "talent.", "strategy.", "entry.")
+    for key, (_, unit, _rng, doc, source, *_rest) in rows.items():
+        if key.startswith(sections):
+            assert unit and doc and source, key
+
+
+def test_params_defaults(capsys: pytest.CaptureFixture) -> None:
+    assert main(["params"]) == 0
+    rows = _parse_params(capsys.readouterr().out)
+    _check_params_output(rows, Scenario())
+
+
+def test_params_of_baseline(cli) -> None:
+    proc = cli("params", "scenarios/baseline.toml")
+    assert proc.returncode == 0, proc.stderr
+    rows = _parse_params(proc.stdout)
+    sc = load_scenario(BASELINE)
+    _check_params_output(rows, sc)
+    last = len(sc.open_source.releases) - 1
+    for key in ("startups.0.cash_usd", f"giants.{len(sc.giants) - 1}.cloud", "open_labs.0.efficiency",
+                f"open_source.releases.{last}.date", "demand.niches.0.heat"):
+        assert key in rows
+    assert rows["startups.0.name"][0] == repr(sc.startups[0].name)
+    assert rows["startups.0.cash_usd"][1] == "USD"
+
+
+def test_params_bad_file(tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
+    path, key, words = bad_files(tmp_path)["out_of_range"]
+    assert main(["params", str(path)]) == 2
+    _check_one_line(capsys.readouterr().err, path, key, words)
+
+
+def test_version_and_help(capsys: pytest.CaptureFixture) -> None:
+    with pytest.raises(SystemExit) as info:
+        main(["--version"])
+    assert info.value.code == 0 and __version__ in capsys.readouterr().out
+    with pytest.raises(SystemExit) as info:
+        main(["--help"])
+    out = capsys.readouterr().out
+    assert info.value.code == 0
+    for command in ("run", "validate", "params"):
+        assert command in out
+
+
+# ----------------------------------------------------------------------------- run, end to end
+SHORT = EXT + 'name = "short"\n[time]\nend = "2024-06"\n'
+
+
+@pytest.fixture(scope="module")
+def short_runs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    """``run short.toml --seeds 2``: CSV in a fresh interpreter, Parquet in process (same code path)."""
+    folder = tmp_path_factory.mktemp("e2e")
+    scenario = folder / "short.toml"
+    scenario.write_text(SHORT, encoding="utf-8")
+    args = ["run", str(scenario), "--seeds", "2", "--no-figures", "--quiet"]
+    proc = run_cli(*args, "--out", folder / "out-csv", "--format", "csv")
+    assert proc.returncode == 0, proc.stderr
+    assert "Traceback" not in proc.stderr
+    assert "short: 2 seeds" in proc.stdout
+    assert main([*args, "--out", str(folder / "out-parquet"), "--format", "parquet"]) == 0
+    return {"csv": folder / "out-csv", "parquet": folder / "out-parquet", "scenario": scenario}
+
+
+@pytest.mark.parametrize("fmt", ["csv", "parquet"])
+def test_run_writes_tables_and_summary(short_runs: dict[str, Path], fmt: str) -> None:
+    out = short_runs[fmt]
+    for name in ("model", "firms", "events"):
+        assert (out / f"{name}.{fmt}").is_file()
+    assert not list(out.glob("*.tmp"))
+    assert not (out / "figures").exists()
+    sc = load_scenario(short_runs["scenario"])
+    summary = json.loads((out / "summary.json").read_text())
+    for key in ("scenario", "scenario_hash", "seeds", "package_version", "scorecard"):
+        assert key in summary
+    assert summary["scenario_hash"] == sc.hash()
+    assert summary["scenario"] == sc.to_dict()
+    assert summary["seeds"] == [0, 1]
+    assert summary["package_version"] == __version__
+    model = read_table(out, "model")
+    assert model.schema.equals(SCHEMAS["model"])
+    n_months = 18
+    assert model.num_rows == 2 * n_months
+    assert sorted(set(model.column("seed").to_pylist())) == [0, 1]
+    firms = read_table(out, "firms")
+    n_firms = len(sc.startups) + len(sc.giants) + len(sc.open_labs)
+    assert firms.num_rows == 2 * n_months * n_firms
+    events = read_table(out, "events")
+    assert events.num_rows > 0
+    assert set(events.column("type").to_pylist()) <= {
+        "release", "price_cut", "funding_round", "departure", "pivot", "product_cut", "ipo", "exit", "entry"}
+
+
+def test_csv_and_parquet_hold_the_same_tables(short_runs: dict[str, Path]) -> None:
+    for name in ("model", "firms", "events"):
+        a = canonical(read_table(short_runs["csv"], name))
+        b = canonical(read_table(short_runs["parquet"], name))
+        assert a.schema.equals(b.schema), name
+        assert a.equals(b), name
