@@ -20,6 +20,7 @@ run: $(VENV)/.installed
 	@echo "Baseline results, scorecard and figures are in results/baseline/ (figures in results/baseline/figures/)"
 
 test: $(VENV)/.installed
+	-bash .ci/install-browser
 	$(PY) -m pytest -q
 
 lint: $(VENV)/.installed

@@ -127,7 +127,6 @@ class LiveChart:
     margins = {"left": 0.1, "right": 0.72, "bottom": 0.09, "top": 0.89}
 
     def __init__(self, model: MarketModel) -> None:
-        self.model = model
         self.colours = firm_colours(model)
         self._key: Any = object()
         self._background: Any = None
@@ -148,6 +147,7 @@ class LiveChart:
 
     # -- machinery
     def _build(self, model: MarketModel) -> None:
+        self.colours = firm_colours(model)  # entrants get theirs
         with mpl.rc_context(STYLE):
             fig = Figure(figsize=FIG_SIZE, dpi=DPI)
             FigureCanvasAgg(fig)
@@ -278,7 +278,7 @@ class SurvivorsChart(LiveChart):
         ax.yaxis.get_major_locator().set_params(integer=True)
         ax.set_ylabel("startups")
         handles: list[Any] = [Line2D([], [], color=c, lw=2.2, label=label) for _, c, label in self.LINES]
-        handles += [Patch(color=ARTICLE_COLOUR, alpha=0.25, label="article's end state:\n1-2 keep a seat"),
+        handles += [Patch(color=ARTICLE_COLOUR, alpha=0.25, label="article: 1-2 keep\na seat (2027-12)"),
                     _article_handle()]
         _legend(ax, handles)
 
