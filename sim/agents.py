@@ -84,7 +84,7 @@ class Startup(Firm):
                  salary_usd_per_year: float, consumer: bool, side_products: list[str],
                  enterprise_focus: float, sales_capacity: float, marketing_usd_per_month: float,
                  side_product_usd_per_month: float, vertical_affinity: str, investors: list[str],
-                 efficiency: float, open_weights: bool, tech_executives: int,
+                 efficiency: float, open_weights: bool, giant_stake_share: float, tech_executives: int,
                  commercial_executives: int) -> None:
         super().__init__(model, name, cash_usd, capability, efficiency, marketing_usd_per_month)
         self.staff = staff
@@ -98,6 +98,8 @@ class Startup(Firm):
         self.vertical_affinity = vertical_affinity
         self.niche = ""
         self.investors = list(investors)
+        self.giant_funding_usd = giant_stake_share * cash_usd  # USD invested by giants to date
+        self.funding_base_usd = cash_usd  # starting cash plus every round since, USD
         self.open_weights = open_weights
         self.last_round_step = 0  # the starting cash is a fresh round (inputs.md, end-2023)
         self.ipo_step = -1  # step the IPO process started, -1 if never

@@ -122,6 +122,8 @@ def step(model: MarketModel) -> None:
         firm.funding_usd += amount - stake
         firm.transfers_usd += stake
         firm.funding_raised_usd += amount
+        firm.funding_base_usd += amount
+        firm.giant_funding_usd += stake
         firm.last_round_step = model.t
         detail = "venture round"
         if giant is not None:
@@ -158,4 +160,5 @@ def _ipos(model: MarketModel) -> None:
             firm.cash_usd += amount
             firm.funding_usd += amount
             firm.funding_raised_usd += amount
+            firm.funding_base_usd += amount
             model.log(firm.name, "ipo", amount_usd=amount, detail="lists its shares")

@@ -356,7 +356,9 @@ class StrategyParams(Section):
                                        "inputs.md product focus")
     integrator_utility: float = P(-2.0, -10.0, 10.0, "utility", "Intercept of becoming an integrator of open models.",
                                   "assumption")
-    partner_bonus: float = P(1.0, 0.0, 10.0, "utility", "Bonus for integrating when a giant with a cloud holds a stake.",
+    partner_bonus: float = P(1.0, 0.0, 10.0, "utility",
+                             "Bonus for integrating, times partner strength (min(1, 2 x giants' share of the firm's "
+                             "funding) when a giant with a cloud holds a stake).",
                              "article ¶4: 01.AI's joint lab with Alibaba Cloud")
     enterprise_focus_weight: float = P(1.0, 0.0, 10.0, "utility per unit", "Integrator utility per unit of enterprise focus.",
                                        "assumption")
@@ -398,6 +400,7 @@ class StartupSpec(Section):
     side_product_usd_per_month: float = P(1e6, 0.0, 1e9, "USD per month", "Cost of each side product.", "")
     vertical_affinity: str = S("", "niche name", "Niche its founders favour ('' for none).", "")
     investors: list[str] = S([], "names", "Giants holding a stake at the start.", "")
+    giant_stake_share: float = P(0.0, 0.0, 1.0, "share", "Share of the starting cash that came from giants.", "")
     efficiency: float = P(1.0, 0.05, 20.0, "multiplier", "Training efficiency.", "")
     open_weights: bool = S(False, "switch", "Releases some models as open weights.", "")
     source: str = S("", "text", "Where the starting values come from.", "")

@@ -19,7 +19,7 @@ def startup_from_spec(model: MarketModel, s: StartupSpec) -> Startup:
         enterprise_focus=s.enterprise_focus, sales_capacity=s.sales_capacity,
         marketing_usd_per_month=s.marketing_usd_per_month, side_product_usd_per_month=s.side_product_usd_per_month,
         vertical_affinity=s.vertical_affinity, investors=s.investors, efficiency=s.efficiency,
-        open_weights=s.open_weights, tech_executives=s.tech_executives,
+        open_weights=s.open_weights, giant_stake_share=s.giant_stake_share, tech_executives=s.tech_executives,
         commercial_executives=s.commercial_executives)
 
 

@@ -13,7 +13,8 @@ the current one:
   cost of keeping up), and ``rank`` its capability rank among live startups (1 = best);
 * pivot to a vertical: ``vertical_utility + vertical_affinity_bonus * [founders favour a niche]``;
 * become an integrator of open models: ``integrator_utility + enterprise_focus_weight * focus
-  + partner_bonus * [a giant with a cloud holds a stake]``.
+  + partner_bonus * partner``, where ``partner = min(1, 2 x giants' share of its funding)`` if a
+  giant with a cloud holds a stake, else 0.
 
 Pivots are one-way (the technical team is shed: payroll falls to ``vertical_cost_share``).
 Every review also cuts a side product when runway is below ``cut_runway_months``. Every month a
@@ -64,6 +65,13 @@ def rank_of(model: MarketModel, firm: Startup) -> float:
     return model.ranks().get(firm, 1.0)
 
 
+def partner_strength(model: MarketModel, firm: Startup) -> float:
+    """0-1: how much a giant with a cloud backs the firm (twice the giants' share of its funding, capped)."""
+    if not any(g.cloud > 0 and g.name in firm.investors for g in model.giants):
+        return 0.0
+    return min(1.0, 2.0 * firm.giant_funding_usd / max(firm.funding_base_usd, 1.0))
+
+
 def utilities(model: MarketModel, firm: Startup) -> dict[str, float]:
     """Utility of each strategy open to ``firm`` at this review."""
     sp = model.sc.strategy
@@ -72,10 +80,9 @@ def utilities(model: MarketModel, firm: Startup) -> dict[str, float]:
     u_found = (sp.foundation_utility + sp.margin_weight * margin
                + sp.cost_weight * financing_capacity(model, firm)
                + sp.runway_weight * min(1.0, runway / 24.0) + sp.rank_weight * rank_of(model, firm))
-    partner = any(g.cloud > 0 and g.name in firm.investors for g in model.giants)
     u_vert = sp.vertical_utility + (sp.vertical_affinity_bonus if firm.vertical_affinity else 0.0)
     u_int = sp.integrator_utility + sp.enterprise_focus_weight * firm.enterprise_focus + \
-        (sp.partner_bonus if partner else 0.0)
+        sp.partner_bonus * partner_strength(model, firm)
     out = {FOUNDATION: u_found, VERTICAL: u_vert, INTEGRATOR: u_int}
     if not model.sc.demand.niches:
         del out[VERTICAL]

@@ -10,7 +10,9 @@ Modules:
   pattern distances;
 - :mod:`sim.calibration.predictive` - the posterior-predictive scorecard and the point estimate;
 - :mod:`sim.calibration.recovery` - the parameter-recovery (identifiability) experiment;
-- :mod:`sim.calibration.figures` - posterior marginals, pairs, tolerance/ESS and scorecard plots.
+- :mod:`sim.calibration.figures` - posterior marginals, pairs, tolerance/ESS and scorecard plots;
+- :mod:`sim.calibration.pipeline` - the ``calibrate`` and ``recover`` experiments end to end;
+- :mod:`sim.calibration.toy` - a toy model with a known posterior (tests, docs).
 
 See ``docs/calibration.md``.
 """

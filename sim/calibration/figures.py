@@ -25,6 +25,7 @@ from typing import Any
 import matplotlib as mpl
 import numpy as np
 from matplotlib.figure import Figure
+from matplotlib.lines import Line2D
 from matplotlib.ticker import FixedLocator, FuncFormatter, MaxNLocator, NullLocator
 
 from .abc import Population, Prior
@@ -79,18 +80,25 @@ def posterior_marginals(pop: Population, priors: list[Prior], out: Path, title: 
         ax = axes[k // ncol][k % ncol]
         edges = _edges(p)
         x = np.asarray(vals[p.name], dtype=float)
-        ax.hist(x, bins=edges, weights=pop.weights, density=True, color=_POST, alpha=0.75, label="posterior")
-        space = np.geomspace if p.kind == "loguniform" else np.linspace
-        grid = space(edges[0], edges[-1], 200)
-        ax.plot(grid, p.pdf_value(grid), color=_PRIOR, lw=1.6, ls="--", label="prior")
         if p.kind == "loguniform":
+            # density per log10 unit, so that the log-uniform prior is flat
+            counts, _ = np.histogram(x, bins=edges, weights=pop.weights)
+            dens = counts / np.sum(pop.weights) / np.diff(np.log10(edges))
+            ax.stairs(dens, edges, fill=True, color=_POST, alpha=0.75, label="posterior")
+            flat = 1.0 / (math.log10(p.high) - math.log10(p.low))
+            ax.plot([p.low, p.high], [flat, flat], color=_PRIOR, lw=1.6, ls="--", label="prior")
             _log_axis(ax, "x", p.low, p.high, 5)
+            ax.set_ylabel("density (per log10 unit)")
+        else:
+            ax.hist(x, bins=edges, weights=pop.weights, density=True, color=_POST, alpha=0.75, label="posterior")
+            grid = np.linspace(edges[0], edges[-1], 200)
+            ax.plot(grid, p.pdf_value(grid), color=_PRIOR, lw=1.6, ls="--", label="prior")
+            ax.set_ylabel("density (per unit)")
         if point and p.name in point:
             ax.axvline(point[p.name], color=_POINT, lw=1.8, label="point estimate")
         if truth and p.name in truth:
             ax.axvline(truth[p.name], color=_TRUTH, lw=1.8, ls=":", label="truth")
         ax.set_xlabel(_unit(p.name, units))
-        ax.set_ylabel("density (per unit)")
         ax.set_title(f"{p.kind} prior [{p.low:g}, {p.high:g}]" if p.kind != "normal"
                      else f"normal prior ({p.mean:g}, sd {p.sd:g})")
         if k == 0:
@@ -108,7 +116,10 @@ def posterior_pairs(pop: Population, priors: list[Prior], out: Path, title: str,
                     point: dict[str, float] | None = None, truth: dict[str, float] | None = None) -> Path:
     d = len(priors)
     size = max(1.45, min(2.2, 14.0 / d))
-    fig = Figure(figsize=(size * d + 0.8, size * d + 0.9), layout="constrained")
+    w_in, h_in = size * d + 1.2, size * d + 1.3
+    fig = Figure(figsize=(w_in, h_in))  # fixed margins: constrained layout is slow on d x d axes
+    fig.subplots_adjust(left=1.0 / w_in, right=1 - 0.15 / w_in, bottom=0.85 / h_in, top=1 - 0.55 / h_in,
+                        wspace=0.1, hspace=0.1)
     axes = fig.subplots(d, d, squeeze=False)
     vals = pop.values(priors)
     order = np.argsort(pop.weights)
@@ -253,10 +264,10 @@ def predictive(card: dict[str, Any], out: Path, title: str) -> Path:
 
 def recovery(rows: list[dict[str, Any]], priors: list[Prior], out: Path, title: str) -> Path:
     d = len(rows)
-    fig = Figure(figsize=(8.5, 0.5 * d + 1.5), layout="constrained")
+    fig = Figure(figsize=(8.5, 0.5 * d + 2.0), layout="constrained")
     ax = fig.subplots()
     by = {p.name: p for p in priors}
-    colors = {"recovered": _POST, "weakly identified": "#e0a030", "not identified": _PRIOR, "biased": _POINT}
+    colors = {"recovered": _POST, "weakly identified": "#e0a030", "not identified": "#8c6bb1", "biased": _POINT}
 
     def q(p: Prior, v: float) -> float:
         z = p.to_z(v)
@@ -272,11 +283,15 @@ def recovery(rows: list[dict[str, Any]], priors: list[Prior], out: Path, title: 
         ax.text(1.02, i, f"{r['verdict']}\ncontraction {r['contraction']:.0%}", va="center", fontsize=7,
                 transform=ax.get_yaxis_transform())
     ax.set_yticks(range(d), [r["parameter"] for r in rows], fontsize=7.5)
+    handles = [Line2D([], [], color=_PRIOR, lw=5, label="prior 90%")]
+    handles += [Line2D([], [], color=c, lw=5, label=f"posterior 90%: {v}") for v, c in colors.items()]
+    handles.append(Line2D([], [], color=_TRUTH, marker="|", ls="", ms=12, mew=2.5, label="truth"))
+    fig.legend(handles=handles, loc="outside lower center", ncol=3, fontsize=7, frameon=False)
     ax.invert_yaxis()
     ax.set_xlim(0, 1)
     ax.set_xlabel("prior quantile (0 = prior's lower end, 1 = upper end)")
-    ax.set_title(f"{title}\ngrey: prior 90% interval; coloured: posterior 90% interval (dot = median); "
-                 "green bar: truth", fontsize=9)
+    ax.set_title(f"{title}\nfor each parameter: prior 90% interval (lower bar), posterior 90% interval (upper bar, "
+                 "dot = median), truth", fontsize=9)
     path = out / "recovery.png"
     fig.savefig(path)
     return path

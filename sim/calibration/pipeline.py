@@ -43,7 +43,7 @@ from .predictive import (
     scorecard_from,
     write_calibrated,
 )
-from .recovery import recovery_table, weighted_quantiles
+from .recovery import prior_sensitivity, recovery_table, weighted_quantiles
 from .simulator import ModelSimulator, PatternDistance, StatisticDistance
 from .spec import CalibrationSpec
 
@@ -195,6 +195,11 @@ def recover(spec: CalibrationSpec, out: Path, executor: Any, n_workers: int = 1,
     if any(h.get("error") for h in hist):
         raise RuntimeError("the model failed at the true parameter values")
     observed = {n: float(np.mean([h[f"x:{n}"] for h in hist])) for n in rec.statistics}
+    # how much one history varies at the truth: the floor of what any distance can resolve
+    nseeds = [int(s) for s in rng.integers(0, 2**31 - 1, size=rec.noise_seeds)]
+    noise_runs = run_many(sim_stats, [(dict(rec.truth), s) for s in nseeds], executor, n_workers)
+    noise = {n: float(np.std([h[f"x:{n}"] for h in noise_runs if not h.get("error")], ddof=1))
+             for n in rec.statistics}
     log("synthetic history (truth " + ", ".join(f"{k}={v:g}" for k, v in rec.truth.items()) + "):\n  "
         + "\n  ".join(f"{k} = {v:.4g} (scale {rec.scales[k]:g})" for k, v in observed.items()))
     smc, _store = _sampler(spec, out, sim_stats, StatisticDistance(observed, rec.scales), executor, n_workers,
@@ -207,13 +212,17 @@ def recover(spec: CalibrationSpec, out: Path, executor: Any, n_workers: int = 1,
         log(f"stopped after generation {result.population.generation} on request; run again to resume")
         return {"finished": False, "generation": result.population.generation}
     rows = recovery_table(result.priors, result.population.z, result.population.weights, rec.truth)
+    first = _store.load_population(0, result.priors, result.history[0])
+    sens = prior_sensitivity(result.priors, first.z, first.summaries, rec.statistics)
     paths.append(figs.recovery(rows, result.priors, out / "figures", title))
     summary = {
         "finished": True, "stop_reason": result.stop_reason, "truth": rec.truth, "truth_rule": rec.truth_rule,
         "history_seeds": hseeds, "observed": observed, "scales": rec.scales,
+        "noise_sd_at_truth": noise, "noise_seeds": rec.noise_seeds,
         "generations": len(result.history), "model_runs": int(sum(h["n_sims"] for h in result.history)),
         "sampler_seconds": round(sum(h["seconds"] for h in result.history), 1),
         "wall_seconds_this_call": round(time.perf_counter() - t0, 1), "parameters": rows,
+        "prior_sensitivity": sens,
         "history": result.history,
     }
     atomic_write_text(out / "recovery.json", json.dumps(summary, indent=2, default=_default))
@@ -302,8 +311,9 @@ def recovery_md(spec: CalibrationSpec, s: dict[str, Any]) -> str:
          f"Truth: {s['truth_rule']}; synthetic history from {len(s['history_seeds'])} seed(s); "
          f"{s['generations']} generations, {s['model_runs']} model runs, {s['sampler_seconds']:.0f} s. "
          f"Stopped: {s['stop_reason']}.", "",
-         "| statistic | observed (synthetic) | scale |", "|---|---|---|"]
-    L += [f"| {k} | {v:.4g} | {s['scales'][k]:g} |" for k, v in s["observed"].items()]
+         f"| statistic | observed (synthetic) | scale | seed-to-seed sd at the truth ({s['noise_seeds']} seeds) |",
+         "|---|---|---|---|"]
+    L += [f"| {k} | {v:.4g} | {s['scales'][k]:g} | {s['noise_sd_at_truth'][k]:.3g} |" for k, v in s["observed"].items()]
     L += ["", "| parameter | truth | prior 90% | posterior median | posterior 90% | covers truth | contraction | "
           "verdict |", "|---|---|---|---|---|---|---|---|"]
     for r in s["parameters"]:
@@ -314,4 +324,14 @@ def recovery_md(spec: CalibrationSpec, s: dict[str, Any]) -> str:
     L += ["", "Contraction = 1 - (posterior 90% width / prior 90% width), in the sampling space (log scale for "
           "log-uniform priors). Verdicts: recovered (covers, >= 50%), weakly identified (covers, 20-50%), "
           "not identified (< 20%), biased (does not cover).", ""]
+    sens = s.get("prior_sensitivity")
+    if sens:
+        stats_ = list(next(iter(sens.values())))
+        L += ["Prior sensitivity: Spearman correlation of each parameter with each statistic over generation 0 "
+              "(prior draws); |rho| >= 0.3 in bold.", "",
+              "| parameter | " + " | ".join(stats_) + " |", "|---|" + "---|" * len(stats_)]
+        for par, row in sens.items():
+            cells = [f"**{v:+.2f}**" if abs(v) >= 0.3 else f"{v:+.2f}" for v in row.values()]
+            L.append(f"| `{par}` | " + " | ".join(cells) + " |")
+        L.append("")
     return "\n".join(L)

@@ -220,8 +220,8 @@ _LINE = re.compile(r"^(\s*)([A-Za-z0-9_]+)(\s*=\s*)([^#\n]*?)(\s*(#.*)?)$")
 def apply_to_scenario(file: Path, params: dict[str, Any], note: str) -> list[str]:
     """Write ``params`` into an existing scenario file in place, keeping its comments and layout.
 
-    Each ``section.key`` is replaced where ``key = ...`` appears under ``[section]``, or added just
-    below the ``[section]`` header (the section is appended if absent). Paths into lists
+    Each ``section.key`` is replaced where ``key = ...`` appears under ``[section]``, or added at the
+    end of that section (the section is appended if absent). Paths into lists
     (``startups.0.cash_usd``) are refused. The file is checked by loading it; on any problem it is
     left as it was. Returns the changed lines, for the log.
     """
@@ -259,7 +259,10 @@ def apply_to_scenario(file: Path, params: dict[str, Any], note: str) -> list[str
                 changes.append(f"[{section}] {key} = {text_v}")
                 break
         else:
-            lines.insert(header + 1, f"{key} = {text_v}  # {note}")
+            at = end
+            while at - 1 > header and not lines[at - 1].strip():
+                at -= 1
+            lines.insert(at, f"{key} = {text_v}  # {note}")
             changes.append(f"[{section}] {key} = {text_v} (added)")
     new = "\n".join(lines) + "\n"
     file.write_text(new)
@@ -268,8 +271,9 @@ def apply_to_scenario(file: Path, params: dict[str, Any], note: str) -> list[str
         d = sc.to_dict()
         for path, value in params.items():
             s_, k_ = path.split(".")
-            if d[s_][k_] != value:
-                raise InputError(str(file), path, f"reads back as {d[s_][k_]!r}, expected {value!r}")
+            got = d[s_][k_]
+            if not (got == value or (isinstance(got, float) and math.isclose(got, value, rel_tol=1e-5))):
+                raise InputError(str(file), path, f"reads back as {got!r}, expected {value!r}")
     except Exception:
         file.write_text(old)
         raise

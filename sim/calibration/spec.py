@@ -18,7 +18,8 @@ reference):
 ``[predictive]``   ``draws``, ``seeds`` (posterior-predictive check), ``point_estimate``
                    (``best``, ``median`` or ``mean``), ``candidates``, ``point_seeds``.
 ``[recovery]``     (parameter-recovery specs only) ``truth`` (``"prior_median"`` or a table of
-                   path -> value), ``history_seeds``, ``statistics`` and ``scales``.
+                   path -> value), ``history_seeds``, ``statistics``, ``scales`` and
+                   ``noise_seeds`` (seeds at the truth to measure each statistic's spread).
 
 A spec may say ``extends = "other.toml"`` and override only what differs (tables merge key by
 key), as scenario files do. Every error is an :class:`InputError` naming the file, the key and
@@ -47,7 +48,7 @@ _SECTIONS = {
     "smc": {"population", "replications", "epsilon_quantile", "kernel_scale", "min_batch"},
     "stopping": {"max_generations", "min_epsilon", "min_acceptance_rate", "max_simulations", "min_epsilon_drop"},
     "predictive": {"draws", "seeds", "point_estimate", "candidates", "point_seeds"},
-    "recovery": {"truth", "history_seeds", "statistics", "scales", "description"},
+    "recovery": {"truth", "history_seeds", "statistics", "scales", "noise_seeds", "description"},
 }
 _PARAM_KEYS = {"path", "prior", "low", "high", "mean", "sd", "rationale"}
 
@@ -75,6 +76,7 @@ class RecoverySpec:
     history_seeds: int
     statistics: list[str]
     scales: dict[str, float]
+    noise_seeds: int = 20
 
 
 @dataclass(frozen=True)
@@ -108,11 +110,20 @@ class CalibrationSpec:
         The stopping rule and the predictive settings are left out, so a finished calibration can
         be extended (raise ``max_generations``) or re-checked without starting again.
         """
+        import copy
+
         from .. import MODEL_VERSION
 
-        ident = {k: self.raw.get(k) for k in ("parameters", "patterns", "distance", "smc")}
+        ident = copy.deepcopy({k: self.raw.get(k) for k in ("parameters", "patterns", "distance", "smc")})
         ident["master_seed"] = self.master_seed
-        ident["scenario_hash"] = self.scenario.hash()
+        # the calibrated parameters' own values in the base scenario do not matter (every particle
+        # sets them), so they are neutralised: writing the point estimate into the base scenario
+        # (--apply-to) keeps the identity, and the same command still resumes the same folder
+        neutral = {}
+        for p in self.parameters:
+            v = p.prior.low if math.isfinite(p.prior.low) else p.prior.mean
+            neutral[p.path] = int(round(v)) if p.prior.integer else float(v)
+        ident["scenario_hash"] = self.scenario.with_overrides(neutral, origin=self.file).hash()
         ident["model_version"] = MODEL_VERSION
         if self.recovery is not None:
             ident["recovery"] = {"truth": self.recovery.truth, "history_seeds": self.recovery.history_seeds,
@@ -396,7 +407,8 @@ def _recovery(c: _Checker, data: dict[str, Any], parameters: list[ParameterSpec]
         if k not in stats_list:
             raise c.err(f"recovery.scales.{k}", "expected a scale only for a statistic in recovery.statistics")
     scenario.with_overrides(truth, origin=c.file)
-    return RecoverySpec(truth, rule, history_seeds, list(stats_list), scales)
+    noise_seeds = c.number(rec, "noise_seeds", "recovery", 20, lo=2, integer=True)
+    return RecoverySpec(truth, rule, history_seeds, list(stats_list), scales, noise_seeds)
 
 
 def _lookup(data: Any, path: str, file: str, key: str) -> Any:

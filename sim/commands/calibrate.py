@@ -2,8 +2,8 @@
 
 Both take a spec (``experiments/calibration.toml``, ``experiments/recovery.toml``), an output
 folder, and the executor options of ``sweep``: ``--workers N`` (processes on this machine, the
-default), ``--serial``, ``--dask-local N`` (a Dask LocalCluster) or ``--dask ADDRESS`` (a running
-Dask scheduler). Rerunning the same command resumes after the last finished generation.
+default; 1 runs serially), ``--dask-local N`` (a Dask LocalCluster) or ``--dask ADDRESS`` (a
+running Dask scheduler). Rerunning the same command resumes after the last finished generation.
 """
 
 from __future__ import annotations
@@ -20,16 +20,17 @@ from typing import Any
 from ..errors import InputError
 
 
-def _add_common(p: argparse.ArgumentParser, default_out: str) -> None:
+def _add_common(p: argparse.ArgumentParser) -> None:
     p.add_argument("spec", metavar="SPEC", help="calibration spec (TOML)")
     p.add_argument("--out", type=Path, default=None, metavar="DIR",
-                   help=f"output folder (default {default_out}/<spec name>/); rerun to resume")
-    ex = p.add_mutually_exclusive_group()
-    ex.add_argument("--workers", type=int, default=None, metavar="N",
-                    help="processes on this machine (default: every CPU this process may use)")
-    ex.add_argument("--serial", action="store_true", help="run in this process (debugging)")
-    ex.add_argument("--dask-local", type=int, default=None, metavar="N", help="a Dask LocalCluster of N workers")
-    ex.add_argument("--dask", default=None, metavar="ADDRESS", help="a running Dask scheduler, e.g. tcp://host:8786")
+                   help="output folder (default results/<spec file name>/, e.g. results/calibration/); "
+                        "rerun to resume")
+    g = p.add_argument_group("executors, as for sweep (default: a process pool with one worker per CPU)")
+    ex = g.add_mutually_exclusive_group()
+    ex.add_argument("--workers", type=int, default=None, metavar="N", help="processes (1 = serial, in this process)")
+    ex.add_argument("--dask-local", type=int, default=None, metavar="N",
+                    help="start a Dask LocalCluster of N worker processes")
+    ex.add_argument("--dask", default=None, metavar="ADDRESS", help="join a running Dask scheduler, e.g. tcp://host:8786")
     p.add_argument("--max-generations", type=int, default=None, metavar="G",
                    help="stop after G generations in total without finishing (resume later by rerunning)")
     p.add_argument("--quiet", action="store_true", help="no progress bars")
@@ -40,7 +41,7 @@ def register(sub: argparse._SubParsersAction) -> None:
                        description="Calibrate the uncertain parameters of SPEC by ABC-SMC against the fitting "
                                    "patterns; write the posterior, a calibrated scenario, the posterior-predictive "
                                    "scorecard and figures. See docs/calibration.md.")
-    _add_common(p, "results/calibration")
+    _add_common(p)
     p.add_argument("--apply-to", type=Path, default=None, metavar="SCENARIO",
                    help="also write the point estimate into this scenario file in place (comments kept), e.g. "
                         "scenarios/baseline.toml so that 'make run' uses it")
@@ -48,7 +49,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("recover", help="parameter-recovery (identifiability) experiment for a calibration spec",
                        description="Generate a synthetic history at known parameter values and calibrate against "
                                    "it with the same sampler; report coverage and contraction per parameter.")
-    _add_common(p, "results/recovery")
+    _add_common(p)
     p.set_defaults(func=cmd_recover)
 
 
@@ -66,14 +67,13 @@ def executor_from(args: argparse.Namespace) -> Iterator[tuple[Any, int, str]]:
 
         def default_workers() -> int:
             return max(1, len(os.sched_getaffinity(0)))
-    if args.serial:
-        kind, n, address = "serial", 1, ""
-    elif args.dask_local is not None:
+    if args.dask_local is not None:
         kind, n, address = "dask-local", args.dask_local, ""
     elif args.dask:
         kind, n, address = "dask", 0, args.dask
     else:
-        kind, n, address = "process", args.workers or default_workers(), ""
+        n = args.workers or default_workers()
+        kind, address = ("serial" if n == 1 else "process"), ""
     if make_executor is not None:
         with make_executor(kind, n or None, address) as (ex, slots, where):
             yield ex, max(1, slots()), where
@@ -102,7 +102,7 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
     spec = load_spec(args.spec)
     if args.apply_to is not None and not args.apply_to.exists():
         raise InputError(str(args.apply_to), "", "file not found (--apply-to)")
-    out = args.out or Path("results") / "calibration" / Path(args.spec).stem
+    out = args.out or Path("results") / Path(args.spec).stem
     t0 = time.perf_counter()
     with executor_from(args) as (ex, n, where):
         print(f"calibrating {len(spec.parameters)} parameters of {spec.scenario.name} against "
@@ -121,7 +121,7 @@ def cmd_recover(args: argparse.Namespace) -> int:
 
     _check_common(args)
     spec = load_spec(args.spec, require_recovery=True)
-    out = args.out or Path("results") / "recovery" / Path(args.spec).stem
+    out = args.out or Path("results") / Path(args.spec).stem
     t0 = time.perf_counter()
     with executor_from(args) as (ex, n, where):
         print(f"parameter recovery for {len(spec.parameters)} parameters; population {spec.smc.population}, "

@@ -164,6 +164,7 @@ def cmd_export(args: argparse.Namespace) -> int:
 
     store = Store(args.folder)
     man = store.manifest()
+    store.recover()  # runs of an interrupted sweep still in its journal
     out = args.out or args.folder / "export"
     out.mkdir(parents=True, exist_ok=True)
     for name in man["tables"]:

@@ -1,9 +1,11 @@
 """Executors: one ``concurrent.futures.Executor`` interface from a laptop to a cluster.
 
 * ``serial``  - runs each chunk in this process when it is submitted (debugging, tests);
-* ``process`` - a process pool on this machine (the default); workers are forked from a
-  ``forkserver`` that has imported the model once (Mesa 3.3.1 forces ``spawn`` as the global
-  default, which would re-import everything in every worker);
+* ``process`` - a process pool on this machine (the default). Workers are forked from the
+  sweep process, which has imported the model already: they start in milliseconds and share
+  its memory pages. (Importing Mesa 3.3.1 sets ``spawn`` as the global default start method,
+  which would re-import everything in every worker; the pool asks for ``fork`` explicitly.
+  ``SIM_MP_START=forkserver`` or ``spawn`` chooses another method, e.g. on macOS);
 * ``dask``    - Dask distributed through ``Client.get_executor()``: ``--dask-local N`` starts a
   ``LocalCluster`` of N single-threaded worker processes, ``--dask tcp://host:8786`` joins a
   running scheduler (e.g. one started by dask-jobqueue on SLURM; see docs/experiments.md).
@@ -64,8 +66,11 @@ def make_executor(kind: str = "process", workers: int | None = None, address: st
         return
     if kind == "process":
         n = workers or default_workers()
-        ctx = multiprocessing.get_context("forkserver")
-        ctx.set_forkserver_preload(["sim.experiments.worker", "sim.model"])
+        method = os.environ.get("SIM_MP_START", "fork" if "fork" in multiprocessing.get_all_start_methods()
+                                else "spawn")
+        ctx = multiprocessing.get_context(method)
+        if method == "forkserver":
+            ctx.set_forkserver_preload(["sim.experiments.worker", "sim.model"])
         with ProcessPoolExecutor(max_workers=n, mp_context=ctx, initializer=_init_worker) as pool:
             yield pool, lambda: n, f"{n} processes"
         return

@@ -149,7 +149,7 @@ def _read_stream(path: Path) -> Iterator[pa.RecordBatch]:
     if not path.exists():
         return
     try:
-        with pa.memory_map(str(path)) as src:
+        with pa.OSFile(str(path), "rb") as src:  # not a memory map: only one batch is resident at a time
             reader = pa.ipc.open_stream(src)
             while True:
                 try:
@@ -164,7 +164,7 @@ def _read_stream(path: Path) -> Iterator[pa.RecordBatch]:
 
 
 def _write_parquet_atomic(batches: Iterator[pa.RecordBatch], schema: pa.Schema, path: Path,
-                          row_group_rows: int = 131072) -> int:
+                          row_group_rows: int = 65536) -> int:
     """Stream ``batches`` into ``path`` (tmp file + rename). Returns rows written (0: no file)."""
     tmp = path.with_name(f".{path.name}.tmp")
     rows = 0
@@ -347,6 +347,22 @@ class Store:
             table = last_attempts(table)
         return table.select(wanted) if wanted is not None else table
 
+    def run_index(self) -> tuple[set[str], dict[str, int]]:
+        """(keys of the runs done, {key: attempt} of the runs whose last attempt failed or timed out)."""
+        t = self.read("runs", columns=["run_key", "status", "attempt"])
+        ok_mask = pc.equal(t.column("status"), "ok")
+        done = set(t.filter(ok_mask).column("run_key").to_pylist())
+        bad = t.filter(pc.invert(ok_mask))
+        return done, dict(zip(bad.column("run_key").to_pylist(), bad.column("attempt").to_pylist(), strict=True))
+
+    def count_statuses(self) -> dict[str, int]:
+        """Number of runs by the status of their last attempt."""
+        t = self.read("runs", columns=["status"])
+        if t.num_rows == 0:
+            return {}
+        counts = pc.value_counts(t.column("status").combine_chunks())
+        return {c["values"].as_py(): c["counts"].as_py() for c in counts}
+
     def run_states(self) -> dict[str, tuple[str, int]]:
         """run_key -> (status, attempt) of the last attempt of every recorded run."""
         t = self.read("runs", columns=["run_key", "status", "attempt", "finished_at"])
@@ -357,10 +373,10 @@ class Store:
     def compact_runs(self) -> bool:
         """Rewrite the runs parts without superseded attempts, if there are any. Returns True if it did."""
         parts = self.parts("runs")
-        if len(parts) < 2 and not parts:
+        if not parts:
             return False
-        table = pa.concat_tables([pq.read_table(p).cast(self.schema("runs")) for p in parts]) if parts else None
-        if table is None or table.num_rows == 0:
+        table = pa.concat_tables([pq.read_table(p).cast(self.schema("runs")) for p in parts])
+        if table.num_rows == 0:
             return False
         latest = last_attempts(table)
         if latest.num_rows == table.num_rows:
@@ -397,7 +413,7 @@ def last_attempts(table: pa.Table) -> pa.Table:
 class JournalWriter:
     """Appends finished chunks to IPC journals and rotates them into Parquet parts."""
 
-    def __init__(self, store: Store, rotate_runs: int = 20000, rotate_rows: int = 2_000_000) -> None:
+    def __init__(self, store: Store, rotate_runs: int = 20000, rotate_rows: int = 500_000) -> None:
         self.store = store
         self.rotate_runs, self.rotate_rows = rotate_runs, rotate_rows
         self.jid = ""

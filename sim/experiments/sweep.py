@@ -13,6 +13,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import math
+import os
 import time
 import traceback
 from array import array
@@ -141,12 +142,15 @@ def run_sweep(spec: ExperimentSpec, out: str | Path, executor: str = "process", 
     from .executors import make_executor
 
     t_start = time.perf_counter()
+    if "ARROW_DEFAULT_MEMORY_POOL" not in os.environ:
+        # mimalloc (pyarrow's default) keeps freed pages; the system allocator keeps memory flat
+        pa.set_memory_pool(pa.system_memory_pool())
     store, design = open_store(spec, out)
     schema = store.schema("runs")
     shard_i, shard_n = shard
     with store.sweep_lock(shard):
         recovered = store.recover()
-        states = store.run_states()
+        done_keys, failed_keys = store.run_index()
         todo, attempts = array("q"), {}
         make_task = _Tasks(design)
         skipped, last_i, pt = 0, -1, {}
@@ -154,15 +158,17 @@ def run_sweep(spec: ExperimentSpec, out: str | Path, executor: str = "process", 
             i, r = divmod(idx, spec.replications)
             if i != last_i:
                 last_i, pt = i, design.point(i)
-            st = states.get(design.run_key(pt, design.seed(i, r)))
-            if st is None:
+            key = design.run_key(pt, design.seed(i, r))
+            if key in done_keys:
+                continue
+            if key not in failed_keys:
                 todo.append(idx)
-            elif st[0] != "ok" and retry_failed:
+            elif retry_failed:
                 todo.append(idx)
-                attempts[idx] = st[1] + 1
-            elif st[0] != "ok":
+                attempts[idx] = failed_keys[key] + 1
+            else:
                 skipped += 1
-        del states
+        del done_keys, failed_keys
         runner = make_runner(spec)
         ran = ran_failed = 0
         per_run = None  # EWMA of seconds per run
@@ -233,11 +239,11 @@ def run_sweep(spec: ExperimentSpec, out: str | Path, executor: str = "process", 
                 writer.close()
         if any(a > 1 for a in attempts.values()):
             store.compact_runs()
-        final = store.run_states()
-    done_n = sum(1 for s, _ in final.values() if s == "ok")
-    failed_n = len(final) - done_n
+        counts = store.count_statuses()
+    done_n = counts.get("ok", 0)
+    failed_n = sum(counts.values()) - done_n
     report = SweepReport(folder=str(store.folder), total=design.n_runs, done=done_n, failed=failed_n,
-                         pending=design.n_runs - len(final), ran=ran, ran_failed=ran_failed, skipped=skipped,
+                         pending=design.n_runs - done_n - failed_n, ran=ran, ran_failed=ran_failed, skipped=skipped,
                          recovered=recovered, seconds=time.perf_counter() - t_start, executor=desc)
     with open(store.folder / "sessions.jsonl", "a", encoding="utf-8") as f:
         f.write(json.dumps({"at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
