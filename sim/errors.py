@@ -13,3 +13,7 @@ class InputError(Exception):
         self.file, self.key, self.expected = str(file), key, expected
         where = f"{self.file}: {key}" if key else self.file
         super().__init__(f"{where}: {expected}")
+
+    def __reduce__(self) -> tuple[type, tuple[str, str, str]]:
+        """Picklable, so that an error raised in a worker process reaches the parent intact."""
+        return (InputError, (self.file, self.key, self.expected))

@@ -306,6 +306,10 @@ class TalentParams(Section):
     contagion_weight: float = P(0.3, 0.0, 5.0, "multiplier per departure",
                                 "Hazard rises by this per departure from the same firm in the last 6 months.",
                                 "assumption: departures cluster (article ¶3)")
+    sentiment_weight: float = P(2.0, 0.0, 20.0, "multiplier per unit",
+                                "Hazard rises by this times the fall of investor sentiment below its starting level "
+                                "(startup equity and careers lose value as the boom recedes).",
+                                "article ¶1, ¶3: talent drains away as the gold rush recedes")
     pivot_commercial_multiplier: float = P(1.5, 1.0, 20.0, "multiplier",
                                            "Hazard multiplier for commercial executives in a firm that pivoted.",
                                            "assumption")
@@ -342,8 +346,9 @@ class StrategyParams(Section):
     financing_floor: float = P(-2.0, -10.0, 0.0, "doublings",
                                "Lower clip of financing capacity: below it, a still larger shortfall no longer weighs.",
                                "assumption: bounded rationality")
-    target_margin_doublings: float = P(0.5, 0.0, 5.0, "doublings",
-                                       "Margin over the open floor a firm must reach to keep up (sets the keep-up cost).",
+    target_margin_doublings: float = P(0.5, -3.0, 5.0, "doublings",
+                                       "Margin over the open floor a firm must reach to keep up (sets the keep-up cost; negative: within this "
+                                       "much below the floor).",
                                        "article ¶9: could neither keep up nor pull ahead")
     rank_weight: float = P(1.0, 0.0, 20.0, "utility", "Utility of being the most capable startup (rank 1).",
                            "article ¶6, ¶14: the leaders keep a seat")

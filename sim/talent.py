@@ -3,11 +3,13 @@
 Monthly hazard of leaving for an executive of a live startup:
 
     h = base * (1 + w_poach * pull * aim) * (1 + w_niche * heat) * (1 + w_contagion * recent)
+        * (1 + w_sentiment * max(0, S_initial - S))
         * [abandoned_work_multiplier  if technical and the firm stopped foundation training]
         * [pivot_commercial_multiplier if commercial and the firm pivoted]
         * [runway_multiplier           if runway < runway_alarm_months]
 
-``pull`` is the giants' mean hiring power, ``aim = 1 - f + 2 f rank`` how much giants aim their
+``S`` is investor sentiment (equity and careers at startups lose value as the capital boom
+recedes), ``pull`` is the giants' mean hiring power, ``aim = 1 - f + 2 f rank`` how much giants aim their
 offers at the most capable startups (``poaching_rank_focus`` = f, rank 1 = best), ``heat`` the hottest niche's heat, ``recent`` the
 firm's departures in the last six months. A leaver joins a giant (chosen by hiring power) with
 weight ``giant_destination_weight * pull`` or founds a venture in a niche (chosen by heat) with
@@ -35,6 +37,7 @@ def hazards(model: MarketModel, firm: Startup, pull: float, heat: float) -> dict
     aim = 1.0 - tp.poaching_rank_focus + 2.0 * tp.poaching_rank_focus * model.ranks().get(firm, 0.5)
     h = tp.base_hazard_per_month * (1 + tp.poaching_weight * pull * aim) * (1 + tp.niche_heat_weight * heat)
     h *= 1 + tp.contagion_weight * recent
+    h *= 1 + tp.sentiment_weight * max(0.0, model.sc.capital.sentiment_initial - model.sentiment)
     if firm.runway_months() < tp.runway_alarm_months:
         h *= tp.runway_multiplier
     tech = comm = h
