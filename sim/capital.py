@@ -13,7 +13,8 @@ whenever it still trains foundation models (the funding race of "saturation inve
 ``sigmoid(b0 + b_S S + b_T traction + b_R rank + b_L (stability - 1) + b_F [not foundation]
 + b_IPO [IPO process under way])``, traction being annualised revenue over ``traction_scale_usd``
 plus five times the consumer market share, and
-funds ``round_size_months_of_burn`` months of burn (training included) times ``S**elasticity``. A giant may join,
+funds ``round_size_months_of_burn`` months of need times ``S**elasticity``, the need being operating burn
+plus, while the firm trains, the cost of keeping up with the open floor per month between runs. A giant may join,
 paying ``giant_stake_share`` of it (a transfer between agents). A startup whose annualised
 revenue passes ``ipo_revenue_usd_per_year`` starts an IPO process and lists
 ``ipo_months_to_list`` later, raising ``ipo_proceeds_months_of_burn`` months of burn from public
@@ -26,6 +27,7 @@ import math
 from typing import TYPE_CHECKING
 
 from .agents import FOUNDATION, Giant, Startup
+from .strategy import keep_up_cost
 
 if TYPE_CHECKING:
     from .model import MarketModel
@@ -87,6 +89,15 @@ def ranks(model: MarketModel) -> dict[Startup, float]:
     return out
 
 
+def round_need(model: MarketModel, firm: Startup) -> float:
+    """Monthly spending a round is sized on (USD): operating burn plus, for a firm still training, the
+    cost of keeping up with the open floor spread over the months between runs (investors fund the race)."""
+    need = firm.burn_usd()
+    if firm.strategy == FOUNDATION:
+        need += max(firm.run_spend, keep_up_cost(model, firm)) / model.sc.technology.release_interval_months
+    return need
+
+
 def seeks_round(model: MarketModel, firm: Startup) -> bool:
     cp = model.sc.capital
     runway = firm.runway_months()
@@ -113,7 +124,7 @@ def step(model: MarketModel) -> None:
         draw = rng.random()
         if not cp.enabled or draw >= close_probability(model, firm, rank[firm]):
             continue
-        amount = firm.total_burn_usd() * cp.round_size_months_of_burn * model.sentiment ** cp.round_size_sentiment_elasticity
+        amount = round_need(model, firm) * cp.round_size_months_of_burn * model.sentiment ** cp.round_size_sentiment_elasticity
         if amount <= 0:
             continue
         giant = _strategic_investor(model, firm)

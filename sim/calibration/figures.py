@@ -193,6 +193,9 @@ def epsilon_ess(history: list[dict[str, Any]], out: Path, title: str, population
     a1.plot(gens, [max(h["distance_median"], 1e-6) for h in history], "s--", color=_PRIOR, ms=4,
             label="median accepted distance")
     a1.set_yscale("log")
+    a1.yaxis.set_major_formatter(FuncFormatter(_g))
+    a1.yaxis.set_minor_formatter(FuncFormatter(_g))
+    a1.tick_params(axis="y", which="minor", labelsize=7)
     a1.set_xlabel("generation")
     a1.set_ylabel("distance (weighted pattern miss)")
     a1.set_title("tolerance per generation\n(generation 0: prior, no tolerance)")

@@ -33,6 +33,7 @@ import numpy as np
 from tqdm import tqdm
 
 from .. import MODEL_VERSION, __version__
+from ..errors import InputError
 from . import figures as figs
 from .abc import ABCSMC, ABCResult, GenerationStore, atomic_write_text, run_many
 from .predictive import (
@@ -145,9 +146,12 @@ def calibrate(spec: CalibrationSpec, out: Path, executor: Any, n_workers: int = 
               f"# Point estimate: {point['rule']}"
               + (f" ({point.get('chosen')})" if point.get("chosen") else "")
               + "; see predictive.json and docs/calibration.md.\n")
-    write_calibrated(spec, point, out / "calibrated.toml", header)
     paths = _sampler_outputs(spec, result, out, title, point["params"])
     paths.append(figs.predictive(card, out / "figures", title))
+    try:
+        write_calibrated(spec, point, out / "calibrated.toml", header)
+    except InputError as exc:  # e.g. the base scenario was edited while the calibration ran
+        log(f"warning: calibrated.toml was written but does not load: {exc}")
     changes: list[str] = []
     if apply_to is not None:
         changes = apply_to_scenario(apply_to, point["params"], f"calibrated: {Path(spec.file).name}")

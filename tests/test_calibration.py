@@ -1,0 +1,305 @@
+"""Calibration (issue 5): the ABC-SMC sampler on a toy with a known posterior, resuming, specs, the CLI."""
+
+from __future__ import annotations
+
+import json
+import math
+import multiprocessing
+import shutil
+from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from sim.calibration.abc import (
+    ABCSMC,
+    GenerationStore,
+    Prior,
+    SMCSettings,
+    StoppingRule,
+    weighted_quantile,
+)
+from sim.calibration.predictive import apply_to_scenario
+from sim.calibration.recovery import recovery_table, verdict
+from sim.calibration.spec import load_spec
+from sim.calibration.toy import AbsDistance, NormalMean
+from sim.cli import main
+from sim.errors import InputError
+
+ROOT = Path(__file__).resolve().parents[1]
+SPEC = ROOT / "experiments" / "calibration.toml"
+
+XBAR = 1.3
+PRIOR_MU = Prior("mu", "normal", mean=0.0, sd=2.0)
+
+
+def toy_smc(store: GenerationStore | None = None, executor=None, workers: int = 1, gens: int = 7,
+            population: int = 400, seed: int = 7) -> ABCSMC:
+    return ABCSMC([PRIOR_MU], NormalMean(), AbsDistance(XBAR), SMCSettings(population=population, master_seed=seed),
+                  StoppingRule(max_generations=gens, min_acceptance_rate=0.01), store=store, executor=executor,
+                  n_workers=workers, progress=False)
+
+
+def moments(pop) -> tuple[float, float]:
+    x = pop.z[:, 0]
+    m = float(np.sum(pop.weights * x))
+    return m, math.sqrt(float(np.sum(pop.weights * (x - m) ** 2)))
+
+
+# ------------------------------------------------------------------------------------ sampler
+def test_toy_normal_mean_posterior_is_recovered():
+    """ABC-SMC on the mean of a normal with known variance finds the exact conjugate posterior."""
+    res = toy_smc().run()
+    exact_mean, exact_sd = NormalMean().posterior(XBAR, 0.0, 2.0)
+    m, sd = moments(res.population)
+    assert abs(m - exact_mean) < 0.08, (m, exact_mean)
+    assert 0.8 * exact_sd < sd < 1.25 * exact_sd, (sd, exact_sd)
+    eps = [h["epsilon"] for h in res.history[1:]]
+    assert all(b < a for a, b in zip(eps, eps[1:], strict=False)), "tolerance must fall every generation"
+    assert res.population.ess > 0.5 * 400
+    assert res.stop_reason.startswith("reached max_generations")
+
+
+def test_loguniform_prior_sampling_space_and_density():
+    p = Prior("x", "loguniform", low=0.01, high=1.0)
+    rng = np.random.default_rng(0)
+    z = p.sample_z(rng, 20000)
+    assert np.all((z >= math.log(0.01)) & (z <= math.log(1.0)))
+    vals = np.exp(z)
+    # a quarter of the log-range below 10^-1.5
+    assert abs(np.mean(vals < 10 ** -1.5) - 0.25) < 0.02
+    assert np.isneginf(p.logpdf_z(np.array([math.log(2.0)])))[0]
+    assert p.quantile(0.5) == pytest.approx(0.1)
+    q = Prior("n", "uniform", low=1, high=10, integer=True)
+    assert q.to_value(3.6) == 4 and isinstance(q.to_value(3.6), int)
+
+
+def test_weighted_quantile():
+    x = np.array([3.0, 1.0, 2.0, 4.0])
+    assert weighted_quantile(x, np.ones(4), 0.5) == 2.0
+    assert weighted_quantile(x, np.array([0.0, 0.0, 0.0, 1.0]), 0.5) == 4.0
+
+
+def test_interrupted_calibration_resumes_to_the_same_result(tmp_path):
+    """Stopping after generation 2 and rerunning gives exactly the uninterrupted result."""
+    ident = {"toy": "normal mean"}
+    full = toy_smc(GenerationStore(tmp_path / "full", ident), gens=5, population=150).run()
+    part_dir = tmp_path / "part"
+    first = toy_smc(GenerationStore(part_dir, ident), gens=5, population=150).run(max_generations=2)
+    assert not first.finished and first.population.generation == 1
+    state = json.loads((part_dir / "state.json").read_text())
+    assert state["generations_done"] == 2 and state["finished"] is False
+    assert sorted(p.name for p in (part_dir / "generations").iterdir()) == ["gen_000.parquet", "gen_001.parquet"]
+    resumed = toy_smc(GenerationStore(part_dir, ident), gens=5, population=150).run()
+    assert resumed.finished and resumed.population.generation == full.population.generation == 4
+    np.testing.assert_array_equal(resumed.population.z, full.population.z)
+    np.testing.assert_array_equal(resumed.population.weights, full.population.weights)
+    assert [h["epsilon"] for h in resumed.history] == [h["epsilon"] for h in full.history]
+    csv = pd.read_csv(part_dir / "generations.csv")
+    assert list(csv["generation"]) == [0, 1, 2, 3, 4]
+    assert {"epsilon", "ess", "acceptance_rate", "n_sims"} <= set(csv.columns)
+    # a finished calibration rerun does no work and returns the same
+    again = toy_smc(GenerationStore(part_dir, ident), gens=5, population=150).run()
+    np.testing.assert_array_equal(again.population.z, full.population.z)
+
+
+def test_a_different_spec_in_the_same_folder_is_refused(tmp_path):
+    toy_smc(GenerationStore(tmp_path, {"spec": 1}), gens=2, population=50).run()
+    with pytest.raises(InputError, match="different spec"):
+        toy_smc(GenerationStore(tmp_path, {"spec": 2}), gens=2, population=50).run()
+
+
+def test_process_pool_gives_the_serial_result():
+    """Results do not depend on the executor: batches and seeds come from the master seed only."""
+    serial = toy_smc(gens=3, population=100).run()
+    with ProcessPoolExecutor(max_workers=2, mp_context=multiprocessing.get_context("fork")) as pool:
+        par = toy_smc(executor=pool, workers=2, gens=3, population=100).run()
+    np.testing.assert_array_equal(serial.population.z, par.population.z)
+    np.testing.assert_array_equal(serial.population.weights, par.population.weights)
+
+
+def test_recovery_verdicts():
+    priors = [Prior("a", "uniform", low=0.0, high=1.0), Prior("b", "uniform", low=0.0, high=1.0)]
+    rng = np.random.default_rng(1)
+    z = np.column_stack([rng.normal(0.5, 0.02, 500), rng.uniform(0, 1, 500)])
+    rows = recovery_table(priors, z, np.full(500, 1 / 500), {"a": 0.5, "b": 0.3})
+    assert rows[0]["covered"] and rows[0]["verdict"] == "recovered" and rows[0]["contraction"] > 0.9
+    assert rows[1]["verdict"] == "not identified"
+    assert verdict(False, 0.9) == "biased"
+
+
+# ------------------------------------------------------------------------------------ specs
+def write(tmp_path: Path, text: str, name: str = "spec.toml") -> Path:
+    p = tmp_path / name
+    p.write_text(f'extends = "{SPEC.as_posix()}"\n' + text)
+    return p
+
+
+def test_the_shipped_specs_load():
+    spec = load_spec(SPEC)
+    assert len(spec.parameters) >= 6 and set(spec.fit).isdisjoint(spec.validate)
+    assert all(p.rationale for p in spec.parameters)
+    rec = load_spec(ROOT / "experiments" / "recovery.toml", require_recovery=True)
+    assert rec.recovery is not None and set(rec.recovery.truth) == {p.path for p in rec.parameters}
+
+
+@pytest.mark.parametrize("text, key, words", [
+    ("[smc]\npopulation = 1\n", "smc.population", "expected a value >= 2"),
+    ("[smc]\npopulaton = 100\n", "smc.populaton", "did you mean 'population'"),
+    ("[stopping]\nmin_acceptance_rate = 0\n", "stopping.min_acceptance_rate", "expected a value > 0"),
+    ("[patterns]\nvalidate = [\"T1\"]\n", "patterns.validate", "disjoint"),
+    ("[patterns]\nfit = [\"T99\"]\n", "patterns.fit.0", "unknown pattern 'T99'"),
+    ("[predictive]\npoint_estimate = \"mode\"\n", "predictive.point_estimate", "expected one of best, median, mean"),
+    ("[distance]\nweights = { T3 = 1.0 }\n", "distance.weights.T3", "only for a pattern in patterns.fit"),
+    ("[bogus]\nx = 1\n", "bogus", "unknown section"),
+])
+def test_spec_errors_name_the_key(tmp_path, text, key, words):
+    with pytest.raises(InputError) as info:
+        load_spec(write(tmp_path, text))
+    assert info.value.key == key and words in info.value.expected
+
+
+PARAM = '[[parameters]]\npath = "{path}"\nprior = "{prior}"\nlow = {low}\nhigh = {high}\nrationale = "{why}"\n'
+
+
+@pytest.mark.parametrize("fields, key, words", [
+    (dict(path="talent.no_such_thing", prior="uniform", low=0, high=1, why="x"), "parameters.0.path",
+     "unknown scenario parameter"),
+    (dict(path="talent.enabled", prior="uniform", low=0, high=1, why="x"), "parameters.0.path", "numeric"),
+    (dict(path="talent.contagion_weight", prior="beta", low=0, high=1, why="x"), "parameters.0.prior",
+     "expected one of uniform, loguniform, normal"),
+    (dict(path="talent.contagion_weight", prior="uniform", low=1, high=0.5, why="x"), "parameters.0.high",
+     "expected high > low"),
+    (dict(path="talent.contagion_weight", prior="loguniform", low=0, high=1, why="x"), "parameters.0.low",
+     "expected a value > 0"),
+    (dict(path="talent.contagion_weight", prior="uniform", low=0, high=9, why="x"), "parameters.0.high",
+     "prior reaches a value the scenario rejects"),
+    (dict(path="talent.contagion_weight", prior="uniform", low=0, high=1, why=" "), "parameters.0.rationale",
+     "non-empty reason"),
+])
+def test_parameter_errors(tmp_path, fields, key, words):
+    spec = tmp_path / "p.toml"
+    base = SPEC.read_text()
+    head = base[: base.index("[[parameters]]")]
+    spec.write_text(head.replace('"../scenarios/baseline.toml"', f'"{(ROOT / "scenarios/baseline.toml").as_posix()}"')
+                    + PARAM.format(**fields))
+    with pytest.raises(InputError) as info:
+        load_spec(spec)
+    assert info.value.key == key and words in info.value.expected, str(info.value)
+
+
+def test_cli_exits_2_on_a_bad_spec(tmp_path, capsys):
+    bad = write(tmp_path, "[smc]\nreplications = 0\n")
+    assert main(["calibrate", str(bad), "--out", str(tmp_path / "o"), "--workers", "1"]) == 2
+    err = capsys.readouterr().err
+    assert "smc.replications" in err and "expected a value >= 1" in err and "Traceback" not in err
+    assert main(["calibrate", str(tmp_path / "missing.toml"), "--workers", "1"]) == 2
+    assert main(["recover", str(SPEC), "--workers", "1", "--out", str(tmp_path / "r")]) == 2
+    assert "[recovery]" in capsys.readouterr().err
+
+
+# ------------------------------------------------------------------------------------ end to end
+TINY = """
+[smc]
+population = 6
+replications = 1
+min_batch = 4
+[stopping]
+max_generations = 2
+min_acceptance_rate = 0.05
+[predictive]
+draws = 3
+seeds = 1
+candidates = 2
+point_seeds = 2
+
+[[parameters]]
+path = "talent.base_hazard_per_month"
+prior = "loguniform"
+low = 0.002
+high = 0.02
+rationale = "test"
+
+[[parameters]]
+path = "strategy.foundation_utility"
+prior = "uniform"
+low = -1.0
+high = 2.0
+rationale = "test"
+
+[[parameters]]
+path = "capital.round_interval_months"
+prior = "uniform"
+low = 6
+high = 12
+rationale = "an integer parameter"
+"""
+
+
+def test_calibrate_command_end_to_end_and_resume(tmp_path, capsys):
+    spec = write(tmp_path, TINY)
+    out = tmp_path / "cal"
+    assert main(["calibrate", str(spec), "--out", str(out), "--workers", "1", "--quiet", "--max-generations", "1"]) == 0
+    assert "resume" in capsys.readouterr().out
+    assert not (out / "calibrated.toml").exists()
+    assert main(["calibrate", str(spec), "--out", str(out), "--workers", "1", "--quiet"]) == 0
+    for f in ("posterior.parquet", "generations.csv", "calibrated.toml", "predictive.json", "report.md",
+              "figures/posterior_marginals.png", "figures/posterior_pairs.png", "figures/epsilon_ess.png",
+              "figures/predictive.png"):
+        assert (out / f).exists(), f
+    post = pd.read_parquet(out / "posterior.parquet")
+    assert post["weight"].sum() == pytest.approx(1.0) and len(post) == 6
+    pred = json.loads((out / "predictive.json").read_text())
+    card = pred["posterior_predictive"]
+    assert [r["id"] for r in card["fitted"]] == load_spec(spec).fit
+    assert card["runs"] == 3 and all(0 <= r["pass_rate"] <= 1 for r in card["fitted"] + card["validation"])
+    # the calibrated scenario loads and holds the point estimate
+    from sim.scenario import load_scenario
+
+    sc = load_scenario(out / "calibrated.toml").to_dict()
+    for path, v in pred["point_estimate"]["params"].items():
+        section, key = path.split(".")
+        assert sc[section][key] == v
+    assert isinstance(sc["capital"]["round_interval_months"], int)
+    # another spec may not reuse the folder
+    other = write(tmp_path, TINY.replace("population = 6", "population = 7"), "other.toml")
+    assert main(["calibrate", str(other), "--out", str(out), "--workers", "1", "--quiet"]) == 2
+    assert "different spec" in capsys.readouterr().err
+
+
+def test_recover_command_end_to_end(tmp_path):
+    rec = tmp_path / "rec.toml"
+    rec.write_text(f'[calibration]\nscenario = "{(ROOT / "scenarios" / "baseline.toml").as_posix()}"\n'
+                   '[patterns]\nfit = ["T1"]\n'
+                   '[recovery]\ntruth = "prior_median"\nnoise_seeds = 2\n'
+                   'statistics = ["departures_2024_2025h1", "first_abandonment_month", "first_ipo_month"]\n'
+                   + TINY)
+    out = tmp_path / "rec"
+    assert main(["recover", str(rec), "--out", str(out), "--workers", "1", "--quiet"]) == 0
+    res = json.loads((out / "recovery.json").read_text())
+    spec = load_spec(rec, require_recovery=True)
+    assert [r["parameter"] for r in res["parameters"]] == [p.path for p in spec.parameters]
+    assert all(r["verdict"] in ("recovered", "weakly identified", "not identified", "biased")
+               for r in res["parameters"])
+    assert (out / "figures" / "recovery.png").exists() and (out / "recovery.md").exists()
+
+
+def test_apply_to_scenario_keeps_comments(tmp_path):
+    src = ROOT / "scenarios" / "baseline.toml"
+    target = tmp_path / "scenarios" / "baseline.toml"
+    shutil.copytree(src.parent, target.parent)
+    spec = load_spec(SPEC)
+    params = {p.path: (p.prior.low + p.prior.high) / 2 for p in spec.parameters}
+    changes = apply_to_scenario(target, params, "calibrated: test")
+    assert len(changes) == len(params)
+    from sim.scenario import load_scenario
+
+    d = load_scenario(target).to_dict()
+    for path, v in params.items():
+        s, k = path.split(".")
+        assert d[s][k] == pytest.approx(v)
+    text = target.read_text()
+    assert text.count("# calibrated: test") == len(params)
+    assert "Every starting value cites its source" in text  # the header comment survives
