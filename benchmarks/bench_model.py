@@ -60,7 +60,7 @@ def main() -> None:
     args = ap.parse_args()
     times = baseline_times(args.repeats)
     scaling = [step_cost(n) for n in (50, 100, 200, 400)]
-    ratios = [round(b[1] / a[1], 2) for a, b in zip(scaling, scaling[1:])]
+    ratios = [round(b[1] / a[1], 2) for a, b in zip(scaling, scaling[1:], strict=False)]
     out = {
         "baseline_run_median_ms": round(1000 * statistics.median(times), 2),
         "baseline_run_p90_ms": round(1000 * sorted(times)[int(0.9 * (len(times) - 1))], 2),

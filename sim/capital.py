@@ -7,9 +7,10 @@ each open-source shock (see :mod:`sim.open_source`) and each executive departure
     S' = S + r (S_base - k_rot * A - S) - k_open * shock - k_dep * departures
 
 A fundraising attempt takes ``fundraising_months``: a startup tries at most once per such period
-(staggered across firms). It seeks a round when its runway is short, before an IPO, or (with ``foundation_always_raise``)
-whenever it still trains foundation models (the funding race of "saturation investment"), once its last round is
-``round_interval_months`` old, or at once when runway is below ``bridge_runway_months``; the round closes with probability
+(staggered across firms). It seeks a round when its runway is short, before an IPO, or (with
+``foundation_always_raise``) whenever it still trains foundation models (the funding race of
+"saturation investment"), once its last round is ``round_interval_months`` old, or at once when
+runway is below ``bridge_runway_months``; the round closes with probability
 ``sigmoid(b0 + b_S S + b_T traction + b_R rank + b_L (stability - 1) + b_F [not foundation]
 + b_IPO [IPO process under way])``, traction being annualised revenue over ``traction_scale_usd``
 plus five times the consumer market share, and
@@ -124,7 +125,8 @@ def step(model: MarketModel) -> None:
         draw = rng.random()
         if not cp.enabled or draw >= close_probability(model, firm, rank[firm]):
             continue
-        amount = round_need(model, firm) * cp.round_size_months_of_burn * model.sentiment ** cp.round_size_sentiment_elasticity
+        scale = model.sentiment ** cp.round_size_sentiment_elasticity
+        amount = round_need(model, firm) * cp.round_size_months_of_burn * scale
         if amount <= 0:
             continue
         giant = _strategic_investor(model, firm)

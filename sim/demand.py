@@ -77,7 +77,7 @@ def _consumer(model: MarketModel) -> None:
             u += dp.viral_boost
         utils.append(u)
     shares = _softmax(utils, outside=None)
-    for f, s in zip(apps, shares):
+    for f, s in zip(apps, shares, strict=False):
         f.mau += dp.mau_adjust_per_month * (s * model.consumer_market - f.mau)
     for f in model.live_firms:
         if not f.consumer_active:
@@ -119,7 +119,7 @@ def _enterprise(model: MarketModel) -> None:
         sellers.append(f)
         utils.append(u)
     shares = _softmax(utils, outside=dp.self_deploy_utility)
-    for f, s in zip(sellers, shares):
+    for f, s in zip(sellers, shares, strict=False):
         f.revenue_enterprise_usd += dp.enterprise_adjust_per_month * (s * model.enterprise_market
                                                                       - f.revenue_enterprise_usd)
 
@@ -142,7 +142,7 @@ def _verticals(model: MarketModel) -> None:
         firms = by_niche.get(niche.name, [])
         fits = [1.0 if f.vertical_affinity == niche.name else 0.5 for f in firms]
         total = sum(fits)
-        for f, fit in zip(firms, fits):
+        for f, fit in zip(firms, fits, strict=False):
             target = dp.vertical_capture * niche_size(model, i) * fit / max(total, 1.0)
             f.revenue_vertical_usd += dp.enterprise_adjust_per_month * (target - f.revenue_vertical_usd)
 

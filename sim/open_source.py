@@ -2,7 +2,8 @@
 
 An open-source *shock* is a release that brings the floor closer to the frontier than it has ever
 been: ``shock = (closest gap so far - new gap) / (1 + new gap)`` (investors react to records,
-not to releases that merely keep pace). The open floor is the best capability anyone can use for free: the best open-weight model
+not to releases that merely keep pace). The open floor is the best capability anyone can use for
+free: the best open-weight model
 released so far. Before ``open_source.endogenous_after`` it moves only with the dated schedule
 (``open_source.releases``, the real one in the baseline); after it, open labs' and open-weight
 giants' own releases raise it too. A closed model's value is its margin over the floor: its

@@ -68,22 +68,24 @@ class TechnologyParams(Section):
         "The strength of the rising-cost mechanism: 1.0 means flat costs.",
         "inputs.md: Cottier et al. 2024, 2.4x (95% CI 2.0-3.1)")
     frontier_run_cost_usd_2023: float = P(
-        3.0e7, 1e6, 5e8, "USD",
+        3.553e+07, 1e6, 5e8, "USD",
         "Cost in 2023-01 of one training run that reaches the global frontier at efficiency 1.",
-        "Cottier et al. 2024 put GPT-4-class runs at tens of millions USD; tuned (docs/calibration)")
+        "Cottier et al. 2024 put GPT-4-class runs at tens of millions USD; tuned (experiments/tuning)")
     run_cost_scale: float = P(
         1.0, 0.05, 5.0, "multiplier",
         "Multiplies every training run's cost (the cheap_compute counterfactual lowers it).",
         "1.0 = inputs.md trends; GPU rent fell from >8 to <2 USD/hour 2023-2024")
     training_run_months: int = P(3, 1, 12, "months", "Duration of one training run; capability arrives at its end.",
                                  "inputs.md: DeepSeek-V3 trained for about 2 months; plus preparation")
-    release_interval_months: int = P(6, 2, 24, "months", "Months between the starts of a foundation firm's training runs.",
+    release_interval_months: int = P(6, 2, 24, "months", "Months between the starts of a foundation firm's "
+                                                         "training runs.",
                                      "assumption: the six released major versions about twice a year 2023-2025")
-    training_budget_share: float = P(0.15, 0.02, 1.0, "share of cash",
+    training_budget_share: float = P(0.1371, 0.02, 1.0, "share of cash",
         "Share of its cash a startup is willing to commit to one training run.",
-        "assumption; tuned so startup runs cost 1-50 million USD (T13 is then checked, not forced)")
-    max_run_spend_usd: float = P(6.0e7, 1e6, 1e9, "USD", "Most a startup spends on one run (board limit).",
-                                 "assumption: a board limit on one run")
+        "assumption; tuned so startup runs cost 1-50 million USD (T13 is then checked, not forced)"
+            "; tuned (experiments/tuning)")
+    max_run_spend_usd: float = P(3.725e+07, 1e6, 1e9, "USD", "Most a startup spends on one run (board limit).",
+                                 "assumption: a board limit on one run; tuned (experiments/tuning)")
     training_reserve_months: float = P(9.0, 0.0, 60.0, "months",
                                        "Months of operating burn a startup keeps in cash and never spends on training.",
                                        "assumption")
@@ -167,16 +169,17 @@ class DemandParams(Section):
                                 "assumption: about half of China's ~1.1 billion internet users")
     consumer_growth_per_month: float = P(0.1, 0.0, 1.0, "per month", "Logistic growth rate of consumer users.",
                                          "assumption")
-    quality_weight: float = P(1.0, 0.0, 10.0, "per doubling", "Consumer utility of one doubling of capability.",
-                              "assumption")
-    distribution_weight: float = P(1.2, 0.0, 10.0, "per log unit", "Consumer utility of log distribution reach.",
-                                   "assumption: giants' super-apps (article ¶11)")
-    marketing_weight: float = P(0.6, 0.0, 10.0, "per log unit",
+    quality_weight: float = P(0.9934, 0.0, 10.0, "per doubling", "Consumer utility of one doubling of capability.",
+                              "assumption; tuned (experiments/tuning)")
+    distribution_weight: float = P(0.3308, 0.0, 10.0, "per log unit", "Consumer utility of log distribution reach.",
+                                   "assumption: giants' super-apps (article ¶11); tuned (experiments/tuning)")
+    marketing_weight: float = P(0.3842, 0.0, 10.0, "per log unit",
                                 "Consumer utility of log(1 + marketing spend in millions of USD per month).",
-                                "assumption: Kimi's 2024 advertising")
-    viral_boost: float = P(2.5, 0.0, 10.0, "utility", "Extra consumer utility of an app whose model is at the frontier "
+                                "assumption: Kimi's 2024 advertising; tuned (experiments/tuning)")
+    viral_boost: float = P(4.348, 0.0, 10.0, "utility", "Extra consumer utility of an app whose model is at the "
+                                                        "frontier "
                            "(within viral_gap) and free: viral adoption.",
-                           "article ¶8: DeepSeek R1 app went viral in 2025-01")
+                           "article ¶8: DeepSeek R1 app went viral in 2025-01; tuned (experiments/tuning)")
     viral_gap: float = P(2.0, 0.0, 3.0, "doublings", "Distance from the frontier within which an app can go viral.",
                          "assumption")
     mau_adjust_per_month: float = P(0.25, 0.01, 1.0, "share per month",
@@ -184,15 +187,18 @@ class DemandParams(Section):
     arpu_usd_per_month: float = P(0.08, 0.0, 5.0, "USD per MAU per month",
                                   "Consumer revenue per active user (subscriptions, ads, tips).",
                                   "assumption: Chinese assistants were mostly free")
-    serving_usd_per_mau_month: float = P(0.12, 0.0, 5.0, "USD per MAU per month", "Inference cost of one consumer user.",
+    serving_usd_per_mau_month: float = P(0.12, 0.0, 5.0, "USD per MAU per month", "Inference cost of one consumer "
+                                                                                  "user.",
                                          "assumption: tens of thousands of tokens per user-month")
-    enterprise_usd_per_month_2023: float = P(1.5e7, 0.0, 1e10, "USD per month", "Enterprise LLM spending in 2023-01.",
-                                             "assumption, order of magnitude of China's 2023 B2B LLM market")
+    enterprise_usd_per_month_2023: float = P(1.757e+07, 0.0, 1e10, "USD per month", "Enterprise LLM spending in "
+                                                                                    "2023-01.",
+                                             "assumption, order of magnitude of China's 2023 B2B LLM market"
+                                                 "; tuned (experiments/tuning)")
     enterprise_usd_per_month_max: float = P(4.0e8, 0.0, 1e11, "USD per month", "Mature enterprise LLM spending.",
                                             "assumption")
-    enterprise_maturity_per_month: float = P(0.06, 0.0, 1.0, "per month",
+    enterprise_maturity_per_month: float = P(0.0536, 0.0, 1.0, "per month",
                                              "Logistic growth rate of enterprise spending: slow (article ¶13).",
-                                             "assumption; enterprise_boom raises it")
+                                             "assumption; enterprise_boom raises it; tuned (experiments/tuning)")
     enterprise_quality_weight: float = P(1.0, 0.0, 10.0, "per doubling",
                                          "Enterprise utility of capability above the open floor.", "assumption")
     enterprise_price_weight: float = P(0.5, 0.0, 10.0, "per log unit", "Enterprise disutility of log API price.",
@@ -217,28 +223,34 @@ class DemandParams(Section):
 # --------------------------------------------------------------------------- capital
 class CapitalParams(Section):
     enabled: bool = S(True, "switch", "Venture rounds can be raised; false closes the venture market.", "switch")
-    sentiment_initial: float = P(0.85, 0.0, 1.0, "0-1", "Investor sentiment for foundation-model startups at the start.",
-                                 "article ¶1: the 2023 capital boom")
-    sentiment_base: float = P(0.5, 0.0, 1.0, "0-1", "Level sentiment reverts to without shocks.", "assumption")
-    sentiment_reversion_per_month: float = P(0.03, 0.0, 1.0, "per month", "Speed of reversion to the base level.",
-                                             "assumption")
-    open_shock_sensitivity: float = P(0.06, 0.0, 2.0, "per doubling",
-                                      "Sentiment lost per unit of open-source shock: the record narrowing of the floor's gap to the "
+    sentiment_initial: float = P(0.7707, 0.0, 1.0, "0-1", "Investor sentiment for foundation-model startups at the "
+                                                          "start.",
+                                 "article ¶1: the 2023 capital boom; tuned (experiments/tuning)")
+    sentiment_base: float = P(0.4902, 0.0, 1.0, "0-1", "Level sentiment reverts to without shocks.", "assumption"
+        "; tuned (experiments/tuning)")
+    sentiment_reversion_per_month: float = P(0.0228, 0.0, 1.0, "per month", "Speed of reversion to the base level.",
+                                             "assumption; tuned (experiments/tuning)")
+    open_shock_sensitivity: float = P(0.292, 0.0, 2.0, "per doubling",
+                                      "Sentiment lost per unit of open-source shock: the record narrowing of the "
+                                      "floor's gap to the "
                                       "frontier (doublings) divided by 1 + the new gap.",
-                                      "article ¶8, ¶12: open-source shocks cost investors' confidence")
-    departure_sensitivity: float = P(0.003, 0.0, 0.5, "per departure", "Sentiment lost per executive departure.",
-                                     "issue 2: departures worry investors")
+                                      "article ¶8, ¶12: open-source shocks cost investors' confidence"
+                                          "; tuned (experiments/tuning)")
+    departure_sensitivity: float = P(0.001184, 0.0, 0.5, "per departure", "Sentiment lost per executive departure.",
+                                     "issue 2: departures worry investors; tuned (experiments/tuning)")
     outside_rise_start: str = D("2024-06", "Month the outside sector starts to attract capital.",
                                 "exogenous input: humanoid-robot funding wave from mid-2024")
     outside_rise_end: str = D("2025-06", "Month the outside sector's appeal peaks.", "exogenous input")
     outside_appeal_max: float = P(0.6, 0.0, 1.0, "0-1", "Peak appeal of the outside sector.",
                                   "strength of the rotation; assumption")
-    rotation_sensitivity: float = P(0.4, 0.0, 2.0, "per unit appeal",
-                                    "Fall of the level sentiment reverts to per unit of outside appeal (capital rotates away).",
-                                    "article ¶12")
-    round_interval_months: int = P(9, 1, 36, "months", "Least time between two rounds of one startup.",
-                                   "assumption: the six raised about once or twice a year")
-    round_runway_trigger_months: float = P(18.0, 0.0, 60.0, "months", "A startup seeks a round when runway falls below this.",
+    rotation_sensitivity: float = P(0.534, 0.0, 2.0, "per unit appeal",
+                                    "Fall of the level sentiment reverts to per unit of outside appeal (capital "
+                                    "rotates away).",
+                                    "article ¶12; tuned (experiments/tuning)")
+    round_interval_months: int = P(10, 1, 36, "months", "Least time between two rounds of one startup.",
+                                   "assumption: the six raised about once or twice a year; tuned (experiments/tuning)")
+    round_runway_trigger_months: float = P(18.0, 0.0, 60.0, "months", "A startup seeks a round when runway falls "
+                                                                      "below this.",
                                            "assumption")
     bridge_runway_months: float = P(6.0, 0.0, 60.0, "months",
                                     "Below this runway a startup seeks a bridge round whatever its last round's date.",
@@ -247,18 +259,22 @@ class CapitalParams(Section):
                                 "assumption: a round takes about a quarter to close")
     traction_scale_usd: float = P(1.0e7, 1e5, 1e10, "USD per year",
                                   "Annualised revenue that counts as one unit of traction.", "assumption")
-    pre_ipo_bonus: float = P(1.5, 0.0, 10.0, "logit", "Log-odds bonus of a round for a firm in an IPO process.",
-                             "article ¶6: Zhipu kept its financing pace while preparing an IPO")
+    pre_ipo_bonus: float = P(2.098, 0.0, 10.0, "logit", "Log-odds bonus of a round for a firm in an IPO process.",
+                             "article ¶6: Zhipu kept its financing pace while preparing an IPO"
+                                 "; tuned (experiments/tuning)")
     foundation_always_raise: bool = S(True, "switch",
                                       "Startups training foundation models seek a round whenever the last one is "
                                       "round_interval_months old, whatever their runway.",
                                       "article ¶10: 'saturation investment'; all six raised repeatedly in 2023-2024")
-    round_intercept: float = P(-6.1, -10.0, 10.0, "logit", "Log-odds of a round closing at zero sentiment and traction.",
-                               "assumption; tuned")
-    round_sentiment_weight: float = P(9.5, 0.0, 20.0, "logit per unit", "Weight of investor sentiment.", "assumption")
-    round_traction_weight: float = P(0.7, 0.0, 10.0, "logit per unit",
-                                     "Weight of traction: annualised revenue over traction_scale_usd (at most 10) plus 5 x MAU share.",
-                                     "assumption")
+    round_intercept: float = P(-3.714, -10.0, 10.0, "logit", "Log-odds of a round closing at zero sentiment and "
+                                                             "traction.",
+                               "assumption; tuned; tuned (experiments/tuning)")
+    round_sentiment_weight: float = P(12.43, 0.0, 20.0, "logit per unit", "Weight of investor sentiment.", "assumption"
+        "; tuned (experiments/tuning)")
+    round_traction_weight: float = P(1.958, 0.0, 10.0, "logit per unit",
+                                     "Weight of traction: annualised revenue over traction_scale_usd (at most 10) "
+                                     "plus 5 x MAU share.",
+                                     "assumption; tuned (experiments/tuning)")
     round_rank_weight: float = P(1.0, 0.0, 10.0, "logit per unit",
                                  "Weight of rank (1 for the most capable startup, 0 for the least).", "assumption")
     round_talent_weight: float = P(2.0, 0.0, 20.0, "logit per unit",
@@ -266,58 +282,69 @@ class CapitalParams(Section):
     round_foundation_penalty: float = P(0.0, -10.0, 10.0, "logit",
                                         "Change in log-odds for a startup that no longer trains foundation models.",
                                         "assumption")
-    round_size_months_of_burn: float = P(24.0, 1.0, 120.0, "months", "A round funds this many months of current burn.",
-                                         "assumption")
-    round_size_sentiment_elasticity: float = P(1.0, 0.0, 5.0, "elasticity", "Round size scales with sentiment to this power.",
-                                               "assumption")
-    ipo_revenue_usd_per_year: float = P(4.0e7, 0.0, 1e10, "USD per year",
+    round_size_months_of_burn: float = P(25.95, 1.0, 120.0, "months", "A round funds this many months of current burn.",
+                                         "assumption; tuned (experiments/tuning)")
+    round_size_sentiment_elasticity: float = P(2.0, 0.0, 5.0, "elasticity", "Round size scales with sentiment to "
+                                                                            "this power.",
+                                               "assumption; tuned (experiments/tuning)")
+    ipo_revenue_usd_per_year: float = P(4.435e+07, 0.0, 1e10, "USD per year",
                                         "Annualised revenue at which a startup can start an IPO process.",
-                                        "assumption: about 320 million RMB a year, the order of Hong Kong chapter 18C thresholds")
-    ipo_months_to_list: int = P(9, 1, 48, "months", "Months from starting the IPO process to listing.", "assumption")
+                                        "assumption: about 320 million RMB a year, the order of Hong Kong chapter "
+                                        "18C thresholds"
+                                            "; tuned (experiments/tuning)")
+    ipo_months_to_list: int = P(13, 1, 48, "months", "Months from starting the IPO process to listing.", "assumption"
+        "; tuned (experiments/tuning)")
     ipo_proceeds_months_of_burn: float = P(36.0, 0.0, 120.0, "months", "IPO proceeds in months of burn.", "assumption")
     pre_ipo_round: bool = S(True, "switch", "A firm that starts an IPO process raises a pre-IPO round if it can.",
                             "article ¶6: Zhipu raised and started an IPO in 2025")
     giant_stake_probability: float = P(0.5, 0.0, 1.0, "probability", "Chance a giant joins a round and takes a stake.",
                                        "inputs.md: Alibaba and Tencent invested in most of the six")
-    giant_stake_share: float = P(0.3, 0.0, 1.0, "share of round", "Share of a round a joining giant pays.", "assumption")
+    giant_stake_share: float = P(0.3, 0.0, 1.0, "share of round", "Share of a round a joining giant pays.",
+                                 "assumption")
 
 
 # --------------------------------------------------------------------------- talent
 class TalentParams(Section):
     enabled: bool = S(True, "switch", "Executives can leave; false keeps every executive in post.", "switch")
-    base_hazard_per_month: float = P(0.006, 0.0, 0.5, "per month", "Monthly chance a settled executive leaves.",
-                                     "assumption: about 4% a year in a calm startup, before poaching and niche pull")
-    abandoned_work_multiplier: float = P(10.0, 1.0, 100.0, "multiplier",
+    base_hazard_per_month: float = P(0.0031, 0.0, 0.5, "per month", "Monthly chance a settled executive leaves.",
+                                     "assumption: about 4% a year in a calm startup, before poaching and niche pull"
+                                         "; tuned (experiments/tuning)")
+    abandoned_work_multiplier: float = P(19.9, 1.0, 100.0, "multiplier",
                                          "Hazard multiplier for a technical executive whose firm stopped training "
-                                         "foundation models.", "article ¶4: 01.AI no longer needs its technical team")
-    runway_multiplier: float = P(2.0, 1.0, 20.0, "multiplier", "Hazard multiplier when runway is below runway_alarm_months.",
-                                 "issue 2")
+                                         "foundation models.", "article ¶4: 01.AI no longer needs its technical team"
+                                             "; tuned (experiments/tuning)")
+    runway_multiplier: float = P(5.0, 1.0, 20.0, "multiplier", "Hazard multiplier when runway is below "
+                                                               "runway_alarm_months.",
+                                 "issue 2; tuned (experiments/tuning)")
     runway_alarm_months: float = P(12.0, 0.0, 60.0, "months", "Runway below which executives worry.", "assumption")
-    poaching_weight: float = P(1.0, 0.0, 20.0, "multiplier per unit",
+    poaching_weight: float = P(1.145, 0.0, 20.0, "multiplier per unit",
                                "Hazard multiplier (1 + this x the giants' mean hiring power): poaching offers.",
-                               "inputs.md: star offers near 10 million RMB a year")
-    poaching_rank_focus: float = P(0.5, 0.0, 1.0, "0-1",
+                               "inputs.md: star offers near 10 million RMB a year; tuned (experiments/tuning)")
+    poaching_rank_focus: float = P(0.6833, 0.0, 1.0, "0-1",
                                    "How much giants aim offers at the most capable startups (0: evenly; 1: offers "
                                    "scale with 2 x capability rank).",
-                                   "inputs.md: star researchers poached with offers near 10 million RMB")
-    niche_heat_weight: float = P(1.0, 0.0, 20.0, "multiplier per unit",
+                                   "inputs.md: star researchers poached with offers near 10 million RMB"
+                                       "; tuned (experiments/tuning)")
+    niche_heat_weight: float = P(0.2, 0.0, 20.0, "multiplier per unit",
                                  "Hazard rises by this times the hottest niche's heat (founding a venture).",
-                                 "article ¶5: AI coding, AI voice")
-    contagion_weight: float = P(0.3, 0.0, 5.0, "multiplier per departure",
+                                 "article ¶5: AI coding, AI voice; tuned (experiments/tuning)")
+    contagion_weight: float = P(0.03351, 0.0, 5.0, "multiplier per departure",
                                 "Hazard rises by this per departure from the same firm in the last 6 months.",
-                                "assumption: departures cluster (article ¶3)")
-    sentiment_weight: float = P(2.0, 0.0, 20.0, "multiplier per unit",
+                                "assumption: departures cluster (article ¶3); tuned (experiments/tuning)")
+    sentiment_weight: float = P(2.073, 0.0, 20.0, "multiplier per unit",
                                 "Hazard rises by this times the fall of investor sentiment below its starting level "
                                 "(startup equity and careers lose value as the boom recedes).",
-                                "article ¶1, ¶3: talent drains away as the gold rush recedes")
-    pivot_commercial_multiplier: float = P(1.5, 1.0, 20.0, "multiplier",
+                                "article ¶1, ¶3: talent drains away as the gold rush recedes"
+                                    "; tuned (experiments/tuning)")
+    pivot_commercial_multiplier: float = P(1.807, 1.0, 20.0, "multiplier",
                                            "Hazard multiplier for commercial executives in a firm that pivoted.",
-                                           "assumption")
+                                           "assumption; tuned (experiments/tuning)")
     giant_destination_weight: float = P(1.0, 0.0, 10.0, "weight", "Relative pull of joining a giant.", "article ¶3")
     founder_destination_weight: float = P(0.8, 0.0, 10.0, "weight", "Relative pull of founding a focused startup.",
                                           "article ¶3, ¶5")
     sales_loss_per_commercial_departure: float = P(0.1, 0.0, 1.0, "share",
-                                                   "Share of enterprise service capacity lost per commercial departure.",
+                                                   "Share of enterprise service capacity lost per commercial "
+                                                   "departure.",
                                                    "assumption: Hong Tao (commercialisation) left Baichuan, article ¶5")
     cap_loss_per_tech_departure: float = P(0.1, 0.0, 2.0, "doublings",
                                            "Capability lost by the firm's next run per technical departure in the "
@@ -328,44 +355,50 @@ class TalentParams(Section):
 class StrategyParams(Section):
     review_interval_months: int = P(3, 1, 24, "months", "Months between a startup's strategy reviews (staggered).",
                                     "assumption: quarterly board reviews")
-    temperature: float = P(0.5, 0.01, 10.0, "utility", "Logit temperature of the choice among strategies "
-                           "(bounded rationality).", "assumption")
+    temperature: float = P(0.2967, 0.01, 10.0, "utility", "Logit temperature of the choice among strategies "
+                           "(bounded rationality).", "assumption; tuned (experiments/tuning)")
     inertia: float = P(0.5, 0.0, 10.0, "utility", "Bonus for keeping the current strategy.", "assumption")
-    margin_weight: float = P(1.0, 0.0, 20.0, "utility per doubling",
+    margin_weight: float = P(0.4001, 0.0, 20.0, "utility per doubling",
                              "Utility of the expected margin of the next model over the open floor.",
-                             "article ¶9: could neither keep up nor pull ahead")
+                             "article ¶9: could neither keep up nor pull ahead; tuned (experiments/tuning)")
     floor_trend_weight: float = P(0.5, 0.0, 5.0, "share",
                                   "Weight firms give to the open floor's recent catch-up when they project it.",
                                   "assumption: bounded foresight")
     margin_clip_doublings: float = P(1.0, 0.1, 10.0, "doublings", "Expected margins are clipped to plus or minus this.",
                                      "assumption: boards discount far-off projections")
-    cost_weight: float = P(1.5, 0.0, 20.0, "utility per unit",
-                           "Utility per doubling of financing capacity: log2((cash + a year of revenue) / keep-up cost), "
+    cost_weight: float = P(1.771, 0.0, 20.0, "utility per unit",
+                           "Utility per doubling of financing capacity: log2((cash + a year of revenue) / keep-up "
+                           "cost), "
                            "clipped to [financing_floor, 2].",
-                           "article ¶10: the cost was simply too high")
-    financing_floor: float = P(-2.0, -10.0, 0.0, "doublings",
+                           "article ¶10: the cost was simply too high; tuned (experiments/tuning)")
+    financing_floor: float = P(-0.901, -10.0, 0.0, "doublings",
                                "Lower clip of financing capacity: below it, a still larger shortfall no longer weighs.",
-                               "assumption: bounded rationality")
-    target_margin_doublings: float = P(0.5, -3.0, 5.0, "doublings",
-                                       "Margin over the open floor a firm must reach to keep up (sets the keep-up cost; negative: within this "
+                               "assumption: bounded rationality; tuned (experiments/tuning)")
+    target_margin_doublings: float = P(1.292, -3.0, 5.0, "doublings",
+                                       "Margin over the open floor a firm must reach to keep up (sets the keep-up "
+                                       "cost; negative: within this "
                                        "much below the floor).",
-                                       "article ¶9: could neither keep up nor pull ahead")
-    rank_weight: float = P(1.0, 0.0, 20.0, "utility", "Utility of being the most capable startup (rank 1).",
-                           "article ¶6, ¶14: the leaders keep a seat")
-    runway_weight: float = P(1.0, 0.0, 20.0, "utility", "Utility of foundation training when runway is long (saturates).",
-                             "assumption")
-    foundation_utility: float = P(1.0, -10.0, 10.0, "utility", "Intercept of keeping foundation training (AGI mission).",
-                                  "article ¶7")
-    vertical_utility: float = P(-1.0, -10.0, 10.0, "utility", "Intercept of pivoting to a vertical niche.", "assumption")
-    vertical_affinity_bonus: float = P(1.5, 0.0, 10.0, "utility", "Bonus for a firm whose founders favour a niche.",
-                                       "inputs.md product focus")
-    integrator_utility: float = P(-2.0, -10.0, 10.0, "utility", "Intercept of becoming an integrator of open models.",
-                                  "assumption")
-    partner_bonus: float = P(1.0, 0.0, 10.0, "utility",
+                                       "article ¶9: could neither keep up nor pull ahead; tuned (experiments/tuning)")
+    rank_weight: float = P(2.638, 0.0, 20.0, "utility", "Utility of being the most capable startup (rank 1).",
+                           "article ¶6, ¶14: the leaders keep a seat; tuned (experiments/tuning)")
+    runway_weight: float = P(0.1754, 0.0, 20.0, "utility", "Utility of foundation training when runway is long "
+                                                           "(saturates).",
+                             "assumption; tuned (experiments/tuning)")
+    foundation_utility: float = P(1.029, -10.0, 10.0, "utility", "Intercept of keeping foundation training (AGI "
+                                                                 "mission).",
+                                  "article ¶7; tuned (experiments/tuning)")
+    vertical_utility: float = P(0.4905, -10.0, 10.0, "utility", "Intercept of pivoting to a vertical niche.",
+                                "assumption; tuned (experiments/tuning)")
+    vertical_affinity_bonus: float = P(3.423, 0.0, 10.0, "utility", "Bonus for a firm whose founders favour a niche.",
+                                       "inputs.md product focus; tuned (experiments/tuning)")
+    integrator_utility: float = P(-1.14, -10.0, 10.0, "utility", "Intercept of becoming an integrator of open models.",
+                                  "assumption; tuned (experiments/tuning)")
+    partner_bonus: float = P(4.521, 0.0, 10.0, "utility",
                              "Bonus for integrating, times partner strength (min(1, 2 x giants' share of the firm's "
                              "funding) when a giant with a cloud holds a stake).",
-                             "article ¶4: 01.AI's joint lab with Alibaba Cloud")
-    enterprise_focus_weight: float = P(1.0, 0.0, 10.0, "utility per unit", "Integrator utility per unit of enterprise focus.",
+                             "article ¶4: 01.AI's joint lab with Alibaba Cloud; tuned (experiments/tuning)")
+    enterprise_focus_weight: float = P(1.0, 0.0, 10.0, "utility per unit", "Integrator utility per unit of "
+                                                                           "enterprise focus.",
                                        "assumption")
     cut_runway_months: float = P(18.0, 0.0, 60.0, "months", "Runway below which a side product is cut.",
                                  "article ¶11: StepFun closed its companion app to concentrate resources")
@@ -414,7 +447,8 @@ class StartupSpec(Section):
 class GiantSpec(Section):
     name: str = S("", "name", "Firm name used in outputs.", "")
     cash_usd: float = P(1e10, 0.0, 1e13, "USD", "Cash it can put into AI.", "")
-    external_cash_usd_per_month: float = P(1e8, 0.0, 1e12, "USD per month", "Cash flow from other businesses into AI.", "")
+    external_cash_usd_per_month: float = P(1e8, 0.0, 1e12, "USD per month",
+                                           "Cash flow from other businesses into AI.", "")
     distribution: float = P(20.0, 1.0, 1000.0, "x a startup", "Reach of existing apps relative to a startup's.", "")
     cloud: float = P(0.5, 0.0, 1.0, "0-1", "Strength of its cloud channel to enterprises.", "")
     capability_gap: float = P(2.5, 0.0, 12.0, "doublings", "Own model's distance below the frontier at the start.", "")

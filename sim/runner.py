@@ -6,9 +6,9 @@ Seed ``i`` of a run is reproducible on its own: the model's streams come from
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from multiprocessing import get_context
-from typing import Iterable, Iterator
 
 from tqdm import tqdm
 

@@ -17,7 +17,7 @@ import tomllib
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel, Field, ValidationError
 
 from .calendar import parse_month
 from .errors import InputError
@@ -36,7 +36,6 @@ from .params import (
     TechnologyParams,
     TimeParams,
 )
-from pydantic import Field
 
 
 class Scenario(Section):

@@ -4,7 +4,8 @@ At a review a foundation-model startup compares three strategies by utility and 
 logit choice with temperature ``temperature`` (bounded rationality) and an ``inertia`` bonus for
 the current one:
 
-* keep training: ``foundation_utility + margin_weight * clip(m) + cost_weight * clip(log2((cash + 12 revenue) / C), financing_floor, 2)
+* keep training: ``foundation_utility + margin_weight * clip(m)
+  + cost_weight * clip(log2((cash + 12 revenue) / C), financing_floor, 2)
   + runway_weight * min(1, runway/24) + rank_weight * rank``, where ``m`` is the expected margin of its next model
   over the open floor, ``cap_next - floor - w * narrowing * horizon / 12`` where ``narrowing`` is
   how much the floor's gap to the frontier shrank in the last 12 months (firms extrapolate the
@@ -97,7 +98,7 @@ def choose(model: MarketModel, utils: dict[str, float]) -> str:
     top = max(utils.values())
     weights = [math.exp((utils[n] - top) / temp) for n in names]
     x = model.rng_strategy.random() * sum(weights)
-    for n, w in zip(names, weights):
+    for n, w in zip(names, weights, strict=False):
         x -= w
         if x < 0:
             return n
@@ -130,7 +131,8 @@ def _best_niche(model: MarketModel, firm: Startup) -> str:
         if f.strategy == VERTICAL:
             taken[f.niche] = taken.get(f.niche, 0) + 1
     niches = model.sc.demand.niches
-    best = max(range(len(niches)), key=lambda i: niches[i].market_usd_per_month_2025 / (1 + taken.get(niches[i].name, 0)))
+    best = max(range(len(niches)),
+               key=lambda i: niches[i].market_usd_per_month_2025 / (1 + taken.get(niches[i].name, 0)))
     return niches[best].name
 
 

@@ -10,7 +10,8 @@ Monthly hazard of leaving for an executive of a live startup:
 
 ``S`` is investor sentiment (equity and careers at startups lose value as the capital boom
 recedes), ``pull`` is the giants' mean hiring power, ``aim = 1 - f + 2 f rank`` how much giants aim their
-offers at the most capable startups (``poaching_rank_focus`` = f, rank 1 = best), ``heat`` the hottest niche's heat, ``recent`` the
+offers at the most capable startups (``poaching_rank_focus`` = f, rank 1 = best), ``heat`` the
+hottest niche's heat, ``recent`` the
 firm's departures in the last six months. A leaver joins a giant (chosen by hiring power) with
 weight ``giant_destination_weight * pull`` or founds a venture in a niche (chosen by heat) with
 weight ``founder_destination_weight * heat``. Departures slow the firm (:mod:`technology`),

@@ -53,7 +53,8 @@ SPACE: dict[str, tuple[float, float, bool]] = {
     "talent.base_hazard_per_month": (0.002, 0.012, True), "talent.abandoned_work_multiplier": (3, 20, True),
     "talent.runway_multiplier": (1, 5, False), "talent.contagion_weight": (0, 1, False),
     "talent.pivot_commercial_multiplier": (1, 4, False), "talent.poaching_weight": (0.2, 3, False),
-    "talent.niche_heat_weight": (0.2, 3, False), "talent.sentiment_weight": (0, 6, False), "talent.poaching_rank_focus": (0, 1, False),
+    "talent.niche_heat_weight": (0.2, 3, False), "talent.sentiment_weight": (0, 6, False),
+    "talent.poaching_rank_focus": (0, 1, False),
     "demand.quality_weight": (0.2, 1.5, False), "demand.distribution_weight": (0.2, 1.5, False),
     "demand.marketing_weight": (0.2, 1.2, False), "demand.viral_boost": (1, 6, False),
     "demand.enterprise_usd_per_month_2023": (5e6, 3e7, True), "demand.enterprise_maturity_per_month": (0.03, 0.1, True),
@@ -68,7 +69,7 @@ def checks(result) -> tuple[dict[str, bool], dict[str, bool]]:
     hard = {p.id: p.passed for p in evaluate(result)}
     m, ev = result.model, result.events
     hard["F2506"] = 3 <= m["n_foundation"][m["date"].index("2025-06")] <= 5
-    events = list(zip(ev["date"], ev["firm"], ev["type"], ev["detail"]))
+    events = list(zip(ev["date"], ev["firm"], ev["type"], ev["detail"], strict=False))
     deps = collections.Counter(e[1] for e in events if e[2] == "departure" and "2024-01" <= e[0] <= "2025-06")
     raisers = {e[1] for e in events if e[2] == "funding_round" and e[1] in SIX and "2025-01" <= e[0] <= "2025-06"}
     soft = {"T17a": m["n_foundation"][-1] >= 1, "T4a": 3 <= deps["Baichuan"] <= 7, "T4b": 3 <= deps["Zhipu"] <= 7,
@@ -97,7 +98,8 @@ def perturb(center: dict[str, float], scale: float, rng: random.Random) -> dict[
     out = {}
     for key, (lo, hi, log) in SPACE.items():
         c = center[key]
-        v = math.exp(math.log(c) + rng.gauss(0, scale) * math.log(hi / lo)) if log else c + rng.gauss(0, scale) * (hi - lo)
+        step = rng.gauss(0, scale)
+        v = math.exp(math.log(c) + step * math.log(hi / lo)) if log else c + step * (hi - lo)
         v = min(hi, max(lo, v))
         out[key] = int(round(v)) if key in INTEGER else v
     return out
@@ -121,7 +123,7 @@ def main() -> None:
     with ProcessPoolExecutor(2) as pool:
         for it in range(args.iters):
             candidates = [perturb(best, scale, rng) for _ in range(8)]
-            for params, (score, rates) in zip(candidates, pool.map(evaluate_params, candidates)):
+            for params, (score, rates) in zip(candidates, pool.map(evaluate_params, candidates), strict=False):
                 if score > best_score:
                     best, best_score, best_rates = params, score, rates
                     print(it, round(score, 3), {k: round(v, 2) for k, v in rates.items()}, flush=True)

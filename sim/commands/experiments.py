@@ -285,6 +285,12 @@ def cmd_compare(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps(table, indent=2))
         return 0
+    def f(v: float, signed: bool = False) -> str:
+        if math.isnan(v):
+            return "nan"
+        text = f"{v:.2f}" if abs(v) >= 100 or abs(v) < 1e-9 else f"{v:.3g}"
+        return ("+" if signed and v >= 0 else "") + text
+
     print(f"{len(table['scenarios'])} scenarios x {table['replications']} common seeds; mean [95% interval]; "
           f"paired difference to '{table['reference']}'")
     for m in table["metrics"]:
@@ -292,8 +298,8 @@ def cmd_compare(args: argparse.Namespace) -> int:
         for r in (r for r in table["rows"] if r["metric"] == m):
             und = f"  ({r['share_undefined']:.0%} never)" if r["share_undefined"] > 0 else ""
             diff = "" if math.isnan(r["diff_mean"]) else \
-                f"   diff {r['diff_mean']:+.3g} [{r['diff_low']:+.3g}, {r['diff_high']:+.3g}]"
-            print(f"  {r['scenario']:<28} {r['mean']:>9.3g} [{r['ci_low']:.3g}, {r['ci_high']:.3g}]{diff}{und}")
+                f"   diff {f(r['diff_mean'], True)} [{f(r['diff_low'], True)}, {f(r['diff_high'], True)}]"
+            print(f"  {r['scenario']:<28} {f(r['mean']):>9} [{f(r['ci_low'])}, {f(r['ci_high'])}]{diff}{und}")
     print(f"\ncompare.csv, compare.json and {fig}")
     return 0
 
@@ -306,7 +312,8 @@ def cmd_discover(args: argparse.Namespace) -> int:
     metric, op, value = parse_condition(args.where)
     res = discover(args.folder, metric, op, value, density=args.density, peel_alpha=args.peel_alpha,
                    max_boxes=args.boxes)
-    stem = f"discovery-{metric}"
+    names = {">=": "ge", ">": "gt", "<=": "le", "<": "lt", "==": "eq", "!=": "ne"}
+    stem = f"discovery-{metric}-{names[op]}-{value:g}"
     (args.folder / f"{stem}.json").write_text(json.dumps(res, indent=2), encoding="utf-8")
     fig = prim_figure(res, args.folder / "figures" / f"{stem}.png")
     if args.json:

@@ -72,7 +72,8 @@ def _ranking_warnings(out: str, rows: dict[str, dict[str, float]], key: str, con
             clash.append(f"{a} vs {b}")
     if not clash:
         return []
-    return [f"{out}: intervals too wide to rank {', '.join(clash)} ({key} ± {conf} overlap); "
+    shown = ", ".join(clash[:3]) + (f" and {len(clash) - 3} more adjacent pairs" if len(clash) > 3 else "")
+    return [f"{out}: intervals too wide to rank {shown} ({key} ± {conf} overlap); "
             "increase design.samples or replications"]
 
 

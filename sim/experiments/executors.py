@@ -16,6 +16,7 @@ worker that runs it.
 
 from __future__ import annotations
 
+import logging
 import contextlib
 import gc
 import multiprocessing
@@ -80,7 +81,7 @@ def make_executor(kind: str = "process", workers: int | None = None, address: st
         if kind == "dask-local":
             n = workers or default_workers()
             cluster = LocalCluster(n_workers=n, threads_per_worker=1, processes=dask_processes,
-                                   dashboard_address=None, silence_logs="error")
+                                   dashboard_address=None, silence_logs=logging.ERROR)
             client = Client(cluster)
             where = f"Dask LocalCluster, {n} {'processes' if dask_processes else 'threads'}"
         else:

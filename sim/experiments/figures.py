@@ -43,11 +43,13 @@ def _mean_ci(values: np.ndarray) -> tuple[float, float]:
 
 
 def _label(metric: str) -> str:
-    return metric.replace("_", " ")
+    from .metrics import LABELS
+
+    return LABELS.get(metric, metric)
 
 
-def _grid(n: int) -> tuple[int, int]:
-    cols = min(n, 4)
+def _grid(n: int, most: int = 4) -> tuple[int, int]:
+    cols = min(n, most)
     return math.ceil(n / cols), cols
 
 
@@ -117,8 +119,8 @@ def sensitivity_bars(result: dict[str, Any], path: Path) -> Path:
         ax.set_axis_off()
         return _save(fig, path)
     names = result["parameters"]
-    rows, cols = _grid(len(outs))
-    fig, axes = plt.subplots(rows, cols, figsize=(max(3.6, 0.45 * len(names) + 1.5) * cols, 3.2 * rows),
+    rows, cols = _grid(len(outs), most=2)
+    fig, axes = plt.subplots(rows, cols, figsize=(max(4.5, 0.45 * len(names) + 2.0) * cols, 4.2 * rows),
                              squeeze=False)
     pos = np.arange(len(names))
     for ax, out in zip(axes.flat, outs, strict=False):
@@ -151,15 +153,16 @@ def compare_figure(table: dict[str, Any], df: Any, path: Path) -> Path:
     """Per metric: each scenario's runs (dots), mean and its confidence interval (bar)."""
     plt = _plt()
     metrics, scen = table["metrics"], table["scenarios"]
-    rows, cols = _grid(len(metrics))
-    fig, axes = plt.subplots(rows, cols, figsize=(max(3.5, 0.5 * len(scen) + 1.5) * cols, 3.3 * rows), squeeze=False)
+    rows, cols = _grid(len(metrics), most=3)
+    fig, axes = plt.subplots(rows, cols, figsize=(max(3.5, 0.38 * len(scen) + 1.2) * cols, 3.4 * rows),
+                             squeeze=False)
     rng = np.random.default_rng(0)
     by = {(r["scenario"], r["metric"]): r for r in table["rows"]}
     for ax, m in zip(axes.flat, metrics, strict=False):
         for k, sc in enumerate(scen):
             v = df.loc[df["scenario"] == sc, m].to_numpy(dtype=float)
             v = v[~np.isnan(v)]
-            ax.scatter(k + rng.uniform(-0.2, 0.2, len(v)), v, s=4, alpha=0.3, color=f"C{k % 10}", linewidths=0)
+            ax.scatter(k + rng.uniform(-0.22, 0.22, len(v)), v, s=9, alpha=0.45, color=f"C{k % 10}", linewidths=0)
             r = by[(sc, m)]
             if not math.isnan(r["mean"]):
                 err = 0.0 if math.isnan(r["ci_high"]) else r["ci_high"] - r["mean"]

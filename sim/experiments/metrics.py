@@ -135,6 +135,24 @@ try:  # the pattern scorecard is another module; offer its count when it exists
 except (ImportError, ValueError):  # pragma: no cover
     pass
 
+#: Axis labels of the metrics (with units) for figures.
+LABELS: dict[str, str] = {
+    "foundation_2027_12": "foundation-model startups, last month",
+    "alive_end": "startups alive, last month",
+    "pivoted_end": "startups pivoted, last month",
+    "exited_end": "startups exited by the last month",
+    "first_abandonment_step": "first abandonment (months from start)",
+    "first_abandonment_year": "first abandonment (year)",
+    "departures_to_2025_06": "executive departures to 2025-06",
+    "departures_total": "executive departures, whole run",
+    "hhi_consumer_end": "HHI of consumer MAU, last month",
+    "hhi_enterprise_end": "HHI of enterprise revenue, last month",
+    "mean_sentiment_2025": "mean investor sentiment 2025 (0-1)",
+    "funding_rounds_total": "venture rounds closed",
+    "ipos_total": "listings",
+    "patterns_passed": "patterns passed",
+}
+
 #: The metrics a spec keeps when it names none (the optional ``patterns_passed`` is left out).
 DEFAULT_METRICS = [n for n in METRICS if n != "patterns_passed"]
 

@@ -150,7 +150,10 @@ class ExperimentSpec:
 
     def model_id(self) -> str:
         """Identity of the model being swept (function path, or base scenario hash)."""
-        return self.model or f"market:{self.base.hash() if self.base is not None else ''}"
+        if "_model_id" not in self.__dict__:  # cached: a scenario hash costs half a millisecond
+            mid = self.model or f"market:{self.base.hash() if self.base is not None else ''}"
+            object.__setattr__(self, "_model_id", mid)
+        return self.__dict__["_model_id"]
 
     def function(self) -> Callable[[dict[str, Any], int], dict[str, float]]:
         """The swept test function (only when ``model`` is set)."""

@@ -135,6 +135,16 @@ def package_versions() -> dict[str, str]:
 
 
 # ---------------------------------------------------------------------- files
+def _trim_heap() -> None:
+    """Give freed heap pages back to the OS (glibc keeps them after a conversion's buffers are freed)."""
+    try:
+        import ctypes
+
+        ctypes.CDLL("libc.so.6").malloc_trim(0)
+    except (OSError, AttributeError):  # not glibc
+        pass
+
+
 def _atomic_write_bytes(path: Path, data: bytes) -> None:
     tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex[:8]}.tmp")
     with open(tmp, "wb") as f:
@@ -164,7 +174,7 @@ def _read_stream(path: Path) -> Iterator[pa.RecordBatch]:
 
 
 def _write_parquet_atomic(batches: Iterator[pa.RecordBatch], schema: pa.Schema, path: Path,
-                          row_group_rows: int = 65536) -> int:
+                          row_group_rows: int = 16384) -> int:
     """Stream ``batches`` into ``path`` (tmp file + rename). Returns rows written (0: no file)."""
     tmp = path.with_name(f".{path.name}.tmp")
     rows = 0
@@ -319,6 +329,7 @@ class Store:
             _write_parquet_atomic(iter(batches), runs_schema_, part)
         for name in ("monthly", "events", "runs"):
             (self.journal / f"{jid}.{name}.arrows").unlink(missing_ok=True)
+        _trim_heap()
         return len(keys)
 
     # ------------------------------------------------------------------ reading

@@ -89,6 +89,11 @@ class Runner:
         state["_cache_key"], state["_cache_value"], state["_fn"] = None, None, None
         return state
 
+    def tables(self) -> tuple[str, ...]:
+        """The run tables this experiment needs: the model table and events always (metrics read
+        them); the firms table only for ``patterns_passed``."""
+        return ("model", "events") + (("firms",) if "patterns_passed" in self.metrics else ())
+
     # ------------------------------------------------------------------ one run
     def scenario_for(self, params: dict[str, Any]) -> Any:
         """The resolved scenario of a point (the last one is cached: replications share it)."""
@@ -119,9 +124,25 @@ class Runner:
         from ..model import run
         from .metrics import compute
 
-        result = run(self.scenario_for(task.params), task.seed)
+        kwargs = {"tables": self.tables()} if _run_accepts_tables() else {}
+        result = run(self.scenario_for(task.params), task.seed, **kwargs)
         values = compute(result, self.metrics)
         return [values[m] for m in self.metrics], result
+
+
+_ACCEPTS_TABLES: bool | None = None
+
+
+def _run_accepts_tables() -> bool:
+    """Whether ``sim.model.run`` can skip recording tables the experiment does not keep."""
+    global _ACCEPTS_TABLES
+    if _ACCEPTS_TABLES is None:
+        import inspect
+
+        from ..model import run
+
+        _ACCEPTS_TABLES = "tables" in inspect.signature(run).parameters
+    return _ACCEPTS_TABLES
 
 
 def _tagged(result: Any, name: str, task: Task) -> pa.Table:
