@@ -16,9 +16,9 @@ worker that runs it.
 
 from __future__ import annotations
 
-import logging
 import contextlib
 import gc
+import logging
 import multiprocessing
 import os
 from collections.abc import Callable, Iterator
