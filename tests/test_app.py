@@ -17,9 +17,12 @@ solara = pytest.importorskip("solara")
 ipywidgets = pytest.importorskip("ipywidgets")
 v = pytest.importorskip("ipyvuetify")
 
+from conftest import ROOT  # noqa: E402
+
 from sim import app  # noqa: E402
 from sim import app_components as ac  # noqa: E402
 from sim.model import release  # noqa: E402
+from sim.scenario import load_scenario  # noqa: E402
 
 
 def _html(rc, cls: str) -> str:
@@ -120,7 +123,8 @@ def model_at_2025_06():
 
 
 def test_model_from_sliders_and_end_of_run():
-    m = app.AppModel(seed="3", knobs={"release_gap_scale": 1.5, "shift_months": 6.0, "sentiment_base": 0.5})
+    own = load_scenario(ROOT / "scenarios" / "baseline.toml").capital.sentiment_base
+    m = app.AppModel(seed="3", knobs={"release_gap_scale": 1.5, "shift_months": 6.0, "sentiment_base": own})
     try:
         assert m.seed_value == 3
         assert m.sc.open_source.release_gap_scale == 1.5 and m.sc.open_source.shift_months == 6

@@ -198,6 +198,30 @@ def test_designs_points_types_and_seeds(tmp_path: Path) -> None:
     assert od.point(0)["oat_parameter"] == "" and od.point(0)["open_source.release_gap_scale"] == 1.0
 
 
+def test_relative_ranges_follow_the_base_scenario(tmp_path: Path) -> None:
+    sc = short_scenario(tmp_path)
+    text = f"""
+scenario = "{sc.as_posix()}"
+[design]
+method = "oat"
+[[parameters]]
+key = "capital.round_intercept"
+relative = [0.5, 1.5]
+steps = 3
+"""
+    spec = load_spec(write(tmp_path, text))
+    from sim.experiments.spec import scenario_value
+
+    b = scenario_value(spec.base, "capital.round_intercept")
+    assert spec.parameters[0].range == pytest.approx(sorted([0.5 * b, 1.5 * b]))
+    d = build_design(spec)
+    assert [d.point(i)["capital.round_intercept"] for i in range(1, 4)] == pytest.approx(sorted([0.5 * b, b, 1.5 * b]))
+    bad_text = text.replace("[0.5, 1.5]", "[0.5, 5.0]").replace("round_intercept", "sentiment_base")
+    bad = write(tmp_path, bad_text, "b.toml")
+    with pytest.raises(InputError, match=r"parameters.0.key: capital.sentiment_base: expected a value in \[0.0, 1.0\]"):
+        load_spec(bad)
+
+
 # ---------------------------------------------------------------------- executors, shards, resume
 def test_same_results_serial_processes_and_shards(tmp_path: Path) -> None:
     spec = load_spec(write(tmp_path, FLAKY_SPEC))

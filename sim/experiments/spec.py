@@ -57,6 +57,10 @@ class ParameterSpec(_Strict):
     values: list[float | int | bool | str] | None = Field(None, description="Explicit values (grid, oat).")
     range: list[float] | None = Field(None, min_length=2, max_length=2,
                                       description="[low, high] in the parameter's unit.")
+    relative: list[float] | None = Field(
+        None, min_length=2, max_length=2,
+        description="Range as multiples of the base scenario's value, e.g. [0.5, 2.0]; follows the baseline "
+                    "when it is retuned.")
     steps: int | None = Field(None, ge=2, le=10000, description="Evenly spaced values over range (grid, oat).")
     log: bool = Field(False, description="Space values / sample uniformly in log10 of the range.")
     base: float | int | bool | str | None = Field(
@@ -302,6 +306,9 @@ def spec_from_dict(data: dict[str, Any], origin: str, folder: Path, default_name
             base = base.with_overrides(dict(sf.fixed), origin=origin)
     elif sf.fixed:
         pass  # fixed arguments are passed to the function with every point
+    if any(p.relative is not None for p in sf.parameters):
+        sf = sf.model_copy(update={"parameters": [_resolve_relative(p, i, base, origin)
+                                                  for i, p in enumerate(sf.parameters)]})
     _check_design(sf, origin, base)
     metrics = _check_metrics(sf, origin)
     if (sf.outputs.monthly or sf.outputs.events) and sf.model:
@@ -399,6 +406,22 @@ def _check_design(sf: SpecFile, origin: str, base: Any) -> None:
                     base.with_overrides(dict(point), origin=origin)
                 except InputError as exc:
                     raise InputError(origin, f"design.points.{j}", f"{exc.key}: {exc.expected}") from None
+
+
+def _resolve_relative(p: ParameterSpec, i: int, base: Any, origin: str) -> ParameterSpec:
+    """Turn ``relative = [a, b]`` into ``range`` around the base value (base scenario or ``base``)."""
+    if p.relative is None:
+        return p
+    where = f"parameters.{i}.relative"
+    if p.range is not None or p.values is not None:
+        raise InputError(origin, where, "expected 'relative' instead of 'range' or 'values', not with them")
+    b = scenario_value(base, p.key) if base is not None else p.base
+    if b is None and base is not None:
+        base.with_overrides({p.key: 0}, origin=origin)  # raises: unknown key, with a suggestion
+    if isinstance(b, bool) or not isinstance(b, (int, float)) or b == 0:
+        raise InputError(origin, where, f"needs a non-zero numeric base value for '{p.key}', got {b!r}")
+    lo, hi = sorted((b * p.relative[0], b * p.relative[1]))
+    return p.model_copy(update={"range": [float(lo), float(hi)], "relative": None})
 
 
 def scenario_value(base: Any, key: str) -> Any:
