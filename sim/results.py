@@ -76,8 +76,17 @@ class Recorder:
 
     def __init__(self) -> None:
         self.model = _empty(MODEL_SCHEMA)
-        self.firms = _empty(FIRMS_SCHEMA)
         self.events = _empty(EVENTS_SCHEMA)
+        self._firm_rows: list[tuple[Any, ...]] = []  # one tuple per firm and month (cheaper than 23 appends)
+        self._firms: dict[str, list[Any]] = _empty(FIRMS_SCHEMA)
+
+    @property
+    def firms(self) -> dict[str, list[Any]]:
+        """The firms table so far as columns (built from the rows when they have grown)."""
+        if self._firm_rows and len(self._firms["seed"]) != len(self._firm_rows):
+            columns = zip(*self._firm_rows, strict=True)
+            self._firms = {name: list(col) for name, col in zip(FIRMS_SCHEMA.names, columns, strict=True)}
+        return self._firms
 
     def event_logger(self, model: MarketModel) -> Callable[..., None]:
         """A ``log(firm, type, amount_usd=nan, role='', destination='', detail='')`` bound to ``model``."""
@@ -118,33 +127,22 @@ class Recorder:
         m["consumer_market_mau"].append(model.consumer_market)
         m["enterprise_market_usd"].append(model.enterprise_market)
         m["departures"].append(model.departures_last_month)
-        r = self.firms
+        rows = self._firm_rows
         for f in model.firms:
             is_startup = isinstance(f, Startup)
-            r["seed"].append(seed)
-            r["step"].append(t)
-            r["date"].append(date)
-            r["firm"].append(f.name)
-            r["kind"].append(f.kind)
-            r["strategy"].append(f.strategy)
-            r["cash_usd"].append(f.cash_usd)
-            r["capability"].append(f.capability)
-            r["mau"].append(f.mau)
-            r["revenue_usd"].append(f.revenue_usd)
-            r["api_price_usd_per_mtok"].append(f.api_price)
-            r["executives"].append(sum(1 for e in f.executives if e.status == "in_post") if is_startup else 0)
-            r["funding_raised_usd"].append(f.funding_raised_usd)
-            r["executives_technical"].append(
-                sum(1 for e in f.executives if e.status == "in_post" and e.role == "technical") if is_startup else 0)
-            r["revenue_consumer_usd"].append(f.revenue_consumer_usd)
-            r["revenue_enterprise_usd"].append(f.revenue_enterprise_usd)
-            r["revenue_vertical_usd"].append(f.revenue_vertical_usd)
-            r["costs_usd"].append(f.costs_usd)
-            r["funding_usd"].append(f.funding_usd)
-            r["external_usd"].append(f.external_usd)
-            r["transfers_usd"].append(f.transfers_usd)
-            r["runway_months"].append(f.runway_months() if is_startup and f.alive else math.nan)
-            r["niche"].append(getattr(f, "niche", ""))
+            in_post = tech = 0
+            if is_startup:
+                for e in f.executives:
+                    if e.status == "in_post":
+                        in_post += 1
+                        tech += e.role == "technical"
+            rows.append((
+                seed, t, date, f.name, f.kind, f.strategy, f.cash_usd, f.capability, f.mau, f.revenue_usd,
+                f.api_price, in_post, f.funding_raised_usd, tech, f.revenue_consumer_usd,
+                f.revenue_enterprise_usd, f.revenue_vertical_usd, f.costs_usd, f.funding_usd, f.external_usd,
+                f.transfers_usd, f.runway_months() if is_startup and f.alive else math.nan,
+                getattr(f, "niche", ""),
+            ))
 
     def result(self, model: MarketModel) -> RunResult:
         execs = {f.name: [(e.role, e.status, e.destination, e.left_step) for e in f.executives]
