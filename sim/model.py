@@ -35,7 +35,7 @@ from .scenario import Scenario
 class MarketModel(mesa.Model):
     """China's large-model market: startups, giants, open-source labs and their executives."""
 
-    def __init__(self, scenario: Scenario, seed: int = 0) -> None:
+    def __init__(self, scenario: Scenario, seed: int = 0, record_firms: bool = True) -> None:
         streams = np.random.SeedSequence(seed).spawn(5)
         super().__init__(rng=np.random.default_rng(streams[0]))
         self.sc = scenario
@@ -52,7 +52,7 @@ class MarketModel(mesa.Model):
         self.entrants = 0
         self._ranks_key: tuple[int, int] = (-1, -1)
         self._ranks: dict[Startup, float] = {}
-        self.recorder = Recorder()
+        self.recorder = Recorder(record_firms)
         self.log = self.recorder.event_logger(self)
         # market state
         osp = scenario.open_source
@@ -154,9 +154,14 @@ class MarketModel(mesa.Model):
         return sum(prices) / len(prices) if prices else math.nan
 
 
-def run(scenario: Scenario, seed: int = 0) -> RunResult:
-    """Run ``scenario`` with ``seed`` and return its tables (the experiment layer's entry point)."""
-    model = MarketModel(scenario, seed)
+def run(scenario: Scenario, seed: int = 0,
+        tables: tuple[str, ...] = ("model", "firms", "events")) -> RunResult:
+    """Run ``scenario`` with ``seed`` and return its tables (the experiment layer's entry point).
+
+    Leaving ``"firms"`` out of ``tables`` skips the per-firm monthly rows (the largest table), which
+    sweeps of model-level metrics do not need; the model and events tables are always recorded.
+    """
+    model = MarketModel(scenario, seed, record_firms="firms" in tables)
     try:
         return model.run()
     finally:

@@ -74,7 +74,8 @@ def _empty(schema: pa.Schema) -> dict[str, list[Any]]:
 class Recorder:
     """Collects rows during a run: cheap appends, one conversion at the end."""
 
-    def __init__(self) -> None:
+    def __init__(self, record_firms: bool = True) -> None:
+        self.record_firms = record_firms
         self.model = _empty(MODEL_SCHEMA)
         self.events = _empty(EVENTS_SCHEMA)
         self._firm_rows: list[tuple[Any, ...]] = []  # one tuple per firm and month (cheaper than 23 appends)
@@ -127,6 +128,8 @@ class Recorder:
         m["consumer_market_mau"].append(model.consumer_market)
         m["enterprise_market_usd"].append(model.enterprise_market)
         m["departures"].append(model.departures_last_month)
+        if not self.record_firms:
+            return
         rows = self._firm_rows
         for f in model.firms:
             is_startup = isinstance(f, Startup)
