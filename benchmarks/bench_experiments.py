@@ -17,7 +17,7 @@ the sweep itself (imports excluded):
 
 Usage (the numbers in docs/experiments.md come from the first line)::
 
-    python benchmarks/bench_experiments.py --runs 1200 --out benchmarks/results.json
+    python benchmarks/bench_experiments.py --runs 7200 --speedup-runs 1600 --out benchmarks/results_experiments.json
     python benchmarks/bench_experiments.py --quick          # a smoke test, seconds
 """
 
