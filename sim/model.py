@@ -26,7 +26,7 @@ import mesa
 import numpy as np
 
 from . import accounts, capital, demand, entry, open_source, population, strategy, talent, technology
-from .agents import EXITED, FOUNDATION, Firm, Giant, OpenLab, Startup
+from .agents import EXITED, FOUNDATION, Firm, Giant, Startup
 from .calendar import Calendar
 from .results import Recorder, RunResult
 from .scenario import Scenario
@@ -97,10 +97,6 @@ class MarketModel(mesa.Model):
     @property
     def startups(self) -> list[Startup]:
         return [f for f in self.firms if isinstance(f, Startup)]
-
-    @property
-    def open_labs(self) -> list[OpenLab]:
-        return [f for f in self.firms if isinstance(f, OpenLab)]
 
     # ------------------------------------------------------------------ time
     def step(self) -> None:

@@ -16,6 +16,8 @@ from typing import TYPE_CHECKING, Any
 import pyarrow as pa
 
 from .agents import Startup
+from .demand import hhi
+from .technology import frontier
 
 if TYPE_CHECKING:
     from .model import MarketModel
@@ -116,8 +118,6 @@ class Recorder:
         for k, v in (("seed", seed), ("step", t), ("date", date), ("n_foundation", found), ("n_alive", alive),
                      ("n_pivoted", pivoted), ("n_exited", exited)):
             m[k].append(v)
-        from .demand import hhi
-        from .technology import frontier
         m["hhi_consumer"].append(hhi([f.mau for f in live]))
         m["hhi_enterprise"].append(hhi([f.revenue_enterprise_usd for f in live]))
         m["frontier_capability"].append(frontier(model, t))

@@ -220,6 +220,24 @@ def _check_consistency(sc: Scenario, origin: str) -> None:
         raise InputError(origin, "capital.outside_rise_end", "expected a month after capital.outside_rise_start")
 
 
+def read_toml_file(path: Path, shown: str, referrer: tuple[str, str] | None = None) -> dict[str, Any]:
+    """Parse the UTF-8 TOML file ``path``; bad input raises :class:`InputError` naming ``shown``.
+
+    A missing file is reported against ``referrer`` (file, key) when another file pointed to it.
+    """
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        where, key = referrer or (shown, "")
+        raise InputError(where, key, f"file not found: {path}") from None
+    except (IsADirectoryError, PermissionError, UnicodeDecodeError) as exc:
+        raise InputError(shown, "", f"expected a readable UTF-8 TOML file ({exc.__class__.__name__})") from None
+    try:
+        return tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise InputError(shown, "", f"malformed TOML: {exc}") from None
+
+
 def _read_toml(path: Path, chain: tuple[Path, ...], shown: str) -> tuple[dict[str, Any], dict[str, str]]:
     """Read ``path`` and resolve its ``extends`` chain into one merged dict and its provenance.
 
@@ -228,18 +246,7 @@ def _read_toml(path: Path, chain: tuple[Path, ...], shown: str) -> tuple[dict[st
     if path in chain:
         cycle = " -> ".join(str(p) for p in (*chain, path))
         raise InputError(str(chain[-1]), "extends", f"expected no cycle of extends, found {cycle}")
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        where = str(chain[-1]) if chain else shown
-        key = "extends" if chain else ""
-        raise InputError(where, key, f"file not found: {path}") from None
-    except (IsADirectoryError, PermissionError, UnicodeDecodeError) as exc:
-        raise InputError(shown, "", f"expected a readable UTF-8 TOML file ({exc.__class__.__name__})") from None
-    try:
-        data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        raise InputError(shown, "", f"malformed TOML: {exc}") from None
+    data = read_toml_file(path, shown, referrer=(str(chain[-1]), "extends") if chain else None)
     parent = data.pop("extends", None)
     own = _provenance(data, shown)
     if parent is None:

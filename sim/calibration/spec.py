@@ -29,13 +29,12 @@ what was expected.
 from __future__ import annotations
 
 import math
-import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from ..errors import InputError
-from ..scenario import Scenario, load_scenario, merge
+from ..scenario import Scenario, load_scenario, merge, read_toml_file
 from .abc import PRIOR_KINDS, Prior, SMCSettings, StoppingRule
 
 POINT_ESTIMATES = ("best", "median", "mean")
@@ -138,15 +137,7 @@ class CalibrationSpec:
 def _read(path: Path, chain: tuple[Path, ...] = ()) -> dict[str, Any]:
     if path in chain:
         raise InputError(str(chain[-1]), "extends", "expected no cycle of extends")
-    try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise InputError(str(chain[-1]) if chain else str(path), "extends" if chain else "",
-                         f"file not found: {path}") from None
-    except (IsADirectoryError, PermissionError, UnicodeDecodeError) as exc:
-        raise InputError(str(path), "", f"expected a readable UTF-8 TOML file ({exc.__class__.__name__})") from None
-    except tomllib.TOMLDecodeError as exc:
-        raise InputError(str(path), "", f"malformed TOML: {exc}") from None
+    data = read_toml_file(path, str(path), referrer=(str(chain[-1]), "extends") if chain else None)
     parent = data.pop("extends", None)
     if parent is None:
         _rebase(data, path.parent)

@@ -27,7 +27,6 @@ import glob
 import hashlib
 import importlib
 import json
-import tomllib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -37,6 +36,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from .. import MODEL_VERSION
 from ..errors import InputError
+from ..scenario import read_toml_file
 from .metrics import DEFAULT_METRICS, METRICS
 from .store import RESERVED
 
@@ -249,16 +249,7 @@ def load_spec(path: str | Path) -> ExperimentSpec:
     """Load and validate an experiment spec. Raises :class:`InputError` on any problem."""
     p = Path(path)
     origin = str(path)
-    try:
-        text = p.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise InputError(origin, "", "file not found") from None
-    except (IsADirectoryError, PermissionError, UnicodeDecodeError) as exc:
-        raise InputError(origin, "", f"expected a readable UTF-8 TOML file ({exc.__class__.__name__})") from None
-    try:
-        data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        raise InputError(origin, "", f"malformed TOML: {exc}") from None
+    data = read_toml_file(p, origin)
     return spec_from_dict(data, origin=origin, folder=p.resolve().parent, default_name=p.stem)
 
 
