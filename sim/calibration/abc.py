@@ -61,6 +61,10 @@ from ..errors import InputError
 
 PRIOR_KINDS = ("uniform", "loguniform", "normal")
 
+#: Smallest number of kernel moves drawn at once when proposing (candidates outside the prior are
+#: dropped; the first ones inside are kept, so results depend only on the random stream).
+PROPOSAL_BLOCK = 4096
+
 #: Simulate one parameter set with one seed; return named summaries (e.g. pattern distances).
 Simulate = Callable[[dict[str, float], int], dict[str, float]]
 #: Turn the summaries of one particle's replications into one distance (smaller is closer).
@@ -565,17 +569,19 @@ class ABCSMC:
         d = len(self.priors)
         if prev is None:
             return np.column_stack([p.sample_z(rng, size) for p in self.priors]).reshape(size, d)
+        # Candidates are drawn in blocks of at least PROPOSAL_BLOCK: with many parameters only a
+        # small share of kernel moves lands inside every prior bound at once (each bound cuts a
+        # share), and drawing one candidate per missing particle would take thousands of rounds.
         out = np.empty((size, d))
         filled = 0
         tries = 0
         while filled < size:
-            m = size - filled
+            m = max(size - filled, PROPOSAL_BLOCK)
             idx = rng.choice(len(prev.weights), size=m, p=prev.weights)
             cand = prev.z[idx] + rng.standard_normal((m, d)) @ chol.T
-            ok = np.isfinite(joint_logpdf(self.priors, cand))
-            k = int(ok.sum())
-            out[filled:filled + k] = cand[ok]
-            filled += k
+            cand = cand[np.isfinite(joint_logpdf(self.priors, cand))][:size - filled]
+            out[filled:filled + len(cand)] = cand
+            filled += len(cand)
             tries += 1
             if tries > 10_000:
                 raise RuntimeError("could not propose inside the prior's support (kernel far too wide?)")

@@ -126,7 +126,8 @@ def calibrate(spec: CalibrationSpec, out: Path, executor: Any, n_workers: int = 
             cached = None
     if cached is None:
         pp = spec.predictive
-        n_point = (pp.candidates * pp.point_seeds if pp.point_estimate == "best" else 0) + pp.point_seeds
+        n_best = (pp.candidates + pp.refine_rounds * pp.refine_batch) * pp.point_seeds
+        n_point = (n_best if pp.point_estimate == "best" else 0) + pp.point_seeds
         bar = tqdm(total=n_point + pp.draws * pp.seeds, desc="point estimate and posterior predictive",
                    unit="run", disable=not progress, leave=False)
         t1 = time.perf_counter()

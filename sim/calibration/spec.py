@@ -16,7 +16,8 @@ reference):
 ``[stopping]``     ``max_generations``, ``min_epsilon``, ``min_acceptance_rate``,
                    ``max_simulations``, ``min_epsilon_drop``.
 ``[predictive]``   ``draws``, ``seeds`` (posterior-predictive check), ``point_estimate``
-                   (``best``, ``median`` or ``mean``), ``candidates``, ``point_seeds``.
+                   (``best``, ``median`` or ``mean``), ``candidates``, ``point_seeds``,
+                   ``refine_rounds``, ``refine_batch`` (local search from the best candidate).
 ``[recovery]``     (parameter-recovery specs only) ``truth`` (``"prior_median"`` or a table of
                    path -> value), ``history_seeds``, ``statistics``, ``scales`` and
                    ``noise_seeds`` (seeds at the truth to measure each statistic's spread).
@@ -46,7 +47,7 @@ _SECTIONS = {
     "distance": {"weights", "cap"},
     "smc": {"population", "replications", "epsilon_quantile", "kernel_scale", "min_batch"},
     "stopping": {"max_generations", "min_epsilon", "min_acceptance_rate", "max_simulations", "min_epsilon_drop"},
-    "predictive": {"draws", "seeds", "point_estimate", "candidates", "point_seeds"},
+    "predictive": {"draws", "seeds", "point_estimate", "candidates", "point_seeds", "refine_rounds", "refine_batch"},
     "recovery": {"truth", "history_seeds", "statistics", "scales", "noise_seeds", "description"},
 }
 _PARAM_KEYS = {"path", "prior", "low", "high", "mean", "sd", "rationale"}
@@ -66,6 +67,8 @@ class PredictiveSpec:
     point_estimate: str = "best"
     candidates: int = 10
     point_seeds: int = 40
+    refine_rounds: int = 0
+    refine_batch: int = 8
 
 
 @dataclass(frozen=True)
@@ -340,7 +343,9 @@ def load_spec(path: str | Path, require_recovery: bool = False) -> CalibrationSp
         seeds=c.number(pr_t, "seeds", "predictive", 4, lo=1, integer=True),
         point_estimate=point,
         candidates=c.number(pr_t, "candidates", "predictive", 10, lo=1, integer=True),
-        point_seeds=c.number(pr_t, "point_seeds", "predictive", 40, lo=1, integer=True))
+        point_seeds=c.number(pr_t, "point_seeds", "predictive", 40, lo=1, integer=True),
+        refine_rounds=c.number(pr_t, "refine_rounds", "predictive", 0, lo=0, integer=True),
+        refine_batch=c.number(pr_t, "refine_batch", "predictive", 8, lo=1, integer=True))
 
     recovery = None
     if "recovery" in data:
