@@ -97,6 +97,9 @@ def sensitivity(folder: str | Path, metrics: list[str] | None = None, num_resamp
     if unknown:
         raise InputError(str(folder), "metric", f"unknown metric {unknown[0]!r}; this sweep kept {man['metrics']}")
     n_points = man["n_points"]
+    # SALib seeds its bootstrap only when the seed is truthy (``if seed:``): a seed of 0 would
+    # leave the confidence intervals to chance, so the seed handed to it is shifted to >= 1.
+    seed = int(seed) % (2**32 - 1) + 1
     means, counts = point_means(df, metrics, n_points)
     missing = int((counts == 0).sum())
     if missing:
