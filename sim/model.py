@@ -51,6 +51,7 @@ class MarketModel(mesa.Model):
         self.giants: list[Giant] = []
         self.entrants = 0
         self._ranks_key: tuple[int, int] = (-1, -1)
+        self._cloud_giants: frozenset[str] | None = None
         self._ranks: dict[Startup, float] = {}
         self.recorder = Recorder(record_firms)
         self.log = self.recorder.event_logger(self)
@@ -70,6 +71,8 @@ class MarketModel(mesa.Model):
         self.departures_last_month = 0
         self.consumer_market = scenario.demand.consumer_mau_2023
         self.enterprise_market = scenario.demand.enterprise_usd_per_month_2023
+        #: Live vertical startups per niche (kept by strategy.pivot and strategy.exit_firm).
+        self.vertical_counts: dict[str, int] = {}
         population.build(self)
         scheduled = {firm for rels in self.schedule.values() for firm, _, _ in rels}
         for i, firm in enumerate(self.live_startups):
@@ -88,6 +91,12 @@ class MarketModel(mesa.Model):
             self.live_startups.append(firm)
         elif isinstance(firm, Giant):
             self.giants.append(firm)
+
+    def cloud_giant_names(self) -> frozenset[str]:
+        """Names of the giants that run a cloud (fixed after build: giants neither enter nor exit)."""
+        if self._cloud_giants is None:
+            self._cloud_giants = frozenset(g.name for g in self.giants if g.cloud > 0)
+        return self._cloud_giants
 
     def on_exit(self, firm: Startup) -> None:
         """Remove an exited firm from the live lists: it never acts again."""

@@ -68,7 +68,8 @@ def rank_of(model: MarketModel, firm: Startup) -> float:
 
 def partner_strength(model: MarketModel, firm: Startup) -> float:
     """0-1: how much a giant with a cloud backs the firm (twice the giants' share of its funding, capped)."""
-    if not any(g.cloud > 0 and g.name in firm.investors for g in model.giants):
+    clouds = model.cloud_giant_names()
+    if not any(name in clouds for name in firm.investors):
         return 0.0
     return min(1.0, 2.0 * firm.giant_funding_usd / max(firm.funding_base_usd, 1.0))
 
@@ -126,10 +127,7 @@ def step(model: MarketModel) -> None:
 def _best_niche(model: MarketModel, firm: Startup) -> str:
     if firm.vertical_affinity:
         return firm.vertical_affinity
-    taken: dict[str, int] = {}
-    for f in model.live_startups:
-        if f.strategy == VERTICAL:
-            taken[f.niche] = taken.get(f.niche, 0) + 1
+    taken = model.vertical_counts  # live vertical startups per niche, kept by pivot() and exit_firm()
     niches = model.sc.demand.niches
     best = max(range(len(niches)),
                key=lambda i: niches[i].market_usd_per_month_2025 / (1 + taken.get(niches[i].name, 0)))
@@ -146,6 +144,7 @@ def pivot(model: MarketModel, firm: Startup, new: str) -> None:
     firm.run_done_step = -1
     if new == VERTICAL:
         firm.niche = _best_niche(model, firm)
+        model.vertical_counts[firm.niche] = model.vertical_counts.get(firm.niche, 0) + 1
         detail = f"pivots to {firm.niche}"
     else:
         partner = next((g.name for g in model.giants if g.cloud > 0 and g.name in firm.investors), "")
@@ -168,6 +167,8 @@ def exit_firm(model: MarketModel, firm: Startup) -> None:
             ex.status = "released"
             ex.destination = f"giant:{buyer.name}" if buyer else "shut down"
             ex.left_step = model.t
+    if firm.strategy == VERTICAL:
+        model.vertical_counts[firm.niche] -= 1
     firm.strategy = EXITED
     firm.consumer_active = False
     firm.run_installments.clear()

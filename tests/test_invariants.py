@@ -36,6 +36,8 @@ class Trace:
     initial_execs: dict[str, int]  # executives per startup when it was created
     exec_counts: list[dict[str, tuple[int, int, int, int]]] = field(default_factory=list)
     # per step: firm -> (in post, departed, released, size of the executive list)
+    vertical_counts: list[tuple[dict[str, int], dict[str, int]]] = field(default_factory=list)
+    # per step: (the model's incremental count of live vertical startups per niche, a recount)
 
     def rows(self) -> dict[str, list[dict]]:
         """Firm -> its rows (dicts), in step order."""
@@ -64,6 +66,11 @@ def trace(scenario: Scenario, seed: int) -> Trace:
                 counts[f.name] = (status.count("in_post"), status.count("departed"), status.count("released"),
                                   len(status))
             tr.exec_counts.append(counts)
+            recount: dict[str, int] = defaultdict(int)
+            for f in model.live_startups:
+                if f.strategy == VERTICAL:
+                    recount[f.niche] += 1
+            tr.vertical_counts.append(({k: v for k, v in model.vertical_counts.items() if v}, dict(recount)))
         tr.result = model.recorder.result(model)
         return tr
     finally:
@@ -202,6 +209,26 @@ def test_no_firm_acts_after_it_exits(tr: Trace) -> None:
                 assert r["mau"] == 0 and r["revenue_usd"] == 0, (firm, r["step"])
                 assert all(r[k] == 0 for k in FLOWS), (firm, r["step"], {k: r[k] for k in FLOWS})
         assert all(st == "released" or st == "departed" for _, st, _, _ in tr.result.executives[firm])
+
+
+def test_vertical_counts_match_a_recount(tr: Trace) -> None:
+    """The per-niche count of live vertical startups that pivots use (kept incrementally by
+    ``strategy.pivot`` and ``strategy.exit_firm``) equals a recount every month."""
+    for step, (kept, recount) in enumerate(tr.vertical_counts):
+        assert kept == recount, (step, kept, recount)
+
+
+def test_vertical_count_falls_when_a_vertical_startup_exits(baseline: Scenario) -> None:
+    model = MarketModel(baseline, 0)
+    try:
+        while not any(f.strategy == VERTICAL for f in model.live_startups):
+            model.step()
+        firm = next(f for f in model.live_startups if f.strategy == VERTICAL)
+        before = model.vertical_counts[firm.niche]
+        exit_firm(model, firm)
+        assert model.vertical_counts[firm.niche] == before - 1
+    finally:
+        release(model)
 
 
 def test_strategies_and_one_way_pivots(tr: Trace) -> None:
