@@ -51,7 +51,6 @@ class MarketModel(mesa.Model):
         self.giants: list[Giant] = []
         self.entrants = 0
         self._ranks_key: tuple[int, int] = (-1, -1)
-        self._cloud_giants: frozenset[str] | None = None
         self._ranks: dict[Startup, float] = {}
         self.recorder = Recorder(record_firms)
         self.log = self.recorder.event_logger(self)
@@ -74,6 +73,8 @@ class MarketModel(mesa.Model):
         #: Live vertical startups per niche (kept by strategy.pivot and strategy.exit_firm).
         self.vertical_counts: dict[str, int] = {}
         population.build(self)
+        #: Names of the giants that run a cloud (giants neither enter nor exit after the build).
+        self.cloud_giants = frozenset(g.name for g in self.giants if g.cloud > 0)
         scheduled = {firm for rels in self.schedule.values() for firm, _, _ in rels}
         for i, firm in enumerate(self.live_startups):
             firm.review_offset = i % scenario.strategy.review_interval_months
@@ -91,12 +92,6 @@ class MarketModel(mesa.Model):
             self.live_startups.append(firm)
         elif isinstance(firm, Giant):
             self.giants.append(firm)
-
-    def cloud_giant_names(self) -> frozenset[str]:
-        """Names of the giants that run a cloud (fixed after build: giants neither enter nor exit)."""
-        if self._cloud_giants is None:
-            self._cloud_giants = frozenset(g.name for g in self.giants if g.cloud > 0)
-        return self._cloud_giants
 
     def on_exit(self, firm: Startup) -> None:
         """Remove an exited firm from the live lists: it never acts again."""

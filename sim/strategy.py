@@ -68,8 +68,7 @@ def rank_of(model: MarketModel, firm: Startup) -> float:
 
 def partner_strength(model: MarketModel, firm: Startup) -> float:
     """0-1: how much a giant with a cloud backs the firm (twice the giants' share of its funding, capped)."""
-    clouds = model.cloud_giant_names()
-    if not any(name in clouds for name in firm.investors):
+    if not any(name in model.cloud_giants for name in firm.investors):
         return 0.0
     return min(1.0, 2.0 * firm.giant_funding_usd / max(firm.funding_base_usd, 1.0))
 

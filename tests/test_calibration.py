@@ -111,7 +111,7 @@ def test_local_search_moves_the_point_towards_a_better_fit():
     seeds = list(range(20))
     sim, dist = NormalMean(), AbsDistance(XBAR)
     d0 = dist([sim({"mu": 3.0}, s) for s in seeds])
-    best, d, trace = refine(sim, dist, pop, [PRIOR_MU], np.array([3.0]), d0, seeds, (25, 4, 0))
+    best, d, trace = refine(sim, dist, pop, [PRIOR_MU], np.array([3.0]), d0, seeds, rounds=25, batch=4, master_seed=0)
     ds = [t["distance"] for t in trace]
     assert ds == sorted(ds, reverse=True) and d == ds[-1] and d < d0 / 5
     assert abs(best[0] - XBAR) < 0.4

@@ -106,7 +106,8 @@ def choose_point(spec: CalibrationSpec, result: ABCResult, executor: Any, n_work
     chosen = rows[best]["candidate"]
     if pp.refine_rounds > 0:
         z, d, trace = refine(simulate, dist, pop, priors, cands[best][1], rows[best]["distance"], seeds,
-                             (pp.refine_rounds, pp.refine_batch, spec.master_seed), executor, n_workers, bar)
+                             rounds=pp.refine_rounds, batch=pp.refine_batch, master_seed=spec.master_seed,
+                             executor=executor, n_workers=n_workers, bar=bar)
         if d < rows[best]["distance"]:
             chosen = f"local search from {chosen} ({pp.refine_rounds} rounds of {pp.refine_batch})"
             rows.append({"candidate": chosen, "params": params(z), "distance": d, "pass_rates": trace[-1]["pass_rates"],
@@ -117,15 +118,14 @@ def choose_point(spec: CalibrationSpec, result: ABCResult, executor: Any, n_work
 
 
 def refine(simulate: Any, dist: Any, pop: Population, priors: list[Any], z0: np.ndarray, d0: float,
-           seeds: list[int], plan: tuple[int, int, int], executor: Any = None, n_workers: int = 1,
-           bar: Any = None) -> tuple[np.ndarray, float, list[dict[str, Any]]]:
+           seeds: list[int], *, rounds: int, batch: int, master_seed: int, executor: Any = None,
+           n_workers: int = 1, bar: Any = None) -> tuple[np.ndarray, float, list[dict[str, Any]]]:
     """Stochastic local search from ``z0`` (sampling space, distance ``d0``) on the common ``seeds``.
 
-    ``plan`` is (rounds, points per round, master seed); steps are scaled by each parameter's
-    weighted standard deviation in ``pop`` (see the module docstring). Returns the best point,
-    its mean distance and one record per round (step scale, best distance so far, pass rates of
-    the current point)."""
-    rounds, batch, master_seed = plan
+    ``rounds`` rounds of ``batch`` points each, from the random stream of ``master_seed``; steps
+    are scaled by each parameter's weighted standard deviation in ``pop`` (see the module
+    docstring). Returns the best point, its mean distance and one record per round (step scale,
+    best distance so far, pass rates of the current point)."""
     mean = np.average(pop.z, axis=0, weights=pop.weights)
     sd = np.sqrt(np.average((pop.z - mean) ** 2, axis=0, weights=pop.weights))
     lo = np.array([p.z_bounds[0] for p in priors])
