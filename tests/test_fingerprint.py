@@ -1,0 +1,35 @@
+"""Model results are pinned: every table ``sim run`` writes matches the recorded fingerprints.
+
+A refactoring must leave these unchanged. A change to the model's behaviour bumps
+``sim.MODEL_VERSION`` and rewrites ``tests/data/fingerprints.json`` with
+``python tests/fingerprint.py --write tests/data/fingerprints.json`` in the same commit.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from fingerprint import ROOT, fingerprint
+
+import sim
+
+DATA = Path(__file__).parent / "data" / "fingerprints.json"
+REF = json.loads(DATA.read_text())
+
+
+def _check(name: str) -> None:
+    if REF.get("model_version", sim.MODEL_VERSION) != sim.MODEL_VERSION:
+        pytest.skip("fingerprints recorded for another model version")
+    assert fingerprint(ROOT / "scenarios" / name, REF["seeds"]) == REF["tables"][name]
+
+
+def test_baseline_tables_unchanged() -> None:
+    _check("baseline.toml")
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", sorted(n for n in REF["tables"] if n != "baseline.toml"))
+def test_scenario_tables_unchanged(name: str) -> None:
+    _check(name)
