@@ -1,5 +1,6 @@
 """Scenario files: validation of bad input (one clear error naming file, key path and expectation)
-and ``extends`` (relative and absolute paths, tables merge key by key, arrays of tables replace whole)."""
+and ``extends`` (relative and absolute paths, tables merge key by key, named lists merge by name,
+plain lists replace whole)."""
 
 from __future__ import annotations
 
@@ -11,7 +12,8 @@ from pydantic import ValidationError
 
 from sim.errors import InputError
 from sim.params import StartupSpec
-from sim.scenario import Scenario, load_scenario, merge, validate_dict
+from sim.config import merge
+from sim.scenario import Scenario, load_scenario, validate_dict
 
 
 def _error(path: Path) -> InputError:
@@ -211,16 +213,71 @@ def test_extends_chain_relative_to_each_file(write_scenario) -> None:
     assert [s.name for s in sc.startups] == ["A", "B"]
 
 
-def test_extends_arrays_of_tables_replace_whole(write_scenario) -> None:
+def test_extends_named_lists_merge_by_name(write_scenario) -> None:
     write_scenario(PARENT, name="parent.toml")
     child = write_scenario('extends = "parent.toml"\n[[startups]]\nname = "C"\ninvestors = ["G"]\n'
-                           '[demand]\nniches = [{ name = "voice" }]\n', name="child.toml")
+                           '[[startups]]\nname = "A"\ncash_usd = 5e8\n'
+                           '[demand]\nniches = [{ name = "voice" }, { name = "coding", heat = 0.2 }]\n', name="child.toml")
     sc = load_scenario(child)
-    assert [s.name for s in sc.startups] == ["C"]
-    # the replacing item does not inherit the parent's first item's values
-    assert sc.startups[0].staff == StartupSpec().staff != 111
-    assert [n.name for n in sc.demand.niches] == ["voice"]
-    assert [g.name for g in sc.giants] == ["G"]  # untouched arrays are inherited
+    assert [s.name for s in sc.startups] == ["A", "B", "C"]  # overridden in place, new name appended
+    a = sc.startups[0]
+    assert (a.cash_usd, a.staff, a.investors) == (5e8, 111, ["G"])  # only the given key changes
+    assert sc.startups[2].staff == StartupSpec().staff  # a new item does not inherit another's values
+    assert [(n.name, n.heat) for n in sc.demand.niches][1:] == [("coding", 0.2), ("voice", sc.demand.niches[2].heat)]
+    assert [g.name for g in sc.giants] == ["G"]  # untouched lists are inherited
+
+
+def test_extends_remove_an_item(write_scenario) -> None:
+    write_scenario(PARENT, name="parent.toml")
+    sc = load_scenario(write_scenario('extends = "parent.toml"\n[[startups]]\nname = "A"\nremove = true\n',
+                                      name="child.toml"))
+    assert [s.name for s in sc.startups] == ["B"]
+    err = _error(write_scenario('extends = "parent.toml"\n[[startups]]\nname = "Bee"\nremove = true\n',
+                                name="typo.toml"))
+    assert "typo.toml" in err.file and err.key == "startups.0.name"
+    assert "no item named 'Bee'" in str(err) and "did you mean 'B'" in str(err)
+    err = _error(write_scenario('extends = "parent.toml"\n[[startups]]\nname = "A"\nremove = true\nstaff = 3\n',
+                                name="both.toml"))
+    assert err.key == "startups.0.remove" and "only name and remove = true" in str(err)
+    err = _error(write_scenario('[[startups]]\nname = "A"\nremove = true\n', name="orphan.toml"))
+    assert err.key == "startups.0.remove" and "there is none" in str(err)
+
+
+def test_extends_unnamed_item_in_a_named_list_is_refused(write_scenario) -> None:
+    write_scenario(PARENT, name="parent.toml")
+    err = _error(write_scenario('extends = "parent.toml"\n[[startups]]\ncash_usd = 1e8\n', name="child.toml"))
+    assert "child.toml" in err.file and err.key == "startups.0.name" and "expected a name" in str(err)
+
+
+def test_child_overriding_one_startups_cash_keeps_all_six(write_scenario, baseline: Scenario) -> None:
+    sc = load_scenario(write_scenario(EXT + '[[startups]]\nname = "MiniMax"\ncash_usd = 1e9\n', name="rich.toml"))
+    assert [s.name for s in sc.startups] == [s.name for s in baseline.startups] and len(sc.startups) == 6
+    assert sc.startups[1].cash_usd == 1e9
+    assert sc.with_overrides({"startups.MiniMax.cash_usd": baseline.startups[1].cash_usd,
+                              "name": baseline.name}) == baseline
+
+
+def test_plain_lists_still_replace(write_scenario) -> None:
+    write_scenario(PARENT, name="parent.toml")
+    sc = load_scenario(write_scenario('extends = "parent.toml"\n[[startups]]\nname = "A"\ninvestors = []\n',
+                                      name="child.toml"))
+    assert sc.startups[0].investors == []
+
+
+def test_error_in_a_parent_value_names_the_parent(write_scenario) -> None:
+    parent = write_scenario("[capital]\nsentiment_base = 1.5\n", name="bad_parent.toml", folder="p")
+    child = write_scenario('extends = "p/bad_parent.toml"\n[time]\nend = "2024-06"\n', name="child.toml")
+    err = _error(child)
+    assert err.key == "capital.sentiment_base" and Path(err.file).name == parent.name
+    # a startup the child overrides is named after the child, one it does not after the parent
+    write_scenario(PARENT.replace("staff = 111", "staff = 0"), name="p2.toml")
+    err = _error(write_scenario('extends = "p2.toml"\n[[startups]]\nname = "B"\ncash_usd = 1e8\n', name="c2.toml"))
+    assert err.key == "startups.0.staff" and Path(err.file).name == "p2.toml"
+    err = _error(write_scenario('extends = "p2.toml"\n[[startups]]\nname = "A"\ncash_usd = 1e8\n', name="c3.toml"))
+    assert err.key == "startups.0.staff" and Path(err.file).name == "p2.toml"
+    write_scenario(PARENT, name="parent.toml")
+    err = _error(write_scenario('extends = "parent.toml"\n[[startups]]\nname = "B"\nstaff = 0\n', name="c4.toml"))
+    assert err.key == "startups.1.staff" and Path(err.file).name == "c4.toml"
 
 
 def test_extends_baseline(write_scenario, baseline: Scenario) -> None:
@@ -235,3 +292,9 @@ def test_merge_semantics() -> None:
     out = merge(base, {"a": {"y": {"q": 3}}, "l": [9], "t": [{"j": 5}]})
     assert out == {"a": {"x": 1, "y": {"p": 1, "q": 3}}, "l": [9], "t": [{"j": 5}]}
     assert base["a"]["y"]["q"] == 2  # no aliasing
+    named = {"n": [{"name": "a", "v": 1, "w": {"x": 1}}, {"name": "b", "v": 2}]}
+    out = merge(named, {"n": [{"name": "a", "w": {"y": 2}}, {"name": "c"}]})
+    assert out == {"n": [{"name": "a", "v": 1, "w": {"x": 1, "y": 2}}, {"name": "b", "v": 2}, {"name": "c"}]}
+    out["n"][0]["w"]["x"] = 9
+    assert named["n"][0]["w"]["x"] == 1  # no aliasing
+    assert merge(named, {"n": []}) == {"n": []}  # an empty list replaces

@@ -57,6 +57,7 @@ from scipy import stats
 from scipy.special import logsumexp
 from tqdm import tqdm
 
+from ..config import canonical_hash, json_default
 from ..errors import InputError
 
 PRIOR_KINDS = ("uniform", "loguniform", "normal")
@@ -315,7 +316,7 @@ class GenerationStore:
     def __init__(self, folder: Path, identity: dict[str, Any]) -> None:
         self.folder = Path(folder)
         self.identity = identity
-        self.identity_hash = _hash(identity)
+        self.identity_hash = canonical_hash(identity)
         self.state_path = self.folder / "state.json"
 
     def gen_path(self, t: int) -> Path:
@@ -348,7 +349,7 @@ class GenerationStore:
     def save_state(self, history: list[dict[str, Any]], extra_state: dict[str, Any]) -> None:
         state = {"identity_hash": self.identity_hash, "identity": self.identity,
                  "generations_done": len(history), "history": history, **extra_state}
-        atomic_write_text(self.state_path, json.dumps(state, indent=2, default=_json_default))
+        atomic_write_text(self.state_path, json.dumps(state, indent=2, default=json_default))
         atomic_write_text(self.folder / "generations.csv", pd.DataFrame(history).to_csv(index=False))
 
     def load_population(self, t: int, priors: Sequence[Prior], row: dict[str, Any]) -> Population:
@@ -364,20 +365,6 @@ def atomic_write_text(path: Path, text: str) -> None:
     tmp = path.with_name(path.name + ".tmp")
     tmp.write_text(text)
     os.replace(tmp, path)
-
-
-def _json_default(o: Any) -> Any:
-    if isinstance(o, (np.integer,)):
-        return int(o)
-    if isinstance(o, (np.floating,)):
-        return float(o)
-    raise TypeError(type(o).__name__)
-
-
-def _hash(obj: Any) -> str:
-    import hashlib
-    blob = json.dumps(obj, sort_keys=True, separators=(",", ":"), default=_json_default)
-    return hashlib.sha256(blob.encode()).hexdigest()[:16]
 
 
 # --------------------------------------------------------------------------- the sampler

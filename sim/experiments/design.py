@@ -16,9 +16,7 @@ point (word ``r`` of ``SeedSequence(master)``).
 
 from __future__ import annotations
 
-import hashlib
 import itertools
-import json
 import math
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -27,6 +25,7 @@ from typing import Any
 import numpy as np
 
 from .. import MODEL_VERSION
+from ..config import canonical_hash
 from .spec import SAMPLED, ExperimentSpec, ParameterSpec, coerce, scenario_value
 
 #: Points per SeedSequence block (see :meth:`Design.seeds`); part of the seed scheme, never change it.
@@ -114,9 +113,7 @@ class Design:
 
     def run_key(self, point: dict[str, Any], seed: int) -> str:
         """Hash of the model identity and version, the point's resolved parameters and the seed."""
-        blob = json.dumps([self.spec.model_id(), MODEL_VERSION, self.spec.fixed, point, seed],
-                          sort_keys=True, separators=(",", ":"), default=str)
-        return hashlib.sha256(blob.encode()).hexdigest()[:20]
+        return canonical_hash([self.spec.model_id(), MODEL_VERSION, self.spec.fixed, point, seed], digits=20)
 
     def runs(self, indices: Iterator[int] | None = None) -> Iterator[tuple[int, int, int, int, dict[str, Any], str]]:
         """Yield ``(run_index, point, replication, seed, point_dict, run_key)``, point-major."""

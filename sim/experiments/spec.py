@@ -24,19 +24,17 @@ from __future__ import annotations
 
 import copy
 import glob
-import hashlib
 import importlib
-import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field
 
 from .. import MODEL_VERSION
 from ..errors import InputError
-from ..scenario import read_toml_file
+from ..config import canonical_hash, get_path, read_toml, validate
 from .metrics import DEFAULT_METRICS, METRICS
 from .store import RESERVED
 
@@ -149,8 +147,7 @@ class ExperimentSpec:
 
     def hash(self) -> str:
         """SHA-256 (first 16 hex digits) of :meth:`identity`."""
-        blob = json.dumps(self.identity(), sort_keys=True, separators=(",", ":"), default=str)
-        return hashlib.sha256(blob.encode()).hexdigest()[:16]
+        return canonical_hash(self.identity())
 
     def model_id(self) -> str:
         """Identity of the model being swept (function path, or base scenario hash)."""
@@ -184,72 +181,12 @@ def resolve_function(target: str, origin: str = "spec") -> Callable[[dict[str, A
     return fn
 
 
-# ---------------------------------------------------------------------- errors
-def _pydantic_message(err: dict[str, Any]) -> str:
-    typ, got = err["type"], err.get("input")
-    got_s = json.dumps(got) if isinstance(got, (int, float, str, bool)) else type(got).__name__
-    if typ == "extra_forbidden":
-        return "unknown key"
-    if typ == "missing":
-        return "missing required key"
-    if typ == "literal_error":
-        return f"expected one of {err.get('ctx', {}).get('expected', '')}, got {got_s}"
-    if typ in ("too_short", "too_long"):
-        return f"expected a list [low, high], got {got_s}"
-    if typ in ("greater_than_equal", "less_than_equal"):
-        return f"{err['msg'].lower()}, got {got_s}"
-    kinds = {"float_type": "a number", "int_type": "an integer", "bool_type": "true or false",
-             "string_type": "a string", "list_type": "a list", "model_type": "a table", "dict_type": "a table",
-             "tuple_type": "a list [low, high]", "too_short": "a list [low, high]", "too_long": "a list [low, high]"}
-    if typ in kinds:
-        return f"expected {kinds[typ]}, got {got_s}"
-    return f"{err['msg']}, got {got_s}"
-
-
-def _validate(data: dict[str, Any], origin: str) -> SpecFile:
-    try:
-        return SpecFile.model_validate(data)
-    except ValidationError as exc:
-        errs = exc.errors()
-        # a union (parameter value) fails once per member: report the first error per location
-        err = errs[0]
-        loc = [str(p) for p in err["loc"] if not str(p).startswith(("float", "int", "bool", "str"))]
-        more = len({tuple(e["loc"][:len(err["loc"])]) for e in errs}) - 1
-        extra = f" ({more} more problem{'s' if more > 1 else ''} after this one)" if more > 0 else ""
-        if err["type"] == "extra_forbidden" and loc:
-            known = _known_keys(loc[:-1])
-            if known:
-                import difflib
-
-                near = difflib.get_close_matches(loc[-1], known, n=1, cutoff=0.5)
-                hint = f" (did you mean '{near[0]}'?)" if near else ""
-                raise InputError(origin, ".".join(loc),
-                                 f"unknown key{hint}; valid keys: {', '.join(known)}{extra}") from None
-        raise InputError(origin, ".".join(loc), _pydantic_message(err) + extra) from None
-
-
-def _known_keys(loc: list[str]) -> list[str]:
-    model: Any = SpecFile
-    for part in loc:
-        if part.isdigit():
-            continue
-        fld = model.model_fields.get(part) if hasattr(model, "model_fields") else None
-        if fld is None:
-            return []
-        ann = fld.annotation
-        args = [a for a in getattr(ann, "__args__", ()) if isinstance(a, type)]
-        model = next((a for a in (ann, *args) if isinstance(a, type) and issubclass(a, BaseModel)), None)
-        if model is None:
-            return []
-    return list(model.model_fields)
-
-
 # ---------------------------------------------------------------------- loading
 def load_spec(path: str | Path) -> ExperimentSpec:
     """Load and validate an experiment spec. Raises :class:`InputError` on any problem."""
     p = Path(path)
     origin = str(path)
-    data = read_toml_file(p, origin)
+    data = read_toml(p, origin)
     return spec_from_dict(data, origin=origin, folder=p.resolve().parent, default_name=p.stem)
 
 
@@ -258,7 +195,7 @@ def spec_from_dict(data: dict[str, Any], origin: str, folder: Path, default_name
     from ..scenario import load_scenario
 
     raw = copy.deepcopy(data)
-    sf = _validate(data, origin)
+    sf = validate(SpecFile, data, origin)
     d = sf.design
     if sf.model and sf.scenario:
         raise InputError(origin, "model", "expected either 'scenario' or 'model', not both")
@@ -417,15 +354,7 @@ def _resolve_relative(p: ParameterSpec, i: int, base: Any, origin: str) -> Param
 
 def scenario_value(base: Any, key: str) -> Any:
     """The base scenario's value at dotted ``key`` (None if the path does not exist)."""
-    node: Any = base.to_dict()
-    for part in key.split("."):
-        if isinstance(node, list) and part.isdigit() and int(part) < len(node):
-            node = node[int(part)]
-        elif isinstance(node, dict) and part in node:
-            node = node[part]
-        else:
-            return None
-    return node
+    return get_path(base.to_dict(), key)
 
 
 def coerce(value: Any, like: Any) -> Any:
