@@ -298,7 +298,9 @@ def _describe(err: dict[str, Any], owner: type[BaseModel] | None, field: Any) ->
     if typ in ("greater_than_equal", "less_than_equal", "greater_than", "less_than"):
         return f"expected a value {_bounds(field, ctx)}, got {got_s}"
     if typ == "literal_error":
-        return f"expected one of {ctx.get('expected', '')}, got {got_s}"
+        allowed = [repr(v) for a in _args(getattr(field, "annotation", None))
+                   if typing.get_origin(a) is typing.Literal for v in typing.get_args(a)]
+        return f"expected one of {', '.join(allowed) or ctx.get('expected', '')}, got {got_s}"
     if typ in ("too_short", "too_long"):
         lo, hi = _meta(field, "min_length"), _meta(field, "max_length")
         want = "a list [low, high]" if (lo, hi) == (2, 2) else f"a list of {lo or 0} to {hi if hi is not None else 'any number of'} items"

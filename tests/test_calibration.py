@@ -184,7 +184,7 @@ def test_the_shipped_specs_load():
     assert len(spec.parameters) >= 6 and set(spec.fit).isdisjoint(spec.validate)
     assert all(p.rationale for p in spec.parameters)
     rec = load_spec(ROOT / "experiments" / "recovery.toml", require_recovery=True)
-    assert rec.recovery is not None and set(rec.recovery.truth) == {p.path for p in rec.parameters}
+    assert rec.recovery is not None and set(rec.recovery.truth) == {p.key for p in rec.parameters}
 
 
 @pytest.mark.parametrize("text, key, words", [
@@ -193,10 +193,10 @@ def test_the_shipped_specs_load():
     ("[stopping]\nmin_acceptance_rate = 0\n", "stopping.min_acceptance_rate", "expected a value > 0"),
     ("[patterns]\nvalidate = [\"T1\"]\n", "patterns.validate", "disjoint"),
     ("[patterns]\nfit = [\"T99\"]\n", "patterns.fit.0", "unknown pattern 'T99'"),
-    ("[predictive]\npoint_estimate = \"mode\"\n", "predictive.point_estimate", "expected one of best, median, mean"),
+    ("[predictive]\npoint_estimate = \"mode\"\n", "predictive.point_estimate", "expected one of 'best', 'median', 'mean'"),
     ("[distance]\nweights = { T5 = 1.0 }\n", "distance.weights.T5", "only for a pattern in patterns.fit"),
     ("[predictive]\nrefine_rounds = -1\n", "predictive.refine_rounds", "expected a value >= 0"),
-    ("[bogus]\nx = 1\n", "bogus", "unknown section"),
+    ("[bogus]\nx = 1\n", "bogus", "unknown key"),
 ])
 def test_spec_errors_name_the_key(tmp_path, text, key, words):
     with pytest.raises(InputError) as info:
@@ -204,15 +204,15 @@ def test_spec_errors_name_the_key(tmp_path, text, key, words):
     assert info.value.key == key and words in info.value.expected
 
 
-PARAM = '[[parameters]]\npath = "{path}"\nprior = "{prior}"\nlow = {low}\nhigh = {high}\nrationale = "{why}"\n'
+PARAM = '[[parameters]]\nkey = "{path}"\nprior = "{prior}"\nlow = {low}\nhigh = {high}\nrationale = "{why}"\n'
 
 
 @pytest.mark.parametrize("fields, key, words", [
-    (dict(path="talent.no_such_thing", prior="uniform", low=0, high=1, why="x"), "parameters.0.path",
+    (dict(path="talent.no_such_thing", prior="uniform", low=0, high=1, why="x"), "parameters.0.key",
      "unknown scenario parameter"),
-    (dict(path="talent.enabled", prior="uniform", low=0, high=1, why="x"), "parameters.0.path", "numeric"),
+    (dict(path="talent.enabled", prior="uniform", low=0, high=1, why="x"), "parameters.0.key", "numeric"),
     (dict(path="talent.contagion_weight", prior="beta", low=0, high=1, why="x"), "parameters.0.prior",
-     "expected one of uniform, loguniform, normal"),
+     "expected one of 'uniform', 'loguniform', 'normal'"),
     (dict(path="talent.contagion_weight", prior="uniform", low=1, high=0.5, why="x"), "parameters.0.high",
      "expected high > low"),
     (dict(path="talent.contagion_weight", prior="loguniform", low=0, high=1, why="x"), "parameters.0.low",
@@ -261,21 +261,21 @@ refine_rounds = 2
 refine_batch = 2
 
 [[parameters]]
-path = "talent.base_hazard_per_month"
+key = "talent.base_hazard_per_month"
 prior = "loguniform"
 low = 0.002
 high = 0.02
 rationale = "test"
 
 [[parameters]]
-path = "strategy.foundation_utility"
+key = "strategy.foundation_utility"
 prior = "uniform"
 low = -1.0
 high = 2.0
 rationale = "test"
 
 [[parameters]]
-path = "capital.round_interval_months"
+key = "capital.round_interval_months"
 prior = "uniform"
 low = 6
 high = 12
@@ -333,7 +333,7 @@ def test_recover_command_end_to_end(tmp_path):
     assert main(["recover", str(rec), "--out", str(out), "--workers", "1", "--quiet"]) == 0
     res = json.loads((out / "recovery.json").read_text())
     spec = load_spec(rec, require_recovery=True)
-    assert [r["parameter"] for r in res["parameters"]] == [p.path for p in spec.parameters]
+    assert [r["parameter"] for r in res["parameters"]] == [p.key for p in spec.parameters]
     assert all(r["verdict"] in ("recovered", "weakly identified", "not identified", "biased")
                for r in res["parameters"])
     assert (out / "figures" / "recovery.png").exists() and (out / "recovery.md").exists()
@@ -344,7 +344,7 @@ def test_apply_to_scenario_keeps_comments(tmp_path):
     target = tmp_path / "scenarios" / "baseline.toml"
     shutil.copytree(src.parent, target.parent)
     spec = load_spec(SPEC)
-    params = {p.path: (p.prior.low + p.prior.high) / 2 for p in spec.parameters}
+    params = {p.key: (p.prior.low + p.prior.high) / 2 for p in spec.parameters}
     changes = apply_to_scenario(target, params, "calibrated: test")
     assert len(changes) == len(params)
     from sim.scenario import load_scenario
