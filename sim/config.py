@@ -46,9 +46,6 @@ NAME = "name"
 #: The key of a child's list item that removes the parent's item of that name.
 REMOVE = "remove"
 
-Key = str | Sequence[str]
-
-
 # --------------------------------------------------------------------------- reading
 def read_toml(path: Path, shown: str, referrer: tuple[str, str] | None = None) -> dict[str, Any]:
     """Parse the UTF-8 TOML file ``path``; bad input raises :class:`InputError` naming ``shown``.
@@ -143,10 +140,12 @@ def _flatten(tree: tuple[str, Any], prefix: str, out: dict[str, str]) -> None:
         _flatten(sub, path + ".", out)
 
 
-def _named(value: Any) -> bool:
-    """A non-empty list of tables that all have a string ``name``."""
-    return (isinstance(value, list) and bool(value)
-            and all(isinstance(x, dict) and isinstance(x.get(NAME), str) for x in value))
+def is_named_list(value: Any) -> bool:
+    """A non-empty list of tables that all have a distinct, non-empty string ``name``."""
+    if not (isinstance(value, list) and value and all(isinstance(x, dict) for x in value)):
+        return False
+    names = [x.get(NAME) for x in value]
+    return all(isinstance(n, str) and n for n in names) and len(set(names)) == len(names)
 
 
 def _merge(base: Any, btree: tuple[str, Any], over: Any, file: str, where: str) -> tuple[Any, tuple[str, Any]]:
@@ -159,7 +158,7 @@ def _merge(base: Any, btree: tuple[str, Any], over: Any, file: str, where: str) 
             else:
                 out[k], kids[k] = copy.deepcopy(v), _own(v, file)
         return out, (file, kids)
-    if isinstance(over, list) and _named(base) and over and all(isinstance(x, dict) for x in over):
+    if isinstance(over, list) and is_named_list(base) and over and all(isinstance(x, dict) for x in over):
         return _merge_named(base, btree, over, file, where.rstrip("."))
     return copy.deepcopy(over), _own(over, file)
 
@@ -303,7 +302,8 @@ def _describe(err: dict[str, Any], owner: type[BaseModel] | None, field: Any) ->
         return f"expected one of {', '.join(allowed) or ctx.get('expected', '')}, got {got_s}"
     if typ in ("too_short", "too_long"):
         lo, hi = _meta(field, "min_length"), _meta(field, "max_length")
-        want = "a list [low, high]" if (lo, hi) == (2, 2) else f"a list of {lo or 0} to {hi if hi is not None else 'any number of'} items"
+        want = ("a list [low, high]" if (lo, hi) == (2, 2)
+                else f"a list of at least {lo} items" if hi is None else f"a list of {lo or 0} to {hi} items")
         return f"expected {want}, got {got_s}"
     if typ == "string_pattern_mismatch":
         return f"expected a date 'YYYY-MM', got {got_s}" if "\\d{4}" in str(ctx.get("pattern", "")) \
@@ -341,16 +341,14 @@ def did_you_mean(word: str, options: Sequence[str]) -> str:
 
 
 # --------------------------------------------------------------------------- dotted key paths
-def split_key(key: Key) -> list[str]:
+def split_key(key: str, origin: str) -> list[str]:
     """The segments of a dotted key path; TOML quoting keeps a dot inside one (``a."b.c".d``)."""
-    if not isinstance(key, str):
-        return [str(k) for k in key]
     if '"' not in key and "'" not in key:
         return key.split(".")
     try:
         node: Any = tomllib.loads(f"{key} = 0")
     except tomllib.TOMLDecodeError:
-        raise InputError("--set", key, "expected a dotted key path such as capital.sentiment_base") from None
+        raise InputError(origin, key, "expected a dotted key path such as capital.sentiment_base") from None
     parts = []
     while isinstance(node, dict):
         (k, node), = node.items()
@@ -361,7 +359,7 @@ def split_key(key: Key) -> list[str]:
 def _step(node: Any, part: str, here: str, origin: str) -> Any:
     """The child of ``node`` called ``part``: a table's key, or a list item by name or index."""
     if isinstance(node, list):
-        names = [x.get(NAME) for x in node if isinstance(x, dict) and isinstance(x.get(NAME), str)]
+        names = [x[NAME] for x in node] if is_named_list(node) else []
         if part in names:
             return names.index(part)
         if part.isdigit() and int(part) < len(node):
@@ -373,12 +371,12 @@ def _step(node: Any, part: str, here: str, origin: str) -> Any:
     if isinstance(node, dict) and part in node:
         return part
     options = list(node) if isinstance(node, dict) else []
-    raise InputError(origin, here, "unknown parameter" + did_you_mean(part, options))
+    raise InputError(origin, here, "unknown key" + did_you_mean(part, options))
 
 
-def resolve_path(data: Any, key: Key, origin: str) -> list[str | int]:
+def resolve_path(data: Any, key: str, origin: str) -> list[str | int]:
     """The concrete path (list items by index) of ``key`` in ``data``; unknown parts raise :class:`InputError`."""
-    parts = split_key(key)
+    parts = split_key(key, origin)
     out: list[str | int] = []
     node = data
     for i, part in enumerate(parts):
@@ -388,7 +386,7 @@ def resolve_path(data: Any, key: Key, origin: str) -> list[str | int]:
     return out
 
 
-def get_path(data: Any, key: Key, default: Any = None) -> Any:
+def get_path(data: Any, key: str, default: Any = None) -> Any:
     """The value at dotted ``key`` in nested dicts/lists, or ``default`` if the path does not exist."""
     try:
         node = data
@@ -399,7 +397,7 @@ def get_path(data: Any, key: Key, default: Any = None) -> Any:
         return default
 
 
-def set_path(data: Any, key: Key, value: Any, origin: str) -> str:
+def set_path(data: Any, key: str, value: Any, origin: str) -> str:
     """Set the value at dotted ``key`` (which must exist) in place; return the path with indices.
 
     Raises :class:`InputError` naming ``origin`` and the key for an unknown part, with the nearest
@@ -420,13 +418,18 @@ SET_HELP = ("override one value of the scenario: a dotted key path and a TOML va
             "is taken as a string); repeat for several")
 
 
-def parse_set(items: Sequence[str]) -> dict[tuple[str, ...], Any]:
-    """``["a.b=1", ...]`` -> ``{("a", "b"): 1, ...}``; raises :class:`InputError` naming ``--set``.
+def add_set_argument(parser: Any) -> None:
+    """Add the repeatable ``--set KEY=VALUE`` option (into ``args.overrides``) to an argparse parser."""
+    parser.add_argument("--set", action="append", default=[], dest="overrides", metavar="KEY=VALUE", help=SET_HELP)
+
+
+def parse_set(items: Sequence[str]) -> dict[str, Any]:
+    """``["a.b=1", ...]`` -> ``{"a.b": 1, ...}``; raises :class:`InputError` naming ``--set``.
 
     The value is read as a TOML value (number, boolean, string, list, inline table); text that is
     not one (``2024-06``, ``high``) is taken as a string, as is a TOML date.
     """
-    out: dict[tuple[str, ...], Any] = {}
+    out: dict[str, Any] = {}
     for item in items:
         key, sep, text = item.partition("=")
         key, text = key.strip(), text.strip()
@@ -438,7 +441,8 @@ def parse_set(items: Sequence[str]) -> dict[tuple[str, ...], Any]:
             value = text
         if isinstance(value, (datetime.date, datetime.time)):
             value = text
-        out[tuple(split_key(key))] = value
+        split_key(key, "--set")  # a malformed key fails here, naming --set
+        out[key] = value
     return out
 
 

@@ -22,7 +22,7 @@ from typing import Any
 from pydantic import Field
 
 from .calendar import parse_month
-from .config import Key, Loaded, canonical_hash, load_toml, parse_set, set_path, validate
+from .config import Loaded, canonical_hash, load_toml, parse_set, set_path, validate
 from .errors import InputError
 from .params import (
     CapitalParams,
@@ -67,11 +67,11 @@ class Scenario(Section):
         """SHA-256 of the canonical JSON of the resolved scenario (first 16 hex digits)."""
         return canonical_hash(self.to_dict())
 
-    def with_overrides(self, overrides: Mapping[Key, Any], origin: str = "overrides") -> Scenario:
+    def with_overrides(self, overrides: Mapping[str, Any], origin: str = "overrides") -> Scenario:
         """A copy with dotted key paths replaced, e.g. ``{"capital.sentiment_base": 0.4}``.
 
         A list item is addressed by its name or its index (``startups.Zhipu.cash_usd``,
-        ``startups.0.cash_usd``); a key may also be a tuple of segments. Raises
+        ``startups.0.cash_usd``; TOML quotes keep a dot in a name: ``startups."01.AI".staff``). Raises
         :class:`InputError` naming ``origin`` and the key as given for an unknown path or a bad
         value.
         """
@@ -79,7 +79,7 @@ class Scenario(Section):
         given: dict[str, str] = {}
         for key, value in overrides.items():
             resolved = set_path(data, key, value, origin)
-            given[resolved] = key if isinstance(key, str) else ".".join(key)
+            given[resolved] = key
         try:
             return validate_dict(data, origin)
         except InputError as exc:

@@ -10,9 +10,9 @@ import pytest
 from conftest import BAD_INPUTS, EXT
 from pydantic import ValidationError
 
+from sim.config import merge
 from sim.errors import InputError
 from sim.params import StartupSpec
-from sim.config import merge
 from sim.scenario import Scenario, load_scenario, validate_dict
 
 
@@ -217,7 +217,8 @@ def test_extends_named_lists_merge_by_name(write_scenario) -> None:
     write_scenario(PARENT, name="parent.toml")
     child = write_scenario('extends = "parent.toml"\n[[startups]]\nname = "C"\ninvestors = ["G"]\n'
                            '[[startups]]\nname = "A"\ncash_usd = 5e8\n'
-                           '[demand]\nniches = [{ name = "voice" }, { name = "coding", heat = 0.2 }]\n', name="child.toml")
+                           '[demand]\nniches = [{ name = "voice" }, { name = "coding", heat = 0.2 }]\n',
+                           name="child.toml")
     sc = load_scenario(child)
     assert [s.name for s in sc.startups] == ["A", "B", "C"]  # overridden in place, new name appended
     a = sc.startups[0]

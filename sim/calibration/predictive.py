@@ -42,6 +42,7 @@ from typing import Any
 import numpy as np
 import tomli_w
 
+from ..config import NAME, get_path, resolve_path
 from ..errors import InputError
 from ..scenario import load_scenario
 from .abc import ABCResult, Population, run_many
@@ -209,39 +210,29 @@ def scorecard_from(spec: CalibrationSpec, reps: list[dict[str, float]], counts: 
 
 
 # --------------------------------------------------------------------------- scenario files
-def _nest(flat: dict[str, Any], base: dict[str, Any]) -> dict[str, Any]:
-    """Nested TOML tables from key paths; a path through a list rewrites that whole list."""
-    import copy
+def _nest(flat: dict[str, Any], base: dict[str, Any], origin: str) -> dict[str, Any]:
+    """Nested TOML tables of key paths, for a scenario file that ``extends`` the scenario ``base``.
 
+    A key in an item of a list is written as ``{name = ..., key = value}``: ``extends`` merges it
+    into the base's item of that name (every list of tables in a scenario is named).
+    """
     out: dict[str, Any] = {}
-    lists: dict[str, Any] = {}
     for path, value in flat.items():
-        keys = path.split(".")
+        steps = resolve_path(base, path, origin)
         node, bnode = out, base
-        for i, k in enumerate(keys[:-1]):
-            if isinstance(bnode.get(k) if isinstance(bnode, dict) else None, list):
-                top = ".".join(keys[: i + 1])
-                if top not in lists:
-                    lists[top] = (node, k, copy.deepcopy(bnode[k]))
-                _set_in(lists[top][2], keys[i + 1:], value)
-                break
-            node = node.setdefault(k, {})
-            bnode = bnode[k]
-        else:
-            node[keys[-1]] = value
-    for node, k, lst in lists.values():
-        node[k] = lst
+        for step in steps[:-1]:
+            bchild = bnode[step]
+            if isinstance(bnode, list):
+                item = next((x for x in node if x[NAME] == bchild[NAME]), None)
+                if item is None:
+                    item = {NAME: bchild[NAME]}
+                    node.append(item)
+                node = item
+            else:
+                node = node.setdefault(step, [] if isinstance(bchild, list) else {})
+            bnode = bchild
+        node[steps[-1]] = value
     return out
-
-
-def _set_in(node: Any, keys: list[str], value: Any) -> None:
-    for k in keys[:-1]:
-        node = node[int(k)] if isinstance(node, list) else node[k]
-    last = keys[-1]
-    if isinstance(node, list):
-        node[int(last)] = value
-    else:
-        node[last] = value
 
 
 def calibrated_toml(spec: CalibrationSpec, point: dict[str, Any], out_file: Path, header: str) -> str:
@@ -250,7 +241,7 @@ def calibrated_toml(spec: CalibrationSpec, point: dict[str, Any], out_file: Path
     body = {"extends": rel, "name": f"{spec.scenario.name}-calibrated",
             "description": f"{spec.scenario.name} with the calibrated values of {Path(spec.file).name} "
                            f"({point['rule']} point estimate)"}
-    body.update(_nest(point["params"], spec.scenario.to_dict()))
+    body.update(_nest(point["params"], spec.scenario.to_dict(), spec.file))
     return header + tomli_w.dumps(body)
 
 
@@ -261,9 +252,7 @@ def write_calibrated(spec: CalibrationSpec, point: dict[str, Any], out_file: Pat
     sc = load_scenario(out_file)  # the file must load and hold the values
     check = sc.to_dict()
     for path, v in point["params"].items():
-        node: Any = check
-        for k in path.split("."):
-            node = node[int(k)] if isinstance(node, list) else node[k]
+        node = get_path(check, path)
         if node != v:
             raise RuntimeError(f"{out_file}: {path} reads back as {node!r}, expected {v!r}")
     return out_file
@@ -325,8 +314,7 @@ def apply_to_scenario(file: Path, params: dict[str, Any], note: str) -> list[str
         sc = load_scenario(file)
         d = sc.to_dict()
         for path, value in params.items():
-            s_, k_ = path.split(".")
-            got = d[s_][k_]
+            got = get_path(d, path)
             if not (got == value or (isinstance(got, float) and math.isclose(got, value, rel_tol=1e-5))):
                 raise InputError(str(file), path, f"reads back as {got!r}, expected {value!r}")
     except Exception:

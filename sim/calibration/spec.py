@@ -84,7 +84,8 @@ class StoppingSection(_Strict):
                                description="Stop after a generation whose tolerance is at most this.")
     min_acceptance_rate: float = Field(0.02, gt=0, le=1, description="Stop below this acceptance rate.")
     max_simulations: int = Field(50_000, ge=1, description="Do not start a generation once this many runs are spent.")
-    min_epsilon_drop: float = Field(0.0, ge=0, le=1, description="Stop when the tolerance fell by less than this share.")
+    min_epsilon_drop: float = Field(0.0, ge=0, le=1,
+                                    description="Stop when the tolerance fell by less than this share.")
 
 
 class PredictiveSpec(_Strict):

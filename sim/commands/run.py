@@ -8,6 +8,7 @@ import time
 from pathlib import Path
 
 from .. import MODEL_VERSION, __version__
+from ..config import add_set_argument
 from ..errors import InputError
 from ..results import write_tables
 from ..runner import run_seeds
@@ -24,6 +25,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--format", choices=("parquet", "csv"), default="parquet", help="table format (default parquet)")
     p.add_argument("--no-figures", action="store_true", help="skip the figures")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
+    add_set_argument(p)
     p.set_defaults(func=cmd_run)
 
 
@@ -32,7 +34,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         raise InputError("--seeds", "", f"expected a positive number of seeds, got {args.seeds}")
     if args.workers < 1:
         raise InputError("--workers", "", f"expected at least 1 worker, got {args.workers}")
-    scenario = load_scenario(args.scenario)
+    scenario = load_scenario(args.scenario, args.overrides)
     from ..patterns import evaluate, scorecard
 
     out = args.out or Path("results") / scenario.name

@@ -7,12 +7,14 @@ from typing import Any
 
 from pydantic import BaseModel
 
+from ..config import add_set_argument
 from ..scenario import Scenario, load_scenario
 
 
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("validate", help="check scenario files; exit 2 with one clear message on the first bad one")
     p.add_argument("files", nargs="+", metavar="FILE")
+    add_set_argument(p)
     p.set_defaults(func=cmd_validate)
     p = sub.add_parser("params", help="list every parameter: value, unit, range, source")
     p.add_argument("scenario", nargs="?", metavar="SCENARIO", help="show this scenario's values (default: defaults)")
@@ -21,7 +23,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 def cmd_validate(args: argparse.Namespace) -> int:
     for f in args.files:
-        sc = load_scenario(f)
+        sc = load_scenario(f, args.overrides)
         print(f"ok: {f} (scenario '{sc.name}', hash {sc.hash()})")
     return 0
 

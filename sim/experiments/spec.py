@@ -33,8 +33,8 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from .. import MODEL_VERSION
-from ..errors import InputError
 from ..config import canonical_hash, get_path, read_toml, validate
+from ..errors import InputError
 from .metrics import DEFAULT_METRICS, METRICS
 from .store import RESERVED
 
