@@ -225,7 +225,8 @@ def input_error(exc: ValidationError, schema: type[BaseModel], file: str | Loade
     pydantic's union tags, so it is the path as written in the file.
     """
     errs = exc.errors()
-    first = errs[0]
+    # an unknown key first: next to a missing one it is most often the same key misspelt
+    first = next((e for e in errs if e["type"] == "extra_forbidden"), errs[0])
     key, owner, field = _walk(schema, first["loc"], first["type"])
     others = {_walk(schema, e["loc"], e["type"])[0] for e in errs} - {key}
     extra = f" ({len(others)} more problem{'s' if len(others) > 1 else ''} after this one)" if others else ""
