@@ -449,13 +449,15 @@ def parse_set(items: Sequence[str]) -> dict[str, Any]:
 
 # --------------------------------------------------------------------------- hashing
 def json_default(o: Any) -> Any:
-    """numpy scalars as Python numbers; anything else JSON cannot hold as its text."""
+    """numpy scalars as Python numbers and booleans; anything else JSON cannot hold as its text."""
     import numpy as np
 
     if isinstance(o, np.integer):
         return int(o)
     if isinstance(o, np.floating):
         return float(o)
+    if isinstance(o, np.bool_):
+        return bool(o)
     return str(o)
 
 

@@ -33,6 +33,7 @@ import numpy as np
 from tqdm import tqdm
 
 from .. import MODEL_VERSION, __version__
+from ..config import json_default
 from ..errors import InputError
 from . import figures as figs
 from .abc import ABCSMC, ABCResult, GenerationStore, atomic_write_text, run_many
@@ -140,7 +141,7 @@ def calibrate(spec: CalibrationSpec, out: Path, executor: Any, n_workers: int = 
             bar.close()
         cached = {"key": key, "posterior_predictive": card, "point_estimate": point,
                   "point_scorecard": point_card, "predictive_seconds": round(time.perf_counter() - t1, 1)}
-        atomic_write_text(pred_path, json.dumps(cached, indent=2, default=_default))
+        atomic_write_text(pred_path, json.dumps(cached, indent=2, default=json_default))
     point, card = cached["point_estimate"], cached["posterior_predictive"]
     header = (f"# Calibrated scenario, written by 'python -m sim calibrate {spec.file}' "
               f"(package {__version__}, model {MODEL_VERSION}).\n"
@@ -230,7 +231,7 @@ def recover(spec: CalibrationSpec, out: Path, executor: Any, n_workers: int = 1,
         "prior_sensitivity": sens,
         "history": result.history,
     }
-    atomic_write_text(out / "recovery.json", json.dumps(summary, indent=2, default=_default))
+    atomic_write_text(out / "recovery.json", json.dumps(summary, indent=2, default=json_default))
     atomic_write_text(out / "recovery.md", recovery_md(spec, summary))
     for r in rows:
         log(f"{r['parameter']}: truth {r['truth']:.4g}, posterior 90% [{r['posterior_interval'][0]:.4g}, "
@@ -238,16 +239,6 @@ def recover(spec: CalibrationSpec, out: Path, executor: Any, n_workers: int = 1,
             f"-> {r['verdict']}")
     log(f"outputs: {out}/ (recovery.json, recovery.md, posterior.parquet, generations.csv, figures/)")
     return summary
-
-
-def _default(o: Any) -> Any:
-    if isinstance(o, np.integer):
-        return int(o)
-    if isinstance(o, np.floating):
-        return float(o)
-    if isinstance(o, np.bool_):
-        return bool(o)
-    raise TypeError(type(o).__name__)
 
 
 # --------------------------------------------------------------------------- reports
