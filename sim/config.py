@@ -38,6 +38,7 @@ from typing import Any
 from pydantic import BaseModel, ValidationError
 
 from .errors import InputError
+from .params import DATE_PATTERN
 
 #: The key that points a file at the file it extends.
 EXTENDS = "extends"
@@ -307,8 +308,9 @@ def _describe(err: dict[str, Any], owner: type[BaseModel] | None, field: Any) ->
                 else f"a list of at least {lo} items" if hi is None else f"a list of {lo or 0} to {hi} items")
         return f"expected {want}, got {got_s}"
     if typ == "string_pattern_mismatch":
-        return f"expected a date 'YYYY-MM', got {got_s}" if "\\d{4}" in str(ctx.get("pattern", "")) \
-            else f"expected text matching {ctx.get('pattern')}, got {got_s}"
+        if ctx.get("pattern") == DATE_PATTERN:
+            return f"expected a date 'YYYY-MM', got {got_s}"
+        return f"expected text matching {ctx.get('pattern')}, got {got_s}"
     if typ in _KINDS:
         return f"expected {_KINDS[typ]}, got {got_s}"
     msg = str(err["msg"]).removeprefix("Value error, ")

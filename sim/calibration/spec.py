@@ -28,9 +28,7 @@ from ..errors import InputError
 from ..scenario import Scenario, load_scenario
 from .abc import PRIOR_KINDS, Prior, SMCSettings, StoppingRule
 
-PriorKind = Literal["uniform", "loguniform", "normal"]
-PointEstimate = Literal["best", "median", "mean"]
-POINT_ESTIMATES: tuple[str, ...] = PointEstimate.__args__
+PriorKind = Literal[PRIOR_KINDS]  # type: ignore[valid-type]
 NonNegative = Annotated[float, Field(ge=0, allow_inf_nan=False)]
 Positive = Annotated[float, Field(gt=0, allow_inf_nan=False)]
 
@@ -91,7 +89,7 @@ class StoppingSection(_Strict):
 class PredictiveSpec(_Strict):
     draws: int = Field(100, ge=1, description="Posterior-predictive draws.")
     seeds: int = Field(4, ge=1, description="Seeds per posterior-predictive draw.")
-    point_estimate: PointEstimate = Field("best", description="best, median or mean.")
+    point_estimate: Literal["best", "median", "mean"] = Field("best", description="best, median or mean.")
     candidates: int = Field(10, ge=1, description="Candidates of the 'best' point estimate.")
     point_seeds: int = Field(40, ge=1, description="Common seeds of the candidates (and of the point's scorecard).")
     refine_rounds: int = Field(0, ge=0, description="Rounds of the local search after 'best' (0: none).")
@@ -298,7 +296,6 @@ def _parameter(i: int, pe: ParameterEntry, scenario: Scenario, err: Any, file: s
                 scenario.with_overrides({pe.key: int(round(end)) if integer else float(end)}, origin=file)
             except InputError as exc:
                 raise err(f"{where}.{name}", f"prior reaches a value the scenario rejects: {exc.expected}") from None
-    assert pe.prior in PRIOR_KINDS
     return ParameterSpec(pe.key, Prior(pe.key, pe.prior, low, high, mean, sd, integer), pe.rationale)
 
 
