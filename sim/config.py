@@ -47,6 +47,7 @@ NAME = "name"
 #: The key of a child's list item that removes the parent's item of that name.
 REMOVE = "remove"
 
+
 # --------------------------------------------------------------------------- reading
 def read_toml(path: Path, shown: str, referrer: tuple[str, str] | None = None) -> dict[str, Any]:
     """Parse the UTF-8 TOML file ``path``; bad input raises :class:`InputError` naming ``shown``.
