@@ -268,7 +268,7 @@ class CapitalParams(Section):
                                       "[Article] ¶10: 'saturation investment'; all six raised repeatedly in 2023-2024")
     round_intercept: float = P(-3.714, -10.0, 10.0, "logit", "Log-odds of a round closing at zero sentiment and "
                                                              "traction.",
-                               "assumption; tuned; tuned (experiments/tuning)")
+                               "assumption; tuned (experiments/tuning)")
     round_sentiment_weight: float = P(12.43, 0.0, 20.0, "logit per unit", "Weight of investor sentiment.", "assumption"
         "; tuned (experiments/tuning)")
     round_traction_weight: float = P(1.958, 0.0, 10.0, "logit per unit",
