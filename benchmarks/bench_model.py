@@ -1,4 +1,4 @@
-"""Model speed benchmark (issue 2, section 9): not a test, a measurement.
+"""Model speed benchmark: not a test, a measurement.
 
 Reports, in one run on this machine:
 * the median wall time of one baseline run to 2027-12 (one core), over ``--repeats`` seeds;

@@ -252,13 +252,12 @@ def render() -> str:
         "* **set by other scenarios**: every other shipped scenario that sets the key in its own file "
         "(they extend the baseline unless the scenario table below says otherwise).",
         "",
-        "Units: money in US dollars (1 USD = 7.2 RMB, `shared/inputs.md`), time in months unless the unit says "
+        "Units: money in US dollars (1 USD = 7.2 RMB, [S-FX]), time in months unless the unit says "
         "otherwise, capability in doublings of effective training compute relative to the global frontier of "
-        "2023-01. Sources: `inputs.md` is `shared/inputs.md`; a ¶ is a paragraph of the source article "
-        "(`shared/seed/article-en.md`); \"issue 2\" is the project issue that specified the model; "
-        "\"assumption\" marks a modelling choice (see ODD.md).",
+        "2023-01. Sources: a key in [brackets] is a row of [sources.md](sources.md); [Article] ¶ is a paragraph "
+        "of the source article (summarised there); \"assumption\" marks a modelling choice (see ODD.md).",
         "",
-        "A scenario can override any key on the command line or in an experiment as a dotted path, e.g. "
+        "An experiment spec or Python code can override any key as a dotted path, e.g. "
         "`capital.sentiment_base` or `startups.0.cash_usd` (`Scenario.with_overrides`); "
         "`python -m sim params [SCENARIO]` prints the same information for one resolved scenario.",
         "",
@@ -338,8 +337,8 @@ def render() -> str:
         lines += [""] + [f"* **{f.name}**: {f.source or '(no source line)'}" for f in firms] + [""]
 
     lines += ["## Baseline open-weight releases", "",
-              "The dated, exogenous schedule `open_source.releases` of the baseline (`shared/inputs.md`, "
-              "\"Open-weight releases\"; the gap below the frontier is an assumption from the parity each "
+              "The dated, exogenous schedule `open_source.releases` of the baseline ([S-OPEN-RELEASES] in "
+              "[sources.md](sources.md); the gap below the frontier is an assumption from the parity each "
               "release's report claims).", ""]
     rows = [[r.date, r.firm, r.name, fmt(r.gap_doublings)] for r in baseline.open_source.releases]
     lines += table(["date", "firm", "model", "gap_doublings"], rows)

@@ -101,7 +101,7 @@ class Startup(Firm):
         self.giant_funding_usd = giant_stake_share * cash_usd  # USD invested by giants to date
         self.funding_base_usd = cash_usd  # starting cash plus every round since, USD
         self.open_weights = open_weights
-        self.last_round_step = 0  # the starting cash is a fresh round (inputs.md, end-2023)
+        self.last_round_step = 0  # the starting cash is a fresh round ([S-FUNDING-2023], end-2023)
         self.ipo_step = -1  # step the IPO process started, -1 if never
         self.listed = False
         self.pivot_step = -1

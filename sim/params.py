@@ -5,7 +5,7 @@ Each mechanism owns one section of the scenario file (``[technology]``, ``[open_
 ``docs/ODD.md``. Firms are listed as ``[[startups]]``, ``[[giants]]`` and ``[[open_labs]]``
 and generic, unnamed firms are asked for in ``[population]``.
 
-Units: money in US dollars (1 USD = 7.2 RMB, ``shared/inputs.md``), time in months unless a
+Units: money in US dollars (1 USD = 7.2 RMB, [S-FX] in ``docs/sources.md``), time in months unless a
 name says otherwise, capability in *doublings of effective training compute* relative to the
 global frontier of 2023-01 (so a firm one doubling behind the frontier has half its
 effective compute).
@@ -48,8 +48,8 @@ class Section(BaseModel):
 
 # --------------------------------------------------------------------------- time
 class TimeParams(Section):
-    start: str = D("2023-01", "First simulated month (step 0).", "calibration-targets.md: runs start 2023-01")
-    end: str = D("2027-12", "Last simulated month.", "issue 2: baseline runs to 2027-12 (T17 projection)")
+    start: str = D("2023-01", "First simulated month (step 0).", "model design: before the events of [Article]")
+    end: str = D("2027-12", "Last simulated month.", "assumption: horizon of [Article] ¶14 (T17)")
 
 
 # --------------------------------------------------------------------------- technology
@@ -57,26 +57,26 @@ class TechnologyParams(Section):
     frontier_compute_growth_per_year: float = P(
         4.5, 1.0, 10.0, "x per year",
         "Growth of the largest training runs' physical compute; moves the frontier.",
-        "inputs.md: Epoch AI, 4-5x a year")
+        "[S-EPOCH-COMPUTE]: 4-5x a year")
     algorithmic_halving_months: float = P(
         8.0, 3.0, 36.0, "months",
         "Months for algorithmic progress to halve the compute needed for a fixed capability.",
-        "inputs.md: Ho et al. 2024, 8 months (95% CI 5-14)")
+        "[Ho2024]: 8 months (95% CI 5-14)")
     run_cost_growth_per_year: float = P(
         2.4, 1.0, 5.0, "x per year",
         "Growth of the cost of a frontier training run (hardware and energy amortised). "
         "The strength of the rising-cost mechanism: 1.0 means flat costs.",
-        "inputs.md: Cottier et al. 2024, 2.4x (95% CI 2.0-3.1)")
+        "[Cottier2024]: 2.4x (95% CI 2.0-3.1)")
     frontier_run_cost_usd_2023: float = P(
         3.553e+07, 1e6, 5e8, "USD",
         "Cost in 2023-01 of one training run that reaches the global frontier at efficiency 1.",
-        "Cottier et al. 2024 put GPT-4-class runs at tens of millions USD; tuned (experiments/tuning)")
+        "[Cottier2024] puts GPT-4-class runs at tens of millions USD; tuned (experiments/tuning)")
     run_cost_scale: float = P(
         1.0, 0.05, 5.0, "multiplier",
         "Multiplies every training run's cost (the cheap_compute counterfactual lowers it).",
-        "1.0 = inputs.md trends; GPU rent fell from >8 to <2 USD/hour 2023-2024")
+        "1.0 = the cited trends; [S-GPU-RENT]: GPU rent fell from >8 to <2 USD/hour 2023-2024")
     training_run_months: int = P(3, 1, 12, "months", "Duration of one training run; capability arrives at its end.",
-                                 "inputs.md: DeepSeek-V3 trained for about 2 months; plus preparation")
+                                 "[DeepSeek2024]: DeepSeek-V3 trained for about 2 months; plus preparation")
     release_interval_months: int = P(6, 2, 24, "months", "Months between the starts of a foundation firm's "
                                                          "training runs.",
                                      "assumption: the six released major versions about twice a year 2023-2025")
@@ -93,7 +93,7 @@ class TechnologyParams(Section):
         0.3, 0.0, 1.0, "multiplier",
         "Training efficiency of a startup that has lost all its technical executives "
         "(linear in the share still in post, 1.0 when all are).",
-        "assumption: departures 'disrupt the iteration rhythm' (article ¶3)")
+        "assumption: departures 'disrupt the iteration rhythm' ([Article] ¶3)")
     giant_release_gap: float = P(
         0.5, 0.0, 5.0, "doublings",
         "How far below the frontier a giant's own closed model lands when it trains.",
@@ -102,9 +102,9 @@ class TechnologyParams(Section):
 
 # --------------------------------------------------------------------------- open source
 class Release(Section):
-    date: str = D("2024-01", "Month of the open-weight release.", "inputs.md")
-    firm: str = S("", "name", "Firm that releases it (its event row); may be a firm not simulated.", "inputs.md")
-    name: str = S("", "text", "Model name, for the event log.", "inputs.md")
+    date: str = D("2024-01", "Month of the open-weight release.", "[S-OPEN-RELEASES]")
+    firm: str = S("", "name", "Firm that releases it (its event row); may be unsimulated.", "[S-OPEN-RELEASES]")
+    name: str = S("", "text", "Model name, for the event log.", "[S-OPEN-RELEASES]")
     gap_doublings: float = P(1.0, 0.0, 10.0, "doublings", "Distance below the frontier at release.",
                              "assumption from benchmark parity claims in each release's report")
 
@@ -112,7 +112,7 @@ class Release(Section):
 class OpenSourceParams(Section):
     enabled: bool = S(True, "switch", "Open-weight releases raise the open floor; false removes every release.",
                       "counterfactual switch (no_open_source)")
-    releases: list[Release] = S([], "list", "Dated exogenous open-weight releases.", "inputs.md table of releases")
+    releases: list[Release] = S([], "list", "Dated exogenous open-weight releases.", "[S-OPEN-RELEASES]")
     release_gap_scale: float = P(1.0, 0.1, 5.0, "multiplier",
                                  "Multiplies every release's gap below the frontier (>1 = weaker open models).",
                                  "strength of open-source pressure; 1.0 = history")
@@ -123,19 +123,19 @@ class OpenSourceParams(Section):
                                  "assumption: open models trailed GPT-4 by well over a year in early 2023")
     endogenous_after: str = D("2025-06", "After this month open labs (and open-weight giants) release on their own "
                               "schedule; before it only the dated releases count.",
-                              "inputs.md schedule ends 2025-04; the article was written 2025-06")
+                              "[S-OPEN-RELEASES] schedule ends 2025-04; [Article] was written 2025-06")
     lab_release_interval_months: int = P(4, 1, 24, "months", "Months between an open lab's own releases.",
                                          "assumption: DeepSeek and Qwen released every 3-6 months 2024-2025")
     lab_release_gap: float = P(0.3, 0.0, 5.0, "doublings", "An open lab's own release: distance below the frontier.",
-                               "assumption, as DeepSeek-V3/R1 (inputs.md)")
+                               "assumption, as DeepSeek-V3/R1 [S-OPEN-RELEASES]")
     serving_cost_usd_per_mtok_2023: float = P(
         2.0, 0.01, 50.0, "USD per million tokens",
         "Cost to serve a near-frontier model in 2023-01 at efficiency 1.",
-        "inputs.md: Chinese API prices of GPT-3.5 class about 12 RMB per million tokens in 2023")
+        "assumption: well below the typical ~17 USD (120 RMB) list price before the 2024 price war [S-PRICE-WAR]")
     serving_cost_decline_per_year: float = P(
         2.5, 1.0, 50.0, "x per year",
         "Fall of the cost to serve a near-frontier model (10x at constant capability, less the rise of capability).",
-        "inputs.md: a16z 'LLMflation' 10x/yr at constant capability; assumption for the frontier mix")
+        "[S-LLMFLATION]: 10x/yr at constant capability; assumption for the frontier mix")
     max_markup: float = P(3.0, 0.0, 20.0, "multiple of cost", "Markup a closed model far above the floor can charge.",
                           "assumption: 2023 API prices were several times serving cost")
     margin_scale_doublings: float = P(1.0, 0.05, 10.0, "doublings",
@@ -143,43 +143,43 @@ class OpenSourceParams(Section):
                                       "assumption")
     price_cut_threshold: float = P(0.3, 0.05, 0.95, "share",
                                    "A price fall of at least this share within one month is a price_cut event.",
-                                   "assumption: ByteDance's 2024-05 cut was 99%")
+                                   "assumption: ByteDance's 2024-05 cut was 99% [S-PRICE-WAR]")
     open_price_markup: float = P(0.2, 0.0, 2.0, "multiple of cost", "Open labs price at cost times (1 + this).",
-                                 "inputs.md: DeepSeek-V2 API at 1-2 RMB per million tokens, near cost")
+                                 "[S-DEEPSEEK-PRICE]: DeepSeek-V2 API at 1-2 RMB per million tokens, near cost")
     giant_price_subsidy: float = P(0.5, 0.05, 1.0, "multiple of cost",
                                    "Giants price at cost times (this + markup): below cost when the open floor reaches "
                                    "their model (they subsidise APIs from other businesses).",
-                                   "inputs.md: ByteDance cut API prices 99% in 2024-05; Baidu made models free")
+                                   "[S-PRICE-WAR]: ByteDance cut API prices 99% in 2024-05; Baidu made models free")
 
 
 # --------------------------------------------------------------------------- demand
 class Niche(Section):
-    name: str = S("medicine", "name", "Vertical niche.", "article ¶5, ¶10, ¶15")
+    name: str = S("medicine", "name", "Vertical niche.", "[Article] ¶5, ¶10, ¶15")
     market_usd_per_month_2025: float = P(1.0e7, 0.0, 1e10, "USD per month", "Niche spending on AI in 2025-01.",
                                          "assumption, order of magnitude")
     growth_per_year: float = P(1.6, 1.0, 10.0, "x per year", "Growth of the niche.", "assumption")
     heat: float = P(0.5, 0.0, 1.0, "0-1", "How hot the niche is for new ventures (drives founder departures).",
-                    "article ¶5: AI coding and AI voice")
+                    "[Article] ¶5: AI coding and AI voice")
 
 
 class DemandParams(Section):
     consumer_mau_2023: float = P(3.0e7, 0.0, 2e9, "MAU", "Chinese consumer AI-assistant users in 2023-01.",
-                                 "assumption, order of magnitude (ERNIE Bot launched 2023-03)")
+                                 "assumption, order of magnitude (ERNIE Bot launched 2023-03, [S-GIANT-PROFILES])")
     consumer_mau_max: float = P(7.0e8, 1e6, 2e9, "MAU", "Saturation of the consumer AI market.",
-                                "assumption: about half of China's ~1.1 billion internet users")
+                                "assumption: about half of China's ~1.1 billion internet users [S-INTERNET-USERS]")
     consumer_growth_per_month: float = P(0.1, 0.0, 1.0, "per month", "Logistic growth rate of consumer users.",
                                          "assumption")
     quality_weight: float = P(0.9934, 0.0, 10.0, "per doubling", "Consumer utility of one doubling of capability.",
                               "assumption; tuned (experiments/tuning)")
     distribution_weight: float = P(0.3308, 0.0, 10.0, "per log unit", "Consumer utility of log distribution reach.",
-                                   "assumption: giants' super-apps (article ¶11); tuned (experiments/tuning)")
+                                   "assumption: giants' super-apps ([Article] ¶11); tuned (experiments/tuning)")
     marketing_weight: float = P(0.3842, 0.0, 10.0, "per log unit",
                                 "Consumer utility of log(1 + marketing spend in millions of USD per month).",
-                                "assumption: Kimi's 2024 advertising; tuned (experiments/tuning)")
+                                "assumption: Kimi's 2024 advertising [S-KIMI-ADS]; tuned (experiments/tuning)")
     viral_boost: float = P(4.348, 0.0, 10.0, "utility", "Extra consumer utility of an app whose model is at the "
                                                         "frontier "
                            "(within viral_gap) and free: viral adoption.",
-                           "article ¶8: DeepSeek R1 app went viral in 2025-01; tuned (experiments/tuning)")
+                           "[Article] ¶8: DeepSeek R1 app went viral in 2025-01; tuned (experiments/tuning)")
     viral_gap: float = P(2.0, 0.0, 3.0, "doublings", "Distance from the frontier within which an app can go viral.",
                          "assumption")
     mau_adjust_per_month: float = P(0.25, 0.01, 1.0, "share per month",
@@ -205,17 +205,17 @@ class DemandParams(Section):
                                        "assumption")
     self_deploy_utility: float = P(0.5, -10.0, 10.0, "utility",
                                    "Utility of the outside option: enterprises deploy open models themselves or wait.",
-                                   "assumption: enterprise customers pay cautiously (article ¶13)")
+                                   "assumption: enterprise customers pay cautiously ([Article] ¶13)")
     enterprise_adjust_per_month: float = P(0.08, 0.01, 1.0, "share per month",
                                            "Share of the gap to its target enterprise revenue a firm closes each month "
                                            "(contracts are sticky).", "assumption")
     sales_learning_per_month: float = P(0.03, 0.0, 1.0, "per month",
                                         "Rate at which service capacity moves to a firm's enterprise focus.",
-                                        "assumption: B2B needs fit and service capacity (article ¶13)")
+                                        "assumption: B2B needs fit and service capacity ([Article] ¶13)")
     enterprise_cost_share: float = P(0.3, 0.0, 1.0, "share of revenue",
                                      "Share of enterprise revenue spent serving it (inference, delivery).",
                                      "assumption: private deployments need engineers on site")
-    niches: list[Niche] = S([], "list", "Vertical niches with little competition from giants.", "article ¶5, ¶10, ¶15")
+    niches: list[Niche] = S([], "list", "Vertical niches with little competition from giants.", "[Article] ¶5,¶10,¶15")
     vertical_capture: float = P(0.25, 0.0, 1.0, "share", "Niche share a focused vertical firm with full fit can win.",
                                 "assumption")
 
@@ -225,7 +225,7 @@ class CapitalParams(Section):
     enabled: bool = S(True, "switch", "Venture rounds can be raised; false closes the venture market.", "switch")
     sentiment_initial: float = P(0.7707, 0.0, 1.0, "0-1", "Investor sentiment for foundation-model startups at the "
                                                           "start.",
-                                 "article ¶1: the 2023 capital boom; tuned (experiments/tuning)")
+                                 "[Article] ¶1: the 2023 capital boom; tuned (experiments/tuning)")
     sentiment_base: float = P(0.4902, 0.0, 1.0, "0-1", "Level sentiment reverts to without shocks.", "assumption"
         "; tuned (experiments/tuning)")
     sentiment_reversion_per_month: float = P(0.0228, 0.0, 1.0, "per month", "Speed of reversion to the base level.",
@@ -234,19 +234,19 @@ class CapitalParams(Section):
                                       "Sentiment lost per unit of open-source shock: the record narrowing of the "
                                       "floor's gap to the "
                                       "frontier (doublings) divided by 1 + the new gap.",
-                                      "article ¶8, ¶12: open-source shocks cost investors' confidence"
+                                      "[Article] ¶8, ¶12: open-source shocks cost investors' confidence"
                                           "; tuned (experiments/tuning)")
     departure_sensitivity: float = P(0.001184, 0.0, 0.5, "per departure", "Sentiment lost per executive departure.",
-                                     "issue 2: departures worry investors; tuned (experiments/tuning)")
+                                     "assumption: [Article] ¶3; tuned (experiments/tuning)")
     outside_rise_start: str = D("2024-06", "Month the outside sector starts to attract capital.",
-                                "exogenous input: humanoid-robot funding wave from mid-2024")
+                                "exogenous input: the embodied-AI funding wave from mid-2024 [S-EMBODIED-FUNDING]")
     outside_rise_end: str = D("2025-06", "Month the outside sector's appeal peaks.", "exogenous input")
     outside_appeal_max: float = P(0.6, 0.0, 1.0, "0-1", "Peak appeal of the outside sector.",
                                   "strength of the rotation; assumption")
     rotation_sensitivity: float = P(0.534, 0.0, 2.0, "per unit appeal",
                                     "Fall of the level sentiment reverts to per unit of outside appeal (capital "
                                     "rotates away).",
-                                    "article ¶12; tuned (experiments/tuning)")
+                                    "[Article] ¶12; tuned (experiments/tuning)")
     round_interval_months: int = P(10, 1, 36, "months", "Least time between two rounds of one startup.",
                                    "assumption: the six raised about once or twice a year; tuned (experiments/tuning)")
     round_runway_trigger_months: float = P(18.0, 0.0, 60.0, "months", "A startup seeks a round when runway falls "
@@ -260,15 +260,15 @@ class CapitalParams(Section):
     traction_scale_usd: float = P(1.0e7, 1e5, 1e10, "USD per year",
                                   "Annualised revenue that counts as one unit of traction.", "assumption")
     pre_ipo_bonus: float = P(2.098, 0.0, 10.0, "logit", "Log-odds bonus of a round for a firm in an IPO process.",
-                             "article ¶6: Zhipu kept its financing pace while preparing an IPO"
+                             "[Article] ¶6: Zhipu kept its financing pace while preparing an IPO"
                                  "; tuned (experiments/tuning)")
     foundation_always_raise: bool = S(True, "switch",
                                       "Startups training foundation models seek a round whenever the last one is "
                                       "round_interval_months old, whatever their runway.",
-                                      "article ¶10: 'saturation investment'; all six raised repeatedly in 2023-2024")
+                                      "[Article] ¶10: 'saturation investment'; all six raised repeatedly in 2023-2024")
     round_intercept: float = P(-3.714, -10.0, 10.0, "logit", "Log-odds of a round closing at zero sentiment and "
                                                              "traction.",
-                               "assumption; tuned; tuned (experiments/tuning)")
+                               "assumption; tuned (experiments/tuning)")
     round_sentiment_weight: float = P(12.43, 0.0, 20.0, "logit per unit", "Weight of investor sentiment.", "assumption"
         "; tuned (experiments/tuning)")
     round_traction_weight: float = P(1.958, 0.0, 10.0, "logit per unit",
@@ -278,7 +278,8 @@ class CapitalParams(Section):
     round_rank_weight: float = P(1.0, 0.0, 10.0, "logit per unit",
                                  "Weight of rank (1 for the most capable startup, 0 for the least).", "assumption")
     round_talent_weight: float = P(2.0, 0.0, 20.0, "logit per unit",
-                                   "Weight of talent stability (share of executives still in post).", "issue 2")
+                                   "Weight of talent stability (share of executives still in post).",
+                                   "assumption: [Article] ¶3")
     round_foundation_penalty: float = P(0.0, -10.0, 10.0, "logit",
                                         "Change in log-odds for a startup that no longer trains foundation models.",
                                         "assumption")
@@ -290,15 +291,15 @@ class CapitalParams(Section):
     ipo_revenue_usd_per_year: float = P(4.435e+07, 0.0, 1e10, "USD per year",
                                         "Annualised revenue at which a startup can start an IPO process.",
                                         "assumption: about 320 million RMB a year, the order of Hong Kong chapter "
-                                        "18C thresholds"
+                                        "18C thresholds [S-HKEX-18C]"
                                             "; tuned (experiments/tuning)")
     ipo_months_to_list: int = P(13, 1, 48, "months", "Months from starting the IPO process to listing.", "assumption"
         "; tuned (experiments/tuning)")
     ipo_proceeds_months_of_burn: float = P(36.0, 0.0, 120.0, "months", "IPO proceeds in months of burn.", "assumption")
     pre_ipo_round: bool = S(True, "switch", "A firm that starts an IPO process raises a pre-IPO round if it can.",
-                            "article ¶6: Zhipu raised and started an IPO in 2025")
+                            "[Article] ¶6: Zhipu raised and started an IPO in 2025")
     giant_stake_probability: float = P(0.5, 0.0, 1.0, "probability", "Chance a giant joins a round and takes a stake.",
-                                       "inputs.md: Alibaba and Tencent invested in most of the six")
+                                       "[S-FUNDING-2023]: Alibaba and Tencent invested in most of the six")
     giant_stake_share: float = P(0.3, 0.0, 1.0, "share of round", "Share of a round a joining giant pays.",
                                  "assumption")
 
@@ -311,44 +312,44 @@ class TalentParams(Section):
                                          "; tuned (experiments/tuning)")
     abandoned_work_multiplier: float = P(19.9, 1.0, 100.0, "multiplier",
                                          "Hazard multiplier for a technical executive whose firm stopped training "
-                                         "foundation models.", "article ¶4: 01.AI no longer needs its technical team"
+                                         "foundation models.", "[Article] ¶4: 01.AI no longer needs its technical team"
                                              "; tuned (experiments/tuning)")
     runway_multiplier: float = P(5.0, 1.0, 20.0, "multiplier", "Hazard multiplier when runway is below "
                                                                "runway_alarm_months.",
-                                 "issue 2; tuned (experiments/tuning)")
+                                 "assumption: money runs short ([Article] ¶1); tuned (experiments/tuning)")
     runway_alarm_months: float = P(12.0, 0.0, 60.0, "months", "Runway below which executives worry.", "assumption")
     poaching_weight: float = P(1.145, 0.0, 20.0, "multiplier per unit",
                                "Hazard multiplier (1 + this x the giants' mean hiring power): poaching offers.",
-                               "inputs.md: star offers near 10 million RMB a year; tuned (experiments/tuning)")
+                               "[S-TALENT-PAY]: star offers near 10 million RMB a year; tuned (experiments/tuning)")
     poaching_rank_focus: float = P(0.6833, 0.0, 1.0, "0-1",
                                    "How much giants aim offers at the most capable startups (0: evenly; 1: offers "
                                    "scale with 2 x capability rank).",
-                                   "inputs.md: star researchers poached with offers near 10 million RMB"
+                                   "[S-TALENT-PAY]: star researchers poached with offers near 10 million RMB"
                                        "; tuned (experiments/tuning)")
     niche_heat_weight: float = P(0.2, 0.0, 20.0, "multiplier per unit",
                                  "Hazard rises by this times the hottest niche's heat (founding a venture).",
-                                 "article ¶5: AI coding, AI voice; tuned (experiments/tuning)")
+                                 "[Article] ¶5: AI coding, AI voice; tuned (experiments/tuning)")
     contagion_weight: float = P(0.03351, 0.0, 5.0, "multiplier per departure",
                                 "Hazard rises by this per departure from the same firm in the last 6 months.",
-                                "assumption: departures cluster (article ¶3); tuned (experiments/tuning)")
+                                "assumption: departures cluster ([Article] ¶3); tuned (experiments/tuning)")
     sentiment_weight: float = P(2.073, 0.0, 20.0, "multiplier per unit",
                                 "Hazard rises by this times the fall of investor sentiment below its starting level "
                                 "(startup equity and careers lose value as the boom recedes).",
-                                "article ¶1, ¶3: talent drains away as the gold rush recedes"
+                                "[Article] ¶1, ¶3: talent drains away as the gold rush recedes"
                                     "; tuned (experiments/tuning)")
     pivot_commercial_multiplier: float = P(1.807, 1.0, 20.0, "multiplier",
                                            "Hazard multiplier for commercial executives in a firm that pivoted.",
                                            "assumption; tuned (experiments/tuning)")
-    giant_destination_weight: float = P(1.0, 0.0, 10.0, "weight", "Relative pull of joining a giant.", "article ¶3")
+    giant_destination_weight: float = P(1.0, 0.0, 10.0, "weight", "Relative pull of joining a giant.", "[Article] ¶3")
     founder_destination_weight: float = P(0.8, 0.0, 10.0, "weight", "Relative pull of founding a focused startup.",
-                                          "article ¶3, ¶5")
+                                          "[Article] ¶3, ¶5")
     sales_loss_per_commercial_departure: float = P(0.1, 0.0, 1.0, "share",
                                                    "Share of enterprise service capacity lost per commercial "
                                                    "departure.",
-                                                   "assumption: Hong Tao (commercialisation) left Baichuan, article ¶5")
+                                                   "assumption: Baichuan's commercial head left ([Article] ¶5)")
     cap_loss_per_tech_departure: float = P(0.1, 0.0, 2.0, "doublings",
                                            "Capability lost by the firm's next run per technical departure in the "
-                                           "last year.", "article ¶3")
+                                           "last year.", "[Article] ¶3")
 
 
 # --------------------------------------------------------------------------- strategy
@@ -360,7 +361,7 @@ class StrategyParams(Section):
     inertia: float = P(0.5, 0.0, 10.0, "utility", "Bonus for keeping the current strategy.", "assumption")
     margin_weight: float = P(0.4001, 0.0, 20.0, "utility per doubling",
                              "Utility of the expected margin of the next model over the open floor.",
-                             "article ¶9: could neither keep up nor pull ahead; tuned (experiments/tuning)")
+                             "[Article] ¶9: could neither keep up nor pull ahead; tuned (experiments/tuning)")
     floor_trend_weight: float = P(0.5, 0.0, 5.0, "share",
                                   "Weight firms give to the open floor's recent catch-up when they project it.",
                                   "assumption: bounded foresight")
@@ -370,7 +371,7 @@ class StrategyParams(Section):
                            "Utility per doubling of financing capacity: log2((cash + a year of revenue) / keep-up "
                            "cost), "
                            "clipped to [financing_floor, 2].",
-                           "article ¶10: the cost was simply too high; tuned (experiments/tuning)")
+                           "[Article] ¶10: the cost was simply too high; tuned (experiments/tuning)")
     financing_floor: float = P(-0.901, -10.0, 0.0, "doublings",
                                "Lower clip of financing capacity: below it, a still larger shortfall no longer weighs.",
                                "assumption: bounded rationality; tuned (experiments/tuning)")
@@ -378,42 +379,43 @@ class StrategyParams(Section):
                                        "Margin over the open floor a firm must reach to keep up (sets the keep-up "
                                        "cost; negative: within this "
                                        "much below the floor).",
-                                       "article ¶9: could neither keep up nor pull ahead; tuned (experiments/tuning)")
+                                       "[Article] ¶9: could neither keep up nor pull ahead; tuned (experiments/tuning)")
     rank_weight: float = P(2.638, 0.0, 20.0, "utility", "Utility of being the most capable startup (rank 1).",
-                           "article ¶6, ¶14: the leaders keep a seat; tuned (experiments/tuning)")
+                           "[Article] ¶6, ¶14: the leaders keep a seat; tuned (experiments/tuning)")
     runway_weight: float = P(0.1754, 0.0, 20.0, "utility", "Utility of foundation training when runway is long "
                                                            "(saturates).",
                              "assumption; tuned (experiments/tuning)")
     foundation_utility: float = P(1.029, -10.0, 10.0, "utility", "Intercept of keeping foundation training (AGI "
                                                                  "mission).",
-                                  "article ¶7; tuned (experiments/tuning)")
+                                  "[Article] ¶7; tuned (experiments/tuning)")
     vertical_utility: float = P(0.4905, -10.0, 10.0, "utility", "Intercept of pivoting to a vertical niche.",
                                 "assumption; tuned (experiments/tuning)")
     vertical_affinity_bonus: float = P(3.423, 0.0, 10.0, "utility", "Bonus for a firm whose founders favour a niche.",
-                                       "inputs.md product focus; tuned (experiments/tuning)")
+                                       "[S-FIRM-PROFILES] product focus; tuned (experiments/tuning)")
     integrator_utility: float = P(-1.14, -10.0, 10.0, "utility", "Intercept of becoming an integrator of open models.",
                                   "assumption; tuned (experiments/tuning)")
     partner_bonus: float = P(4.521, 0.0, 10.0, "utility",
                              "Bonus for integrating, times partner strength (min(1, 2 x giants' share of the firm's "
                              "funding) when a giant with a cloud holds a stake).",
-                             "article ¶4: 01.AI's joint lab with Alibaba Cloud; tuned (experiments/tuning)")
+                             "[Article] ¶4: 01.AI's joint lab with Alibaba Cloud; tuned (experiments/tuning)")
     enterprise_focus_weight: float = P(1.0, 0.0, 10.0, "utility per unit", "Integrator utility per unit of "
                                                                            "enterprise focus.",
                                        "assumption")
     cut_runway_months: float = P(18.0, 0.0, 60.0, "months", "Runway below which a side product is cut.",
-                                 "article ¶11: StepFun closed its companion app to concentrate resources")
+                                 "[Article] ¶11: StepFun closed its companion app to concentrate resources")
     exit_runway_months: float = P(2.0, 0.0, 24.0, "months", "Runway below which a firm that cannot raise exits.",
                                   "assumption")
     absorb_probability: float = P(0.5, 0.0, 1.0, "probability",
                                   "Chance an exiting startup is absorbed by a giant (else it shuts down).",
-                                  "issue 2")
+                                  "assumption: giants absorb failing startups")
     vertical_cost_share: float = P(0.35, 0.0, 1.0, "share", "Payroll a vertical or integrator keeps after pivoting.",
                                    "assumption: smaller teams fine-tune open models")
 
 
 # --------------------------------------------------------------------------- entry
 class EntryParams(Section):
-    enabled: bool = S(False, "switch", "New generic startups enter while sentiment is high.", "issue 2: free entry")
+    enabled: bool = S(False, "switch", "New generic startups enter while sentiment is high.",
+                      "shakeout test [Klepper1996]")
     sentiment_threshold: float = P(0.6, 0.0, 1.0, "0-1", "Entry happens only above this sentiment.", "assumption")
     rate_per_month: float = P(1.0, 0.0, 100.0, "firms per month at full sentiment",
                               "Poisson rate of entry per unit of sentiment above the threshold.", "assumption")
@@ -426,7 +428,7 @@ class StartupSpec(Section):
     cash_usd: float = P(1e8, 0.0, 1e11, "USD", "Cash at the start.", "")
     staff: int = P(300, 1, 100000, "people", "Staff on the payroll.", "")
     salary_usd_per_year: float = P(7.0e4, 1e3, 1e7, "USD per person-year", "Blended cost per staff member.",
-                                   "inputs.md: engineers 850k RMB, blended with other staff (assumption)")
+                                   "[S-TALENT-PAY]: engineers 850k RMB, blended with other staff (assumption)")
     tech_executives: int = P(4, 0, 50, "people", "Core technical executives.", "")
     commercial_executives: int = P(3, 0, 50, "people", "Core commercial and brand executives.", "")
     capability_gap: float = P(3.0, 0.0, 12.0, "doublings", "Own model's distance below the frontier at the start.", "")
@@ -477,7 +479,7 @@ class PopulationParams(Section):
     giants: int = P(0, 0, 10000, "firms", "Generic giants besides the named ones.", "")
     open_labs: int = P(0, 0, 10000, "firms", "Generic open labs besides the named ones.", "")
     startup_cash_usd_median: float = P(1.5e8, 1e5, 1e11, "USD", "Median cash of a generic startup (lognormal).",
-                                       "median of the six's starting cash (inputs.md)")
+                                       "median of the six's starting cash [S-FUNDING-2023]")
     startup_cash_sigma: float = P(0.8, 0.0, 5.0, "log units", "Dispersion of generic startups' cash.", "assumption")
     startup_gap_mean: float = P(3.0, 0.0, 12.0, "doublings", "Mean starting gap of generic startups.", "assumption")
     startup_executives: int = P(7, 1, 50, "people", "Executives per generic startup (about 4 technical).", "assumption")

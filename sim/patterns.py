@@ -1,7 +1,7 @@
 """Patterns T1-T17: the article's facts as named, testable functions of one simulated run.
 
-Each pattern turns one calibration target (``shared/calibration-targets.md``; evidence in the
-article's paragraphs, ¶) into a check of one seed's tables. It answers with a
+Each pattern turns one calibration target (evidence: the paragraphs ¶ of [Article] in
+``docs/sources.md``) into a check of one seed's tables. It answers with a
 :class:`PatternResult`: whether the pattern holds, a *distance* (0 when it holds, growing with
 how far the run misses, for calibration to minimise) and a readable detail. The full table of
 operationalisations, tolerances and their reasons is ``docs/patterns.md``; each pattern's
@@ -302,7 +302,7 @@ def t2_acceleration(run: RunTables) -> list[Check]:
          tolerance="most of the six (ties allowed); 5-9 departures; >= 60% technical; 0 technical and >= 1 "
                    "commercial executive in post at 2025-06", evidence="¶4",
          given="partly given: 01.AI starts with the most technical executives (7, an assumption informed by ¶4) "
-               "and Alibaba as investor (inputs.md), which favours an early integrator pivot; the count and "
+               "and Alibaba as investor ([S-FUNDING-2023]), which favours an early integrator pivot; the count and "
                "the shedding are emergent", covers=(DEPARTURES_START, HISTORY_END))
 def t3_01ai(run: RunTables) -> list[Check]:
     """01.AI: most departures of the six, 5-9 of them, mostly technical, no technical leader left.
@@ -386,7 +386,7 @@ def _pivot_month(run: RunTables, firm: str, end: str = HISTORY_END) -> str | Non
          window="by 2025-06 (rates from the run's start to 2025-06)",
          tolerance="01.AI an integrator and Baichuan pivoted at 2025-06; pooled technical departure rate after "
                    "pivots > before", evidence="¶4, ¶10",
-         given="partly given: 01.AI's cloud partner (Alibaba, investor, inputs.md) and Baichuan's medicine "
+         given="partly given: 01.AI's cloud partner (Alibaba, investor, [S-FUNDING-2023]) and Baichuan's medicine "
                "affinity are inputs; whether and when they pivot, and the shedding after, are emergent",
          covers=(DEPARTURES_START, HISTORY_END))
 def t6_turn(run: RunTables) -> list[Check]:
@@ -504,7 +504,7 @@ def _listed(e: dict[str, Any]) -> bool:
          tolerance="exactly one of the six raises (a round or a listing), it is Zhipu; Zhipu started an IPO "
                    "by 2025-06 and has not listed", evidence="¶6",
          given="emergent from Zhipu's starting position (enterprise focus, sales capacity, funding; "
-               "inputs.md); the IPO trigger is a revenue threshold (input)", covers=("2025-01", HISTORY_END))
+               "[S-FUNDING-2023]); the IPO trigger is a revenue threshold (input)", covers=("2025-01", HISTORY_END))
 def t10_zhipu_raises(run: RunTables) -> list[Check]:
     """Exactly one of the six raises money in 2025-01..2025-06, it is Zhipu, and Zhipu is in an IPO process.
 
@@ -532,12 +532,12 @@ def t10_zhipu_raises(run: RunTables) -> list[Check]:
 
 @pattern("T11", "Zhipu is the commercial leader", window="calendar 2024",
          tolerance="Zhipu's 2024 revenue 25-58 million USD (42 +-40%) and the highest of the six", evidence="¶13",
-         given="emergent from Zhipu's starting position (B2B focus and sales capacity, inputs.md); "
+         given="emergent from Zhipu's starting position (B2B focus and sales capacity, [S-FIRM-PROFILES]); "
                "the level is a calibration target", covers=("2024-01", "2024-12"))
 def t11_zhipu_revenue(run: RunTables) -> list[Check]:
     """Zhipu's revenue summed over 2024-01..2024-12 is within +-40% of 41.7 million USD and the six's highest.
 
-    300 million RMB at 7.2 RMB/USD (inputs.md) = 41.7 million USD. +-40%: the figure is a
+    300 million RMB at 7.2 RMB/USD ([S-FX]) = 41.7 million USD. +-40%: the figure is a
     press report ("about"), its revenue definition (recognised vs contracted, including
     government projects) is unknown, and the model's monthly revenue is a stylised flow.
     Miss: relative miss from [25.0, 58.3] million, plus the shortfall to the best other firm
@@ -689,7 +689,7 @@ def t16_enterprise(run: RunTables) -> list[Check]:
       break the series), summed over the six, at 2025-06 over 2024-06: within [1.0, 3.0]. ¶13:
       enterprise customers pay cautiously and the market "is not yet mature" - B2B revenue
       grows (it is the six's survival path; Zhipu's grew) but no faster than about the 2.4x a
-      year at which frontier training costs rise (inputs.md, Cottier et al.), so B2B alone
+      year at which frontier training costs rise ([Cottier2024]), so B2B alone
       cannot pay for the race.
     * Enterprise spending (``enterprise_market_usd``) at 2025-06 is at most half its 2027-12
       level: "huge potential" still ahead. Miss: relative excess over one half.

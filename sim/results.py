@@ -1,6 +1,6 @@
 """Results: the three tables of a run (model, firms, events), their schema, and their files.
 
-Schemas are documented in ``docs/outputs.md``; columns named in issue 2 never change meaning,
+Schemas are documented in ``docs/outputs.md``; documented columns never change meaning,
 new ones may be added. Tables are column dicts in memory and pyarrow tables on disk (Parquet or
 CSV).
 """

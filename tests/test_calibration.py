@@ -1,4 +1,4 @@
-"""Calibration (issue 5): the ABC-SMC sampler on a toy with a known posterior, resuming, specs, the CLI."""
+"""Calibration: the ABC-SMC sampler on a toy with a known posterior, resuming, specs, the CLI."""
 
 from __future__ import annotations
 

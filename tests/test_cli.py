@@ -213,10 +213,19 @@ def _check_params_output(rows: dict[str, list[str]], sc: Scenario) -> None:
             assert unit and doc and source, key
 
 
-def test_params_defaults(capsys: pytest.CaptureFixture) -> None:
+def test_params_without_argument_shows_the_calibrated_baseline(capsys: pytest.CaptureFixture) -> None:
+    from sim.commands.scenarios import calibrated_keys
+
     assert main(["params"]) == 0
     rows = _parse_params(capsys.readouterr().out)
-    _check_params_output(rows, Scenario())
+    sc = load_scenario(BASELINE)
+    _check_params_output(rows, sc)
+    marked = calibrated_keys(Path(BASELINE))
+    assert len(marked) == 13 and "talent.base_hazard_per_month" in marked
+    for key in marked:
+        assert "calibrated" in rows[key][4] and "tuned (experiments/tuning)" not in rows[key][4], key
+    assert float(rows["talent.base_hazard_per_month"][0]) == sc.talent.base_hazard_per_month
+    assert "calibrated" not in rows["capital.sentiment_base"][4]  # hand-tuned, not calibrated
 
 
 def test_params_of_baseline(cli) -> None:

@@ -15,7 +15,7 @@ from sim.model import MarketModel, release
 from sim.params import TalentParams
 from sim.scenario import Scenario
 
-#: Hand-set values (the defaults of issue 2 when these tests were written).
+#: Hand-set values (the model-1 defaults when these tests were written).
 HAND = {
     "technology.frontier_compute_growth_per_year": 4.5,
     "technology.algorithmic_halving_months": 8.0,

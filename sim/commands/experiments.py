@@ -306,7 +306,7 @@ def cmd_compare(args: argparse.Namespace) -> int:
 
 # ---------------------------------------------------------------------- discover / plot
 def cmd_discover(args: argparse.Namespace) -> int:
-    from ..experiments.discovery import discover, parse_condition
+    from ..experiments.discovery import describe_qp, discover, parse_condition
     from ..experiments.figures import prim_figure
 
     metric, op, value = parse_condition(args.where)
@@ -328,9 +328,9 @@ def cmd_discover(args: argparse.Namespace) -> int:
         for name, lim in b["limits"].items():
             if "low" in lim:
                 print(f"  {lim['low']:>10.4g} <= {name} <= {lim['high']:<10.4g} "
-                      f"(swept {lim['min']:.4g}..{lim['max']:.4g})")
+                      f"(swept {lim['min']:.4g}..{lim['max']:.4g}; {describe_qp(lim.get('qp'))})")
             else:
-                print(f"  {name} in {lim['values']}")
+                print(f"  {name} in {lim['values']} ({describe_qp(lim.get('qp'))})")
     print(f"\n{stem}.json and {fig}")
     return 0
 

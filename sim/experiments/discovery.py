@@ -8,7 +8,8 @@ is ``y``. PRIM peels the parameter box to raise the share of cases of interest i
 (density) while keeping as many of them as it can (coverage). From each box's peeling
 trajectory we pick the box with the highest coverage among those whose density meets
 ``density`` (else the densest), report its limits on the restricted parameters with their
-quasi-p-values, then look for another box among the remaining cases (up to ``max_boxes``).
+quasi-p-values (the significance of each limit: below :data:`SIGNIFICANCE` it is significant),
+then look for another box among the remaining cases (up to ``max_boxes``).
 
 Latin hypercube sweeps suit it best (cases spread over the whole box).
 """
@@ -120,10 +121,30 @@ def discover(folder: str | Path, metric: str, op: str, threshold: float, density
     return result
 
 
-def _qp(v: Any) -> list[float] | None:
+def _qp(v: Any) -> list[float | None] | None:
+    """Quasi-p-values [lower limit, upper limit] of one restriction; None for a side the box does not
+    restrict (the EMA Workbench writes -1 there) or that has no value."""
     if v is None:
         return None
-    out = []
+    out: list[float | None] = []
     for q in v:
-        out.append(float(q) if q is not None and not (isinstance(q, float) and math.isnan(q)) else float("nan"))
+        ok = q is not None and not (isinstance(q, float) and math.isnan(q)) and float(q) >= 0
+        out.append(float(q) if ok else None)
     return out
+
+
+#: Quasi-p-value below which a box limit counts as significant (the conventional 5%; PRIM's
+#: quasi-p is a one-sided binomial test of the density gain from that limit).
+SIGNIFICANCE = 0.05
+
+
+def describe_qp(qp: list[float | None] | None) -> str:
+    """The quasi-p-values of one restriction as text, e.g. ``quasi-p high 3e-07`` or
+    ``quasi-p low 0.21, not significant``."""
+    if not qp:
+        return "quasi-p n/a"
+    parts = [f"{side} {q:.2g}" for side, q in zip(("low", "high"), qp, strict=False) if q is not None]
+    if not parts:
+        return "quasi-p n/a"
+    worst = max(q for q in qp if q is not None)
+    return "quasi-p " + ", ".join(parts) + ("" if worst < SIGNIFICANCE else ", not significant")

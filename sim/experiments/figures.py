@@ -13,6 +13,8 @@ from typing import Any
 
 import numpy as np
 
+from .discovery import SIGNIFICANCE
+
 
 def _plt() -> Any:
     import matplotlib
@@ -48,6 +50,53 @@ def _label(metric: str) -> str:
     return LABELS.get(metric, metric)
 
 
+#: The smallest difference in each metric worth showing as a change (in the metric's unit):
+#: a y-range or colour range narrower than this is widened to it, so that noise of 1e-5 is not
+#: drawn as a trend. Display constants, not model parameters.
+RESOLUTION: dict[str, float] = {
+    "foundation_2027_12": 1.0, "alive_end": 1.0, "pivoted_end": 1.0, "exited_end": 1.0,  # one firm
+    "first_abandonment_step": 3.0, "first_abandonment_year": 0.25,  # a quarter
+    "departures_to_2025_06": 5.0, "departures_total": 5.0,  # a few executives
+    "hhi_consumer_end": 0.05, "hhi_enterprise_end": 0.05,  # 0.05 of HHI: from 20 to 19 equal firms is 0.003
+    "mean_sentiment_2025": 0.05, "funding_rounds_total": 2.0, "ipos_total": 1.0, "patterns_passed": 1.0,
+}
+#: For metrics without an entry: a range narrower than this share of the values' magnitude is widened.
+RELATIVE_RESOLUTION = 0.05
+
+
+def value_range(metric: str, lo: float, hi: float) -> tuple[float, float]:
+    """Limits that show [lo, hi] but span at least the metric's :data:`RESOLUTION`, centred on the data."""
+    if not (math.isfinite(lo) and math.isfinite(hi)):
+        return (0.0, 1.0)
+    need = RESOLUTION.get(metric, RELATIVE_RESOLUTION * max(abs(lo), abs(hi)) or 1.0)
+    if hi - lo >= need:
+        pad = 0.05 * (hi - lo)
+        return lo - pad, hi + pad
+    mid = (lo + hi) / 2
+    return mid - 0.55 * need, mid + 0.55 * need
+
+
+def _plain(ax: Any) -> None:
+    """No offset or scientific notation on either axis (years read 2024.5, not 0.5 + 2.024e3)."""
+    from matplotlib.ticker import ScalarFormatter
+
+    for axis in (ax.xaxis, ax.yaxis):
+        fmt = axis.get_major_formatter()
+        if isinstance(fmt, ScalarFormatter):
+            fmt.set_useOffset(False)
+            fmt.set_scientific(False)
+
+
+def _cell_text(values: np.ndarray) -> str:
+    """A format for annotating cells that tells neighbouring values apart (e.g. 2024.45, 1.3, 31)."""
+    finite = values[np.isfinite(values)]
+    if finite.size == 0:
+        return "{:.2f}"
+    span = float(finite.max() - finite.min()) or abs(float(finite.max())) or 1.0
+    decimals = int(min(4, max(0, 1 - math.floor(math.log10(span)))))
+    return "{:." + str(decimals) + "f}"
+
+
 def _grid(n: int, most: int = 4) -> tuple[int, int]:
     cols = min(n, most)
     return math.ceil(n / cols), cols
@@ -58,10 +107,14 @@ def response_curves(df: Any, x_columns: list[str], metric: str, path: Path, oat_
     """One panel per parameter: the mean of ``metric`` with its 95% band against the parameter.
 
     With ``oat_column`` each panel uses the points that vary that parameter (plus the base point).
+    All panels share one y-scale (they are compared with each other), at least
+    :data:`RESOLUTION` wide, so a flat response looks flat.
     """
     plt = _plt()
     rows, cols = _grid(len(x_columns))
-    fig, axes = plt.subplots(rows, cols, figsize=(3.4 * cols, 2.8 * rows), squeeze=False)
+    fig, axes = plt.subplots(rows, cols, figsize=(3.4 * cols, 2.8 * rows), squeeze=False, sharey=True,
+                             layout="constrained")
+    lo, hi = math.inf, -math.inf
     for ax, col in zip(axes.flat, x_columns, strict=False):
         d = df if oat_column is None else df[(df[oat_column] == col) | (df[oat_column] == "")]
         xs, ms, hs = [], [], []
@@ -71,91 +124,146 @@ def response_curves(df: Any, x_columns: list[str], metric: str, path: Path, oat_
             ms.append(m)
             hs.append(h)
         xs_a, ms_a, hs_a = np.array(xs, dtype=float), np.array(ms), np.array(hs)
+        if np.isfinite(ms_a).any():
+            lo, hi = min(lo, float(np.nanmin(ms_a - hs_a))), max(hi, float(np.nanmax(ms_a + hs_a)))
         ax.fill_between(xs_a, ms_a - hs_a, ms_a + hs_a, alpha=0.25, color="C0", linewidth=0)
         ax.plot(xs_a, ms_a, "o-", color="C0", ms=3)
         if base and col in base and isinstance(base[col], (int, float)):
             ax.axvline(float(base[col]), color="0.5", ls=":", lw=1)
         ax.set_xlabel(col, fontsize=8)
-        ax.set_ylabel(_label(metric), fontsize=8)
         ax.tick_params(labelsize=7)
+        _plain(ax)
+    axes[0, 0].set_ylim(*value_range(metric, lo, hi))
+    for r in range(rows):
+        axes[r, 0].set_ylabel(_label(metric), fontsize=8)
     for ax in list(axes.flat)[len(x_columns):]:
         ax.set_visible(False)
-    fig.suptitle(title or f"{_label(metric)}: mean and 95% interval over replications", fontsize=10)
-    fig.tight_layout()
+    fig.suptitle(title or f"{_label(metric)}: mean and 95% interval over replications (one y-scale; dotted: "
+                 "baseline value)", fontsize=10)
     return _save(fig, path)
 
 
 def heatmap(df: Any, x: str, y: str, metric: str, path: Path, title: str = "") -> Path:
-    """Mean of ``metric`` over a 2-D grid of two swept parameters (cells annotated)."""
+    """Mean of ``metric`` over a 2-D grid of two swept parameters (cells annotated).
+
+    The colour range spans at least the metric's :data:`RESOLUTION`, so cells that differ by
+    noise share one colour; annotations carry as many decimals as tell the cells apart.
+    """
     plt = _plt()
     table = df.pivot_table(index=y, columns=x, values=metric, aggfunc="mean")
-    fig, ax = plt.subplots(figsize=(1.0 + 0.9 * table.shape[1], 0.8 + 0.6 * table.shape[0]))
-    im = ax.imshow(table.to_numpy(dtype=float), origin="lower", aspect="auto", cmap="viridis")
+    vals = table.to_numpy(dtype=float)
+    finite = vals[np.isfinite(vals)]
+    vmin, vmax = value_range(metric, float(finite.min()), float(finite.max())) if finite.size else (0.0, 1.0)
+    fig, ax = plt.subplots(figsize=(1.6 + 0.9 * table.shape[1], 0.8 + 0.6 * table.shape[0]))
+    im = ax.imshow(vals, origin="lower", aspect="auto", cmap="viridis", vmin=vmin, vmax=vmax)
     ax.set_xticks(range(table.shape[1]), [f"{v:g}" if isinstance(v, float) else str(v) for v in table.columns],
                   fontsize=8)
     ax.set_yticks(range(table.shape[0]), [f"{v:g}" if isinstance(v, float) else str(v) for v in table.index],
                   fontsize=8)
-    vals = table.to_numpy(dtype=float)
-    finite = vals[np.isfinite(vals)]
-    mid = float(np.mean([finite.min(), finite.max()])) if finite.size else 0.0
+    fmt = _cell_text(vals)
+    mid = (vmin + vmax) / 2
     for (i, j), v in np.ndenumerate(vals):
         if np.isfinite(v):
-            ax.text(j, i, f"{v:.2g}", ha="center", va="center", fontsize=7, color="white" if v < mid else "black")
+            ax.text(j, i, fmt.format(v), ha="center", va="center", fontsize=7, color="white" if v < mid else "black")
     ax.set_xlabel(x, fontsize=9)
     ax.set_ylabel(y, fontsize=9)
-    fig.colorbar(im, ax=ax, label=_label(metric) + " (mean)")
+    cbar = fig.colorbar(im, ax=ax, label=_label(metric) + " (mean)")
+    cbar.formatter.set_useOffset(False)
+    cbar.update_ticks()
     ax.set_title(title or f"{_label(metric)}", fontsize=10)
     return _save(fig, path)
 
 
+def _short_names(names: list[str]) -> list[str]:
+    """Parameter labels: the last part of each key path, or the whole path where that is ambiguous."""
+    last = [n.split(".")[-1] for n in names]
+    return [s if last.count(s) == 1 else n for s, n in zip(last, names, strict=True)]
+
+
+def _informative(r: dict[str, Any], keys: tuple[str, ...]) -> bool:
+    """Whether an output's indices say anything (not all zero or undefined)."""
+    vals = [r[p][k] for p in r for k in keys]
+    return any(v is not None and math.isfinite(v) and abs(v) > 1e-12 for v in vals)
+
+
 def sensitivity_bars(result: dict[str, Any], path: Path) -> Path:
-    """Sobol' S1 and ST (or Morris mu* with sigma) per parameter and output, with their intervals."""
+    """Sobol' S1 and ST (or Morris mu* with sigma) per parameter and output, with their intervals.
+
+    Horizontal bars, each panel sorted by the leading index (ST or mu*), largest on top. An output
+    whose indices are all zero (it does not vary between parameter points) gets no panel; the
+    figure names it instead.
+    """
     plt = _plt()
-    outs = list(result["outputs"])
+    sobol = result["method"] == "sobol"
+    keys = ("S1", "ST") if sobol else ("mu_star", "sigma")
+    outs = [o for o in result["outputs"] if _informative(result["outputs"][o], keys)]
+    dropped = [o for o in result["outputs"] if o not in outs]
     if not outs:
         fig, ax = plt.subplots(figsize=(5, 2))
-        ax.text(0.5, 0.5, "no output could be analysed\n" + "\n".join(result["warnings"][:4]), ha="center",
+        why = result["warnings"][:4] or [f"no parameter moves {', '.join(map(_label, dropped))}"]
+        ax.text(0.5, 0.5, "no output could be analysed\n" + "\n".join(why), ha="center",
                 va="center", fontsize=8, wrap=True)
         ax.set_axis_off()
         return _save(fig, path)
-    names = result["parameters"]
-    rows, cols = _grid(len(outs), most=2)
-    fig, axes = plt.subplots(rows, cols, figsize=(max(4.5, 0.45 * len(names) + 2.0) * cols, 4.2 * rows),
-                             squeeze=False)
+    names = list(result["parameters"])
+    labels = dict(zip(names, _short_names(names), strict=True))
+    rows, cols = _grid(len(outs), most=2 if len(names) > 8 else 3)
+    fig, axes = plt.subplots(rows, cols, figsize=(5.2 * cols, (0.24 * len(names) + 1.3) * rows), squeeze=False,
+                             layout="constrained")
     pos = np.arange(len(names))
     for ax, out in zip(axes.flat, outs, strict=False):
         r = result["outputs"][out]
-        if result["method"] == "sobol":
-            w = 0.4
-            for k, (key, color) in enumerate((("S1", "C0"), ("ST", "C1"))):
-                ax.bar(pos + (k - 0.5) * w, [r[p][key] for p in names], w, yerr=[r[p][key + "_conf"] for p in names],
-                       color=color, capsize=2, label=key, error_kw={"lw": 0.8})
-            ax.set_ylabel("Sobol' index")
-            ax.axhline(0, color="0.3", lw=0.5)
+        lead = "ST" if sobol else "mu_star"
+        order = sorted(names, key=lambda p: -(r[p][lead] if math.isfinite(r[p][lead]) else -math.inf))
+        if sobol:
+            h = 0.4
+            for k, (key, color) in enumerate((("ST", "C1"), ("S1", "C0"))):
+                ax.barh(pos + (k - 0.5) * h, [r[p][key] for p in order], h, xerr=[r[p][key + "_conf"] for p in order],
+                        color=color, capsize=2, label=key, error_kw={"lw": 0.8})
+            ax.set_xlabel("Sobol' index (share of variance)", fontsize=8)
+            ax.axvline(0, color="0.3", lw=0.5)
         else:
-            ax.bar(pos, [r[p]["mu_star"] for p in names], 0.6, yerr=[r[p]["mu_star_conf"] for p in names],
-                   color="C0", capsize=2, label="mu*", error_kw={"lw": 0.8})
-            ax.plot(pos, [r[p]["sigma"] for p in names], "D", color="C3", ms=4, label="sigma")
-            ax.set_ylabel("elementary effect")
+            ax.barh(pos, [r[p]["mu_star"] for p in order], 0.6, xerr=[r[p]["mu_star_conf"] for p in order],
+                    color="C0", capsize=2, label="mu* (mean |effect|)", error_kw={"lw": 0.8})
+            ax.plot([r[p]["sigma"] for p in order], pos, "D", color="C3", ms=4, label="sigma (spread of effects)")
+            ax.set_xlabel(f"elementary effect on {_label(out)}\n(output units per swept range)", fontsize=8)
         ns = result["noise_share"].get(out)
-        ax.set_title(_label(out) + (f"  (noise {ns:.0%} of variance)" if ns is not None else ""), fontsize=9)
-        ax.set_xticks(pos, [n.split(".")[-1] for n in names], rotation=60, ha="right", fontsize=7)
-        ax.legend(fontsize=7)
+        ax.set_title(_label(out) + (f"  (seed noise {ns:.0%} of variance)" if ns is not None else ""), fontsize=9)
+        ax.set_yticks(pos, [labels[p] for p in order], fontsize=8)
+        ax.invert_yaxis()
+        ax.tick_params(axis="x", labelsize=8)
+        _plain(ax)
+        ax.legend(fontsize=7, loc="lower right")
     for ax in list(axes.flat)[len(outs):]:
         ax.set_visible(False)
-    fig.suptitle(f"{'Sobol' if result['method'] == 'sobol' else 'Morris'} indices with "
-                 f"{result['conf_level']:.0%} bootstrap intervals", fontsize=10)
-    fig.tight_layout()
+    note = f"; not shown (no variance between points): {', '.join(map(_label, dropped))}" if dropped else ""
+    fig.suptitle(f"{'Sobol' if sobol else 'Morris'} indices with {result['conf_level']:.0%} bootstrap "
+                 f"intervals, sorted{note}", fontsize=10)
     return _save(fig, path)
 
 
+def _needs_log(means: list[float], metric: str) -> bool:
+    """Whether one scenario's mean dwarfs the others (largest over 20x the median, e.g. a market of
+    300 startups among markets of 6), so that a linear axis would squash every other scenario."""
+    m = sorted(abs(v) for v in means if math.isfinite(v))
+    if len(m) < 3:
+        return False
+    floor = RESOLUTION.get(metric, RELATIVE_RESOLUTION * m[-1] or 1.0)
+    return m[-1] > 20 * max(m[len(m) // 2], floor)
+
+
 def compare_figure(table: dict[str, Any], df: Any, path: Path) -> Path:
-    """Per metric: each scenario's runs (dots), mean and its confidence interval (bar)."""
+    """Per metric: each scenario's runs (dots), mean and its confidence interval (bar).
+
+    A metric where one scenario's mean is over 20 times the median scenario's (counts in a much
+    larger market) gets a symmetric-log y-axis, linear up to the metric's :data:`RESOLUTION`,
+    so the small markets stay readable beside the large one.
+    """
     plt = _plt()
     metrics, scen = table["metrics"], table["scenarios"]
     rows, cols = _grid(len(metrics), most=3)
     fig, axes = plt.subplots(rows, cols, figsize=(max(3.5, 0.38 * len(scen) + 1.2) * cols, 3.4 * rows),
-                             squeeze=False)
+                             squeeze=False, layout="constrained")
     rng = np.random.default_rng(0)
     by = {(r["scenario"], r["metric"]): r for r in table["rows"]}
     for ax, m in zip(axes.flat, metrics, strict=False):
@@ -167,15 +275,26 @@ def compare_figure(table: dict[str, Any], df: Any, path: Path) -> Path:
             if not math.isnan(r["mean"]):
                 err = 0.0 if math.isnan(r["ci_high"]) else r["ci_high"] - r["mean"]
                 ax.errorbar(k, r["mean"], yerr=err, fmt="o", color="black", ms=4, capsize=3, lw=1)
+        title = _label(m)
+        if _needs_log([by[(sc, m)]["mean"] for sc in scen], m):
+            lin = RESOLUTION.get(m, 1.0)
+            ax.set_yscale("symlog", linthresh=lin)
+            title += f"\n(log scale above {lin:g})"
         ax.set_xticks(range(len(scen)), scen, rotation=45, ha="right", fontsize=7)
-        ax.set_title(_label(m), fontsize=9)
+        ax.set_title(title, fontsize=9)
         ax.tick_params(axis="y", labelsize=7)
+        _plain(ax)
     for ax in list(axes.flat)[len(metrics):]:
         ax.set_visible(False)
     fig.suptitle(f"Scenarios with common random numbers ({table['replications']} seeds): runs, mean and "
                  f"{table['level']:.0%} interval", fontsize=10)
-    fig.tight_layout()
     return _save(fig, path)
+
+
+def _significant(qp: list[float | None] | None) -> bool:
+    """Whether every restricted side of a box limit has a quasi-p-value below :data:`SIGNIFICANCE`."""
+    sides = [q for q in (qp or []) if q is not None]
+    return bool(sides) and max(sides) < SIGNIFICANCE
 
 
 def prim_figure(result: dict[str, Any], path: Path) -> Path:
@@ -183,7 +302,8 @@ def prim_figure(result: dict[str, Any], path: Path) -> Path:
     restricted parameters, as a share of each parameter's swept range."""
     plt = _plt()
     boxes = result["boxes"]
-    fig, (a1, a2) = plt.subplots(1, 2, figsize=(10, 3.6), gridspec_kw={"width_ratios": [1, 1.3]})
+    fig, (a1, a2) = plt.subplots(1, 2, figsize=(10, 3.6), gridspec_kw={"width_ratios": [1, 1.3]},
+                                 layout="constrained")
     for k, (traj, box) in enumerate(zip(result["trajectories"], boxes, strict=False)):
         a1.plot(traj["coverage"], traj["density"], "-", color=f"C{k}", lw=1, alpha=0.7)
         sc = a1.scatter(traj["coverage"], traj["density"], c=traj["res_dim"], cmap="viridis", s=10, zorder=3)
@@ -208,17 +328,16 @@ def prim_figure(result: dict[str, Any], path: Path) -> Path:
             a2.plot([lo, hi], [y, y], color=f"C{k}", lw=6, solid_capstyle="butt")
             a2.text(lo, y + 0.25, f"{lim['low']:.3g}", fontsize=6, ha="center")
             a2.text(hi, y + 0.25, f"{lim['high']:.3g}", fontsize=6, ha="center")
-            labels.append(f"box {k + 1}: {name}")
+            labels.append(f"box {k + 1}: {name}" + ("" if _significant(lim.get("qp")) else " (n.s.)"))
             y += 1
     a2.set_yticks(range(len(labels)), labels, fontsize=7)
     a2.set_xlim(-0.05, 1.05)
     a2.set_ylim(-0.7, max(len(labels), 1) - 0.3)
     a2.invert_yaxis()
     a2.set_xlabel("share of the swept range")
-    a2.set_title("box limits (grey: swept range)", fontsize=9)
+    a2.set_title(f"box limits (grey: swept range; n.s.: quasi-p >= {SIGNIFICANCE:g})", fontsize=9)
     if not labels:
         a2.text(0.5, 0.5, result.get("note", "no box found"), ha="center", va="center", fontsize=9)
-    fig.tight_layout()
     return _save(fig, path)
 
 
@@ -226,7 +345,8 @@ def scatter_panels(df: Any, x_columns: list[str], metric: str, path: Path, bins:
     """For sampled designs: ``metric`` of every run against each parameter, with binned means and bands."""
     plt = _plt()
     rows, cols = _grid(len(x_columns))
-    fig, axes = plt.subplots(rows, cols, figsize=(3.4 * cols, 2.8 * rows), squeeze=False)
+    fig, axes = plt.subplots(rows, cols, figsize=(3.4 * cols, 2.8 * rows), squeeze=False, sharey=True,
+                             layout="constrained")
     for ax, col in zip(axes.flat, x_columns, strict=False):
         x = df[col].to_numpy(dtype=float)
         yv = df[metric].to_numpy(dtype=float)
@@ -243,10 +363,14 @@ def scatter_panels(df: Any, x_columns: list[str], metric: str, path: Path, bins:
         ax.fill_between(mids_a, ms_a - hs_a, ms_a + hs_a, alpha=0.3, color="C0", linewidth=0)
         ax.plot(mids_a, ms_a, "-", color="C0")
         ax.set_xlabel(col, fontsize=8)
-        ax.set_ylabel(_label(metric), fontsize=8)
         ax.tick_params(labelsize=7)
+        _plain(ax)
+    yv_all = df[metric].to_numpy(dtype=float)
+    if np.isfinite(yv_all).any():
+        axes[0, 0].set_ylim(*value_range(metric, float(np.nanmin(yv_all)), float(np.nanmax(yv_all))))
+    for r in range(rows):
+        axes[r, 0].set_ylabel(_label(metric), fontsize=8)
     for ax in list(axes.flat)[len(x_columns):]:
         ax.set_visible(False)
-    fig.suptitle(f"{_label(metric)}: runs, binned mean and 95% interval", fontsize=10)
-    fig.tight_layout()
+    fig.suptitle(f"{_label(metric)}: runs, binned mean and 95% interval (one y-scale)", fontsize=10)
     return _save(fig, path)
