@@ -59,7 +59,7 @@ def outcomes(model: AppModel) -> dict[str, str]:
     sentiment, first pivot, and how many of the article's patterns hold."""
     m = model.recorder.model
     end = m["date"][-1] if m["date"] else ""
-    _, cum, whose = ac.departures_so_far_until(model, ac.ARTICLE_DATE)
+    _, cum, whose = ac.departures_so_far(model, until=ac.ARTICLE_DATE)
     ev = model.recorder.events
     pivots = [(d, f) for d, f, t in zip(ev["date"], ev["firm"], ev["type"], strict=True) if t == "pivot"]
     rows, error = ac.scorecard(model)

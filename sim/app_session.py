@@ -363,5 +363,8 @@ class Explorer:
         """The session ended: stop playing and free the model."""
         self._closed.set()
         self.playing = False
-        if self.model is not None:
-            release(self.model)
+        with self.model_lock:
+            model, self.model = self.model, None
+            self.causes = []
+        if model is not None:
+            release(model)
