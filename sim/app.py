@@ -52,6 +52,11 @@ def _kernel_closed_event() -> threading.Event | None:
         return None
 
 
+def _markdown(text: str) -> None:
+    """A paragraph of markdown, rendered on the server (offline; no KaTeX from a CDN)."""
+    solara.HTML(tag="div", unsafe_innerHTML=app_about.md_html(text), style="font-size:14px")
+
+
 # ------------------------------------------------------------------------------------ the run
 @solara.component
 def Chart(key: str, cls: type[ac.LiveChart], ex: Explorer, tick: int):
@@ -240,7 +245,7 @@ def CompareTab(ex: Explorer, tick: int, act: Any):
         ex.compare_with = choice
         act("compare")
 
-    solara.Markdown("Run the story shown **and** the same seed with one change, both to the end, and set their "
+    _markdown("Run the story shown **and** the same seed with one change, both to the end, and set their "
                     "outcomes side by side. The change is the scenario's own values (what did my sliders do?) "
                     "or another scenario (what if history had been different?).")
     with solara.Row(style={"align-items": "center"}):
@@ -282,7 +287,7 @@ def DataTab(ex: Explorer, tick: int):
                 return ac.render_chart(key, model)
         return data
 
-    solara.Markdown(f"The run shown, **{html.escape(model.sc.name)}**, seed {model.seed_value}, up to "
+    _markdown(f"The run shown, **{html.escape(model.sc.name)}**, seed {model.seed_value}, up to "
                     f"**{model.date}** (month {model.t}). Columns are described in docs/outputs.md "
                     "(tab *About the model*); the events table also says why each event happened.")
     with solara.Row(style={"flex-wrap": "wrap"}, classes=["sim-downloads"]):
@@ -290,7 +295,7 @@ def DataTab(ex: Explorer, tick: int):
                            ("events", "one row per event, with its cause")):
             solara.FileDownload(csv(name), filename=f"{stem}_{name}.csv", label=f"{name}.csv ({what})",
                                 mime_type="text/csv")
-    solara.Markdown("**Charts** at the current month (PNG):")
+    _markdown("**Charts** at the current month (PNG):")
     with solara.Row(style={"flex-wrap": "wrap"}, classes=["sim-downloads-png"]):
         for key, title, _ in ac.CHARTS:
             solara.FileDownload(png(key), filename=f"{stem}_{key}.png", label=title, mime_type="image/png")
@@ -310,7 +315,7 @@ def AboutTab(ex: Explorer, tick: int):
                         classes=["sim-glossary"], style="font-size:14px")
             solara.HTML(tag="div", unsafe_innerHTML="<h3>Real history and simulated events</h3>"
                         + app_about.history_html(ex.model), classes=["sim-history-list"], style="font-size:14px")
-    solara.Markdown("### The project's documents\nThe files in the repository's `docs/` folder, shown here "
+    _markdown("### The project's documents\nThe files in the repository's `docs/` folder, shown here "
                     "(no internet needed).")
     labels = {f"docs/{name}: {what}": name for name, what in app_about.DOCS}
     current = next(label for label, name in labels.items() if name == doc)

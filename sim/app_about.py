@@ -75,18 +75,19 @@ GLOSSARY = """
 """
 
 
-def _md(text: str) -> str:
+def md_html(text: str) -> str:
+    """Markdown to HTML on the server (solara.Markdown would load KaTeX from a CDN)."""
     return markdown.markdown(text, extensions=["tables", "fenced_code"])
 
 
 def mechanisms_html() -> str:
-    return _md(MECHANISMS)
+    return md_html(MECHANISMS)
 
 
 def glossary_html(model: MarketModel) -> str:
     """The glossary, with the scenario's pace of the frontier (doublings a year)."""
     per_year = frontier(model, 12) - frontier(model, 0)
-    return _md(GLOSSARY.format(per_year=per_year, months=12.0 / per_year if per_year > 0 else math.nan))
+    return md_html(GLOSSARY.format(per_year=per_year, months=12.0 / per_year if per_year > 0 else math.nan))
 
 
 def history_html(model: MarketModel) -> str:
@@ -121,4 +122,4 @@ def doc_html(name: str) -> str:
     path = DOCS_DIR / name
     if not path.is_file():
         return f"<p>docs/{html.escape(name)} is missing from this copy.</p>"
-    return _md(path.read_text(encoding="utf-8"))
+    return md_html(path.read_text(encoding="utf-8"))
