@@ -26,6 +26,7 @@ from __future__ import annotations
 import html
 import math
 import threading
+from collections.abc import Callable
 from typing import Any
 
 import reacton.ipywidgets as rw
@@ -50,6 +51,18 @@ def _kernel_closed_event() -> threading.Event | None:
         return solara.lifecycle.kernel_closed_event()
     except (RuntimeError, AttributeError):
         return None
+
+
+def _page_connected() -> Callable[[], bool]:
+    """A function telling whether a browser tab still shows this session (always True outside a
+    solara server): a tab closed while playing stops the play loop at the next month."""
+    try:
+        from solara.server import kernel_context
+
+        context = kernel_context.get_current_context()
+    except Exception:  # noqa: BLE001 - no server (the render test): always shown
+        return lambda: True
+    return lambda: kernel_context.PageStatus.CONNECTED in context.page_status.values()
 
 
 def _markdown(text: str) -> None:
@@ -360,6 +373,7 @@ def Page():
     ex = solara.use_memo(lambda: Explorer(files, initial_label(files), _kernel_closed_event()), [])
     tick, set_tick = solara.use_state(0)
     tab, set_tab = solara.use_state(0)
+    ex.connected = solara.use_memo(_page_connected, [])
 
     def redraw() -> None:
         set_tick(lambda t: t + 1)

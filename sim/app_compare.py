@@ -50,7 +50,8 @@ class Comparison:
 def _at(model: AppModel, column: str, date: str) -> str:
     m = model.recorder.model
     if date in m["date"]:
-        return f"{m[column][m['date'].index(date)]:g}"
+        value = m[column][m["date"].index(date)]
+        return f"{value:.2f}" if isinstance(value, float) else str(value)
     return "not in the run"
 
 

@@ -18,6 +18,7 @@ the same story as ``python -m sim run`` for that scenario and seed.
 
 from __future__ import annotations
 
+import logging
 import os
 import sys
 import threading
@@ -36,6 +37,7 @@ SCENARIO_DIR = ROOT / "scenarios"
 DEFAULT_SCENARIO = SCENARIO_DIR / "baseline.toml"
 #: Environment variable naming the scenario file the page starts with (set by ``python -m sim app --scenario``).
 ENV_SCENARIO = "SIM_APP_SCENARIO"
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -242,6 +244,8 @@ class Explorer:
         self.seed_text = "0"
         self.seed_error = ""
         self.comparison: Any = None  # the last comparison (sim.app_compare.Comparison), if any
+        #: False while no browser tab shows the session (set by the page); play pauses then.
+        self.connected: Callable[[], bool] = lambda: True
         self.pick(label)
 
     def is_closed(self) -> bool:
@@ -333,7 +337,7 @@ class Explorer:
 
     def play(self, on_month: Callable[[], None], interval_s: float) -> None:
         """Step month after month, ``interval_s`` apart, while :attr:`playing`, the model runs and
-        the session is open; ``on_month`` redraws the page after each month."""
+        the session is open and shown (:attr:`connected`); ``on_month`` redraws the page after each month."""
         self.playing = True
         model = self.model
         try:
@@ -341,10 +345,12 @@ class Explorer:
                 if not self.step():
                     break
                 on_month()
-                if self.wait(interval_s):
+                if self.wait(interval_s) or not self.connected():
                     break
         finally:
             self.playing = False
+            log.info("play stopped at month %s (closed: %s, shown: %s)", model.t if model else "-",
+                     self.is_closed(), self.connected())
 
     # -- one action at a time
     def begin(self, action: str) -> bool:
@@ -367,4 +373,5 @@ class Explorer:
             model, self.model = self.model, None
             self.causes = []
         if model is not None:
+            log.info("session ended at month %d: model freed", model.t)
             release(model)

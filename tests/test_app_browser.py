@@ -14,6 +14,7 @@ to also write the README's screenshot (the baseline played on to 2025-06).
 from __future__ import annotations
 
 import io
+import math
 import os
 import socket
 import subprocess
@@ -37,6 +38,7 @@ VIEWPORT = {"width": 1366, "height": 768}
 LOCAL_HOSTS = {"127.0.0.1", "localhost", "[::1]", "::1"}
 START_TIMEOUT_S = 120
 UI_TIMEOUT_MS = 60_000
+SERVER_PID: dict[str, int] = {}  # url -> process id of the server started for this module
 
 pytestmark = pytest.mark.skipif(not CHROMIUM.exists(),
                                 reason="/usr/bin/chromium is absent (install it with .ci/install-browser)")
@@ -74,6 +76,7 @@ def app_url(tmp_path_factory):
                 pytest.fail(f"python -m sim app did not serve within {START_TIMEOUT_S} s:\n"
                             f"{log_path.read_text()[-3000:]}")
             time.sleep(0.5)
+        SERVER_PID[url] = proc.pid
         yield url
     finally:
         proc.terminate()
@@ -82,6 +85,12 @@ def app_url(tmp_path_factory):
         except subprocess.TimeoutExpired:
             proc.kill()
             proc.wait(timeout=10)
+
+
+@pytest.fixture(scope="module")
+def app_server_pid(app_url):
+    """The process id of the server behind ``app_url``."""
+    return SERVER_PID[app_url]
 
 
 @pytest.fixture(scope="module")
@@ -248,6 +257,51 @@ def test_compare_two_runs_and_download(page, tmp_path):
     page.screenshot(path=str(tmp_path / "compare.png"), full_page=True)
     page.get_by_role("tab", name="About the model").click()
     page.locator(".sim-history-list", has_text="DeepSeek-R1").wait_for(timeout=UI_TIMEOUT_MS)
+
+
+def _rss_mb(pid: int) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return math.nan
+
+
+def test_memory_per_session(browser, app_url, app_server_pid):
+    """Server memory per open session (only with $SIM_APP_MEMORY=N sessions; docs/app.md reports it)."""
+    n = int(os.environ.get("SIM_APP_MEMORY", "0"))
+    if not n:
+        pytest.skip("set SIM_APP_MEMORY=5 to measure the server's memory per open session")
+
+    def session():
+        ctx = browser.new_context(viewport=VIEWPORT)
+        pg = ctx.new_page()
+        pg.goto(app_url, timeout=UI_TIMEOUT_MS)
+        pg.locator("img.sim-chart-strategies").wait_for(timeout=UI_TIMEOUT_MS)
+        _button(pg, "Run to the end").click()
+        _month(pg, 60)
+        return ctx
+
+    session().close()  # warm up: imports, fonts, caches
+    time.sleep(3)
+    base = _rss_mb(app_server_pid)
+    contexts = [session() for _ in range(n)]
+    time.sleep(3)
+    loaded = _rss_mb(app_server_pid)
+    for ctx in contexts:
+        ctx.close()
+    time.sleep(70)  # past the cull timeout (45 s)
+    after = _rss_mb(app_server_pid)
+    # Python keeps freed memory for reuse rather than returning it: if the closed sessions were
+    # freed, as many new ones fit in it and the server grows little
+    contexts = [session() for _ in range(n)]
+    time.sleep(3)
+    again = _rss_mb(app_server_pid)
+    for ctx in contexts:
+        ctx.close()
+    print(f"\nserver RSS: {base:.0f} MB with no session, {loaded:.0f} MB with {n} sessions run to the end "
+          f"({(loaded - base) / n:.1f} MB each), {after:.0f} MB 70 s after closing them, {again:.0f} MB with "
+          f"{n} new sessions run to the end")
+    assert again - after < 0.5 * (loaded - base), "closed sessions were not freed"
 
 
 def test_screenshot_for_the_docs(page):
