@@ -281,23 +281,24 @@ def test_memory_per_session(browser, app_url, app_server_pid):
         _month(pg, 60)
         return ctx
 
+    def rss_with_sessions() -> float:
+        """Server RSS (MB) with ``n`` sessions run to the end; they are closed after."""
+        contexts = [session() for _ in range(n)]
+        time.sleep(3)
+        rss = _rss_mb(app_server_pid)
+        for ctx in contexts:
+            ctx.close()
+        return rss
+
     session().close()  # warm up: imports, fonts, caches
     time.sleep(3)
     base = _rss_mb(app_server_pid)
-    contexts = [session() for _ in range(n)]
-    time.sleep(3)
-    loaded = _rss_mb(app_server_pid)
-    for ctx in contexts:
-        ctx.close()
+    loaded = rss_with_sessions()
     time.sleep(70)  # past the cull timeout (45 s)
     after = _rss_mb(app_server_pid)
     # Python keeps freed memory for reuse rather than returning it: if the closed sessions were
     # freed, as many new ones fit in it and the server grows little
-    contexts = [session() for _ in range(n)]
-    time.sleep(3)
-    again = _rss_mb(app_server_pid)
-    for ctx in contexts:
-        ctx.close()
+    again = rss_with_sessions()
     print(f"\nserver RSS: {base:.0f} MB with no session, {loaded:.0f} MB with {n} sessions run to the end "
           f"({(loaded - base) / n:.1f} MB each), {after:.0f} MB 70 s after closing them, {again:.0f} MB with "
           f"{n} new sessions run to the end")
