@@ -98,9 +98,10 @@ def history_html(model: MarketModel) -> str:
     if rows:
         out.append("<table style='border-collapse:collapse;font-size:13px'><tr><th align=left>date</th>"
                    "<th align=left>in this run</th><th align=left>firm</th><th align=left>model</th></tr>")
+        cell = "<td style='padding:1px 14px 1px 0'>"
         for r in rows:
-            out.append(f"<tr><td>{r['date']}</td><td>{html.escape(r['in_run'])}</td><td>{html.escape(r['firm'])}"
-                       f"</td><td>{html.escape(r['name'])}</td></tr>")
+            cells = "".join(f"{cell}{html.escape(str(r[k]))}</td>" for k in ("date", "in_run", "firm", "name"))
+            out.append(f"<tr>{cells}</tr>")
         out.append("</table>")
     else:
         out.append("<p>This scenario has no dated open-weight releases (open source is switched off).</p>")
