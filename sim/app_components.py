@@ -23,6 +23,8 @@ from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 from PIL import Image as PILImage
 
+from .app_explain import history_mark, money
+
 if TYPE_CHECKING:
     from matplotlib.artist import Artist
     from matplotlib.axes import Axes
@@ -419,19 +421,21 @@ class MauShareChart(LiveChart):
                                  alpha=0.9))
 
 
-def departures_so_far(model: MarketModel) -> tuple[list[int], list[int], str]:
-    """Steps, cumulative core-executive departures since 2024-01, and whose (the six, or all startups)."""
+def departures_so_far(model: MarketModel, until: str | None = None) -> tuple[list[int], list[int], str]:
+    """Steps, cumulative core-executive departures since 2024-01 (to ``until``, ``YYYY-MM``, if
+    given, else to the month simulated last), and whose (the six, or all startups)."""
     ev = model.recorder.events
     names = {f.name for f in model.firms if f.kind == "startup"}
     six = [n for n in SIX if n in names]
     whose = set(six) if six else names
     start = model.calendar.step_of(DEPARTURES_START)
+    stop = model.t if until is None else min(model.t, model.calendar.step_of(until) + 1)
     per_step = [0] * model.t
     for firm, typ, step in zip(ev["firm"], ev["type"], ev["step"], strict=False):
-        if typ == "departure" and firm in whose and start <= step < model.t:
+        if typ == "departure" and firm in whose and start <= step < stop:
             per_step[step] += 1
     steps, cum, total = [], [], 0
-    for t in range(max(start, 0), model.t):
+    for t in range(max(start, 0), stop):
         total += per_step[t]
         steps.append(t)
         cum.append(total)
@@ -483,6 +487,25 @@ CHARTS: list[tuple[str, str, type[LiveChart]]] = [
     ("departures", "Executive departures", DeparturesChart),
 ]
 
+#: What each chart shows, with its units, in a student's words (the caption under it on the page).
+CAPTIONS: dict[str, str] = {
+    "strategies": "One row per startup, one column per month. Foundation: trains its own models. "
+                  "Vertical: sells a product for one sector (medicine, coding...). Integrator: deploys "
+                  "other firms' (often free) models for companies. A pivot is one-way.",
+    "survivors": "Number of startups in each state, month by month. The article expects one or two "
+                 "still training foundation models by 2027-12 (pattern T17).",
+    "capability": "Capability in doublings of effective compute relative to the best model of 2023-01: "
+                  "one doubling = twice the compute (or smarter training worth as much). \"Doublings "
+                  "behind the frontier\" says how far a model trails the best one; the green floor is the "
+                  "best model anyone can use for free (open weights).",
+    "runway": "Months a startup can keep spending at its current rate with the cash it has (cash ÷ "
+              "monthly spending, training included), drawn at 60 when longer. Below the yellow dashed line "
+              "executives start to worry; below the black one a firm that cannot raise money exits.",
+    "mau": "Each firm's share of all monthly active users (MAU) of chatbot apps, in percent.",
+    "departures": "Core executives (founders, CTOs, heads of product) who left the six leading "
+                  "startups since 2024-01, summed. The article counts at least 22 by 2025-06.",
+}
+
 
 def render_chart(key: str, model: MarketModel) -> bytes:
     """One chart of the page, drawn afresh (for tests and scripts; the page keeps its charts)."""
@@ -490,17 +513,6 @@ def render_chart(key: str, model: MarketModel) -> bytes:
     return cls(model).render(model)
 
 # ------------------------------------------------------------------------------------ event feed
-def money(usd: float) -> str:
-    """'$1.2B', '$150M', '$576K'."""
-    if usd is None or not math.isfinite(usd):
-        return ""
-    a = abs(usd)
-    for div, unit in ((1e9, "B"), (1e6, "M"), (1e3, "K")):
-        if a >= div:
-            return f"${usd / div:.1f}{unit}" if a < 10 * div else f"${usd / div:.0f}{unit}"
-    return f"${usd:.0f}"
-
-
 def describe(event: dict[str, Any]) -> str:
     """One event in words, e.g. 'pivots to medicine' or 'releases DeepSeek-R1 (open weights)'."""
     typ, detail = event["type"], event.get("detail") or ""
@@ -539,23 +551,29 @@ def describe(event: dict[str, Any]) -> str:
 
 @dataclass(frozen=True)
 class FeedLine:
+    """One event: when, who, what (``text``), why (``cause``) and, for a real dated event, ``history``."""
+
     date: str
     firm: str
     type: str
     text: str
+    cause: str = ""
+    history: str = ""
 
     def __str__(self) -> str:
-        return f"{self.date} {self.firm}: {self.text}"
+        return f"{self.date} {self.firm}: {self.text}" + (f" — {self.cause}" if self.cause else "")
 
 
-def feed(model: MarketModel, limit: int = 200) -> list[FeedLine]:
-    """The newest ``limit`` events so far, newest first."""
+def feed(model: MarketModel, limit: int = 200, causes: list[str] | None = None) -> list[FeedLine]:
+    """The newest ``limit`` events so far, newest first; ``causes[i]`` explains event ``i``."""
     ev = model.recorder.events
     n = len(ev["date"])
+    causes = causes or []
     out = []
     for i in range(n - 1, max(n - limit, 0) - 1, -1):
         row = {k: ev[k][i] for k in ("date", "firm", "type", "amount_usd", "role", "destination", "detail")}
-        out.append(FeedLine(row["date"], row["firm"], row["type"], describe(row)))
+        why = causes[i] if i < len(causes) else ""
+        out.append(FeedLine(row["date"], row["firm"], row["type"], describe(row), why, history_mark(model, row)))
     return out
 
 
@@ -570,7 +588,14 @@ def feed_html(lines: list[FeedLine]) -> str:
             f'<div class="sim-event sim-event-{html.escape(ln.type)}" style="padding:1px 0;line-height:1.35">'
             f'<span style="color:{colour}" title="{html.escape(ln.type)}">●</span> '
             f'<span style="font-family:monospace">{html.escape(ln.date)}</span> '
-            f'<b>{html.escape(ln.firm)}</b>: {html.escape(ln.text)}</div>')
+            f'<b>{html.escape(ln.firm)}</b>: {html.escape(ln.text)}'
+            + (' <span class="sim-history" style="background:#FFF3C4;border-radius:3px;padding:0 3px;'
+               f'font-size:11px" title="a dated event of real history">{html.escape(ln.history)}</span>'
+               if ln.history else ' <span class="sim-simulated" style="color:#999;font-size:11px" '
+               'title="simulated by the model">simulated</span>')
+            + (f'<div class="sim-cause" style="color:#555;font-size:12px;margin-left:14px">why: '
+               f'{html.escape(ln.cause)}</div>' if ln.cause else "")
+            + '</div>')
     return "".join(rows)
 
 

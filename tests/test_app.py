@@ -1,13 +1,17 @@
 """The interactive page without a browser: solara renders the widget tree in-process.
 
-Render the page (inside ``solara.AppLayout``, or the sidebar is not rendered), press Step, check
-the date advances and a chart changes; change a slider and Reset; pick another scenario; and the
-pieces (charts, feed, scorecard) on a model directly.
+Render the page (inside ``solara.AppLayout``, or the sidebar is not rendered) and drive it as a
+student would: pick a scenario, move a slider, Reset, Step, type a bad seed; then the pieces
+(the session, the causes, the comparison, the downloads) directly.
 """
 
 from __future__ import annotations
 
+import gc
+import io
 import os
+import time
+import weakref
 
 import pytest
 
@@ -19,10 +23,14 @@ v = pytest.importorskip("ipyvuetify")
 
 from conftest import ROOT  # noqa: E402
 
-from sim import app  # noqa: E402
+from sim import app, app_compare, app_explain, app_export  # noqa: E402
 from sim import app_components as ac  # noqa: E402
-from sim.model import release  # noqa: E402
+from sim import app_session as s  # noqa: E402
+from sim.commands import app as app_command  # noqa: E402
+from sim.model import MarketModel, release  # noqa: E402
 from sim.scenario import load_scenario  # noqa: E402
+
+WAIT_S = 30  # the page's actions run in a background thread; a test waits at most this long for one
 
 
 def _html(rc, cls: str) -> str:
@@ -40,8 +48,18 @@ def _chart(rc, key: str) -> bytes:
     return bytes(hits[0].value)
 
 
-def _button(rc, label: str):
-    return rc.find(v.Btn, children=[label])
+def _click(rc, cls: str) -> None:
+    rc.find(v.Btn, class_=cls).widget.click()
+
+
+def _wait_status(rc, text: str) -> str:
+    deadline = time.monotonic() + WAIT_S
+    while True:
+        status = _html(rc, "sim-status")
+        if text in status:
+            return status
+        assert time.monotonic() < deadline, f"{text!r} never in the status: {status}"
+        time.sleep(0.05)
 
 
 def _render():
@@ -49,95 +67,171 @@ def _render():
 
 
 def test_a_students_session():
-    """Step, watch the date and the charts; move a slider and Reset; change the seed; pick another
-    scenario; all the while a second visitor's page stays where it was."""
+    """Pick a scenario, move a slider, Reset: the scenario and the value hold; Step; a bad seed
+    changes nothing; a second visitor's page stays where it was."""
     rc, other_visitor = _render(), _render()
     try:
-        # -- the page: the date, the charts, the sidebar
         status = _html(rc, "sim-status")
-        assert "2023-01" in status and "month 0 of 60" in status
+        assert "2023-01" in status and "month 0 of 60" in status and "the scenario's own values" in status
         keys = [k for k, _, _ in ac.CHARTS]
         before = {k: _chart(rc, k) for k in keys}
         assert all(png.startswith(b"\x89PNG") for png in before.values())
-        assert rc.find(v.Select, label="Scenario")
-        assert len(rc.find(v.Html, class_="sim-knob-label").widgets) == len(app.KNOBS)
-        assert _button(rc, "Reset") and _button(rc, "▶")
+        assert len(rc.find(v.Html, class_="sim-knob-label").widgets) == len(s.KNOBS)
+        assert not rc.find(class_="sim-pending").widgets  # nothing to apply on a fresh page
 
-        # -- Step twice: the date advances, the charts and the feed change
-        _button(rc, "Step").widget.click()
-        _button(rc, "Step").widget.click()
-        status = _html(rc, "sim-status")
-        assert "2023-02" in status and "month 2 of 60" in status
+        # -- pick another scenario, move a slider, Reset
+        rc.find(v.Select, label="Scenario").widget.v_model = "no_open_source"
+        _wait_status(rc, "scenario <b>no_open_source</b>")
+        slider = rc.find(v.Slider, label="Investor sentiment").widget
+        grid = s.knob_grid(s.KNOB_BY_ARG["sentiment_base"], 0.4902)
+        slider.v_model = grid.index(0.8)
+        assert "Investor sentiment: 0.8" in str(rc.find(v.Html, class_="sim-knob-label").widgets[3].children)
+        assert rc.find(class_="sim-pending").widgets  # "Press Reset ..."
+        _click(rc, "sim-reset")
+        status = _wait_status(rc, "changed: Investor sentiment 0.8")
+        assert "scenario <b>no_open_source</b>" in status and "month 0 of 60" in status
+        assert rc.find(v.Select, label="Scenario").widget.v_model == "no_open_source"
+
+        # -- Step: the date advances, the charts and the feed change
+        _click(rc, "sim-step")
+        _wait_status(rc, "month 1 of 60")
+        _click(rc, "sim-step")
+        _wait_status(rc, "month 2 of 60")
         after = {k: _chart(rc, k) for k in keys}
-        changed = [k for k in keys if after[k] != before[k]]
-        assert "strategies" in changed and "capability" in changed, changed
-        assert "2023-0" in _html(rc, "sim-feed-list")  # events of the first months are listed
+        assert after["strategies"] != before["strategies"]
+        assert "why:" in _html(rc, "sim-feed-list")  # each event says its cause
         assert "month 0 of 60" in _html(other_visitor, "sim-status")  # sessions do not share a model
 
-        # -- move a slider: its value shows, a reminder to Reset; Reset applies it
-        knob = app.KNOBS[0]
-        assert knob.key == "open_source.release_gap_scale"
-        assert rc.find(v.Html, class_="sim-knob-label").widgets[0].children == [f"{knob.label}: 1"]
-        sliders = [w for w in rc.find(v.Slider).widgets if w.label == ""]
-        sliders[0].v_model = 2.5  # the student drags the first slider
-        assert rc.find(v.Html, class_="sim-knob-label").widgets[0].children == [f"{knob.label}: 2.5  (scenario: 1)"]
-        assert "Press Reset" in str([w.children for w in rc.find(v.Alert).widgets])
-        _button(rc, "Reset").widget.click()
-        status = _html(rc, "sim-status")
-        assert "month 0 of 60" in status and "changed: Open-model gap × 2.5" in status, status
-        assert not rc.find(v.Alert).widgets  # applied: no more reminder
-        _button(rc, "Step").widget.click()
-        assert "month 1 of 60" in _html(rc, "sim-status")
-
-        # -- the seed box
-        seed = rc.find(v.TextField, label="Seed (whole number, used at Reset)").widget
+        # -- a bad seed: a message beside the box, Reset changes nothing
+        seed = rc.find(v.TextField, label="Seed (whole number ≥ 0)").widget
+        seed.v_model = "abc"
+        assert seed.error is True and "whole number" in str(seed.messages)
+        _click(rc, "sim-reset")
+        time.sleep(0.2)
+        assert "month 2 of 60" in _html(rc, "sim-status")
         seed.v_model = "7"
-        seed.fire_event("focusout")  # solara's InputText commits on focus out or Enter
-        _button(rc, "Reset").widget.click()
-        assert "seed 7" in _html(rc, "sim-status")
-
-        # -- another scenario starts at once, with the sliders at its values
-        files = app.scenario_files()
-        other = next((label for label in files if label != "baseline"), None)
-        if other is not None:
-            rc.find(v.Select, label="Scenario").widget.v_model = other
-            status = _html(rc, "sim-status")
-            assert f"scenario <b>{app.load_cached(files[other]).name}</b>" in status and "month 0 of" in status
-            assert "changed:" not in status
-            _button(rc, "Step").widget.click()
-            assert "month 1 of" in _html(rc, "sim-status")
-        assert "month 0 of 60" in _html(other_visitor, "sim-status")
+        _click(rc, "sim-reset")
+        status = _wait_status(rc, "seed 7")
+        assert "no_open_source" in status and "Investor sentiment 0.8" in status
     finally:
         rc.close()
         other_visitor.close()
 
 
+def test_closing_the_page_frees_its_model(monkeypatch):
+    made: list[s.Explorer] = []
+    monkeypatch.setattr(app, "Explorer", lambda *a: made.append(s.Explorer(*a)) or made[-1])
+    rc = _render()
+    ex = made[0]
+    model = weakref.ref(ex.model)
+    rc.close()
+    assert ex.is_closed() and ex.step() == 0 and not ex.begin("step")
+    made.clear()
+    del rc, ex
+    gc.collect()
+    assert model() is None, "a closed page's model is still referenced"
+
+
+# ------------------------------------------------------------------------------------ the session
+def test_every_scenario_opens_on_its_own_values_exactly():
+    files = s.scenario_files()
+    for label, path in files.items():
+        ex = s.Explorer(files, label)
+        own = s.knob_defaults(load_scenario(path))
+        assert ex.values == own and ex.model.knobs == own and not ex.model.overrides and not ex.pending(), label
+        for k in s.KNOBS:
+            assert own[k.arg] in s.knob_grid(k, own[k.arg]), (label, k.arg)
+        ex.close()
+
+
+def test_reset_untouched_runs_the_same_story_as_sim_run():
+    files = s.scenario_files()
+    ex = s.Explorer(files, "baseline")
+    ex.set_seed_text("3")
+    assert ex.reset()
+    ex.step(ex.model.calendar.n_steps + 1)
+    ref = MarketModel(load_scenario(ROOT / "scenarios" / "baseline.toml"), 3).run()
+    assert ex.model.recorder.model == ref.model and ex.model.recorder.events == ref.events
+    assert len(ex.causes) == len(ref.events["date"])
+    ex.close()
+
+
+def test_bad_seed_and_one_action_at_a_time():
+    ex = s.Explorer(s.scenario_files(), "baseline")
+    model = ex.model
+    for bad in ("abc", "-1", "3.5", "", "  "):
+        ex.set_seed_text(bad)
+        assert ex.seed_error.startswith("expected a whole number >= 0"), bad
+        assert not ex.reset() and ex.model is model
+    ex.set_seed_text(" 12 ")
+    assert not ex.seed_error and ex.pending() and ex.reset() and ex.model.seed_value == 12
+    assert ex.begin("step") and not ex.begin("reset")  # a second click while one action runs is ignored
+    ex.end()
+    assert ex.begin("reset")
+    ex.end()
+    ex.close()
+    with pytest.raises(s.InputError):
+        s.AppModel(seed="x")
+    with pytest.raises(s.InputError):
+        s.AppModel(knobs={"no_such_slider": 1.0})
+
+
+def test_causes_say_why_and_history_is_marked():
+    ex = s.Explorer(s.scenario_files(), "baseline")
+    ex.step(60)
+    lines = ac.feed(ex.model, limit=10_000, causes=ex.causes)
+    by_type = {}
+    for ln in lines:
+        by_type.setdefault(ln.type, []).append(ln)
+    pivots = by_type["pivot"]
+    assert pivots and all("runway" in ln.cause and "open models" in ln.cause for ln in pivots), pivots[:2]
+    assert all(ln.cause for t in ("departure", "funding_round", "release") for ln in by_type[t])
+    r1 = [ln for ln in lines if ln.text == "releases DeepSeek-R1 (open weights)"]
+    assert r1 and r1[0].history == "real release (2025-01)" and r1[0].date == "2025-01"
+    assert all(not ln.history for ln in by_type["pivot"])
+    assert "simulated" in ac.feed_html(lines[:5]) or "real release" in ac.feed_html(lines[:5])
+    ex.close()
+
+
+def test_compare_and_downloads():
+    pd = pytest.importorskip("pandas")
+    ex = s.Explorer(s.scenario_files(), "baseline")
+    ex.set_knob("shift_months", 12)
+    assert ex.reset()
+    ex.step(5)
+    c = app_compare.compare(ex.model, "with your values", None, "own values", ex.defaults)
+    rows = c.rows()
+    assert rows and all(a and b for _, a, b in rows)
+    assert c.shown.dates[-1] == "2027-12" and c.shown.n_foundation != c.other.n_foundation or \
+        c.shown.outcomes != c.other.outcomes
+    assert app_compare.compare_png(c).startswith(b"\x89PNG")
+    events = pd.read_csv(io.BytesIO(app_export.table_csv(ex.model, "events", ex.causes)))
+    assert {"date", "firm", "type", "cause", "history"} <= set(events.columns) and len(events) == len(ex.causes)
+    model_table = pd.read_csv(io.BytesIO(app_export.table_csv(ex.model, "model")))
+    assert list(model_table["date"]) == ["2023-01", "2023-02", "2023-03", "2023-04", "2023-05"]
+    assert app_export.charts_zip(ex.model)[:2] == b"PK"
+    ex.close()
+
+
+def test_host_warning(monkeypatch, capsys):
+    import solara.__main__ as solara_main
+
+    monkeypatch.setattr(solara_main.run, "main", lambda *a, **k: None)
+    for host, warned in (("0.0.0.0", True), ("192.168.1.5", True), ("127.0.0.1", False), ("localhost", False),
+                         ("::1", False)):
+        args = app_command.argparse.Namespace(port=8765, scenario=None, host=host)
+        assert app_command.cmd_app(args) == 0
+        assert ("warning: --host" in capsys.readouterr().err) == warned, host
+
+
 # ------------------------------------------------------------------------------------ the pieces
 @pytest.fixture(scope="module")
 def model_at_2025_06():
-    m = app.AppModel()
+    m = s.AppModel()
     for _ in range(30):
         m.step()
     yield m
     release(m)
-
-
-def test_model_from_sliders_and_end_of_run():
-    own = load_scenario(ROOT / "scenarios" / "baseline.toml").capital.sentiment_base
-    m = app.AppModel(seed="3", knobs={"release_gap_scale": 1.5, "shift_months": 6.0, "sentiment_base": own})
-    try:
-        assert m.seed_value == 3
-        assert m.sc.open_source.release_gap_scale == 1.5 and m.sc.open_source.shift_months == 6
-        assert "capital.sentiment_base" not in m.overrides  # the scenario's own value is no override
-        for _ in range(m.calendar.n_steps + 2):
-            m.step()
-        assert m.t == m.calendar.n_steps and not m.running and m.date == m.calendar.labels[-1]
-    finally:
-        release(m)
-    with pytest.raises(app.InputError):
-        app.AppModel(seed="x")
-    with pytest.raises(app.InputError):
-        app.AppModel(knobs={"no_such_slider": 1.0})
 
 
 def test_charts_feed_and_scorecard(model_at_2025_06):
@@ -145,6 +239,7 @@ def test_charts_feed_and_scorecard(model_at_2025_06):
     for key, _, _ in ac.CHARTS:
         png = ac.render_chart(key, m)
         assert png.startswith(b"\x89PNG") and len(png) > 5000
+        assert ac.CAPTIONS[key]
     chart = ac.DeparturesChart(m)
     first = chart.render(m)
     assert chart.render(m) == first  # redrawing the same month gives the same picture
@@ -153,12 +248,10 @@ def test_charts_feed_and_scorecard(model_at_2025_06):
     lines = ac.feed(m, limit=500)
     assert lines and all(str(ln).startswith(ln.date + " " + ln.firm + ": ") for ln in lines)
     assert [ln.date for ln in lines] == sorted((ln.date for ln in lines), reverse=True)
-    texts = {ln.type: ln.text for ln in lines}
-    assert texts["release"].startswith("releases")
-    assert any(ln.text == "releases DeepSeek-R1 (open weights)" and ln.date == "2025-01" for ln in lines)
     rows, error = ac.scorecard(m)
     assert not error and rows and {r.status for r in rows} <= {ac.HOLDS, ac.MISSES, ac.WAITING, ac.NOT_APPLICABLE}
     assert "hold" in ac.scorecard_summary(rows) and "<table" in ac.scorecard_html(rows)
+    assert app_explain.months(4.2) == "4 months" and app_explain.months(float("inf")) == "no spending to cover"
 
 
 def test_describe_events():
@@ -168,8 +261,6 @@ def test_describe_events():
         "releases DeepSeek-R1 (open weights)"
     assert d({"type": "departure", "role": "technical", "destination": "giant:ByteDance"}) == \
         "a technical executive leaves for ByteDance"
-    assert d({"type": "departure", "role": "commercial", "destination": "founded:coding"}) == \
-        "a commercial executive leaves to found a coding startup"
     assert d({"type": "funding_round", "amount_usd": 1.5e8, "detail": "venture round"}) == \
         "raises $150M (venture round)"
     assert ac.money(2.5e9) == "$2.5B" and ac.money(576240.0) == "$576K"

@@ -1,16 +1,20 @@
 """The interactive page end to end, in headless Chromium driven by Playwright, with no internet.
 
-Starts ``python -m sim app --port <free port>`` as a subprocess, opens the page with every
-request to anything but this machine blocked (``page.route``), changes a slider, resets, steps,
-and checks the date and a chart change; saves a screenshot in a temporary folder.
+Starts ``python -m sim app --port <free port>`` as a subprocess and opens the page (1366x768, a
+school laptop) with every request to anything but this machine blocked (``route``), then does
+what a student does: picks a scenario, moves a slider, resets, types a bad seed, runs to the end,
+plays another scenario, compares two runs, downloads a table. Screenshots go to the test's
+temporary folder.
 
 Needs Debian's ``chromium`` (``/usr/bin/chromium``; ``.ci/install-browser`` installs it) and the
 ``playwright`` package; it never downloads a browser. Set ``SIM_APP_SCREENSHOT=docs/images/app.png``
-to also write the README's screenshot (the run is then played on to 2025-06).
+to also write the README's screenshot (the baseline played on to 2025-06).
 """
 
 from __future__ import annotations
 
+import io
+import math
 import os
 import socket
 import subprocess
@@ -22,13 +26,19 @@ from urllib.parse import urlsplit
 
 import pytest
 
+from sim.app_session import KNOBS
+from sim.model import MarketModel
+from sim.scenario import load_scenario
+
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                  "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 ROOT = Path(__file__).resolve().parents[1]
+VIEWPORT = {"width": 1366, "height": 768}
 LOCAL_HOSTS = {"127.0.0.1", "localhost", "[::1]", "::1"}
 START_TIMEOUT_S = 120
 UI_TIMEOUT_MS = 60_000
+SERVER_PID: dict[str, int] = {}  # url -> process id of the server started for this module
 
 pytestmark = pytest.mark.skipif(not CHROMIUM.exists(),
                                 reason="/usr/bin/chromium is absent (install it with .ci/install-browser)")
@@ -66,6 +76,7 @@ def app_url(tmp_path_factory):
                 pytest.fail(f"python -m sim app did not serve within {START_TIMEOUT_S} s:\n"
                             f"{log_path.read_text()[-3000:]}")
             time.sleep(0.5)
+        SERVER_PID[url] = proc.pid
         yield url
     finally:
         proc.terminate()
@@ -76,9 +87,25 @@ def app_url(tmp_path_factory):
             proc.wait(timeout=10)
 
 
+@pytest.fixture(scope="module")
+def app_server_pid(app_url):
+    """The process id of the server behind ``app_url``."""
+    return SERVER_PID[app_url]
+
+
+@pytest.fixture(scope="module")
+def browser():
+    with sync_api.sync_playwright() as p:
+        b = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True)
+        try:
+            yield b
+        finally:
+            b.close()
+
+
 @pytest.fixture
-def offline_page(tmp_path):
-    """A Chromium page (fresh profile) that may reach this machine only; blocked requests are listed."""
+def page(browser, app_url):
+    """A fresh browser context (its own session) on the page, offline; checks nothing left the machine."""
     blocked: list[str] = []
     errors: list[str] = []
 
@@ -91,80 +118,202 @@ def offline_page(tmp_path):
             blocked.append(url)
             r.abort()
 
-    with sync_api.sync_playwright() as p:
-        ctx = p.chromium.launch_persistent_context(str(tmp_path / "profile"), executable_path=str(CHROMIUM),
-                                                   args=CHROMIUM_ARGS, headless=True,
-                                                   viewport={"width": 1600, "height": 1000})
-        try:
-            ctx.route("**/*", route)
-            page = ctx.new_page()
-            page.on("pageerror", lambda e: errors.append(str(e)))
-            yield page, blocked, errors
-        finally:
-            ctx.close()
+    ctx = browser.new_context(viewport=VIEWPORT, accept_downloads=True)
+    try:
+        ctx.route("**/*", route)
+        pg = ctx.new_page()
+        pg.on("pageerror", lambda e: errors.append(str(e)))
+        pg.goto(app_url, timeout=UI_TIMEOUT_MS)
+        pg.locator(".sim-date").wait_for(timeout=UI_TIMEOUT_MS)
+        pg.locator("img.sim-chart-strategies").wait_for(timeout=UI_TIMEOUT_MS)
+        yield pg
+        assert not blocked, f"the page asked for things off this machine: {blocked[:5]}"
+        assert not errors, f"errors in the page: {errors[:5]}"
+        assert "Traceback" not in pg.inner_text("body")
+    finally:
+        ctx.close()
+
+
+def _status(page, text: str) -> None:
+    page.locator(".sim-status", has_text=text).wait_for(timeout=UI_TIMEOUT_MS)
 
 
 def _month(page, n: int) -> None:
     page.locator(".sim-month", has_text=f"month {n} of").wait_for(timeout=UI_TIMEOUT_MS)
 
 
-def _chart_src(page, key: str) -> str:
-    return page.locator(f"img.sim-chart-{key}").get_attribute("src", timeout=UI_TIMEOUT_MS)
+def _button(page, name: str):
+    return page.get_by_role("button", name=name, exact=True)
 
 
-def test_page_offline_slider_reset_step(app_url, offline_page, tmp_path):
-    page, blocked, errors = offline_page
-    page.goto(app_url, timeout=UI_TIMEOUT_MS)
+def _pick(page, label: str) -> None:
+    page.locator(".sim-scenario-select").click()
+    page.get_by_role("option", name=label, exact=True).click()
+    _status(page, f"scenario {label},")
 
-    # the page renders with no internet: the date, the sidebar, the charts, the feed, the scorecard
-    page.locator(".sim-date").wait_for(timeout=UI_TIMEOUT_MS)
-    assert page.locator(".sim-date").inner_text() == "2023-01"
+
+def _idle(page) -> None:
+    page.locator(".sim-busy").wait_for(state="detached", timeout=UI_TIMEOUT_MS)
+
+
+def test_opens_on_the_scenarios_values_with_controls_in_view(page, tmp_path):
+    assert page.title().startswith("China's large-model startups")
     _month(page, 0)
-    for key in ("strategies", "survivors", "capability", "runway", "mau", "departures"):
-        page.locator(f"img.sim-chart-{key}").wait_for(timeout=UI_TIMEOUT_MS)
-    assert page.locator("img.sim-chart-strategies").evaluate("e => e.naturalWidth") > 300
-    page.locator(".sim-feed").wait_for()
-    page.locator(".sim-scorecard").wait_for()
-    page.get_by_text("1. Scenario").wait_for()
-    page.get_by_role("button", name="Reset", exact=True).wait_for()
+    _status(page, "the scenario's own values")
+    assert page.locator(".sim-pending").count() == 0  # nothing to apply on a page no one touched
+    labels = page.locator(".sim-knob-label").all_inner_texts()
+    assert "Investor sentiment: 0.4902 (scale 0-1)" in labels, labels
+    assert "Talent poaching by the giants: 1.145 weight (multiplier)" in labels
+    assert "Enterprise demand maturing: 0.0536 per month" in labels
+    names = page.locator("[role=slider]").evaluate_all("els => els.map(e => e.getAttribute('aria-label'))")
+    assert names == [k.label for k in KNOBS]
+    for name in ("Reset", "Step", "▶ Play", "Run to the end"):  # in view without scrolling
+        box = _button(page, name).bounding_box()
+        assert box and box["y"] + box["height"] <= VIEWPORT["height"], name
+    for tab in ("The run", "Compare two runs", "Data and figures", "About the model"):
+        page.get_by_role("tab", name=tab).wait_for()
+    page.screenshot(path=str(tmp_path / "opened.png"))
 
-    # change a slider (the first: open-model gap) with the keyboard
-    slider = page.locator(".sim-knobs [role=slider]").first
+
+def test_pick_a_scenario_move_a_slider_reset(page, tmp_path):
+    _pick(page, "no_open_source")
+    slider = page.get_by_role("slider", name="Investor sentiment")
     slider.focus()
-    for _ in range(5):
-        slider.press("ArrowRight")
-    page.locator(".sim-knob-label", has_text="1.5").first.wait_for(timeout=UI_TIMEOUT_MS)
-    assert "(scenario: 1)" in page.locator(".sim-knob-label").first.inner_text()
-    page.get_by_text("Press Reset").first.wait_for(timeout=UI_TIMEOUT_MS)
+    slider.press("ArrowRight")  # 0.4902 -> 0.5 -> 0.55: the scenario's value is a point of the grid
+    slider.press("ArrowRight")
+    page.locator(".sim-knob-label", has_text="Investor sentiment: 0.55").wait_for(timeout=UI_TIMEOUT_MS)
+    page.locator(".sim-pending").wait_for(timeout=UI_TIMEOUT_MS)
+    _button(page, "Reset").click()
+    _status(page, "changed: Investor sentiment 0.55")
+    _status(page, "scenario no_open_source,")
+    assert "no_open_source" in page.locator(".sim-scenario-select").inner_text()
+    assert page.locator(".sim-pending").count() == 0
+    _button(page, "Step").click()
+    _month(page, 1)
+    _status(page, "changed: Investor sentiment 0.55")  # the value holds as the months pass
+    page.screenshot(path=str(tmp_path / "picked.png"))
 
-    # Reset: the new value is in force
-    page.get_by_role("button", name="Reset", exact=True).click()
-    page.locator(".sim-status", has_text="Open-model gap × 1.5").wait_for(timeout=UI_TIMEOUT_MS)
+
+def test_reset_untouched_runs_the_story_of_sim_run(page):
+    _button(page, "Reset").click()
+    _idle(page)
+    _button(page, "Run to the end").click()
+    _month(page, 60)
+    expected = MarketModel(load_scenario(ROOT / "scenarios" / "baseline.toml"), 0).run().model
+    found = expected["n_foundation"][expected["date"].index("2027-12")]
+    assert page.locator(".sim-date").inner_text() == "2027-12"
+    _status(page, f"{found} of ")
+    summary = page.locator(".sim-summary").inner_text()
+    assert summary.startswith(f"{found} of "), (summary, found)
+
+
+def test_bad_seed_gets_a_message_and_changes_nothing(page):
+    seed = page.get_by_label("Seed (whole number ≥ 0)")
+    for bad in ("abc", "-1", "3.5", ""):
+        seed.fill(bad)
+        page.get_by_text("expected a whole number >= 0").wait_for(timeout=UI_TIMEOUT_MS)
+        _button(page, "Reset").click()
+        _status(page, "seed 0")
+        assert "Traceback" not in page.inner_text("body") and "/work/" not in page.inner_text("body")
+    _button(page, "Step").click()  # the controls still work
+    _month(page, 1)
+    seed.fill("5")
+    _button(page, "Reset").click()
+    _status(page, "seed 5")
     _month(page, 0)
 
-    # Step: the date advances and the charts change
-    src_before = _chart_src(page, "capability")
-    step = page.get_by_role("button", name="Step", exact=True)
-    for n in (1, 2, 3):
+
+def test_run_to_end_then_another_scenario_plays(page):
+    _button(page, "Run to the end").click()
+    _month(page, 60)
+    assert _button(page, "▶ Play").is_disabled()
+    _pick(page, "capital_boom")
+    _month(page, 0)
+    _button(page, "▶ Play").click()
+    _month(page, 2)
+    _button(page, "❚❚ Pause").click()
+    _idle(page)
+    assert _button(page, "Step").is_enabled()
+
+
+def test_compare_two_runs_and_download(page, tmp_path):
+    pd = pytest.importorskip("pandas")
+    _button(page, "Step").click()
+    _month(page, 1)
+    page.get_by_role("tab", name="Data and figures").click()
+    with page.expect_download(timeout=UI_TIMEOUT_MS) as dl:
+        page.get_by_role("button", name="events.csv (one row per event, with its cause)").click()
+    events = pd.read_csv(io.BytesIO(Path(dl.value.path()).read_bytes()))
+    assert {"date", "firm", "type", "cause", "history"} <= set(events.columns) and len(events) > 0
+    page.get_by_role("tab", name="Compare two runs").click()
+    page.locator(".sim-compare-select").click()
+    page.get_by_role("option", name="no_open_source", exact=True).click()
+    _button(page, "Run both to the end").click()
+    table = page.locator(".sim-compare-table")
+    table.wait_for(timeout=UI_TIMEOUT_MS)
+    text = table.inner_text()
+    assert "baseline" in text and "no_open_source" in text and "at the end (2027-12)" in text
+    page.locator("img.sim-compare-chart").wait_for(timeout=UI_TIMEOUT_MS)
+    page.screenshot(path=str(tmp_path / "compare.png"), full_page=True)
+    page.get_by_role("tab", name="About the model").click()
+    page.locator(".sim-history-list", has_text="DeepSeek-R1").wait_for(timeout=UI_TIMEOUT_MS)
+
+
+def _rss_mb(pid: int) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return math.nan
+
+
+def test_memory_per_session(browser, app_url, app_server_pid):
+    """Server memory per open session (only with $SIM_APP_MEMORY=N sessions; docs/app.md reports it)."""
+    n = int(os.environ.get("SIM_APP_MEMORY", "0"))
+    if not n:
+        pytest.skip("set SIM_APP_MEMORY=5 to measure the server's memory per open session")
+
+    def session():
+        ctx = browser.new_context(viewport=VIEWPORT)
+        pg = ctx.new_page()
+        pg.goto(app_url, timeout=UI_TIMEOUT_MS)
+        pg.locator("img.sim-chart-strategies").wait_for(timeout=UI_TIMEOUT_MS)
+        _button(pg, "Run to the end").click()
+        _month(pg, 60)
+        return ctx
+
+    def rss_with_sessions() -> float:
+        """Server RSS (MB) with ``n`` sessions run to the end; they are closed after."""
+        contexts = [session() for _ in range(n)]
+        time.sleep(3)
+        rss = _rss_mb(app_server_pid)
+        for ctx in contexts:
+            ctx.close()
+        return rss
+
+    session().close()  # warm up: imports, fonts, caches
+    time.sleep(3)
+    base = _rss_mb(app_server_pid)
+    loaded = rss_with_sessions()
+    time.sleep(70)  # past the cull timeout (45 s)
+    after = _rss_mb(app_server_pid)
+    # Python keeps freed memory for reuse rather than returning it: if the closed sessions were
+    # freed, as many new ones fit in it and the server grows little
+    again = rss_with_sessions()
+    print(f"\nserver RSS: {base:.0f} MB with no session, {loaded:.0f} MB with {n} sessions run to the end "
+          f"({(loaded - base) / n:.1f} MB each), {after:.0f} MB 70 s after closing them, {again:.0f} MB with "
+          f"{n} new sessions run to the end")
+    assert again - after < 0.5 * (loaded - base), "closed sessions were not freed"
+
+
+def test_screenshot_for_the_docs(page):
+    """The README's picture (only with $SIM_APP_SCREENSHOT): the baseline played to 2025-06."""
+    docs_shot = os.environ.get("SIM_APP_SCREENSHOT")
+    if not docs_shot:
+        pytest.skip("set SIM_APP_SCREENSHOT=docs/images/app.png to write the README's screenshot")
+    step = _button(page, "Step")
+    for n in range(1, 31):
         step.click()
         _month(page, n)
-    assert page.locator(".sim-date").inner_text() == "2023-03"
-    page.wait_for_function(
-        "before => document.querySelector('img.sim-chart-capability').getAttribute('src') !== before",
-        arg=src_before, timeout=UI_TIMEOUT_MS)
-    assert page.locator(".sim-feed-list .sim-event").count() > 0  # the feed lists the events so far
-    shot = tmp_path / "app.png"
-    page.screenshot(path=str(shot))
-    assert shot.stat().st_size > 50_000
-
-    docs_shot = os.environ.get("SIM_APP_SCREENSHOT")
-    if docs_shot:  # play on to the article's month for the README's picture
-        page.set_viewport_size({"width": 1500, "height": 1350})
-        for n in range(4, 31):
-            step.click()
-            _month(page, n)
-        time.sleep(2)
-        page.screenshot(path=docs_shot)
-
-    assert not blocked, f"the page asked for things off this machine: {blocked[:5]}"
-    assert not errors, f"errors in the page: {errors[:5]}"
+    _idle(page)
+    time.sleep(1.5)
+    page.screenshot(path=docs_shot)

@@ -1,9 +1,11 @@
-"""``app``: serve the interactive page (Mesa SolaraViz) on this machine."""
+"""``app``: serve the interactive page (a Solara page, :mod:`sim.app`) on this machine."""
 
 from __future__ import annotations
 
 import argparse
+import ipaddress
 import os
+import sys
 import warnings
 from pathlib import Path
 
@@ -12,8 +14,20 @@ from ..errors import InputError
 #: Solara settings for a page that must work with no internet: no telemetry, no version check.
 OFFLINE_ENV = {
     "SOLARA_TELEMETRY_MIXPANEL_ENABLE": "False",
-    "SOLARA_KERNEL_CULL_TIMEOUT": "30m",  # a closed browser tab's model is freed after 30 minutes
+    # a browser tab that has gone away (closed, or its network lost) for this long ends its session:
+    # its play loop stops and its model is freed
+    "SOLARA_KERNEL_CULL_TIMEOUT": "45s",
 }
+
+
+def is_loopback(host: str) -> bool:
+    """True for an address only this machine can reach (127.0.0.0/8, ::1, 'localhost')."""
+    if host.strip().lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -36,6 +50,10 @@ def cmd_app(args: argparse.Namespace) -> int:
         path = Path(args.scenario)
         load_scenario(path)  # bad input stops here with one clear line
         os.environ["SIM_APP_SCENARIO"] = str(path.resolve())
+    if not is_loopback(args.host):
+        print(f"warning: --host {args.host}: the page is reachable from other machines on this network, "
+              "over plain http with no login; anyone who can reach port "
+              f"{args.port} can use this server's CPU and memory", file=sys.stderr)
     for key, value in OFFLINE_ENV.items():
         os.environ.setdefault(key, value)
     # solara warns on every first request over plain http; the page is meant for http on this machine
