@@ -257,8 +257,9 @@ def render() -> str:
         "2023-01. Sources: a key in [brackets] is a row of [sources.md](sources.md); [Article] ¶ is a paragraph "
         "of the source article (summarised there); \"assumption\" marks a modelling choice (see ODD.md).",
         "",
-        "An experiment spec or Python code can override any key as a dotted path, e.g. "
-        "`capital.sentiment_base` or `startups.0.cash_usd` (`Scenario.with_overrides`); "
+        "The command line (`python -m sim run SCENARIO --set KEY=VALUE`), an experiment spec or Python code "
+        "(`Scenario.with_overrides`) can override any key as a dotted path, e.g. `capital.sentiment_base` or "
+        "`startups.Zhipu.cash_usd` ([scenarios.md](scenarios.md)); "
         "`python -m sim params [SCENARIO]` prints the same information for one resolved scenario.",
         "",
         "## Contents",
