@@ -23,6 +23,7 @@ class Firm(mesa.Agent):
     """State shared by every firm. ``kind`` is ``startup``, ``giant`` or ``open_source``."""
 
     kind = "firm"
+    niche = ""  #: the niche a vertical serves ('' for every other firm)
 
     def __init__(self, model: MarketModel, name: str, cash_usd: float, capability: float,
                  efficiency: float, marketing_usd_per_month: float) -> None:
@@ -67,6 +68,14 @@ class Firm(mesa.Agent):
         """Pay a cost (USD) out of cash."""
         self.cash_usd -= amount
         self.costs_usd += amount
+
+    def executive_counts(self) -> tuple[int, int]:
+        """(executives in post, technical executives in post); firms other than startups model none."""
+        return 0, 0
+
+    def recorded_runway_months(self) -> float:
+        """Runway for the firms table: NaN but for live startups."""
+        return math.nan
 
     def begin_month(self) -> None:
         """Reset this month's flows."""
@@ -137,6 +146,17 @@ class Startup(Firm):
         """Months of cash at :meth:`total_burn_usd`."""
         burn = self.total_burn_usd()
         return self.cash_usd / burn if burn > 0 else math.inf
+
+    def executive_counts(self) -> tuple[int, int]:
+        in_post = tech = 0
+        for e in self.executives:
+            if e.status == "in_post":
+                in_post += 1
+                tech += e.role == TECHNICAL
+        return in_post, tech
+
+    def recorded_runway_months(self) -> float:
+        return self.runway_months() if self.alive else math.nan
 
     def in_post(self) -> list[Executive]:
         return [e for e in self.executives if e.status == "in_post"]

@@ -527,7 +527,7 @@ def describe(event: dict[str, Any]) -> str:
             return f"a {role} executive leaves to found a {dest[8:]} startup"
         return f"a {role} executive leaves" + (f" ({dest})" if dest else "")
     if typ == "ipo":
-        if "lists" in detail:
+        if event.get("stage") == "listing":
             return "lists its shares" + (f", raising {money(amount)}" if amount and math.isfinite(amount) else "")
         return "starts an IPO process" if "starts" in detail else detail
     if typ == "entry":
@@ -554,7 +554,7 @@ def feed(model: MarketModel, limit: int = 200) -> list[FeedLine]:
     n = len(ev["date"])
     out = []
     for i in range(n - 1, max(n - limit, 0) - 1, -1):
-        row = {k: ev[k][i] for k in ("date", "firm", "type", "amount_usd", "role", "destination", "detail")}
+        row = {k: ev[k][i] for k in ("date", "firm", "type", "amount_usd", "role", "destination", "detail", "stage")}
         out.append(FeedLine(row["date"], row["firm"], row["type"], describe(row)))
     return out
 

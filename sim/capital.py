@@ -28,6 +28,7 @@ import math
 from typing import TYPE_CHECKING
 
 from .agents import FOUNDATION, Giant, Startup
+from .outputs import IPO_FILING, IPO_LISTING, EventType
 from .strategy import keep_up_cost
 
 if TYPE_CHECKING:
@@ -146,7 +147,8 @@ def step(model: MarketModel) -> None:
             if giant.name not in firm.investors:
                 firm.investors.append(giant.name)
             detail += f" with {giant.name}"
-        model.log(firm.name, "funding_round", amount_usd=amount, detail=detail)
+        model.log(firm.name, EventType.FUNDING_ROUND, amount_usd=amount, detail=detail,
+                  partner=giant.name if giant is not None else "")
     _ipos(model)
 
 
@@ -166,7 +168,7 @@ def _ipos(model: MarketModel) -> None:
         if firm.ipo_step < 0:
             if 12.0 * firm.revenue_usd >= cp.ipo_revenue_usd_per_year:
                 firm.ipo_step = model.t
-                model.log(firm.name, "ipo", detail="starts IPO process")
+                model.log(firm.name, EventType.IPO, stage=IPO_FILING, detail="starts IPO process")
         elif not firm.listed and model.t - firm.ipo_step >= cp.ipo_months_to_list and cp.enabled:
             amount = firm.total_burn_usd() * cp.ipo_proceeds_months_of_burn
             firm.listed = True
@@ -174,4 +176,4 @@ def _ipos(model: MarketModel) -> None:
             firm.funding_usd += amount
             firm.funding_raised_usd += amount
             firm.funding_base_usd += amount
-            model.log(firm.name, "ipo", amount_usd=amount, detail="lists its shares")
+            model.log(firm.name, EventType.IPO, amount_usd=amount, stage=IPO_LISTING, detail="lists its shares")

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from .outputs import EventType
 from .population import generic_startup
 
 if TYPE_CHECKING:
@@ -31,4 +32,4 @@ def step(model: MarketModel) -> None:
         firm.review_offset = model.t % model.sc.strategy.review_interval_months
         firm.last_round_step = model.t
         model.add_firm(firm)
-        model.log(firm.name, "entry", amount_usd=cash, detail="enters with seed capital")
+        model.log(firm.name, EventType.ENTRY, amount_usd=cash, detail="enters with seed capital")

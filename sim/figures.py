@@ -206,7 +206,7 @@ def releases(data: RunData) -> list[tuple[str, str]]:
 def simulated_open_releases(data: RunData, seed: int) -> list[str]:
     """Months of the open-weight releases that firms made on their own in ``seed`` (not dated inputs)."""
     ev = data.events[data.events["seed"] == seed]
-    rel = ev[(ev["type"] == "release") & ev["detail"].str.startswith("open-weight")]
+    rel = ev[(ev["type"] == "release") & ev["open_weights"]]
     os_ = data.scenario.open_source
     dated = {(_shift(r.date, os_.shift_months), r.firm) for r in os_.releases}
     return sorted({d for d, f in zip(rel["date"], rel["firm"], strict=True) if (d, f) not in dated})

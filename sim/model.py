@@ -100,7 +100,8 @@ class MarketModel(mesa.Model):
 
     @property
     def startups(self) -> list[Startup]:
-        return [f for f in self.firms if isinstance(f, Startup)]
+        """Every startup ever in the run (exited ones too), in the order they were added."""
+        return list(self.agents_by_type.get(Startup, ()))
 
     # ------------------------------------------------------------------ time
     def step(self) -> None:

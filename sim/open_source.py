@@ -19,6 +19,7 @@ import math
 from typing import TYPE_CHECKING
 
 from .agents import FOUNDATION, INTEGRATOR, Giant, OpenLab, Startup
+from .outputs import EventType
 from .technology import frontier
 
 if TYPE_CHECKING:
@@ -56,7 +57,8 @@ def step(model: MarketModel) -> None:
         if firm is not None:
             firm.capability = max(firm.capability, cap)
             firm.releases += 1
-        model.log(firm_name, "release", detail=f"open-weight {name}, {gap:.2f} doublings below frontier")
+        model.log(firm_name, EventType.RELEASE, open_weights=True,
+                  detail=f"open-weight {name}, {gap:.2f} doublings below frontier")
     before = model.open_floor
     if model.open_floor_candidates:
         model.open_floor = max(model.open_floor, *model.open_floor_candidates)
@@ -97,5 +99,6 @@ def _reprice(model: MarketModel) -> None:
         if math.isnan(price):
             continue
         if not math.isnan(firm.logged_price) and price <= firm.logged_price * (1.0 - osp.price_cut_threshold):
-            model.log(firm.name, "price_cut", detail=f"API price {firm.logged_price:.3f} -> {price:.3f} USD/Mtok")
+            model.log(firm.name, EventType.PRICE_CUT,
+                      detail=f"API price {firm.logged_price:.3f} -> {price:.3f} USD/Mtok")
         firm.logged_price = price

@@ -40,6 +40,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from .calendar import format_month, parse_month
+from .outputs import IPO_FILING, IPO_LISTING
 
 if TYPE_CHECKING:
     from .results import RunResult
@@ -61,7 +62,7 @@ REQUIRED_COLUMNS = {
     "model": ("date", "vc_sentiment", "outside_appeal", "enterprise_market_usd"),
     "firms": ("date", "firm", "kind", "strategy", "mau", "revenue_usd", "revenue_enterprise_usd",
               "revenue_vertical_usd", "api_price_usd_per_mtok", "executives", "executives_technical"),
-    "events": ("date", "firm", "type", "amount_usd", "role", "destination", "detail"),
+    "events": ("date", "firm", "type", "amount_usd", "role", "destination", "detail", "partner", "stage"),
 }
 
 
@@ -408,7 +409,7 @@ def t6_turn(run: RunTables) -> list[Check]:
         s = run.value(firm, "strategy", HISTORY_END)
         checks.append(flag(s in PIVOTED, f"{firm} is {s or 'missing'} at 2025-06 (target vertical or integrator)"))
     s01 = run.value("01.AI", "strategy", HISTORY_END)
-    cloud = [e["detail"] for e in run.select("pivot", ("01.AI",), None, HISTORY_END) if "cloud" in (e["detail"] or "")]
+    cloud = [e["detail"] for e in run.select("pivot", ("01.AI",), None, HISTORY_END) if e["partner"]]
     checks.append(flag(s01 == INTEGRATOR or bool(cloud),
                        f"01.AI integrator: strategy {s01}" + (f", pivot '{cloud[0]}'" if cloud else "")
                        + " (target integrator or a cloud partner)"))
@@ -497,7 +498,7 @@ def t9_product_cut(run: RunTables) -> list[Check]:
 
 
 def _listed(e: dict[str, Any]) -> bool:
-    return e["type"] == "ipo" and "lists" in (e["detail"] or "").lower()
+    return e["type"] == "ipo" and e["stage"] == IPO_LISTING
 
 
 @pattern("T10", "Only Zhipu raises in 2025, and it starts an IPO", window="2025-01..2025-06",
@@ -519,7 +520,7 @@ def t10_zhipu_raises(run: RunTables) -> list[Check]:
     raisers = sorted({e["firm"] for e in events}, key=SIX.index)
     n = len(raisers)
     ipo = run.select("ipo", ("Zhipu",), None, HISTORY_END)
-    started = [e["date"] for e in ipo if "starts ipo" in (e["detail"] or "").lower()]
+    started = [e["date"] for e in ipo if e["stage"] == IPO_FILING]
     listed = [e["date"] for e in ipo if _listed(e)]
     return [
         in_range(n, 1, 1, f"{n} of the six raise in H1 2025 ({', '.join(raisers) or 'none'}) (target exactly 1)"),

@@ -29,6 +29,7 @@ import math
 from typing import TYPE_CHECKING
 
 from .agents import EXITED, FOUNDATION, INTEGRATOR, VERTICAL, Startup
+from .outputs import EventType
 from .technology import frontier, reachable_capability, run_cost, startup_efficiency, startup_run_budget
 
 if TYPE_CHECKING:
@@ -116,7 +117,7 @@ def step(model: MarketModel) -> None:
             continue
         if firm.side_products and firm.runway_months() < sp.cut_runway_months:
             cut = firm.side_products.pop()
-            model.log(firm.name, "product_cut", detail=f"closes {cut} to concentrate resources")
+            model.log(firm.name, EventType.PRODUCT_CUT, detail=f"closes {cut} to concentrate resources")
         if firm.strategy == FOUNDATION:
             new = choose(model, utilities(model, firm))
             if new != FOUNDATION:
@@ -144,11 +145,11 @@ def pivot(model: MarketModel, firm: Startup, new: str) -> None:
     if new == VERTICAL:
         firm.niche = _best_niche(model, firm)
         model.vertical_counts[firm.niche] = model.vertical_counts.get(firm.niche, 0) + 1
-        detail = f"pivots to {firm.niche}"
+        model.log(firm.name, EventType.PIVOT, niche=firm.niche, detail=f"pivots to {firm.niche}")
     else:
         partner = next((g.name for g in model.giants if g.cloud > 0 and g.name in firm.investors), "")
         detail = "becomes an integrator of open models" + (f" with {partner} cloud" if partner else "")
-    model.log(firm.name, "pivot", detail=detail)
+        model.log(firm.name, EventType.PIVOT, partner=partner, detail=detail)
 
 
 def exit_firm(model: MarketModel, firm: Startup) -> None:
@@ -173,6 +174,6 @@ def exit_firm(model: MarketModel, firm: Startup) -> None:
     firm.run_installments.clear()
     firm.mau = 0.0  # this month's revenue is already booked; begin_month clears it from next month on
     firm.api_price = math.nan
-    model.log(firm.name, "exit", amount_usd=max(firm.cash_usd, 0.0),
+    model.log(firm.name, EventType.EXIT, amount_usd=max(firm.cash_usd, 0.0),
               detail=f"absorbed by {buyer.name}" if buyer else "shuts down")
     model.on_exit(firm)

@@ -23,6 +23,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from .agents import COMMERCIAL, FOUNDATION, TECHNICAL, Startup
+from .outputs import EventType
 
 if TYPE_CHECKING:
     from .model import MarketModel
@@ -80,7 +81,7 @@ def step(model: MarketModel) -> None:
                 firm.recent_tech_departures.append(model.t)
             else:
                 firm.sales_capacity *= 1.0 - tp.sales_loss_per_commercial_departure
-            model.log(firm.name, "departure", role=ex.role, destination=dest)
+            model.log(firm.name, EventType.DEPARTURE, role=ex.role, destination=dest)
 
 
 def _pick(rng, weights: list[float]) -> int:

@@ -14,6 +14,7 @@ import math
 from typing import TYPE_CHECKING
 
 from .agents import FOUNDATION, Firm, Giant, OpenLab, Startup
+from .outputs import EventType
 
 if TYPE_CHECKING:
     from .model import MarketModel
@@ -116,5 +117,5 @@ def _finish_run(model: MarketModel, firm: Firm) -> None:
         model.t >= model.endogenous_step
     if is_open:
         model.open_floor_candidates.append(firm.capability)
-    model.log(firm.name, "release", amount_usd=firm.run_spend,
+    model.log(firm.name, EventType.RELEASE, amount_usd=firm.run_spend, open_weights=is_open,
               detail=f"{'open-weight ' if is_open else ''}model #{firm.releases}, {gap:.2f} doublings below frontier")
