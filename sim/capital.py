@@ -27,12 +27,22 @@ from __future__ import annotations
 import math
 from typing import TYPE_CHECKING
 
-from .agents import FOUNDATION, Giant, Startup
 from .outputs import IPO_FILING, IPO_LISTING, EventType
+from .states import FOUNDATION
 from .strategy import keep_up_cost
 
 if TYPE_CHECKING:
+    from .agents import Giant, Startup
     from .model import MarketModel
+
+#: Scenario section of this mechanism's parameters ("" for none) and its section of docs/ODD.md.
+SECTION, ODD = 'capital', '7.5 Capital'
+
+
+def init(model: MarketModel) -> None:
+    """Investor sentiment and the outside sector's appeal."""
+    model.sentiment = model.sc.capital.sentiment_initial
+    model.outside_appeal = outside_appeal(model, 0)
 
 
 def outside_appeal(model: MarketModel, step: int) -> float:
@@ -132,20 +142,11 @@ def step(model: MarketModel) -> None:
             continue
         giant = _strategic_investor(model, firm)
         stake = amount * cp.giant_stake_share if giant is not None else 0.0
-        firm.cash_usd += amount
-        firm.funding_usd += amount - stake
-        firm.transfers_usd += stake
-        firm.funding_raised_usd += amount
-        firm.funding_base_usd += amount
-        firm.giant_funding_usd += stake
+        firm.raise_capital(amount, stake)
         firm.last_round_step = model.t
         detail = "venture round"
         if giant is not None:
-            giant.cash_usd -= stake
-            giant.transfers_usd -= stake
-            giant.stakes[firm.name] = giant.stakes.get(firm.name, 0.0) + stake
-            if giant.name not in firm.investors:
-                firm.investors.append(giant.name)
+            giant.buy_stake(firm, stake)
             detail += f" with {giant.name}"
         model.log(firm.name, EventType.FUNDING_ROUND, amount_usd=amount, detail=detail,
                   partner=giant.name if giant is not None else "")
@@ -172,8 +173,5 @@ def _ipos(model: MarketModel) -> None:
         elif not firm.listed and model.t - firm.ipo_step >= cp.ipo_months_to_list and cp.enabled:
             amount = firm.total_burn_usd() * cp.ipo_proceeds_months_of_burn
             firm.listed = True
-            firm.cash_usd += amount
-            firm.funding_usd += amount
-            firm.funding_raised_usd += amount
-            firm.funding_base_usd += amount
+            firm.raise_capital(amount)
             model.log(firm.name, EventType.IPO, amount_usd=amount, stage=IPO_LISTING, detail="lists its shares")

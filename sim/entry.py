@@ -14,6 +14,14 @@ from .population import generic_startup
 if TYPE_CHECKING:
     from .model import MarketModel
 
+#: Scenario section of this mechanism's parameters ("" for none) and its section of docs/ODD.md.
+SECTION, ODD = 'entry', '7.8 Entry'
+
+
+def init(model: MarketModel) -> None:
+    """The count of entrants so far (it names them)."""
+    model.entrants = 0
+
 
 def step(model: MarketModel) -> None:
     """Let this month's entrants in."""
@@ -26,9 +34,9 @@ def step(model: MarketModel) -> None:
         model.entrants += 1
         cash = float(ep.seed_capital_usd * rng.lognormal(0.0, model.sc.population.startup_cash_sigma))
         firm = generic_startup(model, f"Entrant-{model.entrants:04d}", cash)
+        firm.cash_usd = 0.0  # its seed capital is this month's funding: the ledger starts from 0
+        firm.receive(cash, funding=cash)
         firm.funding_raised_usd = cash
-        firm.funding_usd = cash
-        firm.cash_usd = cash
         firm.review_offset = model.t % model.sc.strategy.review_interval_months
         firm.last_round_step = model.t
         model.add_firm(firm)

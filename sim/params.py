@@ -98,6 +98,11 @@ class TechnologyParams(Section):
         0.5, 0.0, 5.0, "doublings",
         "How far below the frontier a giant's own closed model lands when it trains.",
         "assumption: Chinese giants trailed the US frontier by about 6-12 months in 2024")
+    departure_setback_months: int = P(
+        12, 1, 60, "months",
+        "Window of technical departures that set back a startup's next run (talent.cap_loss_per_tech_departure "
+        "per departure in the window).",
+        "assumption: a departed leader's know-how is missed for about a year")
 
 
 # --------------------------------------------------------------------------- open source
@@ -218,6 +223,9 @@ class DemandParams(Section):
     niches: list[Niche] = S([], "list", "Vertical niches with little competition from giants.", "article ¶5, ¶10, ¶15")
     vertical_capture: float = P(0.25, 0.0, 1.0, "share", "Niche share a focused vertical firm with full fit can win.",
                                 "assumption")
+    vertical_outside_fit: float = P(0.5, 0.0, 1.0, "0-1",
+                                    "Fit of a vertical in a niche its founders do not favour (1 in their own niche): "
+                                    "scales its share of the niche.", "assumption")
 
 
 # --------------------------------------------------------------------------- capital
@@ -458,6 +466,8 @@ class GiantSpec(Section):
     marketing_usd_per_month: float = P(5e6, 0.0, 1e10, "USD per month", "Consumer marketing spend.", "")
     integrates_open_models: bool = S(True, "switch", "Its consumer app uses the open floor when that is better.",
                                      "Tencent Yuanbao integrated DeepSeek R1 in 2025-02")
+    efficiency: float = P(1.0, 0.05, 20.0, "multiplier", "Training efficiency (1 = the frontier's cost of a run).",
+                          "assumption: giants train at frontier cost (their advantage is cash, not efficiency)")
     source: str = S("", "text", "Where the starting values come from.", "")
 
 
@@ -469,6 +479,8 @@ class OpenLabSpec(Section):
     efficiency: float = P(4.0, 0.05, 50.0, "multiplier", "Training efficiency.", "")
     app_launch: str = D("2025-01", "Month its consumer app launches.", "")
     marketing_usd_per_month: float = P(0.0, 0.0, 1e9, "USD per month", "Consumer marketing spend.", "")
+    sales_capacity: float = P(0.2, 0.0, 1.0, "0-1", "Enterprise service capacity (constant: an open lab does not "
+                              "build a sales force).", "assumption: as a startup's default (StartupSpec)")
     source: str = S("", "text", "Where the starting values come from.", "")
 
 

@@ -29,14 +29,15 @@ def giant_from_spec(model: MarketModel, g: GiantSpec) -> Giant:
         external_cash_usd_per_month=g.external_cash_usd_per_month, distribution=g.distribution, cloud=g.cloud,
         open_weights=g.open_weights, consumer_launch_step=model.calendar.step_of(g.consumer_launch),
         hiring_power=g.hiring_power, marketing_usd_per_month=g.marketing_usd_per_month,
-        integrates_open_models=g.integrates_open_models)
+        integrates_open_models=g.integrates_open_models, efficiency=g.efficiency)
 
 
 def lab_from_spec(model: MarketModel, o: OpenLabSpec) -> OpenLab:
     return OpenLab(
         model, o.name, cash_usd=o.cash_usd, capability=frontier(model, model.t) - o.capability_gap,
         parent_funding_usd_per_month=o.parent_funding_usd_per_month, efficiency=o.efficiency,
-        app_launch_step=model.calendar.step_of(o.app_launch), marketing_usd_per_month=o.marketing_usd_per_month)
+        app_launch_step=model.calendar.step_of(o.app_launch), marketing_usd_per_month=o.marketing_usd_per_month,
+        sales_capacity=o.sales_capacity)
 
 
 def generic_startup(model: MarketModel, name: str, cash_usd: float) -> Startup:

@@ -28,12 +28,26 @@ from __future__ import annotations
 import math
 from typing import TYPE_CHECKING
 
-from .agents import EXITED, FOUNDATION, INTEGRATOR, VERTICAL, Startup
 from .outputs import EventType
+from .states import EXITED, FOUNDATION, INTEGRATOR, VERTICAL
 from .technology import frontier, reachable_capability, run_cost, startup_efficiency, startup_run_budget
 
 if TYPE_CHECKING:
+    from .agents import Startup
     from .model import MarketModel
+
+#: Scenario section of this mechanism's parameters ("" for none) and its section of docs/ODD.md.
+SECTION, ODD = 'strategy', '7.7 Strategy'
+
+
+def init(model: MarketModel) -> None:
+    """Live verticals per niche, the giants with a cloud, and each startup's review month (staggered)."""
+    #: Live vertical startups per niche (kept by pivot and exit_firm).
+    model.vertical_counts = {}
+    #: Names of the giants that run a cloud (giants neither enter nor exit after the build).
+    model.cloud_giants = frozenset(g.name for g in model.giants if g.cloud > 0)
+    for i, firm in enumerate(model.live_startups):
+        firm.review_offset = i % model.sc.strategy.review_interval_months
 
 
 def expected_margin(model: MarketModel, firm: Startup) -> float:

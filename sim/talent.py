@@ -22,14 +22,23 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from .agents import COMMERCIAL, FOUNDATION, TECHNICAL, Startup
 from .outputs import EventType
+from .states import COMMERCIAL, FOUNDATION, TECHNICAL
 
 if TYPE_CHECKING:
+    from .agents import Startup
     from .model import MarketModel
 
 #: Window (months) over which a firm's recent departures raise the hazard (contagion).
 RECENT_MONTHS = 6
+
+#: Scenario section of this mechanism's parameters ("" for none) and its section of docs/ODD.md.
+SECTION, ODD = 'talent', '7.6 Talent'
+
+
+def init(model: MarketModel) -> None:
+    """The count of last month's departures (read by capital's sentiment)."""
+    model.departures_last_month = 0
 
 
 def hazards(model: MarketModel, firm: Startup, pull: float, heat: float) -> dict[str, float]:
