@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING
 import mesa
 
 from . import open_source, technology
+from .calendar import MONTHS_PER_YEAR
 from .states import COMMERCIAL, EXITED, FOUNDATION, INTEGRATOR, TECHNICAL, VERTICAL
 
 if TYPE_CHECKING:
@@ -241,7 +242,7 @@ class Startup(Firm):
     @property
     def payroll_usd(self) -> float:
         """Monthly payroll, USD."""
-        return self.staff * self.salary_usd_per_year / 12.0
+        return self.staff * self.salary_usd_per_year / MONTHS_PER_YEAR
 
     def burn_usd(self) -> float:
         """Expected monthly spending at the current plan, USD (training excluded)."""

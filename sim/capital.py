@@ -13,7 +13,7 @@ A fundraising attempt takes ``fundraising_months``: a startup tries at most once
 runway is below ``bridge_runway_months``; the round closes with probability
 ``sigmoid(b0 + b_S S + b_T traction + b_R rank + b_L (stability - 1) + b_F [not foundation]
 + b_IPO [IPO process under way])``, traction being annualised revenue over ``traction_scale_usd``
-plus five times the consumer market share, and
+(at most ``traction_cap``) plus ``traction_share_weight`` times the consumer market share, and
 funds ``round_size_months_of_burn`` months of need times ``S**elasticity``, the need being operating burn
 plus, while the firm trains, the cost of keeping up with the open floor per month between runs. A giant may join,
 paying ``giant_stake_share`` of it (a transfer between agents). A startup whose annualised
@@ -27,6 +27,7 @@ from __future__ import annotations
 import math
 from typing import TYPE_CHECKING
 
+from .calendar import MONTHS_PER_YEAR
 from .outputs import IPO_FILING, IPO_LISTING, EventType
 from .states import FOUNDATION
 from .strategy import keep_up_cost
@@ -69,10 +70,12 @@ def update_sentiment(model: MarketModel) -> None:
 
 
 def traction(model: MarketModel, firm: Startup) -> float:
-    """Annualised revenue in units of ``traction_scale_usd`` (at most 10), plus 5 x consumer market share."""
+    """Annualised revenue in units of ``traction_scale_usd`` (at most ``traction_cap``), plus
+    ``traction_share_weight`` x consumer market share."""
     cp = model.sc.capital
     share = firm.mau / model.consumer_market if model.consumer_market > 0 else 0.0
-    return min(10.0, 12.0 * firm.revenue_usd / cp.traction_scale_usd) + 5.0 * share
+    return min(cp.traction_cap, MONTHS_PER_YEAR * firm.revenue_usd / cp.traction_scale_usd) \
+        + cp.traction_share_weight * share
 
 
 def close_probability(model: MarketModel, firm: Startup, rank: float) -> float:
@@ -167,7 +170,7 @@ def _ipos(model: MarketModel) -> None:
     cp = model.sc.capital
     for firm in model.live_startups:
         if firm.ipo_step < 0:
-            if 12.0 * firm.revenue_usd >= cp.ipo_revenue_usd_per_year:
+            if MONTHS_PER_YEAR * firm.revenue_usd >= cp.ipo_revenue_usd_per_year:
                 firm.ipo_step = model.t
                 model.log(firm.name, EventType.IPO, stage=IPO_FILING, detail="starts IPO process")
         elif not firm.listed and model.t - firm.ipo_step >= cp.ipo_months_to_list and cp.enabled:

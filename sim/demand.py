@@ -32,6 +32,8 @@ if TYPE_CHECKING:
 #: Floors that keep the logarithms of the enterprise utility finite: numerical guards, not behaviour (a
 #: firm at the capacity floor, e.g. a giant without a cloud, is priced out of the market either way).
 MIN_RELATIVE_PRICE, MIN_SALES_CAPACITY = 1e-6, 1e-3
+#: Niche sizes are given for 2025-01 (``market_usd_per_month_2025``), two years after the trends' 2023-01 anchor.
+NICHE_SIZE_YEARS_AFTER_2023 = 2.0
 
 #: Scenario section of this mechanism's parameters ("" for none) and its section of docs/ODD.md.
 SECTION, ODD = 'demand', '7.3 Demand'
@@ -100,7 +102,7 @@ def _enterprise_utility(model: MarketModel, f: Firm) -> float | None:
     relative_price = f.api_price / serving_cost(model, model.t)
     return (dp.enterprise_quality_weight * margin
             - dp.enterprise_price_weight * math.log(max(relative_price, MIN_RELATIVE_PRICE))
-            + math.log(max(f.sales_capacity, MIN_SALES_CAPACITY)))
+            + dp.enterprise_capacity_weight * math.log(max(f.sales_capacity, MIN_SALES_CAPACITY)))
 
 
 def _enterprise(model: MarketModel) -> None:
@@ -123,7 +125,8 @@ def _enterprise(model: MarketModel) -> None:
 def niche_size(model: MarketModel, index: int) -> float:
     """Spending of niche ``index`` this month, USD."""
     n = model.sc.demand.niches[index]
-    return n.market_usd_per_month_2025 * n.growth_per_year ** (model.calendar.years_since_2023(model.t) - 2.0)
+    return n.market_usd_per_month_2025 * n.growth_per_year ** (model.calendar.years_since_2023(model.t)
+                                                               - NICHE_SIZE_YEARS_AFTER_2023)
 
 
 def _verticals(model: MarketModel) -> None:
@@ -139,7 +142,7 @@ def _verticals(model: MarketModel) -> None:
         fits = [1.0 if f.vertical_affinity == niche.name else dp.vertical_outside_fit for f in firms]
         total = sum(fits)
         for f, fit in zip(firms, fits, strict=False):
-            target = dp.vertical_capture * niche_size(model, i) * fit / max(total, 1.0)
+            target = dp.vertical_capture * niche_size(model, i) * fit / max(total, 1.0)  # a share never above its fit
             f.revenue_vertical_usd += dp.enterprise_adjust_per_month * (target - f.revenue_vertical_usd)
 
 

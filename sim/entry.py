@@ -18,6 +18,10 @@ if TYPE_CHECKING:
 SECTION, ODD = 'entry', '7.8 Entry'
 
 
+#: Guard of the division when the threshold is 1 (numerical: no sentiment is above it then).
+MIN_SPAN = 1e-9
+
+
 def init(model: MarketModel) -> None:
     """The count of entrants so far (it names them)."""
     model.entrants = 0
@@ -29,7 +33,7 @@ def step(model: MarketModel) -> None:
     if not ep.enabled or model.sentiment <= ep.sentiment_threshold:
         return
     rng = model.rng_entry
-    lam = ep.rate_per_month * (model.sentiment - ep.sentiment_threshold) / max(1e-9, 1.0 - ep.sentiment_threshold)
+    lam = ep.rate_per_month * (model.sentiment - ep.sentiment_threshold) / max(MIN_SPAN, 1.0 - ep.sentiment_threshold)
     for _ in range(int(rng.poisson(lam))):
         model.entrants += 1
         cash = float(ep.seed_capital_usd * rng.lognormal(0.0, model.sc.population.startup_cash_sigma))

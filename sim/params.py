@@ -226,6 +226,10 @@ class DemandParams(Section):
     vertical_outside_fit: float = P(0.5, 0.0, 1.0, "0-1",
                                     "Fit of a vertical in a niche its founders do not favour (1 in their own niche): "
                                     "scales its share of the niche.", "assumption")
+    enterprise_capacity_weight: float = P(1.0, 0.0, 10.0, "per log unit",
+                                          "Enterprise utility of log service capacity (a giant's cloud, a startup's "
+                                          "sales force).", "assumption: B2B needs fit and service capacity "
+                                          "(article ¶13)")
 
 
 # --------------------------------------------------------------------------- capital
@@ -309,6 +313,12 @@ class CapitalParams(Section):
                                        "inputs.md: Alibaba and Tencent invested in most of the six")
     giant_stake_share: float = P(0.3, 0.0, 1.0, "share of round", "Share of a round a joining giant pays.",
                                  "assumption")
+    traction_cap: float = P(10.0, 0.0, 1000.0, "units of traction_scale_usd",
+                            "Cap of the revenue term of traction (annualised revenue over traction_scale_usd).",
+                            "assumption: investors stop rewarding revenue beyond a scale")
+    traction_share_weight: float = P(5.0, 0.0, 100.0, "traction per unit share",
+                                     "Traction of the consumer market share (share 0-1 times this).",
+                                     "assumption: a leading consumer app counts like a large revenue")
 
 
 # --------------------------------------------------------------------------- talent
@@ -357,6 +367,10 @@ class TalentParams(Section):
     cap_loss_per_tech_departure: float = P(0.1, 0.0, 2.0, "doublings",
                                            "Capability lost by the firm's next run per technical departure in the "
                                            "last year.", "article ¶3")
+    contagion_window_months: int = P(6, 1, 60, "months",
+                                     "Window over which a firm's departures raise its executives' hazard "
+                                     "(contagion_weight per departure in the window).",
+                                     "assumption: departures cluster (article ¶3)")
 
 
 # --------------------------------------------------------------------------- strategy
@@ -417,6 +431,19 @@ class StrategyParams(Section):
                                   "issue 2")
     vertical_cost_share: float = P(0.35, 0.0, 1.0, "share", "Payroll a vertical or integrator keeps after pivoting.",
                                    "assumption: smaller teams fine-tune open models")
+    financing_ceiling: float = P(2.0, 0.0, 10.0, "doublings",
+                                 "Upper clip of financing capacity: a firm that can pay for the race several times "
+                                 "over gains nothing more.", "assumption: bounded rationality")
+    runway_saturation_months: float = P(24.0, 1.0, 120.0, "months",
+                                        "Runway at which the runway term of training utility saturates.",
+                                        "assumption: boards plan about two years ahead")
+    floor_trend_window_months: int = P(12, 1, 60, "months",
+                                       "Window over which firms observe the open floor's catch-up (its narrowing "
+                                       "gap to the frontier) when they project it.", "assumption: bounded foresight")
+    partner_stake_multiplier: float = P(2.0, 0.0, 20.0, "multiplier",
+                                        "Partner strength is min(1, this x the giants' share of the firm's funding): "
+                                        "at half the funding from giants the partnership is full.",
+                                        "assumption: 01.AI's joint lab with Alibaba Cloud (article ¶4)")
 
 
 # --------------------------------------------------------------------------- entry
@@ -493,6 +520,45 @@ class PopulationParams(Section):
     startup_cash_sigma: float = P(0.8, 0.0, 5.0, "log units", "Dispersion of generic startups' cash.", "assumption")
     startup_gap_mean: float = P(3.0, 0.0, 12.0, "doublings", "Mean starting gap of generic startups.", "assumption")
     startup_executives: int = P(7, 1, 50, "people", "Executives per generic startup (about 4 technical).", "assumption")
+    startup_tech_share: float = P(0.6, 0.0, 1.0, "share",
+                                  "Share of a generic startup's executives who are technical (at least one).",
+                                  "assumption: the six's leadership (inputs.md)")
+    startup_min_staff: int = P(20, 1, 10000, "people", "Smallest staff of a generic startup.", "assumption")
+    startup_cash_usd_per_staff: float = P(5e5, 1e3, 1e8, "USD per person",
+                                          "Starting cash per staff member of a generic startup (sets its staff).",
+                                          "assumption")
+    startup_gap_sigma: float = P(0.5, 0.0, 5.0, "doublings", "Dispersion of generic startups' starting gap "
+                                 "(normal, floored at 0).", "assumption")
+    startup_consumer_probability: float = P(0.6, 0.0, 1.0, "probability", "Chance a generic startup has a "
+                                            "consumer app.", "assumption")
+    startup_focus_min: float = P(0.1, 0.0, 1.0, "0-1", "Lowest enterprise focus of a generic startup (uniform).",
+                                 "assumption")
+    startup_focus_max: float = P(0.9, 0.0, 1.0, "0-1", "Highest enterprise focus of a generic startup (uniform).",
+                                 "assumption")
+    startup_sales_per_focus: float = P(0.5, 0.0, 1.0, "0-1 per unit focus",
+                                       "A generic startup's starting service capacity per unit of enterprise focus.",
+                                       "assumption")
+    startup_marketing_share_per_month: float = P(0.005, 0.0, 0.1, "share of starting cash per month",
+                                                 "A generic startup's consumer marketing spend.", "assumption")
+    startup_affinity_probability: float = P(0.3, 0.0, 1.0, "probability",
+                                            "Chance a generic startup's founders favour a niche (drawn uniformly).",
+                                            "assumption")
+    giant_distribution_min: float = P(5.0, 1.0, 1000.0, "x a startup", "Lowest distribution of a generic giant "
+                                      "(uniform).", "assumption")
+    giant_distribution_max: float = P(40.0, 1.0, 1000.0, "x a startup", "Highest distribution of a generic giant.",
+                                      "assumption")
+    giant_cloud_min: float = P(0.2, 0.0, 1.0, "0-1", "Weakest cloud channel of a generic giant (uniform).",
+                               "assumption")
+    giant_cloud_max: float = P(0.9, 0.0, 1.0, "0-1", "Strongest cloud channel of a generic giant.", "assumption")
+    giant_open_weights_probability: float = P(0.3, 0.0, 1.0, "probability",
+                                              "Chance a generic giant releases open weights.", "assumption")
+    giant_hiring_min: float = P(0.5, 0.0, 10.0, "0-10", "Lowest hiring power of a generic giant (uniform).",
+                                "assumption")
+    giant_hiring_max: float = P(2.0, 0.0, 10.0, "0-10", "Highest hiring power of a generic giant.", "assumption")
+    lab_efficiency_min: float = P(2.0, 0.05, 50.0, "multiplier", "Lowest training efficiency of a generic open lab "
+                                  "(uniform).", "assumption")
+    lab_efficiency_max: float = P(6.0, 0.05, 50.0, "multiplier", "Highest training efficiency of a generic open lab.",
+                                  "assumption")
 
 
 Kind = Literal["startup", "giant", "open_source"]

@@ -13,6 +13,7 @@ from __future__ import annotations
 import math
 from typing import TYPE_CHECKING
 
+from .calendar import MONTHS_PER_YEAR
 from .outputs import EventType
 
 if TYPE_CHECKING:
@@ -30,7 +31,7 @@ def init(model: MarketModel) -> None:
 def frontier(model: MarketModel, step: int) -> float:
     """Frontier capability at ``step``, doublings vs 2023-01."""
     tp = model.sc.technology
-    per_year = math.log2(tp.frontier_compute_growth_per_year) + 12.0 / tp.algorithmic_halving_months
+    per_year = math.log2(tp.frontier_compute_growth_per_year) + MONTHS_PER_YEAR / tp.algorithmic_halving_months
     return per_year * model.calendar.years_since_2023(step)
 
 
