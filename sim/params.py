@@ -561,4 +561,27 @@ class PopulationParams(Section):
                                   "assumption")
 
 
+# --------------------------------------------------------------------------- the scenario file
+class ScenarioSections(Section):
+    """Every key and section of a scenario file (:class:`sim.scenario.Scenario` adds loading and overrides).
+
+    A mechanism with parameters of its own adds its section here, named as its ``SECTION``.
+    """
+
+    name: str = Field("scenario", description="Scenario name; default output folder results/<name>/.")
+    description: str = Field("", description="What the scenario asks.")
+    time: TimeParams = TimeParams()
+    technology: TechnologyParams = TechnologyParams()
+    open_source: OpenSourceParams = OpenSourceParams()
+    demand: DemandParams = DemandParams()
+    capital: CapitalParams = CapitalParams()
+    talent: TalentParams = TalentParams()
+    strategy: StrategyParams = StrategyParams()
+    entry: EntryParams = EntryParams()
+    population: PopulationParams = PopulationParams()
+    startups: list[StartupSpec] = []
+    giants: list[GiantSpec] = []
+    open_labs: list[OpenLabSpec] = []
+
+
 Kind = Literal["startup", "giant", "open_source"]

@@ -118,3 +118,24 @@ def test_odd_month_check_reads_sim_month() -> None:
     assert any("MONTH" in p for p in gen_params.check_odd_month(swapped))
     assert gen_params.SECTION_ORDER == ["time", "technology", "open_source", "demand", "capital", "talent",
                                         "strategy", "entry", "population"]
+
+
+def test_a_mechanism_added_to_the_month_is_initialised_and_stepped_in_order(short: Scenario,
+                                                                             monkeypatch: pytest.MonkeyPatch) -> None:
+    """The model reads MONTH: a new mechanism needs no change to sim/model.py."""
+    import types
+
+    import sim.model
+
+    calls: list[tuple[str, int]] = []
+    extra = types.ModuleType("sim.extra")
+    extra.SECTION, extra.ODD = "", "7.99 Extra"
+    extra.init = lambda model: calls.append(("init", model.t))
+    extra.step = lambda model: calls.append(("step", model.entrants))  # entry (the last) has already run
+    monkeypatch.setattr(sim.model, "MONTH", (*MONTH, extra))
+    model = MarketModel(short, 0)
+    try:
+        model.run()
+        assert calls[0] == ("init", 0) and len(calls) == 1 + model.calendar.n_steps
+    finally:
+        release(model)
