@@ -202,6 +202,7 @@ class Startup(Firm):
 
     def on_added(self, model: MarketModel) -> None:
         model.live_startups.append(self)
+        model.every_startup.append(self)
 
     def follow_schedule_until(self, step: int) -> None:
         """A startup in the dated schedule keeps training on its own as well (its runs are its own)."""
