@@ -562,14 +562,17 @@ class PopulationParams(Section):
 
 
 # --------------------------------------------------------------------------- the scenario file
-class ScenarioSections(Section):
+class ScenarioSections(BaseModel):
     """Every key and section of a scenario file (:class:`sim.scenario.Scenario` adds loading and overrides).
 
-    A mechanism with parameters of its own adds its section here, named as its ``SECTION``.
+    A mechanism with parameters of its own adds its section here, named as its ``SECTION``. Not a
+    :class:`Section` itself (it holds the sections), but as strict: frozen, no unknown keys.
     """
 
-    name: str = Field("scenario", description="Scenario name; default output folder results/<name>/.")
-    description: str = Field("", description="What the scenario asks.")
+    model_config = Section.model_config
+
+    name: str = S("scenario", "name", "Scenario name; default output folder results/<name>/.", "the scenario file")
+    description: str = S("", "text", "What the scenario asks.", "the scenario file")
     time: TimeParams = TimeParams()
     technology: TechnologyParams = TechnologyParams()
     open_source: OpenSourceParams = OpenSourceParams()
