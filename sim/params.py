@@ -1,9 +1,10 @@
 """Every parameter of the model: unit, default, valid range and source, in one typed schema.
 
-Each mechanism owns one section of the scenario file (``[technology]``, ``[open_source]``,
-``[demand]``, ``[capital]``, ``[talent]``, ``[strategy]``, ``[entry]``) and one section of
-``docs/ODD.md``. Firms are listed as ``[[startups]]``, ``[[giants]]`` and ``[[open_labs]]``
-and generic, unnamed firms are asked for in ``[population]``.
+Each mechanism (a module listed in :data:`sim.month.MONTH`) owns one section of the scenario file
+(``[technology]``, ``[open_source]``, ``[demand]``, ``[capital]``, ``[talent]``, ``[strategy]``,
+``[entry]``; the name is the module's ``SECTION``) and one section of ``docs/ODD.md``. Firms are
+listed as ``[[startups]]``, ``[[giants]]`` and ``[[open_labs]]`` and generic, unnamed firms are
+asked for in ``[population]``. :class:`ScenarioSections` at the end lists every section.
 
 Units: money in US dollars (1 USD = 7.2 RMB, ``shared/inputs.md``), time in months unless a
 name says otherwise, capability in *doublings of effective training compute* relative to the
