@@ -35,6 +35,8 @@ sys.path.insert(0, str(ROOT))
 from pydantic import BaseModel  # noqa: E402
 
 from sim import MODEL_VERSION  # noqa: E402
+from sim.month import MONTH  # noqa: E402
+from sim.month import name as mechanism_name  # noqa: E402
 from sim.params import Section  # noqa: E402
 from sim.scenario import Scenario, load_scenario  # noqa: E402
 
@@ -42,22 +44,23 @@ SCENARIOS = ROOT / "scenarios"
 BASELINE = SCENARIOS / "baseline.toml"
 OUT = ROOT / "docs" / "parameters.md"
 
-#: Mechanism sections in the order of a model month (sim/model.py), then the rest.
-SECTION_ORDER = ["time", "technology", "open_source", "demand", "capital", "talent", "strategy", "entry",
-                 "population"]
 FIRM_LISTS = {"startups": "Startup", "giants": "Giant", "open_labs": "Open lab"}
+#: Sections that belong to no mechanism, with their ODD headings: time first, population last.
+OTHER_SECTIONS = {"time": "2 Entities, state variables and scales", "population": "5.2 Generic populations"}
+
+
+def odd_link(heading: str) -> tuple[str, str]:
+    """(``§7.1``, ``ODD.md#71-technology``) for an ODD heading such as ``7.1 Technology``."""
+    number = heading.split(" ", 1)[0]
+    anchor = re.sub(r"[^a-z0-9 -]", "", heading.lower()).replace(" ", "-")
+    return f"§{number}", f"ODD.md#{anchor}"
+
+
+#: Mechanism sections in the order of a model month (sim/month.py MONTH), after time, before population.
+SECTION_ORDER = ["time", *[m.SECTION for m in MONTH if m.SECTION], "population"]
 #: Where each section's mechanism is described in docs/ODD.md.
-ODD_SECTION = {
-    "time": ("§2", "ODD.md#2-entities-state-variables-and-scales"),
-    "technology": ("§7.1", "ODD.md#71-technology"),
-    "open_source": ("§7.2", "ODD.md#72-open-source-and-pricing"),
-    "demand": ("§7.3", "ODD.md#73-demand"),
-    "capital": ("§7.5", "ODD.md#75-capital"),
-    "talent": ("§7.6", "ODD.md#76-talent"),
-    "strategy": ("§7.7", "ODD.md#77-strategy"),
-    "entry": ("§7.8", "ODD.md#78-entry"),
-    "population": ("§5.2", "ODD.md#52-generic-populations"),
-}
+ODD_SECTION = {s: odd_link(h) for s, h in OTHER_SECTIONS.items()} | {
+    m.SECTION: odd_link(m.ODD) for m in MONTH if m.SECTION}
 
 
 # ------------------------------------------------------------------------------------------ formatting
@@ -398,6 +401,24 @@ def check_odd() -> list[str]:
             named.add(token)
     problems = [f"ODD.md names `{k}`, which is not a parameter" for k in sorted(named - every)]
     problems += [f"ODD.md never names `{k}`" for k in sorted(required - named)]
+    return problems + check_odd_month(ODD.read_text(encoding="utf-8"))
+
+
+_STEP_ROW = re.compile(r"^\| (\d+) \| [^|]+ \| `(?:sim/)?([a-z_]+)\.py` \|", re.M)
+
+
+def check_odd_month(text: str) -> list[str]:
+    """Problems of ODD.md against sim/month.py: section 3's schedule must list the mechanisms of
+    ``MONTH`` in its order (rows 1..n), and each mechanism's own ODD heading must exist."""
+    problems = []
+    steps = [module for number, module in _STEP_ROW.findall(text) if number != "0"]
+    expected = [mechanism_name(m) for m in MONTH]
+    if steps[:len(expected)] != expected:
+        problems.append(f"ODD.md section 3 lists the month as {steps[:len(expected)]}, "
+                        f"but sim/month.py MONTH is {expected}")
+    headings = {h.strip() for h in re.findall(r"^#{2,4} (.+)$", text, re.M)}
+    problems += [f"ODD.md has no heading '{m.ODD}' (declared by sim/{mechanism_name(m)}.py ODD)" for m in MONTH
+                 if m.ODD not in headings]
     return problems
 
 

@@ -10,26 +10,21 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from .agents import Giant, OpenLab, Startup
-
 if TYPE_CHECKING:
     from .model import MarketModel
+
+#: Scenario section of this mechanism's parameters ("" for none) and its section of docs/ODD.md.
+SECTION, ODD = '', '7.4 Accounts'
+
+
+def init(model: MarketModel) -> None:
+    """Accounts keep no model-level state: the ledger is each firm's (cash and this month's flows)."""
 
 
 def step(model: MarketModel) -> None:
     """Book this month's revenue, external inflows and operating costs for every live firm."""
     dp = model.sc.demand
     for f in model.live_firms:
-        f.cash_usd += f.revenue_usd
+        f.receive(f.revenue_usd)
         serving = f.mau * dp.serving_usd_per_mau_month + dp.enterprise_cost_share * f.revenue_enterprise_usd
-        if isinstance(f, Startup):
-            f.pay(f.payroll_usd + len(f.side_products) * f.side_product_usd_per_month + serving
-                  + (f.marketing_usd_per_month if f.consumer_active else 0.0))
-        elif isinstance(f, Giant):
-            f.cash_usd += f.external_cash_usd_per_month
-            f.external_usd += f.external_cash_usd_per_month
-            f.pay(serving + (f.marketing_usd_per_month if f.consumer_active else 0.0))
-        elif isinstance(f, OpenLab):
-            f.cash_usd += f.parent_funding_usd_per_month
-            f.external_usd += f.parent_funding_usd_per_month
-            f.pay(serving + (f.marketing_usd_per_month if f.consumer_active else 0.0))
+        f.book_month(serving)  # external inflows and operating costs differ by kind of firm (sim/agents.py)

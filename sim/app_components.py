@@ -24,6 +24,8 @@ from matplotlib.patches import Patch
 from PIL import Image as PILImage
 
 from .app_explain import history_mark, money
+from .facts import ARTICLE_DATE, DEPARTURES_RANGE, DEPARTURES_START, SIX
+from .palette import ARTICLE_COLOUR, EVENT_COLOURS, STRATEGY_COLOURS
 
 if TYPE_CHECKING:
     from matplotlib.artist import Artist
@@ -31,16 +33,8 @@ if TYPE_CHECKING:
 
     from .model import MarketModel
 
-# Same palette and words as the report figures (sim/figures.py), so the page and the PNGs agree.
-STRATEGY_COLOURS = {"foundation": "#0072B2", "vertical": "#009E73", "integrator": "#E69F00", "exited": "#CCCCCC"}
-STRATEGY_LABELS = {"foundation": "foundation (trains own models)", "vertical": "vertical (sector product)",
-                   "integrator": "integrator (deploys others' models)", "exited": "exited"}
-ARTICLE_COLOUR = "#CC0000"
-ARTICLE_DATE = "2025-06"  # the article was written in June 2025
-DEPARTURES_START = "2024-01"  # the article counts departures "since 2024"
-ARTICLE_DEPARTURES = 22  # "at least 22" core executives by 2025-06
-ARTICLE_DEPARTURES_HIGH = 33  # the pattern's upper tolerance (docs/patterns.md, T1)
-SIX = ("Zhipu", "MiniMax", "Moonshot", "StepFun", "Baichuan", "01.AI")
+# Same palette, words and article facts as the report figures and patterns (sim/palette.py, sim/facts.py).
+ARTICLE_DEPARTURES, ARTICLE_DEPARTURES_HIGH = DEPARTURES_RANGE  # T1: "at least 22", the pattern's upper tolerance
 RUNWAY_CLIP = 60.0  # months; longer (or infinite) runways are drawn at the clip
 MAX_ROWS = 16  # startups shown on the strategy timeline
 MAX_SHARE_FIRMS = 8  # firms named on the MAU-share chart; the rest are "others"
@@ -51,10 +45,6 @@ STYLE = {
     "font.size": 10, "axes.titlesize": 12, "axes.titleweight": "bold", "axes.labelsize": 10,
     "legend.fontsize": 8.5, "xtick.labelsize": 9.5, "ytick.labelsize": 9.5, "axes.grid": True,
     "grid.alpha": 0.3, "grid.linewidth": 0.6, "axes.spines.top": False, "axes.spines.right": False,
-}
-EVENT_COLOURS = {
-    "release": "#0072B2", "price_cut": "#999999", "funding_round": "#56B4E9", "departure": "#D55E00",
-    "pivot": "#009E73", "product_cut": "#CC79A7", "ipo": "#B8A000", "exit": "#000000", "entry": "#E69F00",
 }
 
 
@@ -518,9 +508,8 @@ def describe(event: dict[str, Any]) -> str:
     typ, detail = event["type"], event.get("detail") or ""
     amount = event.get("amount_usd")
     if typ == "release":
-        if detail.startswith("open-weight "):
-            name = detail[len("open-weight "):].split(",")[0]
-            return f"releases {name} (open weights)"
+        if event.get("release_name"):
+            return f"releases {event['release_name']} (open weights)"
         if detail.startswith("model #"):
             num, _, rest = detail.partition(",")
             gap = rest.strip().replace(" below frontier", " behind the frontier")
@@ -539,9 +528,9 @@ def describe(event: dict[str, Any]) -> str:
             return f"a {role} executive leaves to found a {dest[8:]} startup"
         return f"a {role} executive leaves" + (f" ({dest})" if dest else "")
     if typ == "ipo":
-        if "lists" in detail:
+        if event.get("stage") == "listing":
             return "lists its shares" + (f", raising {money(amount)}" if amount and math.isfinite(amount) else "")
-        return "starts an IPO process" if "starts" in detail else detail
+        return "starts an IPO process" if event.get("stage") == "filing" else detail
     if typ == "entry":
         return f"enters the market with {money(amount)}" if amount and math.isfinite(amount) else "enters the market"
     if typ == "exit":
@@ -571,7 +560,8 @@ def feed(model: MarketModel, limit: int = 200, causes: list[str] | None = None) 
     causes = causes or []
     out = []
     for i in range(n - 1, max(n - limit, 0) - 1, -1):
-        row = {k: ev[k][i] for k in ("date", "firm", "type", "amount_usd", "role", "destination", "detail")}
+        row = {k: ev[k][i] for k in ("date", "firm", "type", "amount_usd", "role", "destination", "detail", "stage",
+                                      "release_name", "open_weights")}
         why = causes[i] if i < len(causes) else ""
         out.append(FeedLine(row["date"], row["firm"], row["type"], describe(row), why, history_mark(model, row)))
     return out

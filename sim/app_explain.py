@@ -20,7 +20,6 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from .agents import FOUNDATION, Startup
-from .talent import RECENT_MONTHS
 from .technology import frontier, reachable_capability, startup_efficiency, startup_run_budget
 
 if TYPE_CHECKING:
@@ -111,9 +110,8 @@ def cause(model: MarketModel, ev: dict[str, Any], before: dict[str, Before]) -> 
     sc = model.sc
     sentiment = f"investor sentiment {model.sentiment:.2f}"
     if typ == "release":
-        detail = ev.get("detail") or ""
         gap = frontier(model, step) - (firm.capability if firm is not None else model.open_floor)
-        if detail.startswith("open-weight ") and "model #" not in detail:
+        if ev.get("release_name"):
             mark = history_mark(model, ev)
             return (f"{mark or 'a dated release of the scenario'}; the free open floor is now "
                     f"{gap_words(model, frontier(model, step) - model.open_floor)} behind the best model")
@@ -124,7 +122,7 @@ def cause(model: MarketModel, ev: dict[str, Any], before: dict[str, Before]) -> 
             vs = _vs_floor(model, firm.capability)
             if vs:
                 parts.append(vs)
-        if detail.startswith("open-weight "):
+        if ev.get("open_weights"):
             parts.append("open weights: it raises the free floor for everyone")
         return "; ".join(parts)
     if firm is None:
@@ -132,8 +130,8 @@ def cause(model: MarketModel, ev: dict[str, Any], before: dict[str, Before]) -> 
     if typ == "pivot" and isinstance(firm, Startup):
         runway = f"runway {_runway_at(firm, was.burn_usd)}" if was else ""
         reasons = [runway, _next_model_vs_floor(model, firm, step), sentiment]
-        if "integrator" in (ev.get("detail") or "") and "cloud" in (ev.get("detail") or ""):
-            reasons.append("a giant with a cloud backs it")
+        if ev.get("partner"):
+            reasons.append(f"{ev['partner']}, a giant with a cloud, backs it")
         return "; ".join(r for r in reasons if r)
     if typ == "exit":
         return (f"cash ran down to {money(max(firm.cash_usd, 0.0)) or '$0'}: under "
@@ -155,7 +153,7 @@ def cause(model: MarketModel, ev: dict[str, Any], before: dict[str, Before]) -> 
         vs = _vs_floor(model, firm.capability)
         return f"its model is {vs}: less lead over free models, lower markup" if vs else ""
     if typ == "ipo":
-        if "starts" in (ev.get("detail") or ""):
+        if ev.get("stage") == "filing":
             return (f"yearly revenue {money(12 * firm.revenue_usd)} reached the "
                     f"{money(sc.capital.ipo_revenue_usd_per_year)} the model asks of a listing")
         return f"{sc.capital.ipo_months_to_list:g} months after it started its IPO process"
@@ -176,10 +174,11 @@ def _departure_cause(model: MarketModel, firm: Startup, ev: dict[str, Any], was:
         reasons.append(f"runway {months(was.runway_months)}, below the {tp.runway_alarm_months:g}-month alarm")
     if firm.strategy != FOUNDATION:
         reasons.append("the firm stopped training its own models")
+    window = tp.contagion_window_months
     recent = sum(1 for e in firm.executives if e.status == "departed" and 0 < int(ev["step"]) - e.left_step
-                 < RECENT_MONTHS)
+                 < window)
     if recent:
-        reasons.append(f"{recent} colleague{'s' if recent > 1 else ''} left in the last {RECENT_MONTHS} months")
+        reasons.append(f"{recent} colleague{'s' if recent > 1 else ''} left in the last {window} months")
     if model.sentiment < model.sc.capital.sentiment_initial:
         reasons.append(f"startup equity is worth less (investor sentiment {model.sentiment:.2f})")
     return "; ".join(reasons)
@@ -213,10 +212,9 @@ def scheduled(model: MarketModel) -> list[dict[str, Any]]:
 
 def history_mark(model: MarketModel, ev: dict[str, Any]) -> str:
     """'' for a simulated event; for a dated release of the scenario, e.g. 'real release (2025-01)'."""
-    detail = ev.get("detail") or ""
-    if ev.get("type") != "release" or not detail.startswith("open-weight ") or "model #" in detail:
+    name = ev.get("release_name") or ""
+    if ev.get("type") != "release" or not name:
         return ""
-    name = detail[len("open-weight "):].split(",")[0]
     osp = model.sc.open_source
     for rel in osp.releases:
         if rel.name == name and rel.firm == ev.get("firm"):
@@ -228,8 +226,6 @@ def history_mark(model: MarketModel, ev: dict[str, Any]) -> str:
 
 def article_patterns() -> list[tuple[str, str, str]]:
     """The article's dated facts the model is checked against: (id, fact, window)."""
-    try:
-        from .patterns import PATTERNS
-    except ImportError:  # the page works without the patterns module
-        return []
+    from .patterns import PATTERNS
+
     return [(p.id, p.name, p.window) for p in PATTERNS]

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import re
 
+#: Months in a year (a unit: annual rates and "a year of revenue").
+MONTHS_PER_YEAR = 12.0
+
 _DATE = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
 
 

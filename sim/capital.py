@@ -13,7 +13,7 @@ A fundraising attempt takes ``fundraising_months``: a startup tries at most once
 runway is below ``bridge_runway_months``; the round closes with probability
 ``sigmoid(b0 + b_S S + b_T traction + b_R rank + b_L (stability - 1) + b_F [not foundation]
 + b_IPO [IPO process under way])``, traction being annualised revenue over ``traction_scale_usd``
-plus five times the consumer market share, and
+(at most ``traction_cap``) plus ``traction_share_weight`` times the consumer market share, and
 funds ``round_size_months_of_burn`` months of need times ``S**elasticity``, the need being operating burn
 plus, while the firm trains, the cost of keeping up with the open floor per month between runs. A giant may join,
 paying ``giant_stake_share`` of it (a transfer between agents). A startup whose annualised
@@ -27,11 +27,23 @@ from __future__ import annotations
 import math
 from typing import TYPE_CHECKING
 
-from .agents import FOUNDATION, Giant, Startup
+from .calendar import MONTHS_PER_YEAR
+from .outputs import IPO_FILING, IPO_LISTING, EventType
+from .states import FOUNDATION
 from .strategy import keep_up_cost
 
 if TYPE_CHECKING:
+    from .agents import Giant, Startup
     from .model import MarketModel
+
+#: Scenario section of this mechanism's parameters ("" for none) and its section of docs/ODD.md.
+SECTION, ODD = 'capital', '7.5 Capital'
+
+
+def init(model: MarketModel) -> None:
+    """Investor sentiment and the outside sector's appeal."""
+    model.sentiment = model.sc.capital.sentiment_initial
+    model.outside_appeal = outside_appeal(model, 0)
 
 
 def outside_appeal(model: MarketModel, step: int) -> float:
@@ -58,10 +70,12 @@ def update_sentiment(model: MarketModel) -> None:
 
 
 def traction(model: MarketModel, firm: Startup) -> float:
-    """Annualised revenue in units of ``traction_scale_usd`` (at most 10), plus 5 x consumer market share."""
+    """Annualised revenue in units of ``traction_scale_usd`` (at most ``traction_cap``), plus
+    ``traction_share_weight`` x consumer market share."""
     cp = model.sc.capital
     share = firm.mau / model.consumer_market if model.consumer_market > 0 else 0.0
-    return min(10.0, 12.0 * firm.revenue_usd / cp.traction_scale_usd) + 5.0 * share
+    return min(cp.traction_cap, MONTHS_PER_YEAR * firm.revenue_usd / cp.traction_scale_usd) \
+        + cp.traction_share_weight * share
 
 
 def close_probability(model: MarketModel, firm: Startup, rank: float) -> float:
@@ -131,22 +145,14 @@ def step(model: MarketModel) -> None:
             continue
         giant = _strategic_investor(model, firm)
         stake = amount * cp.giant_stake_share if giant is not None else 0.0
-        firm.cash_usd += amount
-        firm.funding_usd += amount - stake
-        firm.transfers_usd += stake
-        firm.funding_raised_usd += amount
-        firm.funding_base_usd += amount
-        firm.giant_funding_usd += stake
+        firm.raise_capital(amount, stake)
         firm.last_round_step = model.t
         detail = "venture round"
         if giant is not None:
-            giant.cash_usd -= stake
-            giant.transfers_usd -= stake
-            giant.stakes[firm.name] = giant.stakes.get(firm.name, 0.0) + stake
-            if giant.name not in firm.investors:
-                firm.investors.append(giant.name)
+            giant.buy_stake(firm, stake)
             detail += f" with {giant.name}"
-        model.log(firm.name, "funding_round", amount_usd=amount, detail=detail)
+        model.log(firm.name, EventType.FUNDING_ROUND, amount_usd=amount, detail=detail,
+                  partner=giant.name if giant is not None else "")
     _ipos(model)
 
 
@@ -164,14 +170,11 @@ def _ipos(model: MarketModel) -> None:
     cp = model.sc.capital
     for firm in model.live_startups:
         if firm.ipo_step < 0:
-            if 12.0 * firm.revenue_usd >= cp.ipo_revenue_usd_per_year:
+            if MONTHS_PER_YEAR * firm.revenue_usd >= cp.ipo_revenue_usd_per_year:
                 firm.ipo_step = model.t
-                model.log(firm.name, "ipo", detail="starts IPO process")
+                model.log(firm.name, EventType.IPO, stage=IPO_FILING, detail="starts IPO process")
         elif not firm.listed and model.t - firm.ipo_step >= cp.ipo_months_to_list and cp.enabled:
             amount = firm.total_burn_usd() * cp.ipo_proceeds_months_of_burn
             firm.listed = True
-            firm.cash_usd += amount
-            firm.funding_usd += amount
-            firm.funding_raised_usd += amount
-            firm.funding_base_usd += amount
-            model.log(firm.name, "ipo", amount_usd=amount, detail="lists its shares")
+            firm.raise_capital(amount)
+            model.log(firm.name, EventType.IPO, amount_usd=amount, stage=IPO_LISTING, detail="lists its shares")

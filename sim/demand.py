@@ -20,12 +20,30 @@ from __future__ import annotations
 import math
 from typing import TYPE_CHECKING
 
-from .agents import FOUNDATION, INTEGRATOR, VERTICAL, Firm, Giant, OpenLab, Startup
 from .open_source import serving_cost
+from .states import VERTICAL
 from .technology import frontier
 
 if TYPE_CHECKING:
+    from .agents import Firm, Startup
     from .model import MarketModel
+
+
+#: Floors that keep the logarithms of the enterprise utility finite: numerical guards, not behaviour (a
+#: firm at the capacity floor, e.g. a giant without a cloud, is priced out of the market either way).
+MIN_RELATIVE_PRICE, MIN_SALES_CAPACITY = 1e-6, 1e-3
+#: Niche sizes are given for 2025-01 (``market_usd_per_month_2025``), two years after the trends' 2023-01 anchor.
+NICHE_SIZE_YEARS_AFTER_2023 = 2.0
+
+#: Scenario section of this mechanism's parameters ("" for none) and its section of docs/ODD.md.
+SECTION, ODD = 'demand', '7.3 Demand'
+
+
+def init(model: MarketModel) -> None:
+    """The consumer (MAU) and enterprise (USD per month) market sizes."""
+    dp = model.sc.demand
+    model.consumer_market = dp.consumer_mau_2023
+    model.enterprise_market = dp.enterprise_usd_per_month_2023
 
 
 def _logistic_step(x: float, rate: float, cap: float) -> float:
@@ -33,20 +51,15 @@ def _logistic_step(x: float, rate: float, cap: float) -> float:
 
 
 def consumer_quality(model: MarketModel, firm: Firm) -> float:
-    """Capability a consumer app offers, doublings."""
-    if isinstance(firm, Giant) and firm.integrates_open_models:
-        return max(firm.capability, model.open_floor)
-    return firm.capability
+    """Capability a consumer app offers, doublings (see :meth:`sim.agents.Firm.consumer_quality`)."""
+    return firm.consumer_quality(model)
 
 
 def _consumer_apps(model: MarketModel) -> list[Firm]:
     t = model.t
     apps: list[Firm] = []
     for f in model.live_firms:
-        if isinstance(f, Giant):
-            f.consumer_active = t >= f.consumer_launch_step
-        elif isinstance(f, OpenLab):
-            f.consumer_active = t >= f.app_launch_step
+        f.update_consumer_app(t)
         if f.consumer_active:
             apps.append(f)
     return apps
@@ -69,13 +82,7 @@ def _consumer(model: MarketModel) -> None:
     apps = _consumer_apps(model)
     utils = []
     for f in apps:
-        u = dp.quality_weight * (consumer_quality(model, f) - front)
-        if isinstance(f, Giant):
-            u += dp.distribution_weight * math.log(f.distribution)
-        u += dp.marketing_weight * math.log1p(f.marketing_usd_per_month / 1e6)
-        if isinstance(f, OpenLab) and front - f.capability <= dp.viral_gap:
-            u += dp.viral_boost
-        utils.append(u)
+        utils.append(f.consumer_utility(model, front))
     shares = _softmax(utils, outside=None)
     for f, s in zip(apps, shares, strict=False):
         f.mau += dp.mau_adjust_per_month * (s * model.consumer_market - f.mau)
@@ -88,30 +95,21 @@ def _consumer(model: MarketModel) -> None:
 def _enterprise_utility(model: MarketModel, f: Firm) -> float | None:
     """Utility of ``f`` to an enterprise buyer, or None if it does not sell to enterprises."""
     dp = model.sc.demand
-    if isinstance(f, Startup):
-        if f.strategy == FOUNDATION:
-            quality = max(f.capability, model.open_floor)  # it can also deliver open models to clients
-        elif f.strategy == INTEGRATOR:
-            quality = model.open_floor
-        else:
-            return None
-    elif isinstance(f, Giant):
-        quality = max(f.capability, model.open_floor)
-    else:
-        quality = f.capability
+    quality = f.enterprise_quality(model)
+    if quality is None:
+        return None
     margin = quality - model.open_floor
     relative_price = f.api_price / serving_cost(model, model.t)
-    return (dp.enterprise_quality_weight * margin - dp.enterprise_price_weight * math.log(max(relative_price, 1e-6))
-            + math.log(max(f.sales_capacity, 1e-3)))
+    return (dp.enterprise_quality_weight * margin
+            - dp.enterprise_price_weight * math.log(max(relative_price, MIN_RELATIVE_PRICE))
+            + dp.enterprise_capacity_weight * math.log(max(f.sales_capacity, MIN_SALES_CAPACITY)))
 
 
 def _enterprise(model: MarketModel) -> None:
     dp = model.sc.demand
     sellers, utils = [], []
     for f in model.live_firms:
-        if isinstance(f, Startup):
-            target_focus = 1.0 if f.strategy == INTEGRATOR else f.enterprise_focus
-            f.sales_capacity += dp.sales_learning_per_month * (target_focus - f.sales_capacity)
+        f.learn_sales(dp.sales_learning_per_month)
         u = _enterprise_utility(model, f)
         if u is None:
             f.revenue_enterprise_usd *= 1.0 - dp.enterprise_adjust_per_month
@@ -127,7 +125,8 @@ def _enterprise(model: MarketModel) -> None:
 def niche_size(model: MarketModel, index: int) -> float:
     """Spending of niche ``index`` this month, USD."""
     n = model.sc.demand.niches[index]
-    return n.market_usd_per_month_2025 * n.growth_per_year ** (model.calendar.years_since_2023(model.t) - 2.0)
+    return n.market_usd_per_month_2025 * n.growth_per_year ** (model.calendar.years_since_2023(model.t)
+                                                               - NICHE_SIZE_YEARS_AFTER_2023)
 
 
 def _verticals(model: MarketModel) -> None:
@@ -140,10 +139,10 @@ def _verticals(model: MarketModel) -> None:
             f.revenue_vertical_usd = 0.0
     for i, niche in enumerate(dp.niches):
         firms = by_niche.get(niche.name, [])
-        fits = [1.0 if f.vertical_affinity == niche.name else 0.5 for f in firms]
+        fits = [1.0 if f.vertical_affinity == niche.name else dp.vertical_outside_fit for f in firms]
         total = sum(fits)
         for f, fit in zip(firms, fits, strict=False):
-            target = dp.vertical_capture * niche_size(model, i) * fit / max(total, 1.0)
+            target = dp.vertical_capture * niche_size(model, i) * fit / max(total, 1.0)  # a share never above its fit
             f.revenue_vertical_usd += dp.enterprise_adjust_per_month * (target - f.revenue_vertical_usd)
 
 

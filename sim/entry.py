@@ -8,10 +8,23 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from .outputs import EventType
 from .population import generic_startup
 
 if TYPE_CHECKING:
     from .model import MarketModel
+
+#: Scenario section of this mechanism's parameters ("" for none) and its section of docs/ODD.md.
+SECTION, ODD = 'entry', '7.8 Entry'
+
+
+#: Guard of the division when the threshold is 1 (numerical: no sentiment is above it then).
+MIN_SPAN = 1e-9
+
+
+def init(model: MarketModel) -> None:
+    """The count of entrants so far (it names them)."""
+    model.entrants = 0
 
 
 def step(model: MarketModel) -> None:
@@ -20,15 +33,15 @@ def step(model: MarketModel) -> None:
     if not ep.enabled or model.sentiment <= ep.sentiment_threshold:
         return
     rng = model.rng_entry
-    lam = ep.rate_per_month * (model.sentiment - ep.sentiment_threshold) / max(1e-9, 1.0 - ep.sentiment_threshold)
+    lam = ep.rate_per_month * (model.sentiment - ep.sentiment_threshold) / max(MIN_SPAN, 1.0 - ep.sentiment_threshold)
     for _ in range(int(rng.poisson(lam))):
         model.entrants += 1
         cash = float(ep.seed_capital_usd * rng.lognormal(0.0, model.sc.population.startup_cash_sigma))
         firm = generic_startup(model, f"Entrant-{model.entrants:04d}", cash)
+        firm.cash_usd = 0.0  # its seed capital is this month's funding: the ledger starts from 0
+        firm.receive(cash, funding=cash)
         firm.funding_raised_usd = cash
-        firm.funding_usd = cash
-        firm.cash_usd = cash
         firm.review_offset = model.t % model.sc.strategy.review_interval_months
         firm.last_round_step = model.t
         model.add_firm(firm)
-        model.log(firm.name, "entry", amount_usd=cash, detail="enters with seed capital")
+        model.log(firm.name, EventType.ENTRY, amount_usd=cash, detail="enters with seed capital")

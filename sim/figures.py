@@ -40,6 +40,18 @@ from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 from matplotlib.ticker import FuncFormatter, LogLocator, MaxNLocator, NullFormatter
 
+from .facts import (
+    ARTICLE_DATE,
+    CONSUMER_LEADERS,
+    DEPARTURES_2024,
+    DEPARTURES_BY_ARTICLE,
+    DEPARTURES_H1_2025,
+    DEPARTURES_START,
+    FIRST_ABANDONMENT_WINDOW,
+    PROJECTION_DATE,
+    SEATS_AT_PROJECTION,
+)
+from .palette import ARTICLE_COLOUR, KIND_COLOURS, KIND_LABELS, RELEASE_COLOUR, STRATEGY_COLOURS, STRATEGY_LABELS
 from .results import read_table
 
 if TYPE_CHECKING:
@@ -50,17 +62,7 @@ if TYPE_CHECKING:
 DPI = 150
 MAX_FIRMS = 12  # per-firm figures of a generic scenario show this many startups
 RUNWAY_CLIP = 60.0  # months; longer runways are drawn at the clip
-ARTICLE_DATE = "2025-06"
-T17_DATE = "2027-12"
-
-# Okabe-Ito colours (readable with colour-blindness)
-STRATEGY_COLOURS = {"foundation": "#0072B2", "vertical": "#009E73", "integrator": "#E69F00", "exited": "#CCCCCC"}
-STRATEGY_LABELS = {"foundation": "foundation (trains own models)", "vertical": "vertical (sector product)",
-                   "integrator": "integrator (deploys others' models)", "exited": "exited"}
-KIND_COLOURS = {"startup": "#D55E00", "giant": "#0072B2", "open_source": "#009E73"}
-KIND_LABELS = {"startup": "startups", "giant": "giants", "open_source": "open-source labs"}
-RELEASE_COLOUR = "#666666"
-ARTICLE_COLOUR = "#CC0000"
+T17_DATE = PROJECTION_DATE
 # markers of the simulated events on the strategy timeline: type -> (label, marker, face, size)
 EVENT_MARKERS = {
     "pivot": ("pivot", "D", "white", 55),
@@ -206,7 +208,7 @@ def releases(data: RunData) -> list[tuple[str, str]]:
 def simulated_open_releases(data: RunData, seed: int) -> list[str]:
     """Months of the open-weight releases that firms made on their own in ``seed`` (not dated inputs)."""
     ev = data.events[data.events["seed"] == seed]
-    rel = ev[(ev["type"] == "release") & ev["detail"].str.startswith("open-weight")]
+    rel = ev[(ev["type"] == "release") & ev["open_weights"]]
     os_ = data.scenario.open_source
     dated = {(_shift(r.date, os_.shift_months), r.firm) for r in os_.releases}
     return sorted({d for d, f in zip(rel["date"], rel["firm"], strict=True) if (d, f) not in dated})
@@ -263,7 +265,7 @@ def article_line(ax: Axes, data: RunData, text: bool = True) -> None:
         return
     ax.axvline(_ts(ARTICLE_DATE), color=ARTICLE_COLOUR, lw=1.4, ls=":", zorder=2)
     if text:
-        ax.text(_ts(ARTICLE_DATE), 0.98, " article written\n (2025-06)", color=ARTICLE_COLOUR, fontsize=9,
+        ax.text(_ts(ARTICLE_DATE), 0.98, f" article written\n ({ARTICLE_DATE})", color=ARTICLE_COLOUR, fontsize=9,
                 va="top", ha="left", transform=ax.get_xaxis_transform())
 
 
@@ -464,7 +466,7 @@ def fig_strategy_timeline(data: RunData) -> Figure:
     if rels:
         handles.append(Line2D([], [], color=RELEASE_COLOUR, ls="--", label="open-weight release (dated input)"))
     if data.has(ARTICLE_DATE):
-        handles.append(Line2D([], [], color=ARTICLE_COLOUR, ls=":", lw=1.4, label="article written (2025-06)"))
+        handles.append(Line2D([], [], color=ARTICLE_COLOUR, ls=":", lw=1.4, label=f"article written ({ARTICLE_DATE})"))
     if len(sim_rel):
         handles.append(Line2D([], [], ls="none", marker="v", markersize=8, markerfacecolor="#009E73",
                               markeredgecolor="black", label="simulated open-weight release"))
@@ -496,9 +498,11 @@ def fig_foundation_survivors(data: RunData) -> Figure:
     ax = fig.add_subplot()
     rels = releases(data)
     release_lines(ax, rels)
-    # T7: the first firm should give up after the V2.5/Qwen2.5 era and before V3/R1
-    if focus.named and data.has("2024-09"):
-        ax.axvspan(_ts("2024-09"), _ts("2025-02"), color="#F0E442", alpha=0.25, lw=0, zorder=0)
+    # T7: the first firm should give up after Qwen2-72B and before V3/R1 (the pattern's window, inclusive)
+    t7_open, t7_close = FIRST_ABANDONMENT_WINDOW
+    if focus.named and data.has(t7_open):
+        ax.axvspan(_ts(t7_open), _ts(t7_close) + pd.offsets.MonthBegin(1), color="#F0E442", alpha=0.25, lw=0,
+                   zorder=0)
     band(ax, quantiles(counts, "n_alive"), "#777777", "alive (not exited), median", step=True, lw=1.8, bands=False)
     band(ax, quantiles(counts, "n_foundation"), STRATEGY_COLOURS["foundation"],
          "still training foundation models, median", step=True)
@@ -507,14 +511,16 @@ def fig_foundation_survivors(data: RunData) -> Figure:
     handles += band_legend_handles(data, STRATEGY_COLOURS["foundation"])
     if rels:
         handles.append(Line2D([], [], color=RELEASE_COLOUR, ls="--", label="open-weight release (dated input)"))
-    if focus.named and data.has("2024-09"):
+    if focus.named and data.has(t7_open):
         handles.append(Patch(color="#F0E442", alpha=0.4, label="T7 window: first firm should give up here"))
     if focus.named and data.has(T17_DATE):
         x = _ts(T17_DATE)
-        ax.errorbar([x], [1.5], yerr=[[0.5], [0.5]], fmt="o", color=ARTICLE_COLOUR, capsize=6, lw=2.5, ms=7,
+        lo, hi = SEATS_AT_PROJECTION
+        mid, half = (lo + hi) / 2, (hi - lo) / 2
+        ax.errorbar([x], [mid], yerr=[[half], [half]], fmt="o", color=ARTICLE_COLOUR, capsize=6, lw=2.5, ms=7,
                     zorder=6)
-        ax.annotate("T17: 1–2 left\nby 2027-12 (¶14)", (x, 2.0), xytext=(-12, 18), textcoords="offset points",
-                    ha="right", color=ARTICLE_COLOUR, fontsize=10,
+        ax.annotate(f"T17: {lo}–{hi} left\nby {T17_DATE} (¶14)", (x, float(hi)), xytext=(-12, 18),
+                    textcoords="offset points", ha="right", color=ARTICLE_COLOUR, fontsize=10,
                     arrowprops={"arrowstyle": "-", "color": ARTICLE_COLOUR, "lw": 0.8})
         handles.append(Line2D([], [], ls="none", marker="o", color=ARTICLE_COLOUR, label="article's projection (T17)"))
     top = max(focus.n_startups if focus.named else int(counts["n_alive"].max() if len(counts) else 1), 2)
@@ -531,7 +537,7 @@ def fig_departures(data: RunData) -> Figure:
     """Cumulative executive departures since 2024-01 over seeds, against the article's counts."""
     focus = focus_firms(data)
     group = focus.firms if focus.named else None
-    since = "2024-01" if data.has("2024-01") else data.months[0]
+    since = DEPARTURES_START if data.has(DEPARTURES_START) else data.months[0]
     months = [m for m in data.months if m >= since]
     ev = data.events[(data.events["type"] == "departure") & (data.events["date"] >= since)]
     if group is not None:
@@ -548,9 +554,10 @@ def fig_departures(data: RunData) -> Figure:
     article_line(ax, data)
     handles, _ = ax.get_legend_handles_labels()
     handles += band_legend_handles(data, colour)
-    if focus.named and any(m in months for m in ("2024-12", "2025-06")):
-        pts = [("2024-12", 10, "10 by 2024-12\n(22 − 12 in H1 2025, T2)"),
-               ("2025-06", 22, "at least 22 by 2025-06 (T1, ¶3)")]
+    if focus.named and any(m in months for m in ("2024-12", ARTICLE_DATE)):
+        pts = [("2024-12", DEPARTURES_2024,
+                f"{DEPARTURES_2024} by 2024-12\n({DEPARTURES_BY_ARTICLE} − {DEPARTURES_H1_2025} in H1 2025, T2)"),
+               (ARTICLE_DATE, DEPARTURES_BY_ARTICLE, f"at least {DEPARTURES_BY_ARTICLE} by {ARTICLE_DATE} (T1, ¶3)")]
         for month, value, text in pts:
             if month not in months:
                 continue
@@ -607,7 +614,7 @@ def fig_consumer_mau(data: RunData) -> Figure:
     article_line(ax, data)
     note = ""
     if "Moonshot" in focus.firms and data.has(ARTICLE_DATE):
-        leaders = [n for n in ("DeepSeek", "ByteDance", "Tencent") if (n, ARTICLE_DATE) in med.index]
+        leaders = [n for n in CONSUMER_LEADERS if (n, ARTICLE_DATE) in med.index]
         kimi = float(med.get(("Moonshot", ARTICLE_DATE), np.nan))
         lead = [float(med[(n, ARTICLE_DATE)]) for n in leaders]
         if leaders and kimi >= 1 and min(lead) >= 1:
@@ -616,12 +623,12 @@ def fig_consumer_mau(data: RunData) -> Figure:
             ax.annotate("", xy=(x, low), xytext=(x, kimi), arrowprops={"arrowstyle": "<->", "color": "black",
                                                                          "lw": 1.6})
             ax.text(x + pd.Timedelta(days=14), float(np.sqrt(low * kimi)),
-                    f"Kimi (Moonshot) vs the smallest of\n{', '.join(leaders)} at 2025-06:\n"
+                    f"Kimi (Moonshot) vs the smallest of\n{', '.join(leaders)} at {ARTICLE_DATE}:\n"
                     f"{low / kimi:,.0f}× fewer users (T12: at least 10×)",
                     fontsize=10, va="center", ha="left",
                     bbox={"boxstyle": "round", "fc": "white", "ec": "#999999", "alpha": 0.92})
         elif leaders:
-            note = "\nMoonshot (Kimi) has no users at 2025-06 in most seeds, so the T12 gap cannot be shown"
+            note = f"\nMoonshot (Kimi) has no users at {ARTICLE_DATE} in most seeds, so the T12 gap cannot be shown"
     if positive.empty:
         no_data(ax, "no firm has consumer users in this run")
     else:

@@ -18,11 +18,34 @@ from __future__ import annotations
 import math
 from typing import TYPE_CHECKING
 
-from .agents import FOUNDATION, INTEGRATOR, Giant, OpenLab, Startup
+from .outputs import EventType
 from .technology import frontier
 
 if TYPE_CHECKING:
+    from .agents import Firm
     from .model import MarketModel
+
+#: Scenario section of this mechanism's parameters ("" for none) and its section of docs/ODD.md.
+SECTION, ODD = 'open_source', '7.2 Open source and pricing'
+
+
+def init(model: MarketModel) -> None:
+    """The open floor, its history and records, and the dated schedule; firms named in the schedule
+    (other than startups) take their releases from it until ``open_source.endogenous_after``."""
+    osp = model.sc.open_source
+    model.open_source_active = osp.enabled
+    model.endogenous_step = model.calendar.step_of(osp.endogenous_after)
+    model.open_floor = frontier(model, 0) - osp.initial_floor_gap
+    model.open_floor_candidates = []  # capabilities released open this month, not yet in the floor
+    model.floor_gain = 0.0
+    model.floor_shock = 0.0
+    model.closest_floor_gap = osp.initial_floor_gap
+    model.floor_history = []  # the open floor at the start of each month
+    model.schedule = scheduled_releases(model)
+    scheduled = {firm for rels in model.schedule.values() for firm, _, _ in rels}
+    for firm in model.firms:
+        if firm.name in scheduled:
+            firm.follow_schedule_until(model.endogenous_step)  # history comes from the schedule until then
 
 
 def scheduled_releases(model: MarketModel) -> dict[int, list[tuple[str, str, float]]]:
@@ -47,6 +70,7 @@ def serving_cost(model: MarketModel, step: int, efficiency: float = 1.0) -> floa
 def step(model: MarketModel) -> None:
     """Apply this month's scheduled releases, raise the floor, then reprice every API."""
     t = model.t
+    model.floor_history.append(model.open_floor)
     for firm_name, name, gap in model.schedule.get(t, ()):
         firm = model.firm_by_name.get(firm_name)
         if firm is not None and not firm.alive:
@@ -56,7 +80,8 @@ def step(model: MarketModel) -> None:
         if firm is not None:
             firm.capability = max(firm.capability, cap)
             firm.releases += 1
-        model.log(firm_name, "release", detail=f"open-weight {name}, {gap:.2f} doublings below frontier")
+        model.log(firm_name, EventType.RELEASE, open_weights=True, release_name=name,
+                  detail=f"open-weight {name}, {gap:.2f} doublings below frontier")
     before = model.open_floor
     if model.open_floor_candidates:
         model.open_floor = max(model.open_floor, *model.open_floor_candidates)
@@ -75,27 +100,24 @@ def markup(model: MarketModel, capability: float) -> float:
     return osp.max_markup * (1.0 - math.exp(-margin / osp.margin_scale_doublings))
 
 
+def open_price(model: MarketModel, efficiency: float = 1.0) -> float:
+    """API price of an open model served at ``efficiency`` (near cost), USD per million tokens."""
+    return serving_cost(model, model.t, efficiency) * (1.0 + model.sc.open_source.open_price_markup)
+
+
+def closed_price(model: MarketModel, firm: Firm, base: float = 1.0) -> float:
+    """API price of ``firm``'s closed model: serving cost times (``base`` + its markup over the floor)."""
+    return serving_cost(model, model.t, firm.efficiency) * (base + markup(model, firm.capability))
+
+
 def _reprice(model: MarketModel) -> None:
     osp = model.sc.open_source
-    t = model.t
     for firm in model.live_firms:
-        cost = serving_cost(model, t, firm.efficiency)
-        if isinstance(firm, OpenLab):
-            price = cost * (1.0 + osp.open_price_markup)
-        elif isinstance(firm, Giant):
-            price = cost * (osp.giant_price_subsidy + markup(model, firm.capability))
-        elif isinstance(firm, Startup):
-            if firm.strategy == FOUNDATION:
-                price = cost * (1.0 + markup(model, firm.capability))
-            elif firm.strategy == INTEGRATOR:
-                price = serving_cost(model, t) * (1.0 + osp.open_price_markup)
-            else:
-                price = math.nan  # a vertical sells solutions, not an API
-        else:
-            continue
+        price = firm.quote_api_price(model)  # each kind of firm prices its own way (sim/agents.py)
         firm.api_price = price
         if math.isnan(price):
             continue
         if not math.isnan(firm.logged_price) and price <= firm.logged_price * (1.0 - osp.price_cut_threshold):
-            model.log(firm.name, "price_cut", detail=f"API price {firm.logged_price:.3f} -> {price:.3f} USD/Mtok")
+            model.log(firm.name, EventType.PRICE_CUT,
+                      detail=f"API price {firm.logged_price:.3f} -> {price:.3f} USD/Mtok")
         firm.logged_price = price

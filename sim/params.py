@@ -1,9 +1,10 @@
 """Every parameter of the model: unit, default, valid range and source, in one typed schema.
 
-Each mechanism owns one section of the scenario file (``[technology]``, ``[open_source]``,
-``[demand]``, ``[capital]``, ``[talent]``, ``[strategy]``, ``[entry]``) and one section of
-``docs/ODD.md``. Firms are listed as ``[[startups]]``, ``[[giants]]`` and ``[[open_labs]]``
-and generic, unnamed firms are asked for in ``[population]``.
+Each mechanism (a module listed in :data:`sim.month.MONTH`) owns one section of the scenario file
+(``[technology]``, ``[open_source]``, ``[demand]``, ``[capital]``, ``[talent]``, ``[strategy]``,
+``[entry]``; the name is the module's ``SECTION``) and one section of ``docs/ODD.md``. Firms are
+listed as ``[[startups]]``, ``[[giants]]`` and ``[[open_labs]]`` and generic, unnamed firms are
+asked for in ``[population]``. :class:`ScenarioSections` at the end lists every section.
 
 Units: money in US dollars (1 USD = 7.2 RMB, [S-FX] in ``docs/sources.md``), time in months unless a
 name says otherwise, capability in *doublings of effective training compute* relative to the
@@ -98,6 +99,11 @@ class TechnologyParams(Section):
         0.5, 0.0, 5.0, "doublings",
         "How far below the frontier a giant's own closed model lands when it trains.",
         "assumption: Chinese giants trailed the US frontier by about 6-12 months in 2024")
+    departure_setback_months: int = P(
+        12, 1, 60, "months",
+        "Window of technical departures that set back a startup's next run (talent.cap_loss_per_tech_departure "
+        "per departure in the window).",
+        "assumption: a departed leader's know-how is missed for about a year")
 
 
 # --------------------------------------------------------------------------- open source
@@ -218,6 +224,13 @@ class DemandParams(Section):
     niches: list[Niche] = S([], "list", "Vertical niches with little competition from giants.", "[Article] ¶5,¶10,¶15")
     vertical_capture: float = P(0.25, 0.0, 1.0, "share", "Niche share a focused vertical firm with full fit can win.",
                                 "assumption")
+    vertical_outside_fit: float = P(0.5, 0.0, 1.0, "0-1",
+                                    "Fit of a vertical in a niche its founders do not favour (1 in their own niche): "
+                                    "scales its share of the niche.", "assumption")
+    enterprise_capacity_weight: float = P(1.0, 0.0, 10.0, "per log unit",
+                                          "Enterprise utility of log service capacity (a giant's cloud, a startup's "
+                                          "sales force).", "assumption: B2B needs fit and service capacity "
+                                          "(article ¶13)")
 
 
 # --------------------------------------------------------------------------- capital
@@ -302,6 +315,12 @@ class CapitalParams(Section):
                                        "[S-FUNDING-2023]: Alibaba and Tencent invested in most of the six")
     giant_stake_share: float = P(0.3, 0.0, 1.0, "share of round", "Share of a round a joining giant pays.",
                                  "assumption")
+    traction_cap: float = P(10.0, 0.0, 1000.0, "units of traction_scale_usd",
+                            "Cap of the revenue term of traction (annualised revenue over traction_scale_usd).",
+                            "assumption: investors stop rewarding revenue beyond a scale")
+    traction_share_weight: float = P(5.0, 0.0, 100.0, "traction per unit share",
+                                     "Traction of the consumer market share (share 0-1 times this).",
+                                     "assumption: a leading consumer app counts like a large revenue")
 
 
 # --------------------------------------------------------------------------- talent
@@ -350,6 +369,10 @@ class TalentParams(Section):
     cap_loss_per_tech_departure: float = P(0.1, 0.0, 2.0, "doublings",
                                            "Capability lost by the firm's next run per technical departure in the "
                                            "last year.", "[Article] ¶3")
+    contagion_window_months: int = P(6, 1, 60, "months",
+                                     "Window over which a firm's departures raise its executives' hazard "
+                                     "(contagion_weight per departure in the window).",
+                                     "assumption: departures cluster ([Article] ¶3)")
 
 
 # --------------------------------------------------------------------------- strategy
@@ -410,6 +433,19 @@ class StrategyParams(Section):
                                   "assumption: giants absorb failing startups")
     vertical_cost_share: float = P(0.35, 0.0, 1.0, "share", "Payroll a vertical or integrator keeps after pivoting.",
                                    "assumption: smaller teams fine-tune open models")
+    financing_ceiling: float = P(2.0, 0.0, 10.0, "doublings",
+                                 "Upper clip of financing capacity: a firm that can pay for the race several times "
+                                 "over gains nothing more.", "assumption: bounded rationality")
+    runway_saturation_months: float = P(24.0, 1.0, 120.0, "months",
+                                        "Runway at which the runway term of training utility saturates.",
+                                        "assumption: boards plan about two years ahead")
+    floor_trend_window_months: int = P(12, 1, 60, "months",
+                                       "Window over which firms observe the open floor's catch-up (its narrowing "
+                                       "gap to the frontier) when they project it.", "assumption: bounded foresight")
+    partner_stake_multiplier: float = P(2.0, 0.0, 20.0, "multiplier",
+                                        "Partner strength is min(1, this x the giants' share of the firm's funding): "
+                                        "at half the funding from giants the partnership is full.",
+                                        "assumption: 01.AI's joint lab with Alibaba Cloud (article ¶4)")
 
 
 # --------------------------------------------------------------------------- entry
@@ -460,6 +496,8 @@ class GiantSpec(Section):
     marketing_usd_per_month: float = P(5e6, 0.0, 1e10, "USD per month", "Consumer marketing spend.", "")
     integrates_open_models: bool = S(True, "switch", "Its consumer app uses the open floor when that is better.",
                                      "Tencent Yuanbao integrated DeepSeek R1 in 2025-02")
+    efficiency: float = P(1.0, 0.05, 20.0, "multiplier", "Training efficiency (1 = the frontier's cost of a run).",
+                          "assumption: giants train at frontier cost (their advantage is cash, not efficiency)")
     source: str = S("", "text", "Where the starting values come from.", "")
 
 
@@ -471,6 +509,8 @@ class OpenLabSpec(Section):
     efficiency: float = P(4.0, 0.05, 50.0, "multiplier", "Training efficiency.", "")
     app_launch: str = D("2025-01", "Month its consumer app launches.", "")
     marketing_usd_per_month: float = P(0.0, 0.0, 1e9, "USD per month", "Consumer marketing spend.", "")
+    sales_capacity: float = P(0.2, 0.0, 1.0, "0-1", "Enterprise service capacity (constant: an open lab does not "
+                              "build a sales force).", "assumption: as a startup's default (StartupSpec)")
     source: str = S("", "text", "Where the starting values come from.", "")
 
 
@@ -483,6 +523,71 @@ class PopulationParams(Section):
     startup_cash_sigma: float = P(0.8, 0.0, 5.0, "log units", "Dispersion of generic startups' cash.", "assumption")
     startup_gap_mean: float = P(3.0, 0.0, 12.0, "doublings", "Mean starting gap of generic startups.", "assumption")
     startup_executives: int = P(7, 1, 50, "people", "Executives per generic startup (about 4 technical).", "assumption")
+    startup_tech_share: float = P(0.6, 0.0, 1.0, "share",
+                                  "Share of a generic startup's executives who are technical (at least one).",
+                                  "assumption: about the technical share of the six's assumed leadership teams")
+    startup_min_staff: int = P(20, 1, 10000, "people", "Smallest staff of a generic startup.", "assumption")
+    startup_cash_usd_per_staff: float = P(5e5, 1e3, 1e8, "USD per person",
+                                          "Starting cash per staff member of a generic startup (sets its staff).",
+                                          "assumption")
+    startup_gap_sigma: float = P(0.5, 0.0, 5.0, "doublings", "Dispersion of generic startups' starting gap "
+                                 "(normal, floored at 0).", "assumption")
+    startup_consumer_probability: float = P(0.6, 0.0, 1.0, "probability", "Chance a generic startup has a "
+                                            "consumer app.", "assumption")
+    startup_focus_min: float = P(0.1, 0.0, 1.0, "0-1", "Lowest enterprise focus of a generic startup (uniform).",
+                                 "assumption")
+    startup_focus_max: float = P(0.9, 0.0, 1.0, "0-1", "Highest enterprise focus of a generic startup (uniform).",
+                                 "assumption")
+    startup_sales_per_focus: float = P(0.5, 0.0, 1.0, "0-1 per unit focus",
+                                       "A generic startup's starting service capacity per unit of enterprise focus.",
+                                       "assumption")
+    startup_marketing_share_per_month: float = P(0.005, 0.0, 0.1, "share of starting cash per month",
+                                                 "A generic startup's consumer marketing spend.", "assumption")
+    startup_affinity_probability: float = P(0.3, 0.0, 1.0, "probability",
+                                            "Chance a generic startup's founders favour a niche (drawn uniformly).",
+                                            "assumption")
+    giant_distribution_min: float = P(5.0, 1.0, 1000.0, "x a startup", "Lowest distribution of a generic giant "
+                                      "(uniform).", "assumption")
+    giant_distribution_max: float = P(40.0, 1.0, 1000.0, "x a startup", "Highest distribution of a generic giant.",
+                                      "assumption")
+    giant_cloud_min: float = P(0.2, 0.0, 1.0, "0-1", "Weakest cloud channel of a generic giant (uniform).",
+                               "assumption")
+    giant_cloud_max: float = P(0.9, 0.0, 1.0, "0-1", "Strongest cloud channel of a generic giant.", "assumption")
+    giant_open_weights_probability: float = P(0.3, 0.0, 1.0, "probability",
+                                              "Chance a generic giant releases open weights.", "assumption")
+    giant_hiring_min: float = P(0.5, 0.0, 10.0, "0-10", "Lowest hiring power of a generic giant (uniform).",
+                                "assumption")
+    giant_hiring_max: float = P(2.0, 0.0, 10.0, "0-10", "Highest hiring power of a generic giant.", "assumption")
+    lab_efficiency_min: float = P(2.0, 0.05, 50.0, "multiplier", "Lowest training efficiency of a generic open lab "
+                                  "(uniform).", "assumption")
+    lab_efficiency_max: float = P(6.0, 0.05, 50.0, "multiplier", "Highest training efficiency of a generic open lab.",
+                                  "assumption")
+
+
+# --------------------------------------------------------------------------- the scenario file
+class ScenarioSections(BaseModel):
+    """Every key and section of a scenario file (:class:`sim.scenario.Scenario` adds loading and overrides).
+
+    A mechanism with parameters of its own adds its section here, named as its ``SECTION``. Not a
+    :class:`Section` itself (it holds the sections), but as strict: frozen, no unknown keys.
+    """
+
+    model_config = Section.model_config
+
+    name: str = S("scenario", "name", "Scenario name; default output folder results/<name>/.", "the scenario file")
+    description: str = S("", "text", "What the scenario asks.", "the scenario file")
+    time: TimeParams = TimeParams()
+    technology: TechnologyParams = TechnologyParams()
+    open_source: OpenSourceParams = OpenSourceParams()
+    demand: DemandParams = DemandParams()
+    capital: CapitalParams = CapitalParams()
+    talent: TalentParams = TalentParams()
+    strategy: StrategyParams = StrategyParams()
+    entry: EntryParams = EntryParams()
+    population: PopulationParams = PopulationParams()
+    startups: list[StartupSpec] = []
+    giants: list[GiantSpec] = []
+    open_labs: list[OpenLabSpec] = []
 
 
 Kind = Literal["startup", "giant", "open_source"]

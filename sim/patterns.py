@@ -40,16 +40,23 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from .calendar import format_month, parse_month
+from .facts import (
+    ARTICLE_DATE,
+    CONSUMER_LEADERS,
+    DEPARTURES_RANGE,
+    DEPARTURES_START,
+    FIRST_ABANDONMENT_WINDOW,
+    PROJECTION_DATE,
+    SEATS_AT_PROJECTION,
+    SIX,
+)
+from .outputs import IPO_FILING, IPO_LISTING
 
 if TYPE_CHECKING:
     from .results import RunResult
 
-#: The six startups ("Six Little Dragons"), in the article's order (¶2).
-SIX = ("Zhipu", "MiniMax", "Moonshot", "StepFun", "Baichuan", "01.AI")
 #: Last month of history: the article was written in June 2025.
-HISTORY_END = "2025-06"
-#: Start of the article's departure count (¶3, "since 2024").
-DEPARTURES_START = "2024-01"
+HISTORY_END = ARTICLE_DATE
 #: Smallest distance of a failed sub-condition, so that distance 0 means "holds".
 MIN_MISS = 0.01
 
@@ -61,7 +68,7 @@ REQUIRED_COLUMNS = {
     "model": ("date", "vc_sentiment", "outside_appeal", "enterprise_market_usd"),
     "firms": ("date", "firm", "kind", "strategy", "mau", "revenue_usd", "revenue_enterprise_usd",
               "revenue_vertical_usd", "api_price_usd_per_mtok", "executives", "executives_technical"),
-    "events": ("date", "firm", "type", "amount_usd", "role", "destination", "detail"),
+    "events": ("date", "firm", "type", "amount_usd", "role", "destination", "detail", "partner", "stage"),
 }
 
 
@@ -274,7 +281,8 @@ def t1_departures(run: RunTables) -> list[Check]:
     say, 60 has lost the six's leadership wholesale, which is not the article's history.
     """
     n = len(_departures(run, SIX))
-    return [in_range(n, 22, 33, f"{n} departures from the six 2024-01..2025-06 (target 22-33)")]
+    lo, hi = DEPARTURES_RANGE
+    return [in_range(n, lo, hi, f"{n} departures from the six 2024-01..2025-06 (target {lo}-{hi})")]
 
 
 @pattern("T2", "Departures accelerate in H1 2025", window="2025-01..2025-06 vs 2024-01..2024-12",
@@ -408,7 +416,7 @@ def t6_turn(run: RunTables) -> list[Check]:
         s = run.value(firm, "strategy", HISTORY_END)
         checks.append(flag(s in PIVOTED, f"{firm} is {s or 'missing'} at 2025-06 (target vertical or integrator)"))
     s01 = run.value("01.AI", "strategy", HISTORY_END)
-    cloud = [e["detail"] for e in run.select("pivot", ("01.AI",), None, HISTORY_END) if "cloud" in (e["detail"] or "")]
+    cloud = [e["detail"] for e in run.select("pivot", ("01.AI",), None, HISTORY_END) if e["partner"]]
     checks.append(flag(s01 == INTEGRATOR or bool(cloud),
                        f"01.AI integrator: strategy {s01}" + (f", pivot '{cloud[0]}'" if cloud else "")
                        + " (target integrator or a cloud partner)"))
@@ -440,7 +448,7 @@ def t6_turn(run: RunTables) -> list[Check]:
 @pattern("T7", "The first firm gives up training before DeepSeek V3/R1", window="2024-06..2025-01",
          tolerance="first pivot of the six dated 2024-06..2025-01; miss in years outside the window",
          evidence="¶9", given="emergent (the open-weight schedule is an input, the decision is not)",
-         covers=("2024-06", "2025-01"))
+         covers=FIRST_ABANDONMENT_WINDOW)
 def t7_first_abandonment(run: RunTables) -> list[Check]:
     """The first month any of the six is 'vertical' or 'integrator' falls in 2024-06..2025-01.
 
@@ -459,7 +467,8 @@ def t7_first_abandonment(run: RunTables) -> list[Check]:
     else:
         first = format_month(parse_month(run.last) + 1)
         text = f"none of the six gives up training by {run.last} (target first in 2024-06..2025-01)"
-    early, late = max(0, _months(first, "2024-06")), max(0, _months("2025-01", first))
+    opens, closes = FIRST_ABANDONMENT_WINDOW
+    early, late = max(0, _months(first, opens)), max(0, _months(closes, first))
     return [check(early == 0 and late == 0, (early + late) / 12.0, text)]
 
 
@@ -497,7 +506,7 @@ def t9_product_cut(run: RunTables) -> list[Check]:
 
 
 def _listed(e: dict[str, Any]) -> bool:
-    return e["type"] == "ipo" and "lists" in (e["detail"] or "").lower()
+    return e["type"] == "ipo" and e["stage"] == IPO_LISTING
 
 
 @pattern("T10", "Only Zhipu raises in 2025, and it starts an IPO", window="2025-01..2025-06",
@@ -519,7 +528,7 @@ def t10_zhipu_raises(run: RunTables) -> list[Check]:
     raisers = sorted({e["firm"] for e in events}, key=SIX.index)
     n = len(raisers)
     ipo = run.select("ipo", ("Zhipu",), None, HISTORY_END)
-    started = [e["date"] for e in ipo if "starts ipo" in (e["detail"] or "").lower()]
+    started = [e["date"] for e in ipo if e["stage"] == IPO_FILING]
     listed = [e["date"] for e in ipo if _listed(e)]
     return [
         in_range(n, 1, 1, f"{n} of the six raise in H1 2025 ({', '.join(raisers) or 'none'}) (target exactly 1)"),
@@ -558,7 +567,7 @@ def t11_zhipu_revenue(run: RunTables) -> list[Check]:
          evidence="¶11",
          given="emergent from starting positions (Moonshot's marketing, giants' distribution) and DeepSeek's app "
                "launch date (input, 2025-01)",
-         firms=("Moonshot", "DeepSeek", "ByteDance", "Tencent"), covers=(HISTORY_END, HISTORY_END))
+         firms=("Moonshot", *CONSUMER_LEADERS), covers=(HISTORY_END, HISTORY_END))
 def t12_kimi_gap(run: RunTables) -> list[Check]:
     """At 2025-06 Moonshot (Kimi) is alive with users and its MAU is at most a tenth of each leader's.
 
@@ -573,7 +582,7 @@ def t12_kimi_gap(run: RunTables) -> list[Check]:
     if strat in (None, EXITED) or not _finite(kimi) or kimi <= 0:
         return [flag(False, f"Moonshot {strat or 'missing'} with MAU {kimi} at 2025-06 (target: alive with users)")]
     worst, parts = 0.0, []
-    for leader in ("DeepSeek", "ByteDance", "Tencent"):
+    for leader in CONSUMER_LEADERS:
         m = run.value(leader, "mau", HISTORY_END)
         if not _finite(m) or m <= 0:
             worst = max(worst, 1.0)
@@ -723,16 +732,17 @@ def t16_enterprise(run: RunTables) -> list[Check]:
 
 @pattern("T17", "Only one or two startups keep a seat", window="2027-12 (projection)",
          tolerance="1-2 of the six 'foundation' at 2027-12", evidence="¶14", given="emergent (projection)",
-         covers=("2027-12", "2027-12"))
+         covers=(PROJECTION_DATE, PROJECTION_DATE))
 def t17_end_state(run: RunTables) -> list[Check]:
     """At 2027-12, one or two of the six still train foundation models (strategy 'foundation').
 
     ¶14's industry consensus, "perhaps only one or two", is a projection, not history: the
     range is taken as stated. Exited firms have no seat. Miss: relative miss from [1, 2].
     """
-    seats = [f for f in SIX if run.value(f, "strategy", "2027-12") == FOUNDATION]
-    return [in_range(len(seats), 1, 2, f"{len(seats)} foundation at 2027-12 ({', '.join(seats) or 'none'}) "
-                                       "(target 1-2)")]
+    seats = [f for f in SIX if run.value(f, "strategy", PROJECTION_DATE) == FOUNDATION]
+    lo, hi = SEATS_AT_PROJECTION
+    return [in_range(len(seats), lo, hi, f"{len(seats)} foundation at 2027-12 ({', '.join(seats) or 'none'}) "
+                                         f"(target {lo}-{hi})")]
 
 
 #: The patterns, T1-T17 in order.

@@ -29,14 +29,15 @@ def giant_from_spec(model: MarketModel, g: GiantSpec) -> Giant:
         external_cash_usd_per_month=g.external_cash_usd_per_month, distribution=g.distribution, cloud=g.cloud,
         open_weights=g.open_weights, consumer_launch_step=model.calendar.step_of(g.consumer_launch),
         hiring_power=g.hiring_power, marketing_usd_per_month=g.marketing_usd_per_month,
-        integrates_open_models=g.integrates_open_models)
+        integrates_open_models=g.integrates_open_models, efficiency=g.efficiency)
 
 
 def lab_from_spec(model: MarketModel, o: OpenLabSpec) -> OpenLab:
     return OpenLab(
         model, o.name, cash_usd=o.cash_usd, capability=frontier(model, model.t) - o.capability_gap,
         parent_funding_usd_per_month=o.parent_funding_usd_per_month, efficiency=o.efficiency,
-        app_launch_step=model.calendar.step_of(o.app_launch), marketing_usd_per_month=o.marketing_usd_per_month)
+        app_launch_step=model.calendar.step_of(o.app_launch), marketing_usd_per_month=o.marketing_usd_per_month,
+        sales_capacity=o.sales_capacity)
 
 
 def generic_startup(model: MarketModel, name: str, cash_usd: float) -> Startup:
@@ -44,15 +45,18 @@ def generic_startup(model: MarketModel, name: str, cash_usd: float) -> Startup:
     pp = model.sc.population
     rng = model.rng_entry
     n_exec = pp.startup_executives
-    n_tech = max(1, round(n_exec * 0.6))
-    focus = float(rng.uniform(0.1, 0.9))
+    n_tech = max(1, round(n_exec * pp.startup_tech_share))
+    focus = float(rng.uniform(pp.startup_focus_min, pp.startup_focus_max))
     niches = model.sc.demand.niches
-    affinity = niches[int(rng.integers(len(niches)))].name if niches and rng.random() < 0.3 else ""
+    affinity = niches[int(rng.integers(len(niches)))].name \
+        if niches and rng.random() < pp.startup_affinity_probability else ""
+    gap = max(0.0, float(rng.normal(pp.startup_gap_mean, pp.startup_gap_sigma)))
     spec = StartupSpec(
-        name=name, cash_usd=cash_usd, staff=max(20, int(cash_usd / 5e5)), tech_executives=n_tech,
-        commercial_executives=n_exec - n_tech, capability_gap=max(0.0, float(rng.normal(pp.startup_gap_mean, 0.5))),
-        consumer=bool(rng.random() < 0.6), enterprise_focus=focus, sales_capacity=focus * 0.5,
-        marketing_usd_per_month=cash_usd * 0.005, vertical_affinity=affinity)
+        name=name, cash_usd=cash_usd, staff=max(pp.startup_min_staff, int(cash_usd / pp.startup_cash_usd_per_staff)),
+        tech_executives=n_tech, commercial_executives=n_exec - n_tech, capability_gap=gap,
+        consumer=bool(rng.random() < pp.startup_consumer_probability), enterprise_focus=focus,
+        sales_capacity=focus * pp.startup_sales_per_focus,
+        marketing_usd_per_month=cash_usd * pp.startup_marketing_share_per_month, vertical_affinity=affinity)
     return startup_from_spec(model, spec)
 
 
@@ -71,11 +75,13 @@ def build(model: MarketModel) -> None:
         cash = float(pp.startup_cash_usd_median * rng.lognormal(0.0, pp.startup_cash_sigma))
         model.add_firm(generic_startup(model, f"Startup-{i + 1:03d}", cash))
     for i in range(pp.giants):
-        spec = GiantSpec(name=f"Giant-{i + 1:02d}", distribution=float(rng.uniform(5, 40)),
-                         cloud=float(rng.uniform(0.2, 0.9)), open_weights=bool(rng.random() < 0.3),
-                         hiring_power=float(rng.uniform(0.5, 2.0)))
+        spec = GiantSpec(name=f"Giant-{i + 1:02d}",
+                         distribution=float(rng.uniform(pp.giant_distribution_min, pp.giant_distribution_max)),
+                         cloud=float(rng.uniform(pp.giant_cloud_min, pp.giant_cloud_max)),
+                         open_weights=bool(rng.random() < pp.giant_open_weights_probability),
+                         hiring_power=float(rng.uniform(pp.giant_hiring_min, pp.giant_hiring_max)))
         model.add_firm(giant_from_spec(model, spec))
     for i in range(pp.open_labs):
         spec = OpenLabSpec(name=f"OpenLab-{i + 1:02d}", app_launch=sc.time.start,
-                           efficiency=float(rng.uniform(2.0, 6.0)))
+                           efficiency=float(rng.uniform(pp.lab_efficiency_min, pp.lab_efficiency_max)))
         model.add_firm(lab_from_spec(model, spec))

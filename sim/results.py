@@ -1,7 +1,9 @@
 """Results: the three tables of a run (model, firms, events), their schema, and their files.
 
-Schemas are documented in ``docs/outputs.md``; documented columns never change meaning,
-new ones may be added. Tables are column dicts in memory and pyarrow tables on disk (Parquet or
+Every column is declared once in :mod:`sim.outputs` (name, type, unit, meaning, getter); the
+schemas and row builders here are made from those declarations, and ``docs/outputs.md`` is
+generated from them (``docs/gen_outputs.py``). Columns never change meaning; new ones are appended.
+Tables are column dicts in memory and pyarrow tables on disk (Parquet or
 CSV).
 """
 
@@ -15,42 +17,43 @@ from typing import TYPE_CHECKING, Any
 
 import pyarrow as pa
 
-from .agents import Startup
 from .demand import hhi
+from .outputs import EVENTS_COLUMNS, FIRMS_COLUMNS, MODEL_COLUMNS, Column, EventType
+from .outputs import schema as table_schema
 from .technology import frontier
 
 if TYPE_CHECKING:
     from .model import MarketModel
 
-MODEL_SCHEMA = pa.schema([
-    ("seed", pa.int64()), ("step", pa.int32()), ("date", pa.string()),
-    ("n_foundation", pa.int32()), ("n_alive", pa.int32()), ("n_pivoted", pa.int32()), ("n_exited", pa.int32()),
-    ("hhi_consumer", pa.float64()), ("hhi_enterprise", pa.float64()),
-    ("frontier_capability", pa.float64()), ("open_floor_capability", pa.float64()),
-    ("vc_sentiment", pa.float64()), ("mean_api_price_usd_per_mtok", pa.float64()),
-    ("outside_appeal", pa.float64()), ("consumer_market_mau", pa.float64()),
-    ("enterprise_market_usd", pa.float64()), ("departures", pa.int32()),
-])
-
-FIRMS_SCHEMA = pa.schema([
-    ("seed", pa.int64()), ("step", pa.int32()), ("date", pa.string()), ("firm", pa.string()),
-    ("kind", pa.string()), ("strategy", pa.string()), ("cash_usd", pa.float64()), ("capability", pa.float64()),
-    ("mau", pa.float64()), ("revenue_usd", pa.float64()), ("api_price_usd_per_mtok", pa.float64()),
-    ("executives", pa.int32()), ("funding_raised_usd", pa.float64()), ("executives_technical", pa.int32()),
-    ("revenue_consumer_usd", pa.float64()), ("revenue_enterprise_usd", pa.float64()),
-    ("revenue_vertical_usd", pa.float64()), ("costs_usd", pa.float64()), ("funding_usd", pa.float64()),
-    ("external_usd", pa.float64()), ("transfers_usd", pa.float64()), ("runway_months", pa.float64()),
-    ("niche", pa.string()),
-])
-
-EVENTS_SCHEMA = pa.schema([
-    ("seed", pa.int64()), ("step", pa.int32()), ("date", pa.string()), ("firm", pa.string()),
-    ("type", pa.string()), ("amount_usd", pa.float64()), ("role", pa.string()), ("destination", pa.string()),
-    ("detail", pa.string()),
-])
+MODEL_SCHEMA = table_schema(MODEL_COLUMNS)
+FIRMS_SCHEMA = table_schema(FIRMS_COLUMNS)
+EVENTS_SCHEMA = table_schema(EVENTS_COLUMNS)
 
 SCHEMAS = {"model": MODEL_SCHEMA, "firms": FIRMS_SCHEMA, "events": EVENTS_SCHEMA}
-EVENT_TYPES = ("release", "price_cut", "funding_round", "departure", "pivot", "product_cut", "ipo", "exit", "entry")
+EVENT_TYPES = tuple(e.value for e in EventType)
+
+
+def _row_builder(params: str, columns: tuple[Column, ...], env: dict[str, Any]) -> Callable[..., tuple[Any, ...]]:
+    """A function of ``params`` returning one row (a tuple, in column order) from the columns' getters.
+
+    Compiled once from the declarations: one tuple expression per row is as fast as the hand-written one.
+    """
+    return eval(f"lambda {params}: ({', '.join(c.get for c in columns)},)", env)  # noqa: S307 - our own declarations
+
+
+_MODEL_ROW = _row_builder("m, c, live", MODEL_COLUMNS, {"hhi": hhi, "frontier": frontier})
+_FIRM_ROW = _row_builder("f, ex, seed, t, date", FIRMS_COLUMNS, {})
+#: Event columns a ``log`` call may set, with their defaults (every column after ``type``).
+_EVENT_FIELDS = EVENTS_COLUMNS[5:]
+
+
+def _event_logger_source() -> str:
+    """Source of the ``log`` function: one append per declared events column."""
+    kw = ", ".join(f"{c.name}={c.get}" for c in _EVENT_FIELDS)
+    lines = [f"def log(firm, type_, *, {kw}):",
+             "    type_ = EventType(type_).value  # an unknown type raises ValueError"]
+    lines += [f"    ev[{c.name!r}].append({c.get if i < 5 else c.name})" for i, c in enumerate(EVENTS_COLUMNS)]
+    return "\n".join(lines)
 
 
 @dataclass
@@ -92,64 +95,28 @@ class Recorder:
         return self._firms
 
     def event_logger(self, model: MarketModel) -> Callable[..., None]:
-        """A ``log(firm, type, amount_usd=nan, role='', destination='', detail='')`` bound to ``model``."""
-        ev = self.events
-
-        def log(firm: str, type_: str, amount_usd: float = math.nan, role: str = "", destination: str = "",
-                detail: str = "") -> None:
-            ev["seed"].append(model.seed_value)
-            ev["step"].append(model.t)
-            ev["date"].append(model.calendar.labels[model.t])
-            ev["firm"].append(firm)
-            ev["type"].append(type_)
-            ev["amount_usd"].append(amount_usd)
-            ev["role"].append(role)
-            ev["destination"].append(destination)
-            ev["detail"].append(detail)
-
-        return log
+        """A ``log(firm, type, amount_usd=nan, role='', ..., open_weights=False)`` bound to ``model``: one row
+        of the events table, every column after ``type`` a keyword (``sim.outputs.EVENTS_COLUMNS``).
+        ``type`` must be an :class:`~sim.outputs.EventType` (or its value); any other raises ``ValueError``."""
+        env = {"ev": self.events, "model": model, "math": math, "EventType": EventType}
+        exec(_event_logger_source(), env)  # noqa: S102 - our own declarations
+        return env["log"]
 
     def record(self, model: MarketModel) -> None:
         """Append this month's model row and one row per firm."""
         t, seed, date = model.t, model.seed_value, model.calendar.labels[model.t]
-        found, alive, pivoted, exited = model.counts()
-        live = model.live_firms
         m = self.model
-        for k, v in (("seed", seed), ("step", t), ("date", date), ("n_foundation", found), ("n_alive", alive),
-                     ("n_pivoted", pivoted), ("n_exited", exited)):
-            m[k].append(v)
-        m["hhi_consumer"].append(hhi([f.mau for f in live]))
-        m["hhi_enterprise"].append(hhi([f.revenue_enterprise_usd for f in live]))
-        m["frontier_capability"].append(frontier(model, t))
-        m["open_floor_capability"].append(model.open_floor)
-        m["vc_sentiment"].append(model.sentiment)
-        m["mean_api_price_usd_per_mtok"].append(model.mean_api_price())
-        m["outside_appeal"].append(model.outside_appeal)
-        m["consumer_market_mau"].append(model.consumer_market)
-        m["enterprise_market_usd"].append(model.enterprise_market)
-        m["departures"].append(model.departures_last_month)
+        for name, value in zip(m, _MODEL_ROW(model, model.counts(), model.live_firms), strict=True):
+            m[name].append(value)
         if not self.record_firms:
             return
         rows = self._firm_rows
         for f in model.firms:
-            is_startup = isinstance(f, Startup)
-            in_post = tech = 0
-            if is_startup:
-                for e in f.executives:
-                    if e.status == "in_post":
-                        in_post += 1
-                        tech += e.role == "technical"
-            rows.append((
-                seed, t, date, f.name, f.kind, f.strategy, f.cash_usd, f.capability, f.mau, f.revenue_usd,
-                f.api_price, in_post, f.funding_raised_usd, tech, f.revenue_consumer_usd,
-                f.revenue_enterprise_usd, f.revenue_vertical_usd, f.costs_usd, f.funding_usd, f.external_usd,
-                f.transfers_usd, f.runway_months() if is_startup and f.alive else math.nan,
-                getattr(f, "niche", ""),
-            ))
+            rows.append(_FIRM_ROW(f, f.executive_counts(), seed, t, date))
 
     def result(self, model: MarketModel) -> RunResult:
         execs = {f.name: [(e.role, e.status, e.destination, e.left_step) for e in f.executives]
-                 for f in model.firms if isinstance(f, Startup)}
+                 for f in model.startups}
         return RunResult(seed=model.seed_value, model=self.model, firms=self.firms, events=self.events,
                          firm_kinds={f.name: f.kind for f in model.firms}, executives=execs)
 

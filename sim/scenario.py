@@ -19,45 +19,14 @@ from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from pydantic import Field
-
 from .calendar import parse_month
 from .config import Loaded, canonical_hash, load_toml, parse_set, set_path, validate
 from .errors import InputError
-from .params import (
-    CapitalParams,
-    DemandParams,
-    EntryParams,
-    GiantSpec,
-    OpenLabSpec,
-    OpenSourceParams,
-    PopulationParams,
-    Section,
-    StartupSpec,
-    StrategyParams,
-    TalentParams,
-    TechnologyParams,
-    TimeParams,
-)
+from .params import ScenarioSections
 
 
-class Scenario(Section):
-    """A complete, validated, frozen scenario."""
-
-    name: str = Field("scenario", description="Scenario name; default output folder results/<name>/.")
-    description: str = Field("", description="What the scenario asks.")
-    time: TimeParams = TimeParams()
-    technology: TechnologyParams = TechnologyParams()
-    open_source: OpenSourceParams = OpenSourceParams()
-    demand: DemandParams = DemandParams()
-    capital: CapitalParams = CapitalParams()
-    talent: TalentParams = TalentParams()
-    strategy: StrategyParams = StrategyParams()
-    entry: EntryParams = EntryParams()
-    population: PopulationParams = PopulationParams()
-    startups: list[StartupSpec] = []
-    giants: list[GiantSpec] = []
-    open_labs: list[OpenLabSpec] = []
+class Scenario(ScenarioSections):
+    """A complete, validated, frozen scenario (its keys and sections: :class:`sim.params.ScenarioSections`)."""
 
     def to_dict(self) -> dict[str, Any]:
         """Plain nested dict (JSON/TOML-ready) of every resolved value."""

@@ -5,16 +5,17 @@ logit choice with temperature ``temperature`` (bounded rationality) and an ``ine
 the current one:
 
 * keep training: ``foundation_utility + margin_weight * clip(m)
-  + cost_weight * clip(log2((cash + 12 revenue) / C), financing_floor, 2)
-  + runway_weight * min(1, runway/24) + rank_weight * rank``, where ``m`` is the expected margin of its next model
-  over the open floor, ``cap_next - floor - w * narrowing * horizon / 12`` where ``narrowing`` is
-  how much the floor's gap to the frontier shrank in the last 12 months (firms extrapolate the
+  + cost_weight * clip(log2((cash + 12 revenue) / C), financing_floor, financing_ceiling)
+  + runway_weight * min(1, runway / runway_saturation_months) + rank_weight * rank``, where ``m``
+  is the expected margin of its next model over the open floor,
+  ``cap_next - floor - w * narrowing * horizon / W`` where ``narrowing`` is how much the floor's
+  gap to the frontier shrank in the last ``W = floor_trend_window_months`` (firms extrapolate the
   open-source catch-up with weight ``floor_trend_weight``), clipped to ``±margin_clip_doublings``,
   ``C`` the cost of a run that would put it ``target_margin_doublings`` above today's floor (the
   cost of keeping up), and ``rank`` its capability rank among live startups (1 = best);
 * pivot to a vertical: ``vertical_utility + vertical_affinity_bonus * [founders favour a niche]``;
 * become an integrator of open models: ``integrator_utility + enterprise_focus_weight * focus
-  + partner_bonus * partner``, where ``partner = min(1, 2 x giants' share of its funding)`` if a
+  + partner_bonus * partner``, where ``partner = min(1, partner_stake_multiplier x giants' share of its funding)`` if a
   giant with a cloud holds a stake, else 0.
 
 Pivots are one-way (the technical team is shed: payroll falls to ``vertical_cost_share``).
@@ -28,11 +29,32 @@ from __future__ import annotations
 import math
 from typing import TYPE_CHECKING
 
-from .agents import EXITED, FOUNDATION, INTEGRATOR, VERTICAL, Startup
+from .calendar import MONTHS_PER_YEAR
+from .outputs import EventType
+from .states import EXITED, FOUNDATION, INTEGRATOR, VERTICAL
 from .technology import frontier, reachable_capability, run_cost, startup_efficiency, startup_run_budget
 
 if TYPE_CHECKING:
+    from .agents import Startup
     from .model import MarketModel
+
+#: Scenario section of this mechanism's parameters ("" for none) and its section of docs/ODD.md.
+SECTION, ODD = 'strategy', '7.7 Strategy'
+
+
+#: Guards of divisions and logarithms (numerical, not behaviour): 1 USD is nothing next to any run or
+#: round, and a ratio of 1e-9 is far below the financing floor's clip.
+MIN_USD, MIN_RATIO = 1.0, 1e-9
+
+
+def init(model: MarketModel) -> None:
+    """Live verticals per niche, the giants with a cloud, and each startup's review month (staggered)."""
+    #: Live vertical startups per niche (kept by pivot and exit_firm).
+    model.vertical_counts = {}
+    #: Names of the giants that run a cloud (giants neither enter nor exit after the build).
+    model.cloud_giants = frozenset(g.name for g in model.giants if g.cloud > 0)
+    for i, firm in enumerate(model.live_startups):
+        firm.review_offset = i % model.sc.strategy.review_interval_months
 
 
 def expected_margin(model: MarketModel, firm: Startup) -> float:
@@ -40,10 +62,11 @@ def expected_margin(model: MarketModel, firm: Startup) -> float:
     sp = model.sc.strategy
     t = model.t
     cap = reachable_capability(model, t, startup_run_budget(model, firm), startup_efficiency(model, firm))
-    past = max(0, t - 12)
+    window = sp.floor_trend_window_months
+    past = max(0, t - window)
     narrowing = (model.open_floor - frontier(model, t)) - (model.floor_history[past] - frontier(model, past))
     horizon = model.sc.technology.training_run_months + model.sc.technology.release_interval_months
-    return cap - model.open_floor - sp.floor_trend_weight * max(0.0, narrowing) * horizon / 12.0
+    return cap - model.open_floor - sp.floor_trend_weight * max(0.0, narrowing) * horizon / window
 
 
 def keep_up_cost(model: MarketModel, firm: Startup) -> float:
@@ -54,11 +77,12 @@ def keep_up_cost(model: MarketModel, firm: Startup) -> float:
 
 
 def financing_capacity(model: MarketModel, firm: Startup) -> float:
-    """log2 of (cash + a year of revenue) over the keep-up cost, clipped to [financing_floor, 2]:
+    """log2 of (cash + a year of revenue) over the keep-up cost, clipped to [financing_floor, financing_ceiling]:
     can it pay to keep up? The floor says how much boards weigh a race they cannot afford."""
-    means = max(firm.cash_usd, 0.0) + 12.0 * firm.revenue_usd
-    ratio = means / max(keep_up_cost(model, firm), 1.0)
-    return min(2.0, max(model.sc.strategy.financing_floor, math.log2(max(ratio, 1e-9))))
+    sp = model.sc.strategy
+    means = max(firm.cash_usd, 0.0) + MONTHS_PER_YEAR * firm.revenue_usd
+    ratio = means / max(keep_up_cost(model, firm), MIN_USD)
+    return min(sp.financing_ceiling, max(sp.financing_floor, math.log2(max(ratio, MIN_RATIO))))
 
 
 def rank_of(model: MarketModel, firm: Startup) -> float:
@@ -67,10 +91,12 @@ def rank_of(model: MarketModel, firm: Startup) -> float:
 
 
 def partner_strength(model: MarketModel, firm: Startup) -> float:
-    """0-1: how much a giant with a cloud backs the firm (twice the giants' share of its funding, capped)."""
+    """0-1: how much a giant with a cloud backs the firm (``partner_stake_multiplier`` x the giants' share of
+    its funding, capped at 1)."""
     if not any(name in model.cloud_giants for name in firm.investors):
         return 0.0
-    return min(1.0, 2.0 * firm.giant_funding_usd / max(firm.funding_base_usd, 1.0))
+    return min(1.0, model.sc.strategy.partner_stake_multiplier * firm.giant_funding_usd
+               / max(firm.funding_base_usd, MIN_USD))
 
 
 def utilities(model: MarketModel, firm: Startup) -> dict[str, float]:
@@ -80,7 +106,8 @@ def utilities(model: MarketModel, firm: Startup) -> dict[str, float]:
     margin = min(max(expected_margin(model, firm), -sp.margin_clip_doublings), sp.margin_clip_doublings)
     u_found = (sp.foundation_utility + sp.margin_weight * margin
                + sp.cost_weight * financing_capacity(model, firm)
-               + sp.runway_weight * min(1.0, runway / 24.0) + sp.rank_weight * rank_of(model, firm))
+               + sp.runway_weight * min(1.0, runway / sp.runway_saturation_months)
+               + sp.rank_weight * rank_of(model, firm))
     u_vert = sp.vertical_utility + (sp.vertical_affinity_bonus if firm.vertical_affinity else 0.0)
     u_int = sp.integrator_utility + sp.enterprise_focus_weight * firm.enterprise_focus + \
         sp.partner_bonus * partner_strength(model, firm)
@@ -116,7 +143,7 @@ def step(model: MarketModel) -> None:
             continue
         if firm.side_products and firm.runway_months() < sp.cut_runway_months:
             cut = firm.side_products.pop()
-            model.log(firm.name, "product_cut", detail=f"closes {cut} to concentrate resources")
+            model.log(firm.name, EventType.PRODUCT_CUT, detail=f"closes {cut} to concentrate resources")
         if firm.strategy == FOUNDATION:
             new = choose(model, utilities(model, firm))
             if new != FOUNDATION:
@@ -144,11 +171,11 @@ def pivot(model: MarketModel, firm: Startup, new: str) -> None:
     if new == VERTICAL:
         firm.niche = _best_niche(model, firm)
         model.vertical_counts[firm.niche] = model.vertical_counts.get(firm.niche, 0) + 1
-        detail = f"pivots to {firm.niche}"
+        model.log(firm.name, EventType.PIVOT, niche=firm.niche, detail=f"pivots to {firm.niche}")
     else:
         partner = next((g.name for g in model.giants if g.cloud > 0 and g.name in firm.investors), "")
         detail = "becomes an integrator of open models" + (f" with {partner} cloud" if partner else "")
-    model.log(firm.name, "pivot", detail=detail)
+        model.log(firm.name, EventType.PIVOT, partner=partner, detail=detail)
 
 
 def exit_firm(model: MarketModel, firm: Startup) -> None:
@@ -173,6 +200,6 @@ def exit_firm(model: MarketModel, firm: Startup) -> None:
     firm.run_installments.clear()
     firm.mau = 0.0  # this month's revenue is already booked; begin_month clears it from next month on
     firm.api_price = math.nan
-    model.log(firm.name, "exit", amount_usd=max(firm.cash_usd, 0.0),
+    model.log(firm.name, EventType.EXIT, amount_usd=max(firm.cash_usd, 0.0),
               detail=f"absorbed by {buyer.name}" if buyer else "shuts down")
     model.on_exit(firm)

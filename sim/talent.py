@@ -12,7 +12,7 @@ Monthly hazard of leaving for an executive of a live startup:
 recedes), ``pull`` is the giants' mean hiring power, ``aim = 1 - f + 2 f rank`` how much giants aim their
 offers at the most capable startups (``poaching_rank_focus`` = f, rank 1 = best), ``heat`` the
 hottest niche's heat, ``recent`` the
-firm's departures in the last six months. A leaver joins a giant (chosen by hiring power) with
+firm's departures in the last ``contagion_window_months``. A leaver joins a giant (chosen by hiring power) with
 weight ``giant_destination_weight * pull`` or founds a venture in a niche (chosen by heat) with
 weight ``founder_destination_weight * heat``. Departures slow the firm (:mod:`technology`),
 cut its service capacity (commercial) and cost investor sentiment (:mod:`capital`).
@@ -22,20 +22,34 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from .agents import COMMERCIAL, FOUNDATION, TECHNICAL, Startup
+from .outputs import EventType
+from .states import COMMERCIAL, FOUNDATION, TECHNICAL
 
 if TYPE_CHECKING:
+    from .agents import Startup
     from .model import MarketModel
 
-#: Window (months) over which a firm's recent departures raise the hazard (contagion).
-RECENT_MONTHS = 6
+#: ``aim = 1 - f + AIM_SPREAD f rank``: with ranks spread evenly over 0-1 the mean aim is 1 whatever the focus
+#: ``f`` (a normalisation, not a behaviour: the strength of poaching is ``poaching_weight``).
+AIM_SPREAD = 2.0
+#: Rank of a firm outside the month's ranking (never a live startup; kept neutral).
+NEUTRAL_RANK = 0.5
+
+#: Scenario section of this mechanism's parameters ("" for none) and its section of docs/ODD.md.
+SECTION, ODD = 'talent', '7.6 Talent'
+
+
+def init(model: MarketModel) -> None:
+    """The count of last month's departures (read by capital's sentiment)."""
+    model.departures_last_month = 0
 
 
 def hazards(model: MarketModel, firm: Startup, pull: float, heat: float) -> dict[str, float]:
     """Monthly probability (capped at 1) that an executive of ``firm`` leaves, by role."""
     tp = model.sc.talent
-    recent = sum(1 for e in firm.executives if e.status == "departed" and model.t - e.left_step < RECENT_MONTHS)
-    aim = 1.0 - tp.poaching_rank_focus + 2.0 * tp.poaching_rank_focus * model.ranks().get(firm, 0.5)
+    recent = sum(1 for e in firm.executives
+                 if e.status == "departed" and model.t - e.left_step < tp.contagion_window_months)
+    aim = 1.0 - tp.poaching_rank_focus + AIM_SPREAD * tp.poaching_rank_focus * model.ranks().get(firm, NEUTRAL_RANK)
     h = tp.base_hazard_per_month * (1 + tp.poaching_weight * pull * aim) * (1 + tp.niche_heat_weight * heat)
     h *= 1 + tp.contagion_weight * recent
     h *= 1 + tp.sentiment_weight * max(0.0, model.sc.capital.sentiment_initial - model.sentiment)
@@ -80,7 +94,7 @@ def step(model: MarketModel) -> None:
                 firm.recent_tech_departures.append(model.t)
             else:
                 firm.sales_capacity *= 1.0 - tp.sales_loss_per_commercial_departure
-            model.log(firm.name, "departure", role=ex.role, destination=dest)
+            model.log(firm.name, EventType.DEPARTURE, role=ex.role, destination=dest)
 
 
 def _pick(rng, weights: list[float]) -> int:

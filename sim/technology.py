@@ -13,16 +13,25 @@ from __future__ import annotations
 import math
 from typing import TYPE_CHECKING
 
-from .agents import FOUNDATION, Firm, Giant, OpenLab, Startup
+from .calendar import MONTHS_PER_YEAR
+from .outputs import EventType
 
 if TYPE_CHECKING:
+    from .agents import Firm, Startup
     from .model import MarketModel
+
+#: Scenario section of this mechanism's parameters ("" for none) and its section of docs/ODD.md.
+SECTION, ODD = 'technology', '7.1 Technology'
+
+
+def init(model: MarketModel) -> None:
+    """Technology keeps no model-level state: the frontier is a function of time, runs are the firms' own."""
 
 
 def frontier(model: MarketModel, step: int) -> float:
     """Frontier capability at ``step``, doublings vs 2023-01."""
     tp = model.sc.technology
-    per_year = math.log2(tp.frontier_compute_growth_per_year) + 12.0 / tp.algorithmic_halving_months
+    per_year = math.log2(tp.frontier_compute_growth_per_year) + MONTHS_PER_YEAR / tp.algorithmic_halving_months
     return per_year * model.calendar.years_since_2023(step)
 
 
@@ -72,7 +81,6 @@ def start_run(model: MarketModel, firm: Firm, spend: float, capability: float) -
 def step(model: MarketModel) -> None:
     """Pay training installments, finish runs due this month, start runs due this month."""
     t = model.t
-    tp = model.sc.technology
     for firm in model.live_firms:
         if firm.run_installments:
             firm.pay(firm.run_installments.pop())
@@ -80,28 +88,30 @@ def step(model: MarketModel) -> None:
             _finish_run(model, firm)
         if t < firm.next_run_step or firm.run_done_step > t:
             continue
-        if isinstance(firm, Startup):
-            if firm.strategy != FOUNDATION:
-                continue
-            spend = startup_run_budget(model, firm)
-            eff = startup_efficiency(model, firm)
-            setback = model.sc.talent.cap_loss_per_tech_departure * sum(
-                1 for s in firm.recent_tech_departures if t - s < 12)
-            cap = reachable_capability(model, t, spend, eff) - setback
-            if spend <= 0 or cap <= firm.capability:
-                firm.next_run_step = t + 1  # nothing worth training this month; look again next month
-                continue
-            start_run(model, firm, spend, cap)
-            firm.next_run_step = t + tp.release_interval_months
-        elif isinstance(firm, Giant):
-            gap = tp.giant_release_gap
-            start_run(model, firm, run_cost(model, t, gap, firm.efficiency), frontier(model, t) - gap)
-            firm.next_run_step = t + tp.release_interval_months
-        elif isinstance(firm, OpenLab):
-            osp = model.sc.open_source
-            gap = osp.lab_release_gap
-            start_run(model, firm, run_cost(model, t, gap, firm.efficiency), frontier(model, t) - gap)
-            firm.next_run_step = t + osp.lab_release_interval_months
+        firm.start_due_run(model, t)  # each kind of firm decides what to train (sim/agents.py)
+
+
+def startup_run(model: MarketModel, firm: Startup, t: int) -> None:
+    """A foundation startup's run: its budget at its efficiency, less the setback of recent technical
+    departures; started only if it beats the model the firm has (else it looks again next month)."""
+    tp = model.sc.technology
+    spend = startup_run_budget(model, firm)
+    eff = startup_efficiency(model, firm)
+    setback = model.sc.talent.cap_loss_per_tech_departure * sum(
+        1 for s in firm.recent_tech_departures if t - s < tp.departure_setback_months)
+    cap = reachable_capability(model, t, spend, eff) - setback
+    if spend <= 0 or cap <= firm.capability:
+        firm.next_run_step = t + 1  # nothing worth training this month; look again next month
+        return
+    start_run(model, firm, spend, cap)
+    firm.next_run_step = t + tp.release_interval_months
+
+
+def gap_run(model: MarketModel, firm: Firm, t: int, gap: float, interval_months: int) -> None:
+    """A run without a budget constraint (giants, open labs): it lands ``gap`` doublings below the frontier
+    and the next one starts ``interval_months`` later."""
+    start_run(model, firm, run_cost(model, t, gap, firm.efficiency), frontier(model, t) - gap)
+    firm.next_run_step = t + interval_months
 
 
 def _finish_run(model: MarketModel, firm: Firm) -> None:
@@ -112,9 +122,9 @@ def _finish_run(model: MarketModel, firm: Firm) -> None:
     firm.capability = firm.run_capability
     firm.releases += 1
     gap = frontier(model, model.t) - firm.capability
-    is_open = getattr(firm, "open_weights", False) and model.open_source_active and \
+    is_open = firm.open_weights and model.open_source_active and \
         model.t >= model.endogenous_step
     if is_open:
         model.open_floor_candidates.append(firm.capability)
-    model.log(firm.name, "release", amount_usd=firm.run_spend,
+    model.log(firm.name, EventType.RELEASE, amount_usd=firm.run_spend, open_weights=is_open,
               detail=f"{'open-weight ' if is_open else ''}model #{firm.releases}, {gap:.2f} doublings below frontier")

@@ -257,7 +257,8 @@ def test_charts_feed_and_scorecard(model_at_2025_06):
 def test_describe_events():
     d = ac.describe
     assert d({"type": "pivot", "detail": "pivots to medicine"}) == "pivots to medicine"
-    assert d({"type": "release", "detail": "open-weight DeepSeek-R1, 0.10 doublings below frontier"}) == \
+    assert d({"type": "release", "detail": "open-weight DeepSeek-R1, 0.10 doublings below frontier",
+              "release_name": "DeepSeek-R1", "open_weights": True}) == \
         "releases DeepSeek-R1 (open weights)"
     assert d({"type": "departure", "role": "technical", "destination": "giant:ByteDance"}) == \
         "a technical executive leaves for ByteDance"

@@ -16,6 +16,7 @@ import pytest
 
 from sim.calendar import format_month, parse_month
 from sim.cli import main
+from sim.outputs import EVENT_FIELD_DEFAULTS, EVENTS_COLUMNS
 from sim.patterns import PATTERN_BY_ID, PATTERNS, SIX, PatternResult, evaluate, evaluate_tables, scorecard, split_seeds
 
 IDS = [f"T{i}" for i in range(1, 18)]
@@ -23,7 +24,7 @@ GIANTS = ("Alibaba", "ByteDance", "Tencent", "Baidu")
 MODEL_COLS = ("seed", "step", "date", "vc_sentiment", "outside_appeal", "enterprise_market_usd")
 FIRM_COLS = ("seed", "step", "date", "firm", "kind", "strategy", "mau", "revenue_usd", "revenue_enterprise_usd",
              "revenue_vertical_usd", "api_price_usd_per_mtok", "executives", "executives_technical")
-EVENT_COLS = ("seed", "step", "date", "firm", "type", "amount_usd", "role", "destination", "detail")
+EVENT_COLS = tuple(c.name for c in EVENTS_COLUMNS)
 
 
 def months(start: str, end: str) -> list[str]:
@@ -64,7 +65,8 @@ class World:
         ]:
             dest = "giant:Alibaba" if len(self.events) % 2 else "founded:coding"
             self.event(firm, "departure", date, role=role, destination=dest)
-        self.pivot("01.AI", "2024-10", "integrator", "becomes an integrator of open models with Alibaba cloud")
+        self.pivot("01.AI", "2024-10", "integrator", "becomes an integrator of open models with Alibaba cloud",
+                   partner="Alibaba")
         self.pivot("Baichuan", "2024-12", "vertical", "pivots to medicine")
         self.pivot("Moonshot", "2026-01", "vertical", "pivots to education")
         self.pivot("StepFun", "2026-06", "exited", "")
@@ -74,18 +76,20 @@ class World:
             self.event(f, "release", "2023-06", amount=2e7)
             self.event(f, "release", "2024-01", amount=3e7)
         self.event("Zhipu", "funding_round", "2025-03", amount=1e8, detail="venture round")
-        self.event("Zhipu", "ipo", "2025-04", detail="starts IPO process")
+        self.event("Zhipu", "ipo", "2025-04", detail="starts IPO process", stage="filing")
         self.event("DeepSeek", "release", "2024-05", detail="open-weight DeepSeek-V2")
 
     def event(self, firm: str, type_: str, date: str, amount: float = math.nan, role: str = "",
-              destination: str = "", detail: str = "") -> None:
-        self.events.append({"firm": firm, "type": type_, "date": date, "amount_usd": amount, "role": role,
-                            "destination": destination, "detail": detail})
+              destination: str = "", detail: str = "", **fields: object) -> None:
+        """One event; ``fields`` sets structured columns (``partner``, ``stage``, ...), the rest take their defaults."""
+        row = dict(EVENT_FIELD_DEFAULTS) | {"firm": firm, "type": type_, "date": date, "amount_usd": amount,
+                                            "role": role, "destination": destination, "detail": detail, **fields}
+        self.events.append(row)
 
-    def pivot(self, firm: str, date: str, strategy: str, detail: str) -> None:
+    def pivot(self, firm: str, date: str, strategy: str, detail: str, **fields: object) -> None:
         self.pivots[firm].append((date, strategy))
         if strategy != "exited":
-            self.event(firm, "pivot", date, detail=detail)
+            self.event(firm, "pivot", date, detail=detail, **fields)
 
     def drop(self, pred: Callable[[dict], bool]) -> None:
         self.events = [e for e in self.events if not pred(e)]
@@ -216,7 +220,7 @@ def _minimax_raises_too(w: World) -> None:
 
 
 def _zhipu_already_listed(w: World) -> None:
-    w.event("Zhipu", "ipo", "2025-05", amount=2e8, detail="lists its shares")
+    w.event("Zhipu", "ipo", "2025-05", amount=2e8, detail="lists its shares", stage="listing")
 
 
 def _zhipu_small(w: World) -> None:

@@ -30,6 +30,7 @@ from typing import Any
 
 import numpy as np
 
+from ..outputs import IPO_FILING
 from ..results import RunResult
 
 # --------------------------------------------------------------------------- statistics
@@ -84,7 +85,7 @@ def first_abandonment_month(run: RunResult) -> float:
 def first_ipo_month(run: RunResult) -> float:
     """T10: months from 2023-01 to the first startup's start of an IPO process (the run's length if none)."""
     ev = run.events
-    steps = [ev["step"][i] for i in _events(run, ("ipo",)) if "starts" in ev["detail"][i]]
+    steps = [ev["step"][i] for i in _events(run, ("ipo",)) if ev["stage"][i] == IPO_FILING]
     return float(min(steps)) if steps else float(len(run.model["step"]))
 
 

@@ -11,6 +11,8 @@ import math
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
+from ..outputs import IPO_LISTING
+
 if TYPE_CHECKING:
     from ..results import RunResult
 
@@ -98,9 +100,9 @@ def funding_rounds_total(r: RunResult) -> float:
 
 
 def ipos_total(r: RunResult) -> float:
-    """Startups that listed their shares (count of 'lists its shares' IPO events)."""
+    """Startups that listed their shares (count of IPO events at the listing stage)."""
     ev = r.events
-    return float(sum(1 for t, d in zip(ev["type"], ev["detail"], strict=True) if t == "ipo" and "lists" in d))
+    return float(sum(1 for t, s in zip(ev["type"], ev["stage"], strict=True) if t == "ipo" and s == IPO_LISTING))
 
 
 def _patterns_passed(r: RunResult) -> float:

@@ -1,0 +1,26 @@
+"""The source article's facts that code reads: names, dates and counts, in one place.
+
+The patterns (:mod:`sim.patterns`), the figures (:mod:`sim.figures`) and the explorer
+(``sim/app*.py``) import them from here, so a figure's reference mark and the pattern it shows
+cannot disagree. ¶ numbers are the article's paragraphs; the patterns' tolerances around these
+facts are documented in ``docs/patterns.md``.
+"""
+
+from __future__ import annotations
+
+#: The six startups ("Six Little Dragons"), in the article's order (¶2).
+SIX = ("Zhipu", "MiniMax", "Moonshot", "StepFun", "Baichuan", "01.AI")
+#: The article was written in June 2025: the last month of history.
+ARTICLE_DATE = "2025-06"
+#: The article counts core-executive departures "since 2024" (¶3).
+DEPARTURES_START = "2024-01"
+#: Departures from the six by ``ARTICLE_DATE``: "at least 22" (¶3), 10 of them in 2024 and 12 in H1 2025.
+DEPARTURES_BY_ARTICLE, DEPARTURES_2024, DEPARTURES_H1_2025 = 22, 10, 12
+#: T1's range of departures: the article's lower bound up to 1.5 times it (docs/patterns.md).
+DEPARTURES_RANGE = (DEPARTURES_BY_ARTICLE, 33)
+#: T7: the first of the six gives up training after Qwen2-72B and before DeepSeek V3/R1 (¶9).
+FIRST_ABANDONMENT_WINDOW = ("2024-06", "2025-01")
+#: The industry's projection (¶14): "perhaps only one or two" of the six keep training by the end of 2027.
+PROJECTION_DATE, SEATS_AT_PROJECTION = "2027-12", (1, 2)
+#: The consumer leaders Kimi (Moonshot) trails by an order of magnitude at ``ARTICLE_DATE`` (T12, ¶12).
+CONSUMER_LEADERS = ("DeepSeek", "ByteDance", "Tencent")

@@ -1,0 +1,199 @@
+"""Declared outputs: every column of the three tables of a run, and every event type, declared once.
+
+Each :class:`Column` gives a column's name, Arrow type, unit, meaning and *getter*: a Python
+expression that computes the value from one month (model table), one firm (firms table) or one
+logged event (events table, where the getter is the keyword's default). From these declarations
+:mod:`sim.results` builds the Arrow schemas and the row builders, and ``docs/gen_outputs.py``
+writes the column tables of ``docs/outputs.md`` (``--check`` fails when they drift).
+
+Getter names:
+
+* model table: ``m`` the model, ``c`` its :meth:`~sim.model.MarketModel.counts`, ``live`` its live firms;
+* firms table: ``f`` the firm, ``ex`` its ``(executives in post, technical in post)``, plus ``seed``,
+  ``t`` and ``date``;
+* events table: the default value a ``log`` call leaves in the column when it does not set it.
+
+Columns are only ever *appended* (never reordered or renamed): a table's reader may rely on every
+column it knew.
+"""
+
+from __future__ import annotations
+
+import enum
+import math
+from dataclasses import dataclass
+
+import pyarrow as pa
+
+
+@dataclass(frozen=True)
+class Column:
+    """One output column: name, Arrow type, unit, meaning, getter expression and where it is computed."""
+
+    name: str
+    type: pa.DataType
+    unit: str
+    meaning: str
+    get: str
+    by: str = ""
+
+
+I64, I32, F64, STR, BOOL = pa.int64(), pa.int32(), pa.float64(), pa.string(), pa.bool_()
+
+MODEL_COLUMNS: tuple[Column, ...] = (
+    Column("seed", I64, "—", "the run's seed", "m.seed_value", "model"),
+    Column("step", I32, "month", "months since `time.start` (0 = first month)", "m.t", "model"),
+    Column("date", STR, "`YYYY-MM`", "calendar month of the step", "m.calendar.labels[m.t]", "`sim/calendar.py`"),
+    Column("n_foundation", I32, "firms", "startups (named, generic and entrants) alive with strategy `foundation`",
+           "c[0]", "`MarketModel.counts`"),
+    Column("n_alive", I32, "firms", "startups not exited", "c[1]", "`MarketModel.counts`"),
+    Column("n_pivoted", I32, "firms", "startups alive as `vertical` or `integrator`", "c[2]", "`MarketModel.counts`"),
+    Column("n_exited", I32, "firms", "startups that have exited (cumulative)", "c[3]", "`MarketModel.counts`"),
+    Column("hhi_consumer", F64, "0–1", "Herfindahl–Hirschman index of MAU over all live firms (startups, giants, "
+           "open labs); 0 when nobody has users", "hhi([f.mau for f in live])", "`demand.hhi`"),
+    Column("hhi_enterprise", F64, "0–1", "HHI of enterprise revenue over all live firms; 0 when nobody has any",
+           "hhi([f.revenue_enterprise_usd for f in live])", "`demand.hhi`"),
+    Column("frontier_capability", F64, "doublings", "global frontier F(t)", "frontier(m, m.t)",
+           "`technology.frontier`"),
+    Column("open_floor_capability", F64, "doublings", "open floor L(t) after this month's releases", "m.open_floor",
+           "`open_source.step`"),
+    Column("vc_sentiment", F64, "0–1", "investor sentiment S after this month's update", "m.sentiment",
+           "`capital.update_sentiment`"),
+    Column("mean_api_price_usd_per_mtok", F64, "USD per million tokens",
+           "unweighted mean API price over live firms that have one (NaN if none)", "m.mean_api_price()",
+           "`MarketModel.mean_api_price`"),
+    Column("outside_appeal", F64, "0–1", "appeal A(t) of the outside sector (embodied AI), exogenous ramp",
+           "m.outside_appeal", "`capital.outside_appeal`"),
+    Column("consumer_market_mau", F64, "MAU", "consumer market size N(t)", "m.consumer_market", "`demand.step`"),
+    Column("enterprise_market_usd", F64, "USD per month",
+           "enterprise market size E(t) (potential spending, of which the outside option keeps a share)",
+           "m.enterprise_market", "`demand.step`"),
+    Column("departures", I32, "executives", "`departure` events this month (all startups)",
+           "m.departures_last_month", "`talent.step`"),
+)
+
+FIRMS_COLUMNS: tuple[Column, ...] = (
+    Column("seed", I64, "—", "the run's seed", "seed"),
+    Column("step", I32, "month", "months since `time.start`", "t"),
+    Column("date", STR, "`YYYY-MM`", "calendar month", "date"),
+    Column("firm", STR, "—", "firm name (named firms as in the scenario; generic `Startup-001`, `Giant-01`, "
+           "`OpenLab-01`; entrants `Entrant-0001`)", "f.name"),
+    Column("kind", STR, "—", "`startup`, `giant` or `open_source`", "f.kind"),
+    Column("strategy", STR, "—", "startups: `foundation`, `vertical`, `integrator` or `exited`; giants and open "
+           "labs: always `foundation`", "f.strategy"),
+    Column("cash_usd", F64, "USD", "cash at the end of the month (frozen after an exit)", "f.cash_usd"),
+    Column("capability", F64, "doublings", "capability of the firm's own best model (frozen after an exit)",
+           "f.capability"),
+    Column("mau", F64, "users", "monthly active users of its consumer app (0 after an exit)", "f.mau"),
+    Column("revenue_usd", F64, "USD per month", "total revenue this month = consumer + enterprise + vertical",
+           "f.revenue_usd"),
+    Column("api_price_usd_per_mtok", F64, "USD per million tokens",
+           "API price this month; NaN for verticals and exited firms", "f.api_price"),
+    Column("executives", I32, "people", "executives in post (startups; 0 for giants and open labs, which have "
+           "none modelled)", "ex[0]"),
+    Column("funding_raised_usd", F64, "USD", "cumulative venture rounds + IPO proceeds (+ an entrant's seed "
+           "capital); a named startup's starting cash is not included", "f.funding_raised_usd"),
+    Column("executives_technical", I32, "people", "technical executives in post (startups; 0 otherwise)", "ex[1]"),
+    Column("revenue_consumer_usd", F64, "USD per month", "consumer revenue (MAU × ARPU)", "f.revenue_consumer_usd"),
+    Column("revenue_enterprise_usd", F64, "USD per month", "enterprise API revenue", "f.revenue_enterprise_usd"),
+    Column("revenue_vertical_usd", F64, "USD per month", "revenue from its vertical niche (verticals only)",
+           "f.revenue_vertical_usd"),
+    Column("costs_usd", F64, "USD per month", "everything paid this month: payroll, side products, marketing, "
+           "serving, training installments", "f.costs_usd"),
+    Column("funding_usd", F64, "USD per month", "venture money received this month (a round less a giant's "
+           "stake), IPO proceeds, or an entrant's seed capital", "f.funding_usd"),
+    Column("external_usd", F64, "USD per month", "giants: cash from other businesses; open labs: parent funding",
+           "f.external_usd"),
+    Column("transfers_usd", F64, "USD per month", "stakes: + received by a startup from a giant joining its round, "
+           "− paid by the giant; sums to 0 over firms each month", "f.transfers_usd"),
+    Column("runway_months", F64, "months", "cash ÷ total monthly burn (gross: revenue not netted; see ODD 2.2); "
+           "live startups only, NaN otherwise", "f.recorded_runway_months()"),
+    Column("niche", STR, "—", "the niche a vertical serves ('' for others)", "f.niche"),
+)
+
+EVENTS_COLUMNS: tuple[Column, ...] = (
+    Column("seed", I64, "—", "the run's seed", "model.seed_value"),
+    Column("step", I32, "month", "months since `time.start`", "model.t"),
+    Column("date", STR, "`YYYY-MM`", "calendar month", "model.calendar.labels[model.t]"),
+    Column("firm", STR, "—", "the firm the event is about (for a dated open-weight release: the firm named in the "
+           "schedule, which need not be simulated)", "firm"),
+    Column("type", STR, "—", "one of the types below (`sim.outputs.EventType`)", "type_"),
+    Column("amount_usd", F64, "USD", "money involved (see below); NaN when none", "math.nan"),
+    Column("role", STR, "—", "`technical` or `commercial` for departures; '' otherwise", "''"),
+    Column("destination", STR, "—", "for departures: `giant:<name>`, `founded:<niche>`, or `left` (no giants in "
+           "the run); '' otherwise", "''"),
+    Column("detail", STR, "—", "a readable description (formats below); code never parses it (it reads the "
+           "structured columns)", "''"),
+    Column("partner", STR, "—", "for a pivot to integrator: the giant with a cloud that holds a stake in the firm "
+           "('' if none); for a funding round: the giant joining it; '' otherwise", "''"),
+    Column("niche", STR, "—", "for a pivot to a vertical: the niche it serves; '' otherwise", "''"),
+    Column("stage", STR, "—", "for an `ipo` event: `filing` (the process starts) or `listing` (the shares list); "
+           "'' otherwise", "''"),
+    Column("open_weights", BOOL, "—", "for a `release`: true when the weights are open (a dated open-weight release, "
+           "or a firm's own open release that raises the open floor); false otherwise", "False"),
+    Column("release_name", STR, "—", "for a dated release of the scenario (`open_source.releases`): its name, e.g. "
+           "`DeepSeek-R1`; '' for every simulated event", "''"),
+)
+
+
+class EventType(enum.StrEnum):
+    """The types of event a run logs; ``log`` refuses any other."""
+
+    RELEASE = "release"
+    PRICE_CUT = "price_cut"
+    FUNDING_ROUND = "funding_round"
+    DEPARTURE = "departure"
+    PIVOT = "pivot"
+    PRODUCT_CUT = "product_cut"
+    IPO = "ipo"
+    EXIT = "exit"
+    ENTRY = "entry"
+
+
+#: IPO stages (the ``stage`` column of ``ipo`` events).
+IPO_FILING, IPO_LISTING = "filing", "listing"
+
+
+@dataclass(frozen=True)
+class EventDoc:
+    """What an event type means, for ``docs/outputs.md``: when it is logged, its amount and its detail text."""
+
+    when: str
+    amount: str
+    detail: str
+
+
+EVENT_DOCS: dict[EventType, EventDoc] = {
+    EventType.RELEASE: EventDoc(
+        "a firm's training run finishes with a better model; or a dated open-weight release lands",
+        "run: the spend committed to it; dated release: NaN",
+        "`model #k, x.xx doublings below frontier` (prefixed `open-weight ` when it raises the floor); dated: "
+        "`open-weight <name>, x.xx doublings below frontier`"),
+    EventType.PRICE_CUT: EventDoc(
+        "a firm's API price falls by at least `open_source.price_cut_threshold` in one month", "NaN",
+        "`API price a -> b USD/Mtok`"),
+    EventType.FUNDING_ROUND: EventDoc("a startup's round closes", "the whole round, including a giant's stake",
+                                      "`venture round` or `venture round with <giant>`"),
+    EventType.DEPARTURE: EventDoc("an executive leaves", "NaN", "'' (role and destination in their columns)"),
+    EventType.PIVOT: EventDoc("a startup stops training foundation models", "NaN",
+                              "`pivots to <niche>` or `becomes an integrator of open models[ with <giant> cloud]`"),
+    EventType.PRODUCT_CUT: EventDoc("a startup closes a side product", "NaN",
+                                    "`closes <product> to concentrate resources`"),
+    EventType.IPO: EventDoc("a startup starts an IPO process, or lists", "start: NaN; listing: the proceeds",
+                            "`starts IPO process` or `lists its shares`"),
+    EventType.EXIT: EventDoc("a startup exits", "cash left at exit (at least 0)", "`absorbed by <giant>` or "
+                             "`shuts down`"),
+    EventType.ENTRY: EventDoc("a generic startup enters", "its seed capital", "`enters with seed capital`"),
+}
+
+#: Default of every events column a ``log`` call may set (the columns after ``type``).
+EVENT_FIELD_DEFAULTS: dict[str, object] = {c.name: eval(c.get, {"math": math})  # noqa: S307 - our own literals
+                                           for c in EVENTS_COLUMNS[5:]}
+
+TABLE_COLUMNS: dict[str, tuple[Column, ...]] = {"model": MODEL_COLUMNS, "firms": FIRMS_COLUMNS,
+                                                 "events": EVENTS_COLUMNS}
+
+
+def schema(columns: tuple[Column, ...]) -> pa.Schema:
+    """The Arrow schema of a declared table."""
+    return pa.schema([(c.name, c.type) for c in columns])

@@ -1,0 +1,141 @@
+"""The model's structure: the month is one declared list of mechanisms, each owning its state and
+section; kind-specific behaviour lives in the firm classes; money moves in through one method; and
+the generated parameter docs (docs/parameters.md, the ODD cross-check) do not drift."""
+
+from __future__ import annotations
+
+import ast
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from conftest import ROOT
+
+from sim.agents import Firm, Giant, OpenLab, Startup
+from sim.model import MarketModel, release
+from sim.month import MONTH, name
+from sim.scenario import Scenario
+
+SIM = ROOT / "sim"
+#: Modules whose behaviour must not ask a firm's type (the mechanisms, the agents, the model core).
+MODEL_CODE = [*(f"{name(m)}.py" for m in MONTH), "agents.py", "model.py", "population.py", "results.py"]
+
+
+def test_month_is_every_mechanism_once_in_odd_order() -> None:
+    assert [name(m) for m in MONTH] == ["technology", "open_source", "demand", "accounts", "capital", "talent",
+                                        "strategy", "entry"]
+    for m in MONTH:
+        assert callable(m.init) and callable(m.step), name(m)
+        assert m.SECTION == "" or m.SECTION in Scenario.model_fields, name(m)
+        assert m.ODD.startswith("7."), name(m)
+
+
+def test_each_mechanism_sets_up_its_own_state(short: Scenario, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Leaving out one mechanism's init leaves exactly its state unset: MarketModel.__init__ owns none of it."""
+    import sim.capital as capital
+
+    monkeypatch.setattr(capital, "init", lambda model: None)
+    model = MarketModel(short, 0)
+    try:
+        assert not hasattr(model, "sentiment") and not hasattr(model, "outside_appeal")
+        assert hasattr(model, "open_floor") and hasattr(model, "departures_last_month")
+    finally:
+        release(model)
+
+
+@pytest.mark.parametrize("module", MODEL_CODE)
+def test_no_isinstance_dispatch_in_model_code(module: str) -> None:
+    tree = ast.parse((SIM / module).read_text(encoding="utf-8"))
+    calls = [n.lineno for n in ast.walk(tree)
+             if isinstance(n, ast.Call) and isinstance(n.func, ast.Name) and n.func.id == "isinstance"]
+    assert calls == [], f"sim/{module} asks a firm's type at lines {calls}: override a Firm method instead"
+
+
+@pytest.mark.parametrize("module", MODEL_CODE)
+def test_money_moves_in_only_through_receive(module: str) -> None:
+    """Nothing outside Firm.receive adds to cash or to an inflow column (``x.cash_usd += ...``)."""
+    ledger = {"cash_usd", "funding_usd", "external_usd", "transfers_usd"}
+    tree = ast.parse((SIM / module).read_text(encoding="utf-8"))
+    bad = []
+    for fn in ast.walk(tree):
+        if not isinstance(fn, ast.FunctionDef) or fn.name in ("receive", "pay"):
+            continue
+        for n in ast.walk(fn):
+            if isinstance(n, ast.AugAssign) and isinstance(n.target, ast.Attribute) and n.target.attr in ledger:
+                bad.append((fn.name, n.lineno))
+    assert bad == []
+
+
+def test_every_kind_of_firm_defines_its_behaviour() -> None:
+    """The methods the base class leaves abstract are overridden by every concrete kind."""
+    for method in ("start_due_run", "quote_api_price"):
+        assert getattr(Firm, method) is not None
+        for cls in (Startup, Giant, OpenLab):
+            assert getattr(cls, method) is not getattr(Firm, method), (cls.__name__, method)
+
+
+def test_receive_books_the_inflow_columns(short: Scenario) -> None:
+    model = MarketModel(short, 0)
+    try:
+        firm = model.firms[0]
+        cash = firm.cash_usd
+        firm.receive(100.0, funding=60.0, transfers=40.0)
+        firm.receive(-10.0, transfers=-10.0)
+        flows = (firm.cash_usd - cash, firm.funding_usd, firm.transfers_usd, firm.external_usd)
+        assert flows == (90.0, 60.0, 30.0, 0.0)
+    finally:
+        release(model)
+
+
+def _gen_params(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "docs/gen_params.py", *args], cwd=ROOT, capture_output=True, text=True)
+
+
+def test_docs_parameters_md_is_up_to_date() -> None:
+    """``docs/gen_params.py --check``: parameters.md is what the code generates, ODD.md names every parameter
+    and lists the month of sim/month.py in order."""
+    res = _gen_params("--check")
+    assert res.returncode == 0, res.stderr
+
+
+def test_gen_params_check_fails_on_a_drifted_file(tmp_path: Path) -> None:
+    stale = tmp_path / "parameters.md"
+    stale.write_text((ROOT / "docs" / "parameters.md").read_text(encoding="utf-8").replace("| 4.5 |", "| 4.6 |"))
+    res = _gen_params("--check", "--out", str(stale))
+    assert res.returncode == 1 and "out of date" in res.stderr
+
+
+def test_odd_month_check_reads_sim_month() -> None:
+    sys.path.insert(0, str(ROOT / "docs"))
+    import gen_params
+
+    text = (ROOT / "docs" / "ODD.md").read_text(encoding="utf-8")
+    assert gen_params.check_odd_month(text) == []
+    swapped = text.replace("| 5 | capital | `capital.py`", "| 5 | talent | `talent.py`", 1).replace(
+        "| 6 | talent | `talent.py`", "| 6 | capital | `capital.py`", 1)
+    assert swapped != text
+    assert any("MONTH" in p for p in gen_params.check_odd_month(swapped))
+    assert gen_params.SECTION_ORDER == ["time", "technology", "open_source", "demand", "capital", "talent",
+                                        "strategy", "entry", "population"]
+
+
+def test_a_mechanism_added_to_the_month_is_initialised_and_stepped_in_order(short: Scenario,
+                                                                             monkeypatch: pytest.MonkeyPatch) -> None:
+    """The model reads MONTH: a new mechanism needs no change to sim/model.py."""
+    import types
+
+    import sim.model
+
+    calls: list[tuple[str, int]] = []
+    extra = types.ModuleType("sim.extra")
+    extra.SECTION, extra.ODD = "", "7.99 Extra"
+    extra.init = lambda model: calls.append(("init", model.t))
+    extra.step = lambda model: calls.append(("step", model.entrants))  # entry (the last) has already run
+    monkeypatch.setattr(sim.model, "MONTH", (*MONTH, extra))
+    model = MarketModel(short, 0)
+    try:
+        model.run()
+        assert calls[0] == ("init", 0) and len(calls) == 1 + model.calendar.n_steps
+    finally:
+        release(model)
