@@ -93,9 +93,8 @@ def test_readme_says_how_to_name_the_python_and_start_over() -> None:
 #: What no tracked file may contain: paths outside the repository and issue numbers.
 FORBIDDEN = re.compile(r"\.\./shared|shared/|inputs\.md|history\.md|calibration-targets\.md|"
                        r"design-notes\.md|issue \d", re.I)
-#: Files allowed to name the patterns: this test, and the changelog (written by the coordinator,
-#: a record of history).
-EXEMPT = {"tests/test_docs.py", "CHANGELOG.md"}
+#: The one file allowed to name the patterns: this test.
+EXEMPT = {"tests/test_docs.py"}
 
 
 def _tracked_files() -> list[str]:
