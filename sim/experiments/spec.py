@@ -83,6 +83,11 @@ class DesignSpec(_Strict):
     scenarios: list[str] = Field([], description="scenarios: scenario files (globs allowed), relative to the spec.")
 
 
+#: Per-run wall-time limit when a spec sets none (seconds): 1000x a market-model run of 2023-2027
+#: (about 1-4 s), so only a hung run reaches it; ``time_limit_seconds = 0`` disables it.
+DEFAULT_TIME_LIMIT_S = 3600.0
+
+
 class OutputSpec(_Strict):
     metrics: list[str] | None = Field(None, description="Scalar metrics per run (default: all).")
     monthly: bool = Field(False, description="Keep the monthly model table of every run.")
@@ -99,7 +104,8 @@ class SpecFile(_Strict):
     replications: int = Field(1, ge=1, le=1_000_000)
     seed: int = Field(0, ge=0, le=2**63 - 1)
     crn: bool = Field(False, description="Common random numbers: replication r has the same seed at every point.")
-    time_limit_seconds: float = Field(0.0, ge=0.0, description="Per-run wall-time limit in seconds (0 = none).")
+    time_limit_seconds: float = Field(DEFAULT_TIME_LIMIT_S, ge=0.0,
+                                      description="Per-run wall-time limit in seconds (0 = none).")
     fixed: dict[str, float | int | bool | str] = {}
     design: DesignSpec
     parameters: list[ParameterSpec] = []
