@@ -16,13 +16,19 @@ from typing import Any
 
 from ..errors import InputError
 from ..experiments.executors import add_executor_args, executor_from_args
+from ..experiments.spec import DEFAULT_TIME_LIMIT_S
 from .outputs import FORCE_HELP, clear_store
 
 
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("sweep", help="run an experiment spec into a results folder (resumable, shardable)",
                        description="Run the runs of SPEC that DIR does not hold yet: the same command resumes "
-                                   "an interrupted sweep; --retry-failed reruns failures.")
+                                   "an interrupted sweep; --retry-failed reruns failures. A run is stopped at the "
+                                   f"spec's time_limit_seconds (default {DEFAULT_TIME_LIMIT_S:g} s) and recorded as "
+                                   "a timeout; a run that kills its worker process is recorded as failed and the "
+                                   "sweep goes on. DIR must be new or hold results of the same spec (resumed); "
+                                   "another spec's results are refused unless --force. Exit codes: 0 ok (some runs "
+                                   "may have failed), 1 every run failed, 2 bad input.")
     p.add_argument("spec", metavar="SPEC", help="experiment spec (TOML), e.g. experiments/oat_mechanisms.toml")
     p.add_argument("--out", type=Path, default=None, metavar="DIR",
                    help="results folder (default results/experiments/<spec name>/)")

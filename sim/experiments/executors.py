@@ -137,6 +137,7 @@ class Pool:
         self._client: Any = None
         self._cluster: Any = None
         self._dask_ex: Any = None
+        self._procs: dict[int, Any] = {}
         if kind == "serial":
             self.executor: Executor = SerialExecutor()
             self._where = "serial"
@@ -181,16 +182,22 @@ class Pool:
         """Whether a run that kills its worker leaves this process alive (not serial)."""
         return self.kind != "serial"
 
+    def submit(self, fn: Callable[..., Any], /, *args: Any) -> Future:
+        """``executor.submit``, remembering the process pool's workers (for :meth:`dead_worker_codes`)."""
+        fut = self.executor.submit(fn, *args)
+        self._procs.update(getattr(self.executor, "_processes", None) or {})  # a broken pool forgets them
+        return fut
+
     def dead_worker_codes(self) -> list[int]:
         """Exit codes of the process pool's workers that have died (empty if unknown)."""
-        procs = getattr(self.executor, "_processes", None) or {}
-        return sorted({p.exitcode for p in procs.values() if p.exitcode is not None})
+        return sorted({p.exitcode for p in self._procs.values() if p.exitcode is not None})
 
     def rebuild(self) -> None:
         """Replace a broken process pool by a fresh one (Dask replaces dead workers itself)."""
         if self.kind == "process":
             self.executor.shutdown(wait=False, cancel_futures=True)
             self.executor = self._process_pool()
+            self._procs = {}
 
     def close(self) -> None:
         if self.kind == "process":

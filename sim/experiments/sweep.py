@@ -27,7 +27,7 @@ import time
 import traceback
 from array import array
 from collections import deque
-from concurrent.futures import FIRST_COMPLETED, wait
+from concurrent.futures import FIRST_COMPLETED, Future, wait
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -229,14 +229,21 @@ def run_sweep(spec: ExperimentSpec, out: str | Path, executor: str = "process", 
             if ran_failed:
                 bar.set_postfix(failed=ran_failed, refresh=False)
 
+        def submit(tasks: list[Task], alone: bool) -> None:
+            try:
+                fut = pool.submit(run_chunk, runner, tasks)
+            except WORKER_DEATH as exc:  # the pool broke before its broken future came back: requeue
+                fut, alone = Future(), False
+                fut.set_exception(exc)
+            inflight[fut] = (tasks, alone)
+
         try:
             while True:
                 if time.monotonic() - slots_at > 5.0:
                     n_slots, slots_at = pool.slots(), time.monotonic()
                 if suspects:  # one at a time, alone on the pool, so that a crash names its run
                     if not inflight:
-                        task = suspects.popleft()
-                        inflight[pool.executor.submit(run_chunk, runner, [task])] = ([task], True)
+                        submit([suspects.popleft()], True)
                 else:
                     while pos < len(todo) and len(inflight) < 2 * n_slots:
                         size = 1 if per_run is None else int(chunk_seconds / max(per_run, 1e-7))
@@ -244,7 +251,7 @@ def run_sweep(spec: ExperimentSpec, out: str | Path, executor: str = "process", 
                         idxs = todo[pos:pos + size]
                         pos += len(idxs)
                         tasks = [make_task(idx, attempts.get(idx, 1)) for idx in idxs]
-                        inflight[pool.executor.submit(run_chunk, runner, tasks)] = (tasks, False)
+                        submit(tasks, False)
                 if not inflight:
                     break
                 done, _ = wait(list(inflight), return_when=FIRST_COMPLETED)
@@ -277,11 +284,12 @@ def run_sweep(spec: ExperimentSpec, out: str | Path, executor: str = "process", 
             bar.close()
             session.close()
         counts = store.count_statuses()
+        desc = pool.description
     done_n = counts.get("ok", 0)
     failed_n = sum(counts.values()) - done_n
     report = SweepReport(folder=str(store.folder), total=design.n_runs, done=done_n, failed=failed_n,
                          pending=design.n_runs - done_n - failed_n, ran=ran, ran_failed=ran_failed, skipped=skipped,
-                         crashed=crashes, seconds=time.perf_counter() - t_start, executor=pool.description,
+                         crashed=crashes, seconds=time.perf_counter() - t_start, executor=desc,
                          notes=notes)
     with open(store.folder / "sessions.jsonl", "a", encoding="utf-8") as f:
         f.write(json.dumps({"at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
