@@ -145,7 +145,7 @@ def test_kill_9_of_the_main_process_kills_its_workers_and_leaves_runs_readable(t
     not hold the folder's lock; the runs finished so far are visible to plain readers at once."""
     spec = write(tmp_path, SLOW_SPEC.format(samples=300))
     out = tmp_path / "out"
-    proc = start("sweep", str(spec), "--out", str(out), "--quiet", "--workers", "2", SIM_SLOW_MS="30")
+    proc = start("sweep", str(spec), "--out", str(out), "--quiet", "--workers", "2", SIM_SLOW_MS="100")
     wait_for_parts(proc, out, n=10)
     workers = psutil.Process(proc.pid).children(recursive=True)
     assert workers
@@ -156,7 +156,7 @@ def test_kill_9_of_the_main_process_kills_its_workers_and_leaves_runs_readable(t
         p.kill()
     assert not alive, f"{len(alive)} worker(s) outlived the killed sweep"
     seen = len(pd.read_parquet(out / "runs"))
-    assert seen >= 10
+    assert 10 <= seen < 300  # killed mid-sweep
     assert duckdb.sql(f"SELECT count(*) FROM read_parquet('{out.as_posix()}/runs/*.parquet')").fetchall()[0][0] == seen
     done = sim("sweep", str(spec), "--out", str(out), "--quiet", "--workers", "2", SIM_SLOW_MS="0")
     assert done.returncode == 0, done.stderr
@@ -183,12 +183,14 @@ def test_a_run_that_kills_its_worker_is_isolated_and_the_sweep_goes_on(tmp_path:
 
 @pytest.mark.slow
 def test_a_run_that_kills_its_dask_worker_is_isolated(tmp_path: Path) -> None:
-    spec = write(tmp_path, CRASH_SPEC.replace("8.0, 9.0, 10.0, 11.0", "8.0"))
+    """On Dask only the culprit's chunk fails; its innocent chunk-mates must still get their results."""
+    values = ", ".join(f"{v:.1f}" for v in range(16))  # chunks grow to 3 runs: x = 7 shares one with 8 and 9
+    spec = write(tmp_path, CRASH_SPEC.replace("0.0, 1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0, 8.0, 9.0, 10.0, 11.0", values))
     out = tmp_path / "out"
     first = sim("sweep", str(spec), "--out", str(out), "--quiet", "--dask-local", "2", SIM_TEST_CRASH="1",
                 timeout=300)
     assert first.returncode == 0, first.stderr
-    runs = check_complete(out, 9, ok=8)
+    runs = check_complete(out, 16, ok=15)
     assert list(runs.loc[runs["status"] != "ok", "x"]) == [7.0]
 
 
