@@ -17,7 +17,10 @@ from typing import Any
 from ..errors import InputError
 from ..experiments.executors import add_executor_args, executor_from_args
 from ..experiments.spec import DEFAULT_TIME_LIMIT_S
+from ..experiments.sweep import LARGE_DESIGN_RUNS
 from .outputs import FORCE_HELP, clear_store
+
+YES_HELP = f"run a design of more than {LARGE_DESIGN_RUNS:,} runs (refused without it)"
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -37,6 +40,7 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="run only slice I of N (0-based; for job arrays), writing into the same DIR")
     p.add_argument("--retry-failed", action="store_true", help="rerun runs recorded as failed or timed out")
     p.add_argument("--force", action="store_true", help=FORCE_HELP)
+    p.add_argument("--yes", action="store_true", help=YES_HELP)
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.set_defaults(func=cmd_sweep)
 
@@ -60,6 +64,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--metric", action="append", default=None, metavar="M", help="analyse only this metric (repeat)")
     p.add_argument("--resamples", type=int, default=1000, metavar="N", help="bootstrap resamples (default 1000)")
     p.add_argument("--force", action="store_true", help=FORCE_HELP)
+    p.add_argument("--yes", action="store_true", help=YES_HELP)
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     add_executor_args(p)
     p.set_defaults(func=cmd_sensitivity)
@@ -75,6 +80,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--metric", action="append", default=None, metavar="M", help="compare this metric (repeat)")
     p.add_argument("--json", action="store_true", help="print the table as JSON on stdout")
     p.add_argument("--force", action="store_true", help=FORCE_HELP)
+    p.add_argument("--yes", action="store_true", help=YES_HELP)
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     add_executor_args(p)
     p.set_defaults(func=cmd_compare)
@@ -103,7 +109,8 @@ def _sweep(spec: Any, out: Path | None, args: argparse.Namespace, shard: str = "
         clear_store(folder, spec)
     with executor_from_args(args) as pool:
         report = run_sweep(spec, folder, shard=parse_shard(shard), retry_failed=retry,
-                           progress=not getattr(args, "quiet", False), pool=pool)
+                           progress=not getattr(args, "quiet", False), pool=pool,
+                           confirm_large=getattr(args, "yes", False))
     for note in report.notes:
         print(f"repaired: {note}", file=sys.stderr)
     print(f"{spec.name}: ran {report.ran} runs ({report.ran_failed} failed"

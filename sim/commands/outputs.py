@@ -3,8 +3,8 @@
 A command writes into a fresh folder, or into one that holds results of the same scenario
 (``run``) or experiment spec (the others): ``run`` then replaces its results, a sweep resumes.
 A folder that holds results of a different scenario or spec, or files that are not results of
-this command, is refused (exit 2) unless ``--force``, which first removes the results the
-command writes (the other files stay). The folder is checked (writable, not a file) before
+this command, is refused (exit 2) unless ``--force``, which first removes the results there
+(of ``run`` or of a sweep; files of neither stay, and a sweep still refuses a folder holding them). The folder is checked (writable, not a file) before
 anything is simulated.
 """
 
@@ -90,4 +90,4 @@ def clear_store(folder: Path, spec: Any) -> None:
             pass  # an unreadable manifest is replaced too
     if is_held(store.journal / "sweep.lock"):
         raise InputError(str(folder), "", "a sweep is running on this folder; stop it before --force")
-    _remove(folder, STORE_OUTPUTS)
+    _remove(folder, STORE_OUTPUTS + RUN_OUTPUTS)

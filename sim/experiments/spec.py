@@ -27,11 +27,13 @@ import glob
 import hashlib
 import importlib
 import json
+import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
+import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from .. import MODEL_VERSION
@@ -445,6 +447,21 @@ def coerce(value: Any, like: Any) -> Any:
     return value
 
 
+def _check_integral(p: ParameterSpec, i: int, origin: str) -> None:
+    """An integer parameter's listed values, range ends and base must be whole numbers (never rounded)."""
+    where = f"parameters.{i}"
+    given = [("values", v) for v in p.values or []] + [("range", v) for v in p.range or []] + \
+        ([("base", p.base)] if p.base is not None else [])
+    if p.range is not None and p.steps is not None:
+        lo, hi = p.range
+        steps = np.logspace(math.log10(lo), math.log10(hi), p.steps) if p.log else np.linspace(lo, hi, p.steps)
+        given += [("steps", float(v)) for v in steps]
+    for field_, v in given:
+        if isinstance(v, float) and not math.isclose(v, round(v), abs_tol=1e-9):
+            raise InputError(origin, f"{where}.{field_}",
+                             f"'{p.key}' is an integer parameter: expected whole numbers, got {v:g}")
+
+
 def _check_against_scenario(base: Any, p: ParameterSpec, i: int, origin: str) -> None:
     where = f"parameters.{i}"
     like = scenario_value(base, p.key)
@@ -453,6 +470,8 @@ def _check_against_scenario(base: Any, p: ParameterSpec, i: int, origin: str) ->
             base.with_overrides({p.key: 0}, origin=origin)  # raises with a suggestion
         if isinstance(like, (dict, list)):
             raise InputError(origin, p.key, "expected a single parameter, got a whole table or list")
+        if isinstance(like, int) and not isinstance(like, bool):
+            _check_integral(p, i, origin)
         if p.range is not None:
             for v in p.range:
                 base.with_overrides({p.key: coerce(v, like)}, origin=origin)

@@ -239,6 +239,13 @@ class Store:
                 raise InputError(str(self.folder), "manifest.json", (
                     f"missing, and the folder holds part files of spec hash(es) {found}, not this spec's "
                     f"{manifest['spec_hash']}; use another --out folder"))
+        if self.folder.is_dir() and not self.manifest_path.exists():
+            foreign = sorted(p.name for p in self.folder.iterdir()
+                             if not p.name.startswith(".") and p.name not in (*TABLES, "_journal", "_quarantine"))
+            if foreign:
+                raise InputError(str(self.folder), "", (
+                    f"holds {', '.join(foreign[:5])}{' ...' if len(foreign) > 5 else ''}, not an experiment's "
+                    "results; use another --out folder, or --force to replace the results there"))
         try:
             self.folder.mkdir(parents=True, exist_ok=True)
             for name in (*TABLES, "_journal"):
@@ -261,7 +268,7 @@ class Store:
             raise InputError(str(self.folder), "", (
                 f"holds the results of a different experiment ('{old['spec']['name']}', spec hash "
                 f"{old['spec_hash']}); this spec ('{manifest['spec']['name']}', hash {manifest['spec_hash']}) "
-                f"differs in: {', '.join(diff)}. Use another --out folder, or delete this one"))
+                f"differs in: {', '.join(diff)}. Use another --out folder, or --force to replace its results"))
         return old
 
     def schema(self, name: str) -> pa.Schema:

@@ -94,9 +94,21 @@ def manifest_for(spec: ExperimentSpec, design: Design) -> dict[str, Any]:
     }
 
 
-def open_store(spec: ExperimentSpec, out: str | Path) -> tuple[Store, Design]:
-    """Create the results folder (or check it holds this experiment) and return it with the design."""
+#: Designs of more runs than this need ``--yes`` (``confirm_large``): 10^6 market-model runs of
+#: 1-4 s each are weeks of CPU time, so a typo in a grid should not start silently.
+LARGE_DESIGN_RUNS = 1_000_000
+
+
+def open_store(spec: ExperimentSpec, out: str | Path, confirm_large: bool = True) -> tuple[Store, Design]:
+    """Create the results folder (or check it holds this experiment) and return it with the design.
+
+    A design of more than :data:`LARGE_DESIGN_RUNS` runs is refused unless ``confirm_large``.
+    """
     design = build_design(spec)
+    if design.n_runs > LARGE_DESIGN_RUNS and not confirm_large:
+        raise InputError(spec.file, "design", (
+            f"{design.n_points:,} points x {spec.replications:,} replications = {design.n_runs:,} runs, more than "
+            f"{LARGE_DESIGN_RUNS:,}; pass --yes to run it"))
     store = Store(out)
     store.create_or_check(manifest_for(spec, design))
     return store, design
@@ -182,7 +194,8 @@ def _todo(store: Store, design: Design, shard: tuple[int, int],
 def run_sweep(spec: ExperimentSpec, out: str | Path, executor: str = "process", workers: int | None = None,
               address: str = "", shard: tuple[int, int] = (0, 1), retry_failed: bool = False,
               progress: bool = True, dask_processes: bool = True, chunk_seconds: float = 0.5,
-              max_chunk: int = 2000, merge_every: int = MERGE_EVERY, pool: Pool | None = None) -> SweepReport:
+              max_chunk: int = 2000, merge_every: int = MERGE_EVERY, pool: Pool | None = None,
+              confirm_large: bool = True) -> SweepReport:
     """Run what is missing of ``spec`` into the results folder ``out`` (see the module docstring).
 
     ``pool`` is an executor made by the caller (e.g. from the command-line options); without it
@@ -194,7 +207,7 @@ def run_sweep(spec: ExperimentSpec, out: str | Path, executor: str = "process", 
     if "ARROW_DEFAULT_MEMORY_POOL" not in os.environ:
         # mimalloc (pyarrow's default) keeps freed pages; the system allocator keeps memory flat
         pa.set_memory_pool(pa.system_memory_pool())
-    store, design = open_store(spec, out)
+    store, design = open_store(spec, out, confirm_large)
     schema = store.schema("runs")
     n_metrics = len(spec.metrics)
     shard_i, shard_n = shard
