@@ -3,9 +3,9 @@
 A command writes into a fresh folder, or into one that holds results of the same scenario
 (``run``) or experiment spec (the others): ``run`` then replaces its results, a sweep resumes.
 A folder that holds results of a different scenario or spec, or files that are not results of
-this command, is refused (exit 2) unless ``--force``, which first removes the results there
-(of ``run`` or of a sweep; files of neither stay, and a sweep still refuses a folder holding them). The folder is checked (writable, not a file) before
-anything is simulated.
+this command, is refused (exit 2) unless ``--force``, which first removes the results there (of
+``run`` or of a sweep; files of neither stay, and a sweep still refuses a folder holding them).
+The folder is checked (writable, not a file) before anything is simulated.
 """
 
 from __future__ import annotations

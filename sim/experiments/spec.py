@@ -470,8 +470,6 @@ def _check_against_scenario(base: Any, p: ParameterSpec, i: int, origin: str) ->
             base.with_overrides({p.key: 0}, origin=origin)  # raises with a suggestion
         if isinstance(like, (dict, list)):
             raise InputError(origin, p.key, "expected a single parameter, got a whole table or list")
-        if isinstance(like, int) and not isinstance(like, bool):
-            _check_integral(p, i, origin)
         if p.range is not None:
             for v in p.range:
                 base.with_overrides({p.key: coerce(v, like)}, origin=origin)
@@ -481,3 +479,5 @@ def _check_against_scenario(base: Any, p: ParameterSpec, i: int, origin: str) ->
             base.with_overrides({p.key: coerce(p.base, like)}, origin=origin)
     except InputError as exc:
         raise InputError(origin, f"{where}.key", f"{exc.key}: {exc.expected}") from None
+    if isinstance(like, int) and not isinstance(like, bool):
+        _check_integral(p, i, origin)
