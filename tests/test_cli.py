@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 from conftest import BASELINE, EXT, bad_files, canonical, run_cli
+from test_experiments import FLAKY_SPEC
 
 from sim import __version__
 from sim import params as params_module
@@ -411,17 +412,9 @@ def test_a_fractional_value_for_an_integer_parameter_is_refused(tmp_path: Path, 
     assert "int.toml: parameters.0.values:" in err and "integer" in err and "6.5" in err
 
 
-FLAKY = """
-model = "sim.testfunctions:flaky"
-[design]
-method = "lhs"
-samples = 6
-[[parameters]]
-key = "x"
-range = [0.6, 1.0]
-[outputs]
-metrics = ["y"]
-"""
+#: Six runs that all fail while SIM_FLAKY_FAIL=1 (x > 0.5 everywhere).
+FLAKY = FLAKY_SPEC.replace("replications = 2", "replications = 1").replace("samples = 60", "samples = 6") \
+    .replace("range = [0.0, 1.0]", "range = [0.6, 1.0]")
 
 
 def test_a_sweep_whose_every_run_failed_exits_1(tmp_path: Path, capsys: pytest.CaptureFixture,

@@ -23,31 +23,16 @@ import pandas as pd
 import psutil
 import pytest
 from conftest import ROOT
+from test_experiments import market_spec
+from test_experiments_slow import KILL_SPEC
 
 from sim.experiments import status
 
 TESTS = Path(__file__).resolve().parent
 ENV = {**os.environ, "PYTHONPATH": f"{ROOT}{os.pathsep}{TESTS}", "MPLBACKEND": "Agg"}
 
-SLOW_SPEC = """
-name = "slow"
-model = "sim.testfunctions:slow_ishigami"
-seed = 3
-[design]
-method = "lhs"
-samples = {samples}
-[[parameters]]
-key = "x1"
-range = [-3.14159, 3.14159]
-[[parameters]]
-key = "x2"
-range = [-3.14159, 3.14159]
-[[parameters]]
-key = "x3"
-range = [-3.14159, 3.14159]
-[outputs]
-metrics = ["y"]
-"""
+#: KILL_SPEC with ``samples`` Latin-hypercube points and one replication each.
+SLOW_SPEC = KILL_SPEC.replace("replications = 2", "replications = 1").replace("samples = 400", "samples = {samples}")
 
 CRASH_SPEC = """
 name = "crash"
@@ -112,30 +97,6 @@ def check_complete(out: Path, n_runs: int, tables: tuple[str, ...] = ("runs",), 
     st = status(out)
     assert st["done"] == (n_runs if ok is None else ok) and st["pending"] == 0
     return runs
-
-
-def market_spec(folder: Path) -> Path:
-    """A market-model grid of 4 points x 2 replications (8 short runs) keeping monthly and events tables."""
-    sc = write(folder, f'extends = "{(ROOT / "scenarios" / "baseline.toml").as_posix()}"\nname = "short"\n'
-                       '[time]\nend = "2024-06"\n', "short.toml")
-    return write(folder, f"""
-name = "market"
-scenario = "{sc.as_posix()}"
-replications = 2
-seed = 11
-[design]
-method = "grid"
-[[parameters]]
-key = "open_source.release_gap_scale"
-values = [0.5, 2.0]
-[[parameters]]
-key = "capital.round_interval_months"
-values = [4, 9]
-[outputs]
-metrics = ["foundation_2027_12", "alive_end"]
-monthly = true
-events = true
-""")
 
 
 # ---------------------------------------------------------------------- 1 and 8: kill -9

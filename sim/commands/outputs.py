@@ -23,10 +23,6 @@ FORCE_HELP = ("replace the results in the output folder even if they are of anot
 #: What ``run`` writes into its folder (tables in either format, the summary and the figures).
 RUN_OUTPUTS = ("model.parquet", "firms.parquet", "events.parquet", "model.csv", "firms.csv", "events.csv",
                "summary.json", "figures")
-#: What a sweep and the commands built on it write into a results folder.
-STORE_OUTPUTS = ("manifest.json", "runs", "monthly", "events", "_journal", "_quarantine", "sessions.jsonl",
-                 "figures", "export", "compare.json", "compare.csv", "sensitivity.json")
-
 
 def check_writable(folder: Path, option: str = "--out") -> None:
     """Create ``folder`` if needed and check that files can be written in it; :class:`InputError` if not."""
@@ -77,7 +73,7 @@ def prepare_run_folder(folder: Path, scenario_hash: str, force: bool) -> None:
 def clear_store(folder: Path, spec: Any) -> None:
     """``--force`` for a sweep: remove the results in ``folder`` unless they are of ``spec`` already."""
     from ..experiments.locks import is_held
-    from ..experiments.store import Store
+    from ..experiments.store import STORE_OUTPUTS, Store
 
     store = Store(folder)
     if not folder.exists():

@@ -63,6 +63,9 @@ TABLE_SCHEMAS = {"monthly": pa.schema(list(MODEL_SCHEMA) + TAG_FIELDS),
                  "events": pa.schema(list(EVENTS_SCHEMA) + TAG_FIELDS)}
 
 
+#: What a sweep and the commands built on it write into a results folder (besides discovery-*.json).
+STORE_OUTPUTS = ("manifest.json", *TABLES, "_journal", "_quarantine", "sessions.jsonl", "figures", "export",
+                 "compare.json", "compare.csv", "sensitivity.json")
 #: Parquet metadata key of the spec hash in every part file.
 SPEC_HASH_KEY = b"sim.spec_hash"
 #: A session merges its commits into one part per table after this many (bounds the file count).
@@ -239,9 +242,9 @@ class Store:
                 raise InputError(str(self.folder), "manifest.json", (
                     f"missing, and the folder holds part files of spec hash(es) {found}, not this spec's "
                     f"{manifest['spec_hash']}; use another --out folder"))
-        if self.folder.is_dir() and not self.manifest_path.exists():
-            foreign = sorted(p.name for p in self.folder.iterdir()
-                             if not p.name.startswith(".") and p.name not in (*TABLES, "_journal", "_quarantine"))
+        if self.folder.is_dir() and not self.manifest_path.exists() and not self.has_data():
+            foreign = sorted(p.name for p in self.folder.iterdir() if not p.name.startswith(".")
+                             and p.name not in STORE_OUTPUTS and not p.name.startswith("discovery-"))
             if foreign:
                 raise InputError(str(self.folder), "", (
                     f"holds {', '.join(foreign[:5])}{' ...' if len(foreign) > 5 else ''}, not an experiment's "
