@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 from conftest import BASELINE, EXT, bad_files, canonical, run_cli
+from test_experiments import FLAKY_SPEC
 
 from sim import __version__
 from sim import params as params_module
@@ -314,3 +315,143 @@ def test_csv_and_parquet_hold_the_same_tables(short_runs: dict[str, Path]) -> No
         b = canonical(read_table(short_runs["parquet"], name))
         assert a.schema.equals(b.schema), name
         assert a.equals(b), name
+
+
+# ---------------------------------------------------------------------- output folders and sweep edges
+def _short(folder: Path, name: str = "short", end: str = "2023-06") -> Path:
+    path = folder / f"{name}.toml"
+    path.write_text(f'{EXT}name = "{name}"\n[time]\nend = "{end}"\n', encoding="utf-8")
+    return path
+
+
+@pytest.mark.parametrize("where", ["file", "under_a_file"])
+def test_run_refuses_a_bad_out_before_simulating(where: str, tmp_path: Path, capsys: pytest.CaptureFixture,
+                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    import sim.commands.run as run_cmd
+
+    (tmp_path / "f").write_text("x", encoding="utf-8")
+    out = tmp_path / "f" if where == "file" else tmp_path / "f" / "sub"
+    monkeypatch.setattr(run_cmd, "run_seeds", lambda *a, **k: pytest.fail("simulated before checking --out"))
+    assert main(["run", str(_short(tmp_path)), "--seeds", "2", "--quiet", "--no-figures", "--out", str(out)]) == 2
+    err = capsys.readouterr().err
+    assert len(err.strip().splitlines()) == 1 and "Traceback" not in err and str(out) in err
+
+
+def test_run_refuses_a_negative_seed_start(tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
+    out = tmp_path / "out"
+    assert main(["run", str(_short(tmp_path)), "--seed-start", "-3", "--quiet", "--out", str(out)]) == 2
+    err = capsys.readouterr().err
+    assert "--seed-start" in err and len(err.strip().splitlines()) == 1 and not out.exists()
+
+
+def test_sweep_refuses_an_out_that_is_a_file(tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
+    spec = tmp_path / "s.toml"
+    spec.write_text('model = "sim.testfunctions:ishigami"\n[design]\nmethod = "grid"\n[[parameters]]\nkey = "x1"\n'
+                    'values = [0.0]\n[[parameters]]\nkey = "x2"\nvalues = [0.0]\n[[parameters]]\nkey = "x3"\n'
+                    'values = [0.0]\n[outputs]\nmetrics = ["y"]\n', encoding="utf-8")
+    (tmp_path / "f").write_text("x", encoding="utf-8")
+    assert main(["sweep", str(spec), "--out", str(tmp_path / "f"), "--workers", "1", "--quiet"]) == 2
+    err = capsys.readouterr().err
+    assert "found a file" in err and len(err.strip().splitlines()) == 1
+
+
+def test_one_folder_rule_for_run(tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
+    """Same scenario: replaced (no stale table of the other format for 'score'); another scenario: refused
+    unless --force."""
+    sc, other = _short(tmp_path), _short(tmp_path, "other", "2023-04")
+    out = tmp_path / "out"
+    base = ["--seeds", "2", "--quiet", "--no-figures", "--workers", "1", "--out", str(out)]
+    assert main(["run", str(sc), *base]) == 0 and (out / "model.parquet").exists()
+    assert main(["run", str(sc), *base, "--format", "csv"]) == 0
+    assert not (out / "model.parquet").exists() and (out / "model.csv").exists()
+    capsys.readouterr()
+    assert main(["run", str(other), *base]) == 2
+    err = capsys.readouterr().err
+    assert "another scenario" in err and "--force" in err and (out / "model.csv").exists()
+    assert main(["run", str(other), *base, "--force"]) == 0
+    assert json.loads((out / "summary.json").read_text())["scenario"]["name"] == "other"
+    assert not (out / "model.csv").exists()
+    assert "--force" in run_cli("run", "--help").stdout
+
+
+def test_one_folder_rule_for_compare(tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
+    a, b = _short(tmp_path, "a", "2023-04"), _short(tmp_path, "b", "2023-05")
+    out = tmp_path / "cmp"
+    base = ["compare", str(a), str(b), "--workers", "1", "--quiet", "--out", str(out)]
+    assert main([*base, "--seeds", "2"]) == 0
+    assert main([*base, "--seeds", "2"]) == 0  # the same spec: resumed, nothing rerun
+    capsys.readouterr()
+    assert main([*base, "--seeds", "3"]) == 2
+    assert "--force" in capsys.readouterr().err
+    assert main([*base, "--seeds", "3", "--force"]) == 0
+    assert len(pd_read(out / "runs")) == 6
+    # a sweep never mixes into a folder of 'run' results
+    run_out = tmp_path / "run"
+    assert main(["run", str(a), "--seeds", "2", "--quiet", "--no-figures", "--workers", "1",
+                 "--out", str(run_out)]) == 0
+    capsys.readouterr()
+    assert main([*base[:-1], str(run_out), "--seeds", "2"]) == 2
+    assert "not an experiment's results" in capsys.readouterr().err
+
+
+def pd_read(path: Path):  # noqa: ANN201 - a DataFrame
+    import pandas as pd
+
+    return pd.read_parquet(path)
+
+
+def test_a_huge_design_needs_yes(tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
+    spec = tmp_path / "huge.toml"
+    params = "".join(f'[[parameters]]\nkey = "x{i}"\nrange = [0.0, 1.0]\nsteps = 10000\n' for i in (1, 2, 3))
+    spec.write_text(f'model = "sim.testfunctions:ishigami"\nreplications = 10\n[design]\nmethod = "grid"\n{params}'
+                    '[outputs]\nmetrics = ["y"]\n', encoding="utf-8")
+    out = tmp_path / "out"
+    assert main(["sweep", str(spec), "--out", str(out), "--workers", "1", "--quiet"]) == 2
+    err = capsys.readouterr().err
+    assert "10,000,000,000,000 runs" in err and "--yes" in err and not out.exists()
+
+
+def test_a_fractional_value_for_an_integer_parameter_is_refused(tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
+    spec = tmp_path / "int.toml"
+    spec.write_text(f'scenario = "{_short(tmp_path).as_posix()}"\n[design]\nmethod = "grid"\n[[parameters]]\n'
+                    'key = "capital.round_interval_months"\nvalues = [4, 6.5]\n[outputs]\nmetrics = ["alive_end"]\n',
+                    encoding="utf-8")
+    assert main(["sweep", str(spec), "--out", str(tmp_path / "out"), "--workers", "1", "--quiet"]) == 2
+    err = capsys.readouterr().err
+    assert "int.toml: parameters.0.values:" in err and "integer" in err and "6.5" in err
+
+
+#: Six runs that all fail while SIM_FLAKY_FAIL=1 (x > 0.5 everywhere).
+FLAKY = FLAKY_SPEC.replace("replications = 2", "replications = 1").replace("samples = 60", "samples = 6") \
+    .replace("range = [0.0, 1.0]", "range = [0.6, 1.0]")
+
+
+def test_a_sweep_whose_every_run_failed_exits_1(tmp_path: Path, capsys: pytest.CaptureFixture,
+                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    spec = tmp_path / "flaky.toml"
+    spec.write_text(FLAKY, encoding="utf-8")
+    monkeypatch.setenv("SIM_FLAKY_FAIL", "1")
+    assert main(["sweep", str(spec), "--out", str(tmp_path / "out"), "--workers", "1", "--quiet"]) == 1
+    assert "every one of the 6 runs" in capsys.readouterr().err
+
+
+def test_export_streams_batches_and_status_survives_a_closed_pipe(tmp_path: Path,
+                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    import subprocess
+    import sys
+
+    from sim.experiments.store import Store
+
+    spec = tmp_path / "flaky.toml"
+    spec.write_text(FLAKY, encoding="utf-8")
+    out = tmp_path / "out"
+    assert main(["sweep", str(spec), "--out", str(out), "--workers", "1", "--quiet"]) == 0
+    monkeypatch.setattr(Store, "read", lambda *a, **k: pytest.fail("export read a whole table into memory"))
+    assert main(["export", str(out)]) == 0
+    assert len((out / "export" / "runs.csv").read_text().splitlines()) == 7
+    monkeypatch.undo()
+    proc = subprocess.Popen([sys.executable, "-m", "sim", "status", str(out)], stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, cwd=str(Path(__file__).resolve().parents[1]))
+    proc.stdout.close()  # the reader left, as 'status DIR | head -0' does
+    err = proc.stderr.read().decode()
+    assert proc.wait(timeout=120) == 0 and "Traceback" not in err and "BrokenPipe" not in err, err

@@ -46,7 +46,7 @@ def test_different_seeds_differ(short: Scenario, generic: Scenario) -> None:
 
 
 def test_runner_matches_single_runs(short: Scenario) -> None:
-    many = run_seeds(short, [4, 2], workers=1, progress=False)
+    many = run_seeds(short, [4, 2], progress=False)
     assert [r.seed for r in many] == [4, 2]
     for r in many:
         alone = run(short, r.seed)

@@ -1,5 +1,5 @@
 """Experiment layer: specs and their errors, designs and seeds, identical results on every executor
-and shard, resume, failure recording and retries, crash-safe journals, analysis (Ishigami's Sobol'
+and shard, resume, failure recording and retries, crash-safe commits, analysis (Ishigami's Sobol'
 indices), comparison with common random numbers, scenario discovery, export and figures.
 
 Slower tests (a ``kill -9`` of a sweep subprocess, a Dask LocalCluster) are in
@@ -23,7 +23,7 @@ from sim.experiments import Store, load_spec, run_sweep, status
 from sim.experiments.analysis import compare_table, sensitivity
 from sim.experiments.design import build_design
 from sim.experiments.metrics import METRICS, compute
-from sim.experiments.store import JournalWriter
+from sim.experiments.store import Session, write_part
 from sim.experiments.sweep import _runs_batch, _Tasks, open_store
 from sim.experiments.worker import run_chunk
 from sim.testfunctions import ishigami_indices
@@ -260,7 +260,7 @@ def test_market_model_serial_equals_processes_with_tables(tmp_path: Path) -> Non
 def test_resume_runs_only_what_is_missing_and_refuses_another_spec(tmp_path: Path) -> None:
     spec = load_spec(write(tmp_path, FLAKY_SPEC))
     out = tmp_path / "out"
-    first = run_sweep(spec, out, executor="serial", progress=False, rotate_runs=50)
+    first = run_sweep(spec, out, executor="serial", progress=False, merge_every=0, max_chunk=50)
     assert first.ran == 120 and len(Store(out).parts("runs")) >= 2
     again = run_sweep(spec, out, executor="serial", progress=False)
     assert again.ran == 0 and again.done == 120
@@ -319,32 +319,29 @@ metrics = ["y"]
     assert runs.loc[0.0, "status"] == "ok"
 
 
-def test_torn_journal_is_recovered_without_orphans(tmp_path: Path) -> None:
-    """What a kill -9 leaves: a journal with a torn tail and tables rows of an uncommitted run."""
+def test_an_uncommitted_chunk_is_quarantined_and_rerun(tmp_path: Path) -> None:
+    """What a kill -9 leaves: a committed chunk, and the table parts of a chunk whose runs part (the
+    commit record) never came."""
     spec = load_spec(market_spec(tmp_path))
     store, design = open_store(spec, tmp_path / "out")
     from sim.experiments.sweep import make_runner
 
     make = _Tasks(design)
     tasks = [make(i, 1) for i in range(4)]
-    writer = JournalWriter(store)
+    session = Session(store)
     res = run_chunk(make_runner(spec), tasks[:2])
-    writer.write(_runs_batch(store.schema("runs"), design, tasks[:2], res.outcomes), res.monthly, res.events)
-    # the next chunk's monthly rows reach the journal, its runs rows (the commit) do not
+    session.commit(_runs_batch(store.schema("runs"), design, tasks[:2], res.outcomes), res.monthly, res.events)
     res2 = run_chunk(make_runner(spec), tasks[2:])
-    writer._writer("monthly", res2.monthly.schema).write_table(res2.monthly)
-    jid = writer.jid
-    with open(store.journal / f"{jid}.runs.arrows", "ab") as f:
-        f.write(b"\xff\xff\xff\xff\x10\x00\x00")  # a torn message
-    for sink, _w in writer._writers.values():  # the process dies: nothing is closed properly
-        sink.close()
-    writer._lock.close()
-    assert store.read("runs").num_rows == 2  # readers see the committed runs through the journal
-    assert store.recover() == 2
-    assert not list(store.journal.glob("*.arrows"))
-    runs = pd.read_parquet(tmp_path / "out" / "runs")
+    write_part([res2.monthly], store.schema("monthly"), store.folder / "monthly" / f"part-{session.sid}-000002.parquet",
+               spec.hash())
+    session._lock.release()  # the process dies: the session never closes
+    runs = pd.read_parquet(tmp_path / "out" / "runs")  # plain readers see the committed runs at once
+    assert len(runs) == 2
+    assert store.read("monthly").num_rows == 2 * 18  # the uncommitted part is not read
+    notes = store.maintain()
+    assert any("_quarantine" in n for n in notes) and (store.quarantine_dir / "monthly").exists()
     monthly = pd.read_parquet(tmp_path / "out" / "monthly")
-    assert len(runs) == 2 and set(monthly["run_key"]) == set(runs["run_key"])
+    assert set(monthly["run_key"]) == set(runs["run_key"])
     rep = run_sweep(spec, tmp_path / "out", executor="serial", progress=False)
     assert rep.ran == 6 and rep.done == 8
     monthly = pd.read_parquet(tmp_path / "out" / "monthly")

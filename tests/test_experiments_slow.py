@@ -119,7 +119,6 @@ def test_kill_9_with_monthly_and_events_tables(tmp_path: Path) -> None:
 
 @pytest.mark.timeout(600)
 def test_dask_local_cluster_gives_the_serial_results(tmp_path: Path) -> None:
-    pytest.importorskip("distributed")
     spec = load_spec(market_spec(tmp_path))
     run_sweep(spec, tmp_path / "serial", executor="serial", progress=False)
     rep = run_sweep(spec, tmp_path / "dask", executor="dask-local", workers=2, dask_processes=False, progress=False)

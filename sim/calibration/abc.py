@@ -25,10 +25,11 @@ rounded when the model is run (the rounding is part of the model, not of the sam
 Parallelism and reproducibility: proposals are made in *batches* whose sizes depend only on the
 spec and on earlier results, each batch from its own random stream
 ``SeedSequence(master_seed, spawn_key=(generation, batch))``; every simulation gets its own model
-seed from that stream; the batch is run on any ``concurrent.futures``-like executor (or a Dask
-client) and its results are taken in proposal order. A calibration is therefore the same on one
-process, many, or a cluster; and the first ``N`` accepted proposals are an unbiased draw because
-the proposal order does not depend on the results.
+seed from that stream; the batch is run on any ``concurrent.futures`` executor (those of
+:mod:`sim.experiments.executors`: serial, processes or Dask) and its results are taken in
+proposal order. A calibration is therefore the same on one process, many, or a cluster; and the
+first ``N`` accepted proposals are an unbiased draw because the proposal order does not depend
+on the results.
 
 Resuming: after each generation its particles, weights, distances and summaries are written to
 ``DIR/generations/gen_XXX.parquet`` and ``DIR/state.json`` (each written to a temporary file and
@@ -46,10 +47,10 @@ import json
 import math
 import os
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -59,6 +60,7 @@ from tqdm import tqdm
 
 from ..config import canonical_hash, json_default
 from ..errors import InputError
+from ..experiments.executors import SerialExecutor
 
 PRIOR_KINDS = ("uniform", "loguniform", "normal")
 
@@ -264,30 +266,6 @@ def weighted_cov(z: np.ndarray, w: np.ndarray) -> np.ndarray:
 
 
 # --------------------------------------------------------------------------- executors
-class SerialExecutor:
-    """The executor interface, run in this process (``--workers 1`` and the tests)."""
-
-    def map(self, fn: Callable[..., Any], *iterables: Iterable[Any]) -> Iterable[Any]:
-        return map(fn, *iterables)
-
-    def shutdown(self, wait: bool = True) -> None:  # noqa: ARG002 - interface
-        return None
-
-
-class ExecutorLike(Protocol):
-    def map(self, fn: Callable[..., Any], *iterables: Iterable[Any]) -> Iterable[Any]: ...
-
-
-def map_ordered(executor: Any, fn: Callable[[Any], Any], items: list[Any]) -> Iterable[Any]:
-    """Results of ``fn`` over ``items`` in order, on a ``concurrent.futures`` executor or a Dask client."""
-    if type(executor).__module__.startswith("distributed") and hasattr(executor, "gather"):
-        futures = executor.map(fn, items, pure=False)  # dask.distributed.Client
-        for fut in futures:
-            yield fut.result()
-        return
-    yield from executor.map(fn, items)
-
-
 def _run_chunk(simulate: Simulate, chunk: list[tuple[dict[str, float], int]]) -> list[dict[str, float]]:
     return [simulate(params, seed) for params, seed in chunk]
 
@@ -302,7 +280,7 @@ def run_many(simulate: Simulate, tasks: list[tuple[dict[str, Any], int]], execut
     size = math.ceil(len(tasks) / n_chunks)
     chunks = [tasks[i:i + size] for i in range(0, len(tasks), size)]
     out: list[dict[str, float]] = []
-    for res in map_ordered(executor, functools.partial(_run_chunk, simulate), chunks):
+    for res in executor.map(functools.partial(_run_chunk, simulate), chunks):
         out.extend(res)
         if bar is not None:
             bar.update(len(res))

@@ -9,28 +9,20 @@ running Dask scheduler). Rerunning the same command resumes after the last finis
 from __future__ import annotations
 
 import argparse
-import contextlib
-import os
 import time
-from collections.abc import Iterator
-from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
-from typing import Any
 
 from ..errors import InputError
+from ..experiments.executors import add_executor_args, executor_from_args
 
 
 def _add_common(p: argparse.ArgumentParser) -> None:
     p.add_argument("spec", metavar="SPEC", help="calibration spec (TOML)")
     p.add_argument("--out", type=Path, default=None, metavar="DIR",
-                   help="output folder (default results/<spec file name>/, e.g. results/calibration/); "
+                   help="output folder (default results/<spec file name>/, e.g. results/calibration/ for "
+                        "experiments/calibration.toml); "
                         "rerun to resume")
-    g = p.add_argument_group("executors, as for sweep (default: a process pool with one worker per CPU)")
-    ex = g.add_mutually_exclusive_group()
-    ex.add_argument("--workers", type=int, default=None, metavar="N", help="processes (1 = serial, in this process)")
-    ex.add_argument("--dask-local", type=int, default=None, metavar="N",
-                    help="start a Dask LocalCluster of N worker processes")
-    ex.add_argument("--dask", default=None, metavar="ADDRESS", help="join a running Dask scheduler, e.g. tcp://host:8786")
+    add_executor_args(p)
     p.add_argument("--max-generations", type=int, default=None, metavar="G",
                    help="stop after G generations in total without finishing (resume later by rerunning)")
     p.add_argument("--quiet", action="store_true", help="no progress bars")
@@ -53,42 +45,6 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(func=cmd_recover)
 
 
-@contextlib.contextmanager
-def executor_from(args: argparse.Namespace) -> Iterator[tuple[Any, int, str]]:
-    """``(executor, workers, description)`` from the command-line options."""
-    if args.workers is not None and args.workers < 1:
-        raise InputError("--workers", "", f"expected at least 1 worker, got {args.workers}")
-    if args.dask_local is not None and args.dask_local < 1:
-        raise InputError("--dask-local", "", f"expected at least 1 worker, got {args.dask_local}")
-    try:
-        from ..experiments.executors import default_workers, make_executor
-    except ImportError:  # the experiment layer is optional here
-        make_executor = None
-
-        def default_workers() -> int:
-            return max(1, len(os.sched_getaffinity(0)))
-    if args.dask_local is not None:
-        kind, n, address = "dask-local", args.dask_local, ""
-    elif args.dask:
-        kind, n, address = "dask", 0, args.dask
-    else:
-        n = args.workers or default_workers()
-        kind, address = ("serial" if n == 1 else "process"), ""
-    if make_executor is not None:
-        with make_executor(kind, n or None, address) as (ex, slots, where):
-            yield ex, max(1, slots()), where
-        return
-    from ..calibration.abc import SerialExecutor
-
-    if kind == "serial" or n == 1:
-        yield SerialExecutor(), 1, "serial"
-    elif kind == "process":
-        with ProcessPoolExecutor(max_workers=n) as pool:
-            yield pool, n, f"{n} processes"
-    else:
-        raise InputError("--dask", "", "Dask executors need sim.experiments.executors and the 'distributed' package")
-
-
 def _check_common(args: argparse.Namespace) -> None:
     if args.max_generations is not None and args.max_generations < 1:
         raise InputError("--max-generations", "", f"expected at least 1, got {args.max_generations}")
@@ -104,7 +60,8 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
         raise InputError(str(args.apply_to), "", "file not found (--apply-to)")
     out = args.out or Path("results") / Path(args.spec).stem
     t0 = time.perf_counter()
-    with executor_from(args) as (ex, n, where):
+    with executor_from_args(args) as pool:
+        ex, n, where = pool.executor, pool.slots(), pool.description
         print(f"calibrating {len(spec.parameters)} parameters of {spec.scenario.name} against "
               f"{len(spec.fit)} fitting patterns ({', '.join(spec.fit)}); population {spec.smc.population}, "
               f"{spec.smc.replications} seeds per particle, at most {spec.stopping.max_generations} generations; "
@@ -123,7 +80,8 @@ def cmd_recover(args: argparse.Namespace) -> int:
     spec = load_spec(args.spec, require_recovery=True)
     out = args.out or Path("results") / Path(args.spec).stem
     t0 = time.perf_counter()
-    with executor_from(args) as (ex, n, where):
+    with executor_from_args(args) as pool:
+        ex, n, where = pool.executor, pool.slots(), pool.description
         print(f"parameter recovery for {len(spec.parameters)} parameters; population {spec.smc.population}, "
               f"{spec.smc.replications} seeds per particle; on {where}", flush=True)
         summary = recover(spec, out, ex, n, progress=not args.quiet, max_generations=args.max_generations, log=print)

@@ -15,44 +15,32 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import InputError
+from ..experiments.executors import add_executor_args, executor_from_args
+from ..experiments.spec import DEFAULT_TIME_LIMIT_S
+from ..experiments.sweep import LARGE_DESIGN_RUNS
+from .outputs import FORCE_HELP, clear_store
 
-
-def _executor_args(p: argparse.ArgumentParser) -> None:
-    g = p.add_argument_group("executors (default: a process pool with one worker per CPU)")
-    g.add_argument("--workers", type=int, default=None, metavar="N", help="processes (1 = serial, in this process)")
-    g.add_argument("--dask-local", type=int, default=None, metavar="N",
-                   help="start a Dask LocalCluster of N worker processes")
-    g.add_argument("--dask", default="", metavar="ADDRESS", help="join a running Dask scheduler, e.g. tcp://host:8786")
-
-
-def _executor(args: argparse.Namespace) -> tuple[str, int | None, str]:
-    if args.workers is not None and args.workers < 1:
-        raise InputError("--workers", "", f"expected at least 1, got {args.workers}")
-    if args.dask_local is not None and args.dask:
-        raise InputError("--dask-local", "", "expected either --dask-local or --dask, not both")
-    if args.dask_local is not None:
-        if args.dask_local < 1:
-            raise InputError("--dask-local", "", f"expected at least 1 worker, got {args.dask_local}")
-        return "dask-local", args.dask_local, ""
-    if args.dask:
-        return "dask", None, args.dask
-    from ..experiments.executors import default_workers
-
-    workers = args.workers or default_workers()
-    return ("serial", 1, "") if workers == 1 else ("process", workers, "")
+YES_HELP = f"run a design of more than {LARGE_DESIGN_RUNS:,} runs (refused without it)"
 
 
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("sweep", help="run an experiment spec into a results folder (resumable, shardable)",
                        description="Run the runs of SPEC that DIR does not hold yet: the same command resumes "
-                                   "an interrupted sweep; --retry-failed reruns failures.")
+                                   "an interrupted sweep; --retry-failed reruns failures. A run is stopped at the "
+                                   f"spec's time_limit_seconds (default {DEFAULT_TIME_LIMIT_S:g} s) and recorded as "
+                                   "a timeout; a run that kills its worker process is recorded as failed and the "
+                                   "sweep goes on. DIR must be new or hold results of the same spec (resumed); "
+                                   "another spec's results are refused unless --force. Exit codes: 0 ok (some runs "
+                                   "may have failed), 1 every run failed, 2 bad input.")
     p.add_argument("spec", metavar="SPEC", help="experiment spec (TOML), e.g. experiments/oat_mechanisms.toml")
     p.add_argument("--out", type=Path, default=None, metavar="DIR",
                    help="results folder (default results/experiments/<spec name>/)")
-    _executor_args(p)
+    add_executor_args(p)
     p.add_argument("--shard", default="0/1", metavar="I/N",
                    help="run only slice I of N (0-based; for job arrays), writing into the same DIR")
     p.add_argument("--retry-failed", action="store_true", help="rerun runs recorded as failed or timed out")
+    p.add_argument("--force", action="store_true", help=FORCE_HELP)
+    p.add_argument("--yes", action="store_true", help=YES_HELP)
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.set_defaults(func=cmd_sweep)
 
@@ -75,13 +63,15 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--out", type=Path, default=None, metavar="DIR", help="results folder for a SPEC")
     p.add_argument("--metric", action="append", default=None, metavar="M", help="analyse only this metric (repeat)")
     p.add_argument("--resamples", type=int, default=1000, metavar="N", help="bootstrap resamples (default 1000)")
+    p.add_argument("--force", action="store_true", help=FORCE_HELP)
+    p.add_argument("--yes", action="store_true", help=YES_HELP)
     p.add_argument("--quiet", action="store_true", help="no progress bar")
-    _executor_args(p)
+    add_executor_args(p)
     p.set_defaults(func=cmd_sensitivity)
 
     p = sub.add_parser("compare", help="run scenarios with common random numbers and compare key outcomes",
                        description="Each scenario runs the same seeds (common random numbers); the table gives "
-                                   "means with 95%% intervals and paired differences to the first scenario.")
+                                   "means with 95% intervals and paired differences to the first scenario.")
     p.add_argument("scenarios", nargs="+", metavar="SCENARIO",
                    help="scenario files (the first is the reference), or one experiment spec of method 'scenarios'")
     p.add_argument("--seeds", type=int, default=50, metavar="N", help="replications per scenario (default 50)")
@@ -89,8 +79,10 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--out", type=Path, default=None, metavar="DIR", help="results folder (default results/compare/...)")
     p.add_argument("--metric", action="append", default=None, metavar="M", help="compare this metric (repeat)")
     p.add_argument("--json", action="store_true", help="print the table as JSON on stdout")
+    p.add_argument("--force", action="store_true", help=FORCE_HELP)
+    p.add_argument("--yes", action="store_true", help=YES_HELP)
     p.add_argument("--quiet", action="store_true", help="no progress bar")
-    _executor_args(p)
+    add_executor_args(p)
     p.set_defaults(func=cmd_compare)
 
     p = sub.add_parser("discover", help="scenario discovery: PRIM boxes of parameter space where a condition holds")
@@ -112,17 +104,25 @@ def register(sub: argparse._SubParsersAction) -> None:
 def _sweep(spec: Any, out: Path | None, args: argparse.Namespace, shard: str = "0/1", retry: bool = False) -> Any:
     from ..experiments.sweep import parse_shard, run_sweep
 
-    kind, workers, address = _executor(args)
     folder = out or Path("results") / "experiments" / spec.name
-    report = run_sweep(spec, folder, executor=kind, workers=workers, address=address, shard=parse_shard(shard),
-                       retry_failed=retry, progress=not getattr(args, "quiet", False))
-    print(f"{spec.name}: ran {report.ran} runs ({report.ran_failed} failed) in {report.seconds:.1f} s on "
-          f"{report.executor}; {report.done}/{report.total} done, {report.failed} failed, "
-          f"{report.pending} pending", file=sys.stderr)
-    if report.recovered:
-        print(f"recovered {report.recovered} runs from an interrupted sweep", file=sys.stderr)
+    if getattr(args, "force", False):
+        clear_store(folder, spec)
+    with executor_from_args(args) as pool:
+        report = run_sweep(spec, folder, shard=parse_shard(shard), retry_failed=retry,
+                           progress=not getattr(args, "quiet", False), pool=pool,
+                           confirm_large=getattr(args, "yes", False))
+    for note in report.notes:
+        print(f"repaired: {note}", file=sys.stderr)
+    print(f"{spec.name}: ran {report.ran} runs ({report.ran_failed} failed"
+          + (f", {report.crashed} killed their worker" if report.crashed else "")
+          + f") in {report.seconds:.1f} s on {report.executor}; {report.done}/{report.total} done, "
+          f"{report.failed} failed, {report.pending} pending", file=sys.stderr)
     if report.failed and not retry:
         print(f"see 'python -m sim status {folder}'; rerun failures with --retry-failed", file=sys.stderr)
+    if report.ran and report.ran_failed == report.ran:  # exit 1: the runs failed, not the input
+        print(f"error: every one of the {report.ran} runs of this sweep failed; see 'python -m sim status "
+              f"{folder}'", file=sys.stderr)
+        return None
     return report
 
 
@@ -131,6 +131,8 @@ def cmd_sweep(args: argparse.Namespace) -> int:
 
     spec = load_spec(args.spec)
     report = _sweep(spec, args.out, args, shard=args.shard, retry=args.retry_failed)
+    if report is None:
+        return 1
     print(f"results: {report.folder}/ (runs/, manifest.json)")
     return 0
 
@@ -142,13 +144,15 @@ def cmd_status(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps(st, indent=2))
         return 0
+    for note in st["repairs"]:
+        print(f"repaired: {note}", file=sys.stderr)
     print(f"{st['name']} ({st['method']}, spec {st['spec_hash']}): {st['total']} runs")
     print(f"  done     {st['done']:>8}")
     print(f"  failed   {st['failed']:>8}")
     print(f"  timeout  {st['timeout']:>8}")
     print(f"  pending  {st['pending']:>8}")
     if st["open_journals"]:
-        print(f"  ({st['open_journals']} journal(s) of a running or interrupted sweep are counted above)")
+        print(f"  ({st['open_journals']} sweep session(s) are still writing to this folder)")
     for f in st["failures"]:
         print(f"  {f['status']}: point {f['point']} replication {f['replication']} seed {f['seed']} "
               f"(attempt {f['attempt']}): {f['error']}")
@@ -158,32 +162,28 @@ def cmd_status(args: argparse.Namespace) -> int:
 
 
 def cmd_export(args: argparse.Namespace) -> int:
+    """Write each table as CSV, streaming it one Parquet row group at a time (flat memory)."""
     import pyarrow.csv as pacsv
 
     from ..experiments.store import Store
 
     store = Store(args.folder)
     man = store.manifest()
-    store.recover()  # runs of an interrupted sweep still in its journal
+    for note in store.maintain():
+        print(f"repaired: {note}", file=sys.stderr)
     out = args.out or args.folder / "export"
-    out.mkdir(parents=True, exist_ok=True)
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise InputError(str(out), "", f"cannot create the export folder ({exc.strerror})") from None
     for name in man["tables"]:
         path = out / f"{name}.csv"
         tmp = path.with_name(f".{path.name}.tmp")
         rows = 0
-        if name == "runs":
-            table = store.read("runs")
-            pacsv.write_csv(table, tmp)
-            rows = table.num_rows
-        else:
-            import pyarrow.parquet as pq
-
-            schema = store.schema(name)
-            with pacsv.CSVWriter(tmp, schema) as w:
-                for part in store.parts(name):
-                    for batch in pq.ParquetFile(part).iter_batches():
-                        w.write_batch(batch)
-                        rows += batch.num_rows
+        with pacsv.CSVWriter(tmp, store.schema(name)) as w:
+            for batch in store.batches(name):
+                w.write_batch(batch)
+                rows += batch.num_rows
         tmp.replace(path)
         print(f"{path} ({rows} rows)")
     return 0
@@ -224,7 +224,10 @@ def cmd_sensitivity(args: argparse.Namespace) -> int:
         if spec.design.method not in ("sobol", "morris"):
             raise InputError(str(src), "design.method", f"sensitivity needs 'sobol' or 'morris', got "
                                                         f"'{spec.design.method}'")
-        folder = Path(_sweep(spec, args.out, args).folder)
+        report = _sweep(spec, args.out, args)
+        if report is None:
+            return 1
+        folder = Path(report.folder)
     res = sensitivity(folder, metrics=args.metric, num_resamples=args.resamples)
     (folder / "sensitivity.json").write_text(json.dumps(res, indent=2), encoding="utf-8")
     fig = sensitivity_bars(res, folder / "figures" / "sensitivity.png")
@@ -274,6 +277,8 @@ def cmd_compare(args: argparse.Namespace) -> int:
     if out is None:
         out = Path("results") / "compare" / ("+".join(spec.scenarios)[:100] if spec.name == "compare" else spec.name)
     report = _sweep(spec, out, args)
+    if report is None:
+        return 1
     folder = Path(report.folder)
     table = compare_table(folder, metrics=args.metric)
     (folder / "compare.json").write_text(json.dumps(table, indent=2), encoding="utf-8")

@@ -1,4 +1,8 @@
-"""``run``: run N seeds of a scenario and write tables, summary.json, the scorecard and figures."""
+"""``run``: run N seeds of a scenario and write tables, summary.json, the scorecard and figures.
+
+Seeds run on the executor chosen by ``--workers``, ``--dask-local`` or ``--dask`` (see
+:mod:`sim.experiments.executors`); the output folder follows :mod:`sim.commands.outputs`.
+"""
 
 from __future__ import annotations
 
@@ -10,37 +14,48 @@ from pathlib import Path
 from .. import MODEL_VERSION, __version__
 from ..config import add_set_argument
 from ..errors import InputError
+from ..experiments.executors import add_executor_args, executor_from_args, executor_kind
 from ..results import write_tables
 from ..runner import run_seeds
 from ..scenario import load_scenario
+from .outputs import FORCE_HELP, prepare_run_folder
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("run", help="run a scenario over N seeds; write tables, summary.json and figures")
+    p = sub.add_parser("run", help="run a scenario over N seeds; write tables, summary.json and figures",
+                       description="Run SCENARIO once per seed and write its tables, summary.json, the scorecard "
+                                   "and figures into --out. The folder must be new or hold results of the same "
+                                   "scenario (they are replaced); results of another scenario are refused unless "
+                                   "--force.")
     p.add_argument("scenario", metavar="SCENARIO", help="scenario TOML file, e.g. scenarios/baseline.toml")
-    p.add_argument("--seeds", type=int, default=100, metavar="N", help="number of seeds, 0..N-1 (default 100)")
+    p.add_argument("--seeds", type=int, default=100, metavar="N",
+                   help="number of seeds: S..S+N-1 with --seed-start S (default 100)")
     p.add_argument("--seed-start", type=int, default=0, metavar="S", help="first seed (default 0)")
-    p.add_argument("--workers", type=int, default=1, metavar="N", help="processes (default 1)")
     p.add_argument("--out", type=Path, default=None, metavar="DIR", help="output folder (default results/<name>/)")
+    p.add_argument("--force", action="store_true", help=FORCE_HELP)
     p.add_argument("--format", choices=("parquet", "csv"), default="parquet", help="table format (default parquet)")
     p.add_argument("--no-figures", action="store_true", help="skip the figures")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     add_set_argument(p)
+    add_executor_args(p)
     p.set_defaults(func=cmd_run)
 
 
 def cmd_run(args: argparse.Namespace) -> int:
     if args.seeds < 1:
         raise InputError("--seeds", "", f"expected a positive number of seeds, got {args.seeds}")
-    if args.workers < 1:
-        raise InputError("--workers", "", f"expected at least 1 worker, got {args.workers}")
+    if args.seed_start < 0:
+        raise InputError("--seed-start", "", f"expected a seed of 0 or more, got {args.seed_start}")
+    executor_kind(args)  # bad executor options fail before anything is written
     scenario = load_scenario(args.scenario, args.overrides)
     from ..patterns import evaluate, scorecard
 
     out = args.out or Path("results") / scenario.name
+    prepare_run_folder(out, scenario.hash(), args.force)  # before simulating: a bad --out costs nothing
     seeds = list(range(args.seed_start, args.seed_start + args.seeds))
     t0 = time.perf_counter()
-    results = run_seeds(scenario, seeds, workers=args.workers, progress=not args.quiet)
+    with executor_from_args(args) as pool:
+        results = run_seeds(scenario, seeds, pool, progress=not args.quiet)
     elapsed = time.perf_counter() - t0
     write_tables(results, out, args.format)
     card = scorecard([evaluate(r) for r in results])

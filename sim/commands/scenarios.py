@@ -15,7 +15,7 @@ from ..scenario import Scenario, load_scenario
 
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("validate", help="check scenario files; exit 2 with one clear message on the first bad one")
-    p.add_argument("files", nargs="+", metavar="FILE")
+    p.add_argument("files", nargs="+", metavar="FILE", help="scenario TOML files to check")
     add_set_argument(p)
     p.set_defaults(func=cmd_validate)
     p = sub.add_parser("params", help="list every parameter: value, unit, range, source")

@@ -25,11 +25,13 @@ from __future__ import annotations
 import copy
 import glob
 import importlib
+import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
+import numpy as np
 from pydantic import BaseModel, ConfigDict, Field
 
 from .. import MODEL_VERSION
@@ -81,6 +83,11 @@ class DesignSpec(_Strict):
     scenarios: list[str] = Field([], description="scenarios: scenario files (globs allowed), relative to the spec.")
 
 
+#: Per-run wall-time limit when a spec sets none (seconds): 1000x a market-model run of 2023-2027
+#: (about 1-4 s), so only a hung run reaches it; ``time_limit_seconds = 0`` disables it.
+DEFAULT_TIME_LIMIT_S = 3600.0
+
+
 class OutputSpec(_Strict):
     metrics: list[str] | None = Field(None, description="Scalar metrics per run (default: all).")
     monthly: bool = Field(False, description="Keep the monthly model table of every run.")
@@ -97,7 +104,8 @@ class SpecFile(_Strict):
     replications: int = Field(1, ge=1, le=1_000_000)
     seed: int = Field(0, ge=0, le=2**63 - 1)
     crn: bool = Field(False, description="Common random numbers: replication r has the same seed at every point.")
-    time_limit_seconds: float = Field(0.0, ge=0.0, description="Per-run wall-time limit in seconds (0 = none).")
+    time_limit_seconds: float = Field(DEFAULT_TIME_LIMIT_S, ge=0.0,
+                                      description="Per-run wall-time limit in seconds (0 = none).")
     fixed: dict[str, float | int | bool | str] = {}
     design: DesignSpec
     parameters: list[ParameterSpec] = []
@@ -368,6 +376,21 @@ def coerce(value: Any, like: Any) -> Any:
     return value
 
 
+def _check_integral(p: ParameterSpec, i: int, origin: str) -> None:
+    """An integer parameter's listed values, range ends and base must be whole numbers (never rounded)."""
+    where = f"parameters.{i}"
+    given = [("values", v) for v in p.values or []] + [("range", v) for v in p.range or []] + \
+        ([("base", p.base)] if p.base is not None else [])
+    if p.range is not None and p.steps is not None:
+        lo, hi = p.range
+        steps = np.logspace(math.log10(lo), math.log10(hi), p.steps) if p.log else np.linspace(lo, hi, p.steps)
+        given += [("steps", float(v)) for v in steps]
+    for field_, v in given:
+        if isinstance(v, float) and not math.isclose(v, round(v), abs_tol=1e-9):
+            raise InputError(origin, f"{where}.{field_}",
+                             f"'{p.key}' is an integer parameter: expected whole numbers, got {v:g}")
+
+
 def _check_against_scenario(base: Any, p: ParameterSpec, i: int, origin: str) -> None:
     where = f"parameters.{i}"
     like = scenario_value(base, p.key)
@@ -385,3 +408,5 @@ def _check_against_scenario(base: Any, p: ParameterSpec, i: int, origin: str) ->
             base.with_overrides({p.key: coerce(p.base, like)}, origin=origin)
     except InputError as exc:
         raise InputError(origin, f"{where}.key", f"{exc.key}: {exc.expected}") from None
+    if isinstance(like, int) and not isinstance(like, bool):
+        _check_integral(p, i, origin)

@@ -3,39 +3,40 @@
 Layout of a results folder ``DIR``::
 
     manifest.json                  the spec, its hash, package and code versions, run count
-    runs/part-*.parquet            one row per run attempt (see RUNS columns below)
-    monthly/part-*.parquet         the model table of every ok run (when the spec keeps it)
-    events/part-*.parquet          the event log of every ok run (when the spec keeps it)
-    _journal/                      write-ahead journals of sweeps in progress (not part of the dataset)
+    runs/part-<commit>.parquet     one row per run (see RUNS columns below): the commit record
+    monthly/part-<commit>.parquet  the model table of every ok run of that commit (when the spec keeps it)
+    events/part-<commit>.parquet   the event log of every ok run of that commit (when the spec keeps it)
+    _journal/                      locks and crash-safe markers of sweeps (not part of the dataset)
+    _quarantine/                   unreadable or incomplete part files moved aside (never deleted)
 
 Each folder of parts is one Parquet dataset: ``pandas.read_parquet("DIR/runs")`` or DuckDB's
-``read_parquet('DIR/runs/*.parquet')``. Part files appear by atomic rename, so a reader never
-sees half a file.
+``read_parquet('DIR/runs/*.parquet')`` (names starting with ``.`` or ``_`` are not part of it).
 
-Write path: a sweep appends every finished chunk to Arrow IPC stream journals
-(``_journal/<id>.{monthly,events,runs}.arrows``, the runs row last: it is the commit record),
-and every ``rotate_runs`` runs, and at the end, turns them into Parquet parts. A sweep killed at
-any moment (even ``kill -9``) leaves complete parts plus journals whose last message may be torn;
-the next sweep (or ``status``) converts the intact messages of journals no live process holds
-(an ``flock`` on ``_journal/<id>.lock``), keeping monthly and events rows only for runs whose
-runs row made it. Conversion is idempotent (parts are named after their journal), so a crash
-during recovery is recovered too.
+Commits: a sweep writes every finished chunk of runs at once as one *commit*: a part of each
+kept table (monthly and events, possibly empty) and then its runs part, each by atomic rename
+(tmp file, fsync, rename). A run is done only when its commit's runs part and every kept
+table's part exist and are readable, so plain readers see every finished run as soon as it
+is committed, even after a ``kill -9``. Every part carries the spec hash in its Parquet
+metadata (key ``sim.spec_hash``), so a folder whose manifest was lost can be checked.
 
-Retries append a new attempt row; readers keep the last attempt of each run key
-(:func:`read_table` with ``dedupe=True``), and the sweep compacts the runs parts when it finds
-superseded rows (crash-safe through a ``_journal/compact-<id>.json`` marker).
+Commits are named ``<session>-<n>``; a session holds an ``flock`` on ``_journal/<session>.lock``
+while it writes. :meth:`Store.maintain` (run by ``sweep``, ``status`` and ``export``) looks only at
+the commits of dead sessions: it moves the parts of an incomplete or unreadable commit to
+``_quarantine/`` (their runs are pending again and the next sweep reruns them), finishes
+interrupted merges, and drops superseded attempts, so that every run key appears exactly once
+in the runs table and the rows of a run in the other tables come from one commit. A session
+merges its own commits into one every :data:`MERGE_EVERY` commits and when it ends
+(crash-safe through a ``_journal/merge-<commit>.json`` marker).
 """
 
 from __future__ import annotations
 
 import contextlib
 import datetime as dt
-import fcntl
 import json
 import os
 import subprocess
 import sys
-import time
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -48,6 +49,7 @@ import pyarrow.parquet as pq
 from .. import MODEL_VERSION, __version__
 from ..errors import InputError
 from ..results import EVENTS_SCHEMA, MODEL_SCHEMA
+from .locks import FileLock, is_held
 
 FORMAT = "sim-experiment/1"
 TABLES = ("runs", "monthly", "events")
@@ -61,20 +63,15 @@ TABLE_SCHEMAS = {"monthly": pa.schema(list(MODEL_SCHEMA) + TAG_FIELDS),
                  "events": pa.schema(list(EVENTS_SCHEMA) + TAG_FIELDS)}
 
 
-#: Journals younger than this are never recovered on a file system without ``flock`` (seconds).
-UNLOCKED_RECOVERY_AGE_S = 3600.0
-
-
-def try_lock(f: Any, flags: int) -> bool | None:
-    """``flock`` without blocking: True if taken, False if another process holds it, None if the
-    file system does not support locks (some network file systems)."""
-    try:
-        fcntl.flock(f, flags | fcntl.LOCK_NB)
-        return True
-    except BlockingIOError:
-        return False
-    except OSError:
-        return None
+#: What a sweep and the commands built on it write into a results folder (besides discovery-*.json).
+STORE_OUTPUTS = ("manifest.json", *TABLES, "_journal", "_quarantine", "sessions.jsonl", "figures", "export",
+                 "compare.json", "compare.csv", "sensitivity.json")
+#: Parquet metadata key of the spec hash in every part file.
+SPEC_HASH_KEY = b"sim.spec_hash"
+#: A session merges its commits into one part per table after this many (bounds the file count).
+MERGE_EVERY = 64
+#: Rows per Parquet row group (export and readers stream one group at a time).
+ROW_GROUP_ROWS = 65536
 
 
 def arrow_type(like: Any) -> pa.DataType:
@@ -134,80 +131,57 @@ def package_versions() -> dict[str, str]:
     return out
 
 
+
 # ---------------------------------------------------------------------- files
 def _trim_heap() -> None:
-    """Give freed heap pages back to the OS (glibc keeps them after a conversion's buffers are freed)."""
-    try:
-        import ctypes
+    """Give freed heap pages back to the OS (glibc keeps them after a merge's buffers are freed)."""
+    import ctypes
 
+    with contextlib.suppress(OSError, AttributeError):  # not glibc
         ctypes.CDLL("libc.so.6").malloc_trim(0)
-    except (OSError, AttributeError):  # not glibc
-        pass
+
+
+def _fsync_rename(tmp: Path, path: Path) -> None:
+    with open(tmp, "rb") as f:
+        os.fsync(f.fileno())
+    os.replace(tmp, path)
 
 
 def _atomic_write_bytes(path: Path, data: bytes) -> None:
     tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex[:8]}.tmp")
     with open(tmp, "wb") as f:
         f.write(data)
-        f.flush()
-        os.fsync(f.fileno())
-    os.replace(tmp, path)
+    _fsync_rename(tmp, path)
 
 
-def _read_stream(path: Path) -> Iterator[pa.RecordBatch]:
-    """The intact record batches of an Arrow IPC stream file (a torn tail is ignored)."""
-    if not path.exists():
-        return
-    try:
-        with pa.OSFile(str(path), "rb") as src:  # not a memory map: only one batch is resident at a time
-            reader = pa.ipc.open_stream(src)
-            while True:
-                try:
-                    batch = reader.read_next_batch()
-                except StopIteration:
-                    return
-                except (pa.ArrowInvalid, pa.ArrowIOError, OSError):
-                    return
-                yield batch
-    except (pa.ArrowInvalid, pa.ArrowIOError, OSError, ValueError):
-        return
-
-
-def _write_parquet_atomic(batches: Iterator[pa.RecordBatch], schema: pa.Schema, path: Path,
-                          row_group_rows: int = 16384) -> int:
-    """Stream ``batches`` into ``path`` (tmp file + rename). Returns rows written (0: no file)."""
-    tmp = path.with_name(f".{path.name}.tmp")
+def write_part(tables: list[pa.Table] | Iterator[pa.Table], schema: pa.Schema, path: Path, spec_hash: str) -> int:
+    """Write ``tables`` (possibly none: an empty part) into ``path`` atomically. Returns rows written."""
+    schema = schema.with_metadata({SPEC_HASH_KEY: spec_hash.encode()})
+    tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex[:8]}.tmp")
     rows = 0
-    pending: list[pa.RecordBatch] = []
-    pending_rows = 0
-    writer: pq.ParquetWriter | None = None
     try:
-        for batch in batches:
-            if batch.num_rows == 0:
-                continue
-            pending.append(batch)
-            pending_rows += batch.num_rows
-            if pending_rows >= row_group_rows:
-                writer = writer or pq.ParquetWriter(tmp, schema, compression="zstd")
-                writer.write_table(pa.Table.from_batches(pending, schema))
-                rows += pending_rows
-                pending, pending_rows = [], 0
-        if pending:
-            writer = writer or pq.ParquetWriter(tmp, schema, compression="zstd")
-            writer.write_table(pa.Table.from_batches(pending, schema))
-            rows += pending_rows
-        if writer is not None:
-            writer.close()
-            writer = None
-            with open(tmp, "rb") as f:
-                os.fsync(f.fileno())
-            os.replace(tmp, path)
+        with pq.ParquetWriter(tmp, schema, compression="zstd") as writer:
+            for t in tables:
+                if t.num_rows:
+                    writer.write_table(t.cast(schema), row_group_size=ROW_GROUP_ROWS)
+                    rows += t.num_rows
+        _fsync_rename(tmp, path)
     finally:
-        if writer is not None:
-            writer.close()
-        if tmp.exists():
-            tmp.unlink()
+        tmp.unlink(missing_ok=True)
     return rows
+
+
+def _read_part(path: Path, columns: list[str] | None = None) -> pa.Table:
+    return pq.read_table(path, columns=columns)
+
+
+def _commit_of(path: Path) -> str:
+    """``part-<commit>.parquet`` -> ``<commit>``."""
+    return path.name[len("part-"):-len(".parquet")]
+
+
+def _session_of(commit: str) -> str:
+    return commit.rsplit("-", 1)[0]
 
 
 class Store:
@@ -216,6 +190,7 @@ class Store:
     def __init__(self, folder: str | Path) -> None:
         self.folder = Path(folder)
         self.journal = self.folder / "_journal"
+        self.quarantine_dir = self.folder / "_quarantine"
 
     # ------------------------------------------------------------------ manifest
     @property
@@ -238,11 +213,48 @@ class Store:
             raise InputError(str(self.manifest_path), "format", f"expected '{FORMAT}', got {data.get('format')!r}")
         return data
 
+    def recorded_hashes(self) -> set[str]:
+        """Spec hashes recorded in the part files' metadata (any table, quarantine excluded)."""
+        hashes: set[str] = set()
+        for name in TABLES:
+            for p in self.parts(name):
+                with contextlib.suppress(Exception):  # an unreadable part says nothing
+                    meta = pq.read_schema(p).metadata or {}
+                    if SPEC_HASH_KEY in meta:
+                        hashes.add(meta[SPEC_HASH_KEY].decode())
+        return hashes
+
+    def has_data(self) -> bool:
+        return any(self.parts(name) for name in TABLES)
+
     def create_or_check(self, manifest: dict[str, Any]) -> dict[str, Any]:
-        """Write ``manifest`` if the folder is new; else check that it holds the same experiment."""
-        self.folder.mkdir(parents=True, exist_ok=True)
-        for name in (*TABLES, "_journal"):
-            (self.folder / name).mkdir(exist_ok=True)
+        """Write ``manifest`` if the folder is new; else check that it holds the same experiment.
+
+        A folder with part files but no manifest is adopted only when every part records this
+        spec's hash; otherwise it is refused (its experiment cannot be verified).
+        """
+        if self.folder.exists() and not self.folder.is_dir():
+            raise InputError(str(self.folder), "", "expected a results folder, found a file (--out)")
+        if not self.manifest_path.exists() and self.has_data():
+            hashes = self.recorded_hashes()
+            if hashes != {manifest["spec_hash"]}:
+                found = ", ".join(sorted(hashes)) or "none readable"
+                raise InputError(str(self.folder), "manifest.json", (
+                    f"missing, and the folder holds part files of spec hash(es) {found}, not this spec's "
+                    f"{manifest['spec_hash']}; use another --out folder"))
+        if self.folder.is_dir() and not self.manifest_path.exists() and not self.has_data():
+            foreign = sorted(p.name for p in self.folder.iterdir() if not p.name.startswith(".")
+                             and p.name not in STORE_OUTPUTS and not p.name.startswith("discovery-"))
+            if foreign:
+                raise InputError(str(self.folder), "", (
+                    f"holds {', '.join(foreign[:5])}{' ...' if len(foreign) > 5 else ''}, not an experiment's "
+                    "results; use another --out folder, or --force to replace the results there"))
+        try:
+            self.folder.mkdir(parents=True, exist_ok=True)
+            for name in (*TABLES, "_journal"):
+                (self.folder / name).mkdir(exist_ok=True)
+        except OSError as exc:
+            raise InputError(str(self.folder), "", f"cannot create the results folder ({exc.strerror})") from None
         if not self.manifest_path.exists():
             tmp = self.folder / f".manifest.{uuid.uuid4().hex[:8]}.tmp"
             tmp.write_text(json.dumps(manifest, indent=2, default=str), encoding="utf-8")
@@ -259,7 +271,7 @@ class Store:
             raise InputError(str(self.folder), "", (
                 f"holds the results of a different experiment ('{old['spec']['name']}', spec hash "
                 f"{old['spec_hash']}); this spec ('{manifest['spec']['name']}', hash {manifest['spec_hash']}) "
-                f"differs in: {', '.join(diff)}. Use another --out folder, or delete this one"))
+                f"differs in: {', '.join(diff)}. Use another --out folder, or --force to replace its results"))
         return old
 
     def schema(self, name: str) -> pa.Schema:
@@ -267,78 +279,55 @@ class Store:
             return schema_from_json(self.manifest()["runs_schema"])
         return TABLE_SCHEMAS[name]
 
+    def kept(self) -> list[str]:
+        """The tables besides runs that every commit has a part of."""
+        return [t for t in self.manifest()["tables"] if t != "runs"]
+
     # ------------------------------------------------------------------ locks
     @contextlib.contextmanager
     def sweep_lock(self, shard: tuple[int, int]) -> Iterator[None]:
-        """Refuse a second sweep over the same runs: exclusive per shard, whole-folder for 0/1."""
+        """Refuse a second sweep over the same runs: exclusive per shard, whole-folder for 0/1, and
+        one shard scheme at a time (shards of a folder must all use the same N)."""
         self.journal.mkdir(parents=True, exist_ok=True)
         i, n = shard
-        whole = open(self.journal / "sweep.lock", "a+")
-        part = open(self.journal / f"shard-{i}-of-{n}.lock", "a+") if n > 1 else None
+        locks = [FileLock(self.journal / "sweep.lock")]
         try:
-            got = try_lock(whole, fcntl.LOCK_EX if n == 1 else fcntl.LOCK_SH)
-            if got and part is not None:
-                got = try_lock(part, fcntl.LOCK_EX)
-            if got is False:
+            if locks[0].acquire(shared=n > 1) is False:
                 what = "a sweep" if n == 1 else f"shard {i}/{n} or an unsharded sweep"
                 raise InputError(str(self.folder), "", f"{what} is already running on this folder; "
                                                        "wait for it or stop it first")
+            if n > 1:
+                locks.append(FileLock(self.journal / f"scheme-{n}.lock"))
+                locks[-1].acquire(shared=True)
+                for other in sorted(self.journal.glob("scheme-*.lock")):
+                    if other.name != f"scheme-{n}.lock" and is_held(other):
+                        m = other.name[len("scheme-"):-len(".lock")]
+                        raise InputError("--shard", "", (
+                            f"expected I/{m}: shards I/{m} are running on {self.folder}, and shards of "
+                            f"another scheme ({i}/{n}) would run the same runs twice; wait for them to finish"))
+                locks.append(FileLock(self.journal / f"shard-{i}-of-{n}.lock"))
+                if locks[-1].acquire() is False:
+                    raise InputError(str(self.folder), "", f"shard {i}/{n} is already running on this folder; "
+                                                           "wait for it or stop it first")
             yield
         finally:
-            if part is not None:
-                part.close()
-            whole.close()
-
-    # ------------------------------------------------------------------ recovery
-    def recover(self) -> int:
-        """Convert journals that no live sweep holds and finish interrupted compactions; return runs recovered."""
-        if not self.journal.exists():
-            return 0
-        for marker in sorted(self.journal.glob("compact-*.json")):
-            self._finish_compaction(marker)
-        ids = sorted({p.name.split(".")[0] for p in self.journal.glob("*.arrows")})
-        recovered = 0
-        for jid in ids:
-            lock_path = self.journal / f"{jid}.lock"
-            with open(lock_path, "a+") as lock:
-                got = try_lock(lock, fcntl.LOCK_EX)
-                if got is False:
-                    continue  # a live sweep is writing it
-                if got is None:  # no locks here: only journals untouched for an hour count as dead
-                    newest = max(p.stat().st_mtime for p in self.journal.glob(f"{jid}.*"))
-                    if time.time() - newest < UNLOCKED_RECOVERY_AGE_S:
-                        continue
-                recovered += self.convert(jid)
-            lock_path.unlink(missing_ok=True)
-        return recovered
-
-    def convert(self, jid: str) -> int:
-        """Turn journal ``jid`` into part files (idempotent) and delete it. Returns its runs."""
-        runs_j = self.journal / f"{jid}.runs.arrows"
-        runs_schema_ = self.schema("runs")
-        batches = [b for b in _read_stream(runs_j)]
-        keys = pa.concat_arrays([b.column(0) for b in batches]) if batches else pa.array([], pa.string())
-        for name in ("monthly", "events"):
-            j = self.journal / f"{jid}.{name}.arrows"
-            part = self.folder / name / f"part-{jid}.parquet"
-            if j.exists() and not part.exists():
-                rows = (b.filter(pc.is_in(b.column("run_key"), value_set=keys)) for b in _read_stream(j))
-                _write_parquet_atomic(rows, TABLE_SCHEMAS[name], part)
-        part = self.folder / "runs" / f"part-{jid}.parquet"
-        if batches and not part.exists():
-            _write_parquet_atomic(iter(batches), runs_schema_, part)
-        for name in ("monthly", "events", "runs"):
-            (self.journal / f"{jid}.{name}.arrows").unlink(missing_ok=True)
-        _trim_heap()
-        return len(keys)
+            for lock in reversed(locks):
+                lock.release()
 
     # ------------------------------------------------------------------ reading
     def parts(self, name: str) -> list[Path]:
+        """Part files of table ``name`` (committed or not)."""
         folder = self.folder / name
         return sorted(folder.glob("part-*.parquet")) if folder.exists() else []
 
-    def read(self, name: str, columns: list[str] | None = None, dedupe: bool = True,
-             include_journals: bool = True) -> pa.Table:
+    def committed(self, name: str) -> list[Path]:
+        """Parts of table ``name`` whose commit has its runs part (the commit record)."""
+        if name == "runs":
+            return self.parts("runs")
+        done = {_commit_of(p) for p in self.parts("runs")}
+        return [p for p in self.parts(name) if _commit_of(p) in done]
+
+    def read(self, name: str, columns: list[str] | None = None, dedupe: bool = True) -> pa.Table:
         """One table of the folder as a pyarrow Table (runs: last attempt per run key when ``dedupe``)."""
         schema = self.schema(name)
         wanted = columns
@@ -346,17 +335,27 @@ class Store:
             columns = list(dict.fromkeys([*columns, "run_key", "attempt", "finished_at"]))
         if columns is not None:
             schema = pa.schema([schema.field(c) for c in columns])
-        tables = [pq.read_table(p, columns=columns, schema=None) for p in self.parts(name)]
-        if include_journals and self.journal.exists():
-            for j in sorted(self.journal.glob(f"*.{name}.arrows")):
-                for b in _read_stream(j):
-                    t = pa.Table.from_batches([b])
-                    tables.append(t.select(columns) if columns is not None else t)
-        tables = [t.cast(schema) for t in tables if t.num_rows]
+        tables = []
+        for p in self.committed(name):
+            try:
+                t = _read_part(p, columns)
+            except (OSError, pa.ArrowException) as exc:
+                raise InputError(str(p), "", f"unreadable part file ({exc}); run 'python -m sim status "
+                                             f"{self.folder}' to move it aside and see which runs to rerun") from None
+            if t.num_rows:
+                tables.append(t.cast(schema))
         table = pa.concat_tables(tables) if tables else schema.empty_table()
         if name == "runs" and dedupe and table.num_rows:
             table = last_attempts(table)
         return table.select(wanted) if wanted is not None else table
+
+    def batches(self, name: str) -> Iterator[pa.RecordBatch]:
+        """The committed rows of table ``name``, one Parquet row group at a time (flat memory)."""
+        schema = self.schema(name)
+        for p in self.committed(name):
+            for batch in pq.ParquetFile(p).iter_batches(batch_size=ROW_GROUP_ROWS):
+                yield pa.RecordBatch.from_arrays(batch.columns, schema=schema) if batch.schema != schema \
+                    else batch
 
     def run_index(self) -> tuple[set[str], dict[str, int]]:
         """(keys of the runs done, {key: attempt} of the runs whose last attempt failed or timed out)."""
@@ -374,37 +373,139 @@ class Store:
         counts = pc.value_counts(t.column("status").combine_chunks())
         return {c["values"].as_py(): c["counts"].as_py() for c in counts}
 
-    def run_states(self) -> dict[str, tuple[str, int]]:
-        """run_key -> (status, attempt) of the last attempt of every recorded run."""
-        t = self.read("runs", columns=["run_key", "status", "attempt", "finished_at"])
-        return {k: (s, a) for k, s, a in zip(t.column("run_key").to_pylist(), t.column("status").to_pylist(),
-                                              t.column("attempt").to_pylist(), strict=False)}
+    # ------------------------------------------------------------------ maintenance
+    def _live(self, commit: str, own: str) -> bool:
+        sid = _session_of(commit)
+        return sid != own and is_held(self.journal / f"{sid}.lock")
 
-    # ------------------------------------------------------------------ compaction
-    def compact_runs(self) -> bool:
-        """Rewrite the runs parts without superseded attempts, if there are any. Returns True if it did."""
-        parts = self.parts("runs")
-        if not parts:
-            return False
-        table = pa.concat_tables([pq.read_table(p).cast(self.schema("runs")) for p in parts])
-        if table.num_rows == 0:
-            return False
-        latest = last_attempts(table)
-        if latest.num_rows == table.num_rows:
-            return False
-        cid = f"compact-{uuid.uuid4().hex[:12]}"
-        new = self.folder / "runs" / f"part-{cid}.parquet"
-        marker = self.journal / f"{cid}.json"
-        _atomic_write_bytes(marker, json.dumps({"new": new.name, "old": [p.name for p in parts]}).encode())
-        _write_parquet_atomic(iter(latest.to_batches()), latest.schema, new)
-        self._finish_compaction(marker)
-        return True
+    def quarantine(self, path: Path) -> Path:
+        """Move ``path`` (a part of table ``path.parent.name``) into ``_quarantine/`` and return the new path."""
+        dest = self.quarantine_dir / path.parent.name / path.name
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        if dest.exists():
+            dest = dest.with_name(f"{path.stem}.{uuid.uuid4().hex[:6]}{path.suffix}")
+        with contextlib.suppress(FileNotFoundError):  # another process moved it first
+            os.replace(path, dest)
+        return dest
 
-    def _finish_compaction(self, marker: Path) -> None:
+    def maintain(self, own: str = "") -> list[str]:
+        """Repair the commits of dead sessions (see the module docstring); return what it did, one line each."""
+        if not self.journal.exists():
+            return []
+        notes: list[str] = []
+        for marker in sorted(self.journal.glob("merge-*.json")):
+            if not self._live(marker.stem[len("merge-"):], own):
+                self._finish_merge(marker)
+        kept = self.kept()
+        by_commit: dict[str, dict[str, Path]] = {}
+        for name in ("runs", *kept):
+            for p in self.parts(name):
+                by_commit.setdefault(_commit_of(p), {})[name] = p
+        for name in TABLES:  # parts of a table the spec does not keep cannot be ours
+            if name not in ("runs", *kept):
+                for p in self.parts(name):
+                    notes.append(f"moved {p.relative_to(self.folder)} to {self.quarantine(p).relative_to(self.folder)}"
+                                 " (a table this spec does not keep)")
+        for commit, files in sorted(by_commit.items()):
+            if self._live(commit, own):
+                continue
+            missing = [n for n in ("runs", *kept) if n not in files]
+            bad = []
+            for n, p in files.items():
+                try:
+                    pq.ParquetFile(p).metadata  # noqa: B018 - reads and checks the footer
+                except (OSError, pa.ArrowException):
+                    bad.append(n)
+            if not missing and not bad:
+                continue
+            n_runs = 0
+            if "runs" in files and "runs" not in bad:
+                n_runs = pq.ParquetFile(files["runs"]).metadata.num_rows
+            why = "; ".join([f"no {n} part" for n in missing] + [f"unreadable {n} part" for n in bad])
+            for p in files.values():
+                dest = self.quarantine(p)
+                notes.append(f"moved {p.relative_to(self.folder)} to {dest.relative_to(self.folder)} ({why})")
+            if n_runs:
+                notes.append(f"commit {commit}: its {n_runs} run(s) are pending again and will be rerun")
+        removed = self._drop_superseded(own)
+        if removed:
+            notes.append(f"dropped {removed} superseded attempt row(s) of retried runs")
+        return notes
+
+    def _drop_superseded(self, own: str) -> int:
+        """Remove the rows of every run key except its last attempt from the parts that hold them."""
+        cols = ["run_key", "status", "attempt", "finished_at"]
+        tables = []
+        for p in self.parts("runs"):
+            t = _read_part(p, cols)
+            tables.append(t.append_column("_commit", pa.array([_commit_of(p)] * t.num_rows, pa.string())))
+        if not tables:
+            return 0
+        t = pa.concat_tables(tables)
+        if pc.count_distinct(t.column("run_key")).as_py() == t.num_rows:
+            return 0
+        order = pc.sort_indices(t, sort_keys=[("run_key", "ascending"), ("attempt", "descending"),
+                                              ("finished_at", "descending"), ("_commit", "descending")])
+        t = t.take(order)
+        keys = t.column("run_key").combine_chunks()
+        first = pa.concat_arrays([pa.array([True]), pc.not_equal(keys.slice(1), keys.slice(0, len(keys) - 1))])
+        losers = t.filter(pc.invert(first))
+        drop: dict[str, set[str]] = {}
+        for k, c in zip(losers.column("run_key").to_pylist(), losers.column("_commit").to_pylist(), strict=True):
+            drop.setdefault(c, set()).add(k)
+        n = 0
+        for commit, ks in drop.items():
+            if self._live(commit, own):
+                continue
+            n += self._remove_keys(commit, ks)
+        return n
+
+    def _remove_keys(self, commit: str, keys: set[str]) -> int:
+        """Rewrite commit ``commit`` without ``keys`` (other tables first, the runs part last)."""
+        value_set = pa.array(sorted(keys), pa.string())
+        spec_hash = self.manifest()["spec_hash"]
+        removed = 0
+        for name in (*self.kept(), "runs"):
+            path = self.folder / name / f"part-{commit}.parquet"
+            if not path.exists():
+                continue
+            t = _read_part(path)
+            keep = t.filter(pc.invert(pc.is_in(t.column("run_key"), value_set=value_set)))
+            if keep.num_rows != t.num_rows:
+                if name == "runs":
+                    removed = t.num_rows - keep.num_rows
+                if name == "runs" and keep.num_rows == 0:
+                    for other in self.kept():
+                        (self.folder / other / f"part-{commit}.parquet").unlink(missing_ok=True)
+                    path.unlink()
+                else:
+                    write_part([keep], self.schema(name), path, spec_hash)
+        return removed
+
+    # ------------------------------------------------------------------ merging
+    def merge(self, commits: list[str], into: str) -> None:
+        """Merge the parts of ``commits`` into commit ``into`` (crash-safe; see the module docstring)."""
+        if len(commits) < 2:
+            return
+        marker = self.journal / f"merge-{into}.json"
+        _atomic_write_bytes(marker, json.dumps({"new": into, "old": commits}).encode())
+        spec_hash = self.manifest()["spec_hash"]
+        for name in (*self.kept(), "runs"):
+            srcs = [self.folder / name / f"part-{c}.parquet" for c in commits]
+            write_part((_read_part(p) for p in srcs if p.exists()), self.schema(name),
+                       self.folder / name / f"part-{into}.parquet", spec_hash)
+        self._finish_merge(marker)
+        _trim_heap()
+
+    def _finish_merge(self, marker: Path) -> None:
         info = json.loads(marker.read_text(encoding="utf-8"))
-        if (self.folder / "runs" / info["new"]).exists():
-            for name in info["old"]:
-                (self.folder / "runs" / name).unlink(missing_ok=True)
+        if (self.folder / "runs" / f"part-{info['new']}.parquet").exists():  # the merge committed: drop the old
+            drop = info["old"]
+        else:  # it did not: drop the partial merge
+            drop = [info["new"]]
+        for commit in drop:
+            for name in (*self.kept(), "runs"):
+                (self.folder / name / f"part-{commit}.parquet").unlink(missing_ok=True)
         marker.unlink(missing_ok=True)
 
 
@@ -417,58 +518,54 @@ def last_attempts(table: pa.Table) -> pa.Table:
     if len(keys) < 2:
         return t
     diff = pc.not_equal(keys.slice(1), keys.slice(0, len(keys) - 1))
-    mask = pa.concat_arrays([pa.array([True]), diff.combine_chunks() if hasattr(diff, "combine_chunks") else diff])
+    mask = pa.concat_arrays([pa.array([True]), diff])
     return t.filter(mask)
 
 
-class JournalWriter:
-    """Appends finished chunks to IPC journals and rotates them into Parquet parts."""
+class Session:
+    """One writer of a results folder: commits chunks of runs, merges its commits as it goes.
 
-    def __init__(self, store: Store, rotate_runs: int = 20000, rotate_rows: int = 500_000) -> None:
+    ``merge_every``: merge after this many commits and at the end (0: never, one part per chunk).
+    """
+
+    def __init__(self, store: Store, merge_every: int = MERGE_EVERY) -> None:
         self.store = store
-        self.rotate_runs, self.rotate_rows = rotate_runs, rotate_rows
-        self.jid = ""
-        self._lock: Any = None
-        self._writers: dict[str, tuple[Any, Any]] = {}
-        self._runs = self._rows = 0
+        self.merge_every = merge_every
+        self.sid = f"{dt.datetime.now(dt.UTC):%Y%m%dT%H%M%S}-{uuid.uuid4().hex[:10]}"
+        self._lock = FileLock(store.journal / f"{self.sid}.lock")
+        self._lock.acquire()  # a fresh name: nobody else holds it
+        self._kept = store.kept()
+        self._schemas = {name: store.schema(name) for name in ("runs", *self._kept)}
+        self._hash = store.manifest()["spec_hash"]
+        self._n = 0
+        self._pending: list[str] = []  # own commits not merged yet
 
-    def _open(self) -> None:
-        self.jid = f"{dt.datetime.now(dt.UTC):%Y%m%dT%H%M%S}-{uuid.uuid4().hex[:10]}"
-        self._lock = open(self.store.journal / f"{self.jid}.lock", "a+")
-        try_lock(self._lock, fcntl.LOCK_EX)  # a fresh name: nobody else holds it
-        self._writers = {}
-        self._runs = self._rows = 0
+    def commit(self, runs: pa.RecordBatch, monthly: pa.Table | None = None, events: pa.Table | None = None) -> None:
+        """Write one chunk: a part of every kept table, then the runs part (the commit record)."""
+        self._n += 1
+        commit = f"{self.sid}-{self._n:06d}"
+        given = {"monthly": monthly, "events": events}
+        for name in self._kept:
+            t = given.get(name)
+            write_part([t] if t is not None else [], self._schemas[name],
+                       self.store.folder / name / f"part-{commit}.parquet", self._hash)
+        write_part([pa.Table.from_batches([runs])], self._schemas["runs"],
+                   self.store.folder / "runs" / f"part-{commit}.parquet", self._hash)
+        self._pending.append(commit)
+        if 0 < self.merge_every <= len(self._pending):
+            self._merge()
 
-    def _writer(self, name: str, schema: pa.Schema) -> Any:
-        if name not in self._writers:
-            sink = pa.OSFile(str(self.store.journal / f"{self.jid}.{name}.arrows"), "wb")
-            self._writers[name] = (sink, pa.ipc.new_stream(sink, schema))
-        return self._writers[name][1]
-
-    def write(self, runs: pa.RecordBatch, monthly: pa.Table | None = None, events: pa.Table | None = None) -> None:
-        """Append one chunk: monthly and events first, the runs rows (the commit) last."""
-        if not self.jid:
-            self._open()
-        for name, table in (("monthly", monthly), ("events", events)):
-            if table is not None and table.num_rows:
-                self._writer(name, TABLE_SCHEMAS[name]).write_table(table.cast(TABLE_SCHEMAS[name]))
-                self._rows += table.num_rows
-        self._writer("runs", runs.schema).write_batch(runs)
-        self._runs += runs.num_rows
-        if self._runs >= self.rotate_runs or self._rows >= self.rotate_rows:
-            self.flush()
-
-    def flush(self) -> None:
-        """Close the current journal and convert it into part files."""
-        if not self.jid:
-            return
-        for sink, writer in self._writers.values():
-            writer.close()
-            sink.close()
-        self.store.convert(self.jid)
-        (self.store.journal / f"{self.jid}.lock").unlink(missing_ok=True)
-        self._lock.close()
-        self.jid, self._lock, self._writers = "", None, {}
+    def _merge(self) -> None:
+        """Merge the commits since the last merge into one (merged parts are not merged again)."""
+        if len(self._pending) > 1:
+            self._n += 1
+            self.store.merge(self._pending, f"{self.sid}-{self._n:06d}")
+        self._pending = []
 
     def close(self) -> None:
-        self.flush()
+        """Merge this session's commits (unless ``merge_every`` is 0), drop superseded attempts, release the lock."""
+        if self.merge_every > 0:
+            self._merge()
+        self.store.maintain(own=self.sid)
+        self._lock.release()
+        (self.store.journal / f"{self.sid}.lock").unlink(missing_ok=True)

@@ -1,4 +1,4 @@
-"""Run an experiment: design -> runs not yet done -> executor -> journal -> Parquet parts.
+"""Run an experiment: design -> runs not yet done -> executor -> committed Parquet parts.
 
 :func:`run_sweep` is what ``python -m sim sweep`` calls. It is resumable (a run whose key is in
 the store is not run again; failures are rerun only with ``retry_failed``), shardable (``shard
@@ -6,10 +6,19 @@ the store is not run again; failures are rerun only with ``retry_failed``), shar
 are generated lazily, at most two chunks per worker are in flight, and results stream to disk.
 Chunks are sized so that one takes about ``chunk_seconds`` (from the runs timed so far), which
 amortises scheduling for fast models and balances slow ones.
+
+Run isolation: when a run kills its worker process (``os._exit``, a segfault, the OOM killer),
+the executor reports a dead worker for the chunks in flight (the whole process pool breaks;
+on Dask only the culprit's chunk fails, after Dask's own retries). The pool is rebuilt and
+the runs of those chunks are rerun one at a time, alone on the pool: a run that kills its
+worker again is recorded as failed (with its parameters, seed and the worker's exit code),
+every other run gets its result, and the sweep goes on. On the serial executor runs share
+the sweep's process, so nothing can isolate them.
 """
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import json
 import math
@@ -17,9 +26,9 @@ import os
 import time
 import traceback
 from array import array
-from concurrent.futures import FIRST_COMPLETED, wait
-from concurrent.futures.process import BrokenProcessPool
-from dataclasses import asdict, dataclass
+from collections import deque
+from concurrent.futures import FIRST_COMPLETED, Future, wait
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -27,9 +36,11 @@ import pyarrow as pa
 
 from ..errors import InputError
 from .design import Design, build_design
+from .executors import WORKER_DEATH, Pool, make_executor
+from .locks import is_held
 from .spec import ExperimentSpec
-from .store import JournalWriter, Store, code_version, package_versions, runs_schema, schema_to_json
-from .worker import ChunkResult, Outcome, Runner, Task, run_chunk
+from .store import MERGE_EVERY, Session, Store, code_version, package_versions, runs_schema, schema_to_json
+from .worker import HARD_KILL_EXIT_CODE, ChunkResult, Outcome, Runner, Task, run_chunk
 
 
 @dataclass
@@ -44,9 +55,10 @@ class SweepReport:
     ran: int
     ran_failed: int
     skipped: int
-    recovered: int
+    crashed: int           # runs that killed their worker process (recorded as failed)
     seconds: float
     executor: str
+    notes: list[str] = field(default_factory=list)  # repairs of the folder (quarantined parts)
 
 
 def parse_shard(text: str) -> tuple[int, int]:
@@ -82,9 +94,21 @@ def manifest_for(spec: ExperimentSpec, design: Design) -> dict[str, Any]:
     }
 
 
-def open_store(spec: ExperimentSpec, out: str | Path) -> tuple[Store, Design]:
-    """Create the results folder (or check it holds this experiment) and return it with the design."""
+#: Designs of more runs than this need ``--yes`` (``confirm_large``): 10^6 market-model runs of
+#: 1-4 s each are weeks of CPU time, so a typo in a grid should not start silently.
+LARGE_DESIGN_RUNS = 1_000_000
+
+
+def open_store(spec: ExperimentSpec, out: str | Path, confirm_large: bool = True) -> tuple[Store, Design]:
+    """Create the results folder (or check it holds this experiment) and return it with the design.
+
+    A design of more than :data:`LARGE_DESIGN_RUNS` runs is refused unless ``confirm_large``.
+    """
     design = build_design(spec)
+    if design.n_runs > LARGE_DESIGN_RUNS and not confirm_large:
+        raise InputError(spec.file, "design", (
+            f"{design.n_points:,} points x {spec.replications:,} replications = {design.n_runs:,} runs, more than "
+            f"{LARGE_DESIGN_RUNS:,}; pass --yes to run it"))
     store = Store(out)
     store.create_or_check(manifest_for(spec, design))
     return store, design
@@ -127,124 +151,159 @@ def _runs_batch(schema: pa.Schema, design: Design, tasks: list[Task], outcomes: 
     return pa.RecordBatch.from_arrays(arrays, schema=schema)
 
 
-def _failed_chunk(tasks: list[Task], n_metrics: int, error: str) -> ChunkResult:
+def _failed_chunk(tasks: list[Task], n_metrics: int, error: str, status: str = "failed") -> ChunkResult:
     now = time.time()
-    return ChunkResult([Outcome(t.key, "failed", 0.0, now, [math.nan] * n_metrics, error, "") for t in tasks])
+    return ChunkResult([Outcome(t.key, status, 0.0, now, [math.nan] * n_metrics, error, "") for t in tasks])
+
+
+def _death_outcome(task: Task, n_metrics: int, codes: list[int]) -> ChunkResult:
+    """What is recorded for a run that killed its worker process twice (the second time run alone)."""
+    if HARD_KILL_EXIT_CODE in codes:
+        return _failed_chunk([task], n_metrics, "run ignored its time limit (stuck in C code, or catching "
+                             "BaseException); its worker process was killed", status="timeout")
+    how = f" (exit code {', '.join(str(c) for c in codes)}; negative: killed by that signal)" if codes else ""
+    return _failed_chunk([task], n_metrics, "the worker process died while running this run" + how +
+                         ": os._exit, a crash in C code or the out-of-memory killer. It was rerun alone and "
+                         "killed its worker again; the other runs of its chunk were rerun")
+
+
+def _todo(store: Store, design: Design, shard: tuple[int, int],
+          retry_failed: bool) -> tuple[array, dict[int, int], int]:
+    """(run indices to run, {index: attempt} of retries, runs skipped as failed) of this shard."""
+    done_keys, failed_keys = store.run_index()
+    todo, attempts = array("q"), {}
+    skipped, last_i, pt = 0, -1, {}
+    reps = design.spec.replications
+    for idx in range(shard[0], design.n_runs, shard[1]):
+        i, r = divmod(idx, reps)
+        if i != last_i:
+            last_i, pt = i, design.point(i)
+        key = design.run_key(pt, design.seed(i, r))
+        if key in done_keys:
+            continue
+        if key not in failed_keys:
+            todo.append(idx)
+        elif retry_failed:
+            todo.append(idx)
+            attempts[idx] = failed_keys[key] + 1
+        else:
+            skipped += 1
+    return todo, attempts, skipped
 
 
 def run_sweep(spec: ExperimentSpec, out: str | Path, executor: str = "process", workers: int | None = None,
               address: str = "", shard: tuple[int, int] = (0, 1), retry_failed: bool = False,
               progress: bool = True, dask_processes: bool = True, chunk_seconds: float = 0.5,
-              max_chunk: int = 2000, rotate_runs: int = 20000) -> SweepReport:
-    """Run what is missing of ``spec`` into the results folder ``out`` (see the module docstring)."""
-    from tqdm import tqdm
+              max_chunk: int = 2000, merge_every: int = MERGE_EVERY, pool: Pool | None = None,
+              confirm_large: bool = True) -> SweepReport:
+    """Run what is missing of ``spec`` into the results folder ``out`` (see the module docstring).
 
-    from .executors import make_executor
+    ``pool`` is an executor made by the caller (e.g. from the command-line options); without it
+    one of ``executor`` (serial, process, dask-local, dask) is made for the sweep.
+    """
+    from tqdm import tqdm
 
     t_start = time.perf_counter()
     if "ARROW_DEFAULT_MEMORY_POOL" not in os.environ:
         # mimalloc (pyarrow's default) keeps freed pages; the system allocator keeps memory flat
         pa.set_memory_pool(pa.system_memory_pool())
-    store, design = open_store(spec, out)
+    store, design = open_store(spec, out, confirm_large)
     schema = store.schema("runs")
+    n_metrics = len(spec.metrics)
     shard_i, shard_n = shard
-    with store.sweep_lock(shard):
-        recovered = store.recover()
-        done_keys, failed_keys = store.run_index()
-        todo, attempts = array("q"), {}
+    with store.sweep_lock(shard), contextlib.ExitStack() as stack:
+        notes = store.maintain()
+        todo, attempts, skipped = _todo(store, design, shard, retry_failed)
         make_task = _Tasks(design)
-        skipped, last_i, pt = 0, -1, {}
-        for idx in range(shard_i, design.n_runs, shard_n):
-            i, r = divmod(idx, spec.replications)
-            if i != last_i:
-                last_i, pt = i, design.point(i)
-            key = design.run_key(pt, design.seed(i, r))
-            if key in done_keys:
-                continue
-            if key not in failed_keys:
-                todo.append(idx)
-            elif retry_failed:
-                todo.append(idx)
-                attempts[idx] = failed_keys[key] + 1
-            else:
-                skipped += 1
-        del done_keys, failed_keys
+        if pool is None:
+            pool = stack.enter_context(make_executor(executor, workers, address, dask_processes))
         runner = make_runner(spec)
-        ran = ran_failed = 0
+        runner.hard_kill = pool.isolates()
+        ran = ran_failed = crashes = 0
         per_run = None  # EWMA of seconds per run
-        with make_executor(executor, workers, address, dask_processes) as (ex, slots, desc):
-            writer = JournalWriter(store, rotate_runs=rotate_runs)
-            label = f"{spec.name}" + (f" [shard {shard_i}/{shard_n}]" if shard_n > 1 else "")
-            bar = tqdm(total=len(todo), desc=label, unit="run", disable=not progress, smoothing=0.05,
-                       dynamic_ncols=True)
-            pos = 0
-            inflight: dict[Any, list[Task]] = {}
-            n_slots, slots_at = slots(), time.monotonic()
+        session = Session(store, merge_every=merge_every)
+        label = f"{spec.name}" + (f" [shard {shard_i}/{shard_n}]" if shard_n > 1 else "")
+        bar = tqdm(total=len(todo), desc=label, unit="run", disable=not progress, smoothing=0.05, dynamic_ncols=True)
+        pos = 0
+        inflight: dict[Any, tuple[list[Task], bool]] = {}   # future -> (tasks, run alone to find a crash)
+        suspects: deque[Task] = deque()                     # runs of chunks whose worker died
+        n_slots, slots_at = pool.slots(), time.monotonic()
+
+        def record(tasks: list[Task], res: ChunkResult) -> None:
+            nonlocal ran, ran_failed, per_run
+            session.commit(_runs_batch(schema, design, tasks, res.outcomes), res.monthly, res.events)
+            ran += len(tasks)
+            ran_failed += sum(1 for o in res.outcomes if o.status != "ok")
+            walls = [o.wall_seconds for o in res.outcomes if o.wall_seconds > 0]
+            if walls:
+                w = sum(walls) / len(walls)
+                per_run = w if per_run is None else 0.7 * per_run + 0.3 * w
+            bar.update(len(tasks))
+            if ran_failed:
+                bar.set_postfix(failed=ran_failed, refresh=False)
+
+        def submit(tasks: list[Task], alone: bool) -> None:
             try:
-                while True:
-                    if time.monotonic() - slots_at > 5.0:
-                        n_slots, slots_at = slots(), time.monotonic()
+                fut = pool.submit(run_chunk, runner, tasks)
+            except WORKER_DEATH as exc:  # the pool broke before its broken future came back: requeue
+                fut, alone = Future(), False
+                fut.set_exception(exc)
+            inflight[fut] = (tasks, alone)
+
+        try:
+            while True:
+                if time.monotonic() - slots_at > 5.0:
+                    n_slots, slots_at = pool.slots(), time.monotonic()
+                if suspects:  # one at a time, alone on the pool, so that a crash names its run
+                    if not inflight:
+                        submit([suspects.popleft()], True)
+                else:
                     while pos < len(todo) and len(inflight) < 2 * n_slots:
-                        if per_run is None:
-                            size = 1
-                        else:
-                            size = int(chunk_seconds / max(per_run, 1e-7))
-                            size = min(size, max_chunk, math.ceil((len(todo) - pos) / (2 * n_slots)))
-                        size = max(1, size)
+                        size = 1 if per_run is None else int(chunk_seconds / max(per_run, 1e-7))
+                        size = max(1, min(size, max_chunk, math.ceil((len(todo) - pos) / (2 * n_slots))))
                         idxs = todo[pos:pos + size]
                         pos += len(idxs)
                         tasks = [make_task(idx, attempts.get(idx, 1)) for idx in idxs]
-                        inflight[ex.submit(run_chunk, runner, tasks)] = tasks
-                    if not inflight:
-                        break
-                    done, _ = wait(list(inflight), return_when=FIRST_COMPLETED)
-                    broken = None
-                    for fut in done:
-                        tasks = inflight.pop(fut)
-                        try:
-                            res = fut.result()
-                        except BrokenProcessPool as exc:
-                            broken = exc
-                            res = _failed_chunk(tasks, len(spec.metrics),
-                                                "a worker process died while running this chunk "
-                                                f"(out of memory? killed?): {exc!r}")
-                        except Exception:  # noqa: BLE001 - transport errors are recorded, the sweep goes on
-                            res = _failed_chunk(tasks, len(spec.metrics), traceback.format_exc())
-                        writer.write(_runs_batch(schema, design, tasks, res.outcomes), res.monthly, res.events)
-                        n_bad = sum(1 for o in res.outcomes if o.status != "ok")
-                        ran += len(tasks)
-                        ran_failed += n_bad
-                        walls = [o.wall_seconds for o in res.outcomes if o.wall_seconds > 0]
-                        if walls:
-                            w = sum(walls) / len(walls)
-                            per_run = w if per_run is None else 0.7 * per_run + 0.3 * w
-                        bar.update(len(tasks))
-                        if ran_failed:
-                            bar.set_postfix(failed=ran_failed, refresh=False)
-                    if broken is not None:
-                        for fut, tasks in inflight.items():
-                            fut.cancel()
-                            res = _failed_chunk(tasks, len(spec.metrics), f"worker pool broke: {broken!r}")
-                            writer.write(_runs_batch(schema, design, tasks, res.outcomes))
-                        inflight.clear()
-                        raise InputError(str(store.folder), "", "the process pool broke (a worker died: out of "
-                                         "memory or killed). Finished runs are saved; the runs in flight are "
-                                         "recorded as failed. Run the same command with --retry-failed to go on")
-            except BaseException:
-                for fut in inflight:
-                    fut.cancel()
-                raise
-            finally:
-                bar.close()
-                writer.close()
-        if any(a > 1 for a in attempts.values()):
-            store.compact_runs()
+                        submit(tasks, False)
+                if not inflight:
+                    break
+                done, _ = wait(list(inflight), return_when=FIRST_COMPLETED)
+                died = False
+                for fut in done:
+                    tasks, alone = inflight.pop(fut)
+                    try:
+                        res = fut.result()
+                    except WORKER_DEATH:
+                        died = True
+                        if not alone:
+                            suspects.extend(tasks)
+                            continue
+                        crashes += 1
+                        res = _death_outcome(tasks[0], n_metrics, pool.dead_worker_codes())
+                    except Exception:  # noqa: BLE001 - transport errors are recorded, the sweep goes on
+                        res = _failed_chunk(tasks, n_metrics, traceback.format_exc())
+                    record(tasks, res)
+                if died and pool.kind == "process":  # the whole pool is broken: requeue what was in flight
+                    for fut, (tasks, _alone) in inflight.items():
+                        fut.cancel()
+                        suspects.extend(tasks)
+                    inflight.clear()
+                    pool.rebuild()
+        except BaseException:
+            for fut in inflight:
+                fut.cancel()
+            raise
+        finally:
+            bar.close()
+            session.close()
         counts = store.count_statuses()
+        desc = pool.description
     done_n = counts.get("ok", 0)
     failed_n = sum(counts.values()) - done_n
     report = SweepReport(folder=str(store.folder), total=design.n_runs, done=done_n, failed=failed_n,
                          pending=design.n_runs - done_n - failed_n, ran=ran, ran_failed=ran_failed, skipped=skipped,
-                         recovered=recovered, seconds=time.perf_counter() - t_start, executor=desc)
+                         crashed=crashes, seconds=time.perf_counter() - t_start, executor=desc,
+                         notes=notes)
     with open(store.folder / "sessions.jsonl", "a", encoding="utf-8") as f:
         f.write(json.dumps({"at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
                             "command": "sweep", "shard": f"{shard_i}/{shard_n}", "retry_failed": retry_failed,
@@ -252,23 +311,23 @@ def run_sweep(spec: ExperimentSpec, out: str | Path, executor: str = "process", 
     return report
 
 
-def status(folder: str | Path, recover: bool = True) -> dict[str, Any]:
+def status(folder: str | Path) -> dict[str, Any]:
     """Counts of done, failed, timeout and pending runs of a results folder.
 
-    With ``recover`` the journals of interrupted sweeps (no live process holds them) are first
-    converted into part files, so that plain Parquet readers see those runs too.
+    First repairs the commits of interrupted sweeps (:meth:`Store.maintain`: incomplete or
+    unreadable parts are moved to ``_quarantine/`` and their runs count as pending); the
+    repairs are listed under ``repairs``.
     """
     store = Store(folder)
     man = store.manifest()
-    if recover:
-        store.recover()
+    repairs = store.maintain()
     t = store.read("runs", columns=["run_key", "point", "replication", "seed", "status", "attempt",
                                     "finished_at", "error"])
     statuses = t.column("status").to_pylist()
     done = statuses.count("ok")
     timeout = statuses.count("timeout")
     failed = len(statuses) - done - timeout
-    journals = len(list(store.journal.glob("*.runs.arrows"))) if store.journal.exists() else 0
+    live = sum(1 for p in store.journal.glob("*-*.lock") if is_held(p)) if store.journal.exists() else 0
     failures = []
     for row in t.filter(pa.compute.not_equal(t.column("status"), "ok")).slice(0, 20).to_pylist():
         last = [ln for ln in (row["error"] or "").strip().splitlines() if ln.strip()]
@@ -277,4 +336,5 @@ def status(folder: str | Path, recover: bool = True) -> dict[str, Any]:
                          "error": last[-1] if last else ""})
     return {"folder": str(store.folder), "name": man["name"], "spec_hash": man["spec_hash"],
             "method": man["method"], "total": man["n_runs"], "done": done, "failed": failed, "timeout": timeout,
-            "pending": man["n_runs"] - len(statuses), "open_journals": journals, "failures": failures}
+            "pending": man["n_runs"] - len(statuses), "open_journals": live, "repairs": repairs,
+            "failures": failures}

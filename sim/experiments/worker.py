@@ -3,13 +3,21 @@
 A chunk is a list of :class:`Task`; the result has one :class:`Outcome` per task, in order,
 plus the monthly and events tables of the successful runs (when the spec keeps them). An
 exception becomes ``status = "failed"`` with its traceback; a run over the time limit becomes
-``status = "timeout"``. The limit interrupts the run (``SIGALRM``) when the worker runs tasks on
-its main thread (serial and process executors); on threaded workers (Dask) a run that exceeds
-it is recorded as a timeout when it ends.
+``status = "timeout"``.
+
+The time limit is enforced by a watchdog thread, the same on every executor: at the limit it
+raises :class:`RunTimeout` in the thread running the run (through ``SIGALRM`` on a worker's main
+thread, which also interrupts a ``sleep``; through ``PyThreadState_SetAsyncExc`` on Dask's
+worker threads). :class:`RunTimeout` derives from ``BaseException``, so model code's
+``except Exception`` cannot swallow it. A run still going :data:`HARD_KILL_GRACE_S` seconds
+later (stuck in C code, or catching ``BaseException``) has its worker process killed, when the
+worker is not the sweep's own process; the sweep then records it as failed (see
+:mod:`sim.experiments.sweep`).
 """
 
 from __future__ import annotations
 
+import ctypes
 import json
 import math
 import os
@@ -18,6 +26,8 @@ import socket
 import threading
 import time
 import traceback
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
@@ -57,12 +67,71 @@ class ChunkResult:
     events: pa.Table | None = None
 
 
-class RunTimeout(Exception):
-    """Raised inside a run that exceeds its time limit."""
+#: Seconds past its limit after which a run that ignored :class:`RunTimeout` has its worker killed.
+HARD_KILL_GRACE_S = 30.0
+#: Exit code of a worker process killed by the watchdog (sysexits.h EX_TEMPFAIL).
+HARD_KILL_EXIT_CODE = 75
+
+
+class RunTimeout(BaseException):
+    """Raised inside a run that exceeds its time limit (a BaseException: ``except Exception`` misses it)."""
 
 
 def _on_alarm(signum: int, frame: Any) -> None:
     raise RunTimeout("run exceeded its time limit")
+
+
+class _Watchdog:
+    """A thread that interrupts the run of ``target`` (a thread) when its time limit passes."""
+
+    def __init__(self, limit: float, hard_kill: bool) -> None:
+        self.limit, self.hard_kill = limit, hard_kill
+        self.target = threading.current_thread()
+        self.on_main = self.target is threading.main_thread()
+        self._cv = threading.Condition()
+        self._deadline: float | None = None
+        self._stop = False
+        self._thread = threading.Thread(target=self._watch, name="run-time-limit", daemon=True)
+        self._thread.start()
+
+    def _interrupt(self) -> None:
+        if self.on_main:
+            os.kill(os.getpid(), signal.SIGALRM)
+        else:
+            ctypes.pythonapi.PyThreadState_SetAsyncExc(ctypes.c_ulong(self.target.ident),
+                                                       ctypes.py_object(RunTimeout))
+
+    def _watch(self) -> None:
+        with self._cv:
+            while not self._stop:
+                if self._deadline is None:
+                    self._cv.wait()
+                    continue
+                left = self._deadline - time.monotonic()
+                if left > 0:
+                    self._cv.wait(left)
+                    continue
+                self._interrupt()
+                self._cv.wait(HARD_KILL_GRACE_S)
+                if self._deadline is not None and not self._stop and self.hard_kill:
+                    os._exit(HARD_KILL_EXIT_CODE)
+
+    @contextmanager
+    def armed(self) -> Iterator[None]:
+        with self._cv:
+            self._deadline = time.monotonic() + self.limit
+            self._cv.notify()
+        try:
+            yield
+        finally:
+            with self._cv:
+                self._deadline = None
+                self._cv.notify()
+
+    def close(self) -> None:
+        with self._cv:
+            self._stop = True
+            self._cv.notify()
 
 
 @dataclass
@@ -78,6 +147,7 @@ class Runner:
     monthly: bool = False
     events: bool = False
     origin: str = "spec"
+    hard_kill: bool = False                      # the watchdog may kill this worker process
 
     def __post_init__(self) -> None:
         self._cache_key: str | None = None
@@ -156,8 +226,8 @@ def _tagged(result: Any, name: str, task: Task) -> pa.Table:
 def run_chunk(runner: Runner, tasks: list[Task]) -> ChunkResult:
     """Run ``tasks`` one after the other; never raises for a run's failure."""
     who = f"{socket.gethostname()}:{os.getpid()}"
-    use_alarm = runner.time_limit > 0 and threading.current_thread() is threading.main_thread()
-    old = signal.signal(signal.SIGALRM, _on_alarm) if use_alarm else None
+    dog = _Watchdog(runner.time_limit, runner.hard_kill) if runner.time_limit > 0 else None
+    old = signal.signal(signal.SIGALRM, _on_alarm) if dog is not None and dog.on_main else None
     outcomes: list[Outcome] = []
     monthly: list[pa.Table] = []
     events: list[pa.Table] = []
@@ -167,13 +237,11 @@ def run_chunk(runner: Runner, tasks: list[Task]) -> ChunkResult:
             t0 = time.perf_counter()
             status, error, values, result = "ok", "", nan, None
             try:
-                if use_alarm:
-                    signal.setitimer(signal.ITIMER_REAL, runner.time_limit)
-                try:
+                if dog is None:
                     values, result = runner.execute(task)
-                finally:
-                    if use_alarm:
-                        signal.setitimer(signal.ITIMER_REAL, 0)
+                else:
+                    with dog.armed():
+                        values, result = runner.execute(task)
             except RunTimeout:
                 status, error = "timeout", f"run exceeded its time limit of {runner.time_limit:g} s"
             except Exception:  # noqa: BLE001 - a run's failure is data, not a crash
@@ -190,7 +258,9 @@ def run_chunk(runner: Runner, tasks: list[Task]) -> ChunkResult:
                     events.append(_tagged(result, "events", task))
             outcomes.append(Outcome(task.key, status, wall, time.time(), values, error, who))
     finally:
-        if use_alarm:
-            signal.signal(signal.SIGALRM, old)
+        if dog is not None:
+            dog.close()
+            if old is not None:
+                signal.signal(signal.SIGALRM, old)
     return ChunkResult(outcomes, pa.concat_tables(monthly) if monthly else None,
                        pa.concat_tables(events) if events else None)
