@@ -32,6 +32,7 @@ import logging
 import multiprocessing
 import os
 import signal
+import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import Executor, Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
@@ -46,6 +47,9 @@ from .locks import HELD_LOCK_FDS
 WORKER_DEATH: tuple[type[BaseException], ...] = (BrokenProcessPool, KilledWorker)
 #: ``prctl`` option that delivers a signal to this process when its parent dies (linux/prctl.h).
 _PR_SET_PDEATHSIG = 1
+#: Seconds, in all, to wait for a broken pool's workers to be reaped so that the exit code of the
+#: one that died is known (they are being terminated; this only bounds a pathological case).
+REAP_WAIT_S = 5.0
 
 
 class SerialExecutor(Executor):
@@ -189,8 +193,18 @@ class Pool:
         return fut
 
     def dead_worker_codes(self) -> list[int]:
-        """Exit codes of the process pool's workers that have died (empty if unknown)."""
-        return sorted({p.exitcode for p in self._procs.values() if p.exitcode is not None})
+        """Exit codes of the process pool's workers that have died (empty if unknown).
+
+        Called once a pool is broken, when the executor is terminating its other workers: each is
+        given up to :data:`REAP_WAIT_S` in all to be reaped, so that the dead one's code is known;
+        the ``-SIGTERM`` of the workers the pool itself terminated is left out (unless it is all).
+        """
+        deadline = time.monotonic() + REAP_WAIT_S
+        for proc in self._procs.values():
+            proc.join(timeout=max(0.0, deadline - time.monotonic()))
+        codes = {p.exitcode for p in self._procs.values() if p.exitcode is not None}
+        # the pool terminates (SIGTERM) the surviving workers once it is broken: leave their code out
+        return sorted(codes - {-signal.SIGTERM} or codes)
 
     def rebuild(self) -> None:
         """Replace a broken process pool by a fresh one (Dask replaces dead workers itself)."""
