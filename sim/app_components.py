@@ -25,7 +25,9 @@ from PIL import Image as PILImage
 
 from .app_explain import history_mark, money
 from .facts import ARTICLE_DATE, DEPARTURES_RANGE, DEPARTURES_START, SIX
+from .outputs import IPO_FILING, IPO_LISTING, EventType, event_row
 from .palette import ARTICLE_COLOUR, EVENT_COLOURS, STRATEGY_COLOURS
+from .patterns import Applicability, evaluate
 
 if TYPE_CHECKING:
     from matplotlib.artist import Artist
@@ -507,19 +509,21 @@ def describe(event: dict[str, Any]) -> str:
     """One event in words, e.g. 'pivots to medicine' or 'releases DeepSeek-R1 (open weights)'."""
     typ, detail = event["type"], event.get("detail") or ""
     amount = event.get("amount_usd")
-    if typ == "release":
+    if typ == EventType.RELEASE:
         if event.get("release_name"):
             return f"releases {event['release_name']} (open weights)"
-        if detail.startswith("model #"):
-            num, _, rest = detail.partition(",")
-            gap = rest.strip().replace(" below frontier", " behind the frontier")
-            return f"releases its {num}" + (f" ({gap})" if gap else "")
-        return f"releases a model ({detail})" if detail else "releases a model"
-    if typ == "price_cut":
-        return "cuts its API price: " + detail.replace("API price ", "").replace("->", "→")
-    if typ == "funding_round":
+        number, gap = event.get("model_number") or 0, event.get("gap_doublings")
+        words = f"its model #{number}" if number else "a model"
+        behind = f" ({gap:.2f} doublings behind the frontier)" if gap is not None and math.isfinite(gap) else ""
+        return f"releases {words}{behind}"
+    if typ == EventType.PRICE_CUT:
+        was, now = event.get("price_from"), event.get("price_to")
+        if was is None or now is None or not (math.isfinite(was) and math.isfinite(now)):
+            return "cuts its API price"
+        return f"cuts its API price: {was:.3f} → {now:.3f} USD/Mtok"
+    if typ == EventType.FUNDING_ROUND:
         return f"raises {money(amount)}" + (f" ({detail})" if detail else "")
-    if typ == "departure":
+    if typ == EventType.DEPARTURE:
         role = event.get("role") or "core"
         dest = event.get("destination") or ""
         if dest.startswith("giant:"):
@@ -527,14 +531,14 @@ def describe(event: dict[str, Any]) -> str:
         if dest.startswith("founded:"):
             return f"a {role} executive leaves to found a {dest[8:]} startup"
         return f"a {role} executive leaves" + (f" ({dest})" if dest else "")
-    if typ == "ipo":
-        if event.get("stage") == "listing":
+    if typ == EventType.IPO:
+        if event.get("stage") == IPO_LISTING:
             return "lists its shares" + (f", raising {money(amount)}" if amount and math.isfinite(amount) else "")
-        return "starts an IPO process" if event.get("stage") == "filing" else detail
-    if typ == "entry":
+        return "starts an IPO process" if event.get("stage") == IPO_FILING else detail
+    if typ == EventType.ENTRY:
         return f"enters the market with {money(amount)}" if amount and math.isfinite(amount) else "enters the market"
-    if typ == "exit":
-        return detail or "exits"
+    if typ == EventType.EXIT:
+        return f"is absorbed by {event['acquirer']}" if event.get("acquirer") else "shuts down"
     return detail or typ.replace("_", " ")
 
 
@@ -560,8 +564,7 @@ def feed(model: MarketModel, limit: int = 200, causes: list[str] | None = None) 
     causes = causes or []
     out = []
     for i in range(n - 1, max(n - limit, 0) - 1, -1):
-        row = {k: ev[k][i] for k in ("date", "firm", "type", "amount_usd", "role", "destination", "detail", "stage",
-                                      "release_name", "open_weights")}
+        row = event_row(ev, i)
         why = causes[i] if i < len(causes) else ""
         out.append(FeedLine(row["date"], row["firm"], row["type"], describe(row), why, history_mark(model, row)))
     return out
@@ -602,11 +605,7 @@ class ScoreRow:
 
 
 def scorecard(model: MarketModel) -> tuple[list[ScoreRow], str]:
-    """The article's patterns for the run so far, and a one-line error when sim.patterns is unusable."""
-    try:
-        from .patterns import evaluate
-    except ImportError as exc:  # the patterns module is optional for the page
-        return [], f"the scorecard is unavailable ({exc})"
+    """The article's patterns for the run so far, and a one-line error when evaluating them failed."""
     if model.t == 0:
         return [], ""
     try:
@@ -617,9 +616,9 @@ def scorecard(model: MarketModel) -> tuple[list[ScoreRow], str]:
     for r in results:
         if r.passed:
             status = HOLDS
-        elif r.detail.startswith("not applicable: run covers"):
+        elif r.applicable == Applicability.OUTSIDE_WINDOW:
             status = WAITING
-        elif r.detail.startswith("not applicable"):
+        elif r.applicable == Applicability.FIRM_ABSENT:
             status = NOT_APPLICABLE
         else:
             status = MISSES

@@ -80,7 +80,7 @@ def step(model: MarketModel) -> None:
         if firm is not None:
             firm.capability = max(firm.capability, cap)
             firm.releases += 1
-        model.log(firm_name, EventType.RELEASE, open_weights=True, release_name=name,
+        model.log(firm_name, EventType.RELEASE, open_weights=True, release_name=name, gap_doublings=gap,
                   detail=f"open-weight {name}, {gap:.2f} doublings below frontier")
     before = model.open_floor
     if model.open_floor_candidates:
@@ -118,6 +118,6 @@ def _reprice(model: MarketModel) -> None:
         if math.isnan(price):
             continue
         if not math.isnan(firm.logged_price) and price <= firm.logged_price * (1.0 - osp.price_cut_threshold):
-            model.log(firm.name, EventType.PRICE_CUT,
+            model.log(firm.name, EventType.PRICE_CUT, price_from=firm.logged_price, price_to=price,
                       detail=f"API price {firm.logged_price:.3f} -> {price:.3f} USD/Mtok")
         firm.logged_price = price

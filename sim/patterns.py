@@ -25,7 +25,8 @@ Conventions shared by every pattern:
 * **Not applicable.** A pattern about named firms fails with distance 1 and detail
   ``"not applicable: firm X absent"`` when the run has no such firm (e.g. a generic
   population), and with ``"not applicable: run covers ..."`` when the run's months do not span
-  the pattern's window. It never raises.
+  the pattern's window; ``PatternResult.applicable`` says which (:class:`Applicability`). It
+  never raises.
 
 Use :func:`evaluate` (a :class:`sim.results.RunResult`) or :func:`evaluate_tables` (column
 dicts of one seed), and :func:`scorecard` over seeds.
@@ -33,6 +34,7 @@ dicts of one seed), and :func:`scorecard` over seeds.
 
 from __future__ import annotations
 
+import enum
 import math
 import statistics
 from collections.abc import Callable
@@ -73,6 +75,15 @@ REQUIRED_COLUMNS = {
 
 
 # ---------------------------------------------------------------------------------------------- results
+class Applicability(enum.StrEnum):
+    """Whether a pattern could be judged in a run (``PatternResult.applicable``): readers use this, never
+    the words of ``detail``."""
+
+    APPLICABLE = "applicable"
+    FIRM_ABSENT = "firm_absent"  # the run has no firm the pattern names (e.g. a generic population)
+    OUTSIDE_WINDOW = "outside_window"  # the run's months do not span the pattern's window (yet)
+
+
 @dataclass(frozen=True)
 class PatternResult:
     """How one pattern fares in one seed.
@@ -86,6 +97,7 @@ class PatternResult:
     passed: bool
     distance: float
     detail: str
+    applicable: Applicability = Applicability.APPLICABLE
 
 
 @dataclass(frozen=True)
@@ -241,11 +253,13 @@ class Pattern:
     def __call__(self, run: RunTables) -> PatternResult:
         for f in self.firms:
             if not run.has_firm(f):
-                return PatternResult(self.id, self.name, False, 1.0, f"not applicable: firm {f} absent")
+                return PatternResult(self.id, self.name, False, 1.0, f"not applicable: firm {f} absent",
+                                     Applicability.FIRM_ABSENT)
         if self.covers is not None and not run.covers(*self.covers):
             span = f"{run.first}..{run.last}" if run.dates else "no months"
             return PatternResult(self.id, self.name, False, 1.0,
-                                 f"not applicable: run covers {span}, pattern needs {self.covers[0]}..{self.covers[1]}")
+                                 f"not applicable: run covers {span}, pattern needs {self.covers[0]}..{self.covers[1]}",
+                                 Applicability.OUTSIDE_WINDOW)
         checks = self.check(run)
         passed = all(c.ok for c in checks)
         distance = float(sum(c.distance for c in checks))

@@ -200,6 +200,6 @@ def exit_firm(model: MarketModel, firm: Startup) -> None:
     firm.run_installments.clear()
     firm.mau = 0.0  # this month's revenue is already booked; begin_month clears it from next month on
     firm.api_price = math.nan
-    model.log(firm.name, EventType.EXIT, amount_usd=max(firm.cash_usd, 0.0),
+    model.log(firm.name, EventType.EXIT, amount_usd=max(firm.cash_usd, 0.0), acquirer=buyer.name if buyer else "",
               detail=f"absorbed by {buyer.name}" if buyer else "shuts down")
     model.on_exit(firm)

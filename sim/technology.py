@@ -127,4 +127,5 @@ def _finish_run(model: MarketModel, firm: Firm) -> None:
     if is_open:
         model.open_floor_candidates.append(firm.capability)
     model.log(firm.name, EventType.RELEASE, amount_usd=firm.run_spend, open_weights=is_open,
+              model_number=firm.releases, gap_doublings=gap,
               detail=f"{'open-weight ' if is_open else ''}model #{firm.releases}, {gap:.2f} doublings below frontier")

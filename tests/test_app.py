@@ -250,8 +250,17 @@ def test_charts_feed_and_scorecard(model_at_2025_06):
     assert [ln.date for ln in lines] == sorted((ln.date for ln in lines), reverse=True)
     rows, error = ac.scorecard(m)
     assert not error and rows and {r.status for r in rows} <= {ac.HOLDS, ac.MISSES, ac.WAITING, ac.NOT_APPLICABLE}
+    assert {r.id: r.status for r in rows}["T17"] == ac.WAITING  # 2027-12 is not reached yet
     assert "hold" in ac.scorecard_summary(rows) and "<table" in ac.scorecard_html(rows)
     assert app_explain.months(4.2) == "4 months" and app_explain.months(float("inf")) == "no spending to cover"
+
+
+def test_events_download_marks_dated_releases(model_at_2025_06):
+    t = app_export.table(model_at_2025_06, "events")
+    names, history = t.column("release_name").to_pylist(), t.column("history").to_pylist()
+    dated = [h for n, h in zip(names, history, strict=True) if n == "DeepSeek-V2"]
+    assert dated and dated[0].startswith("real release ("), dated
+    assert all(not h for n, h in zip(names, history, strict=True) if not n)
 
 
 def test_describe_events():
@@ -262,6 +271,12 @@ def test_describe_events():
         "releases DeepSeek-R1 (open weights)"
     assert d({"type": "departure", "role": "technical", "destination": "giant:ByteDance"}) == \
         "a technical executive leaves for ByteDance"
+    assert d({"type": "release", "detail": "ignored", "model_number": 3, "gap_doublings": 0.5}) == \
+        "releases its model #3 (0.50 doublings behind the frontier)"
+    assert d({"type": "price_cut", "detail": "ignored", "price_from": 2.0, "price_to": 1.25}) == \
+        "cuts its API price: 2.000 → 1.250 USD/Mtok"
+    assert d({"type": "exit", "detail": "ignored", "acquirer": "Alibaba"}) == "is absorbed by Alibaba"
+    assert d({"type": "exit", "detail": "ignored", "acquirer": ""}) == "shuts down"
     assert d({"type": "funding_round", "amount_usd": 1.5e8, "detail": "venture round"}) == \
         "raises $150M (venture round)"
     assert ac.money(2.5e9) == "$2.5B" and ac.money(576240.0) == "$576K"
