@@ -138,7 +138,8 @@ def status_html(ex: Explorer) -> str:
     changed = ", ".join(f"{labels[k]} {v:g}" for k, v in model.overrides.items())
     sentiment = model.recorder.model["vc_sentiment"][-1] if model.t else model.sentiment
     parts = [f"{found} of {alive + exited} startups still train foundation models", f"{pivoted} pivoted",
-             f"{exited} exited", f"{cum[-1] if cum else 0} executive departures from {whose} since 2024",
+             f"{exited} exited",
+             f"{cum[-1] if cum else 0} executive departures from {whose} since {ac.DEPARTURES_START}",
              f"investor sentiment {sentiment:.2f}" if math.isfinite(sentiment) else ""]
     line = " · ".join(p for p in parts if p)
     status = "the end of the scenario" if model.t >= n else ("press Step or ▶ to start" if model.t == 0 else "")
@@ -321,8 +322,8 @@ def AboutTab(ex: Explorer, tick: int):
     doc, set_doc = solara.use_state(app_about.DOCS[0][0])
     with solara.Columns([1, 1]):
         with solara.Column():
-            solara.HTML(tag="div", unsafe_innerHTML="<h3>How the model works</h3>" + app_about.mechanisms_html(),
-                        classes=["sim-about"], style="font-size:14px")
+            solara.HTML(tag="div", unsafe_innerHTML="<h3>How the model works</h3>"
+                        + app_about.mechanisms_html(ex.model), classes=["sim-about"], style="font-size:14px")
         with solara.Column():
             solara.HTML(tag="div", unsafe_innerHTML="<h3>Words</h3>" + app_about.glossary_html(ex.model),
                         classes=["sim-glossary"], style="font-size:14px")

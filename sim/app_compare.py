@@ -69,7 +69,7 @@ def outcomes(model: AppModel) -> dict[str, str]:
         f"startups training foundation models at the end ({end})": _at(model, "n_foundation", end),
         f"pivoted (vertical or integrator) at the end ({end})": _at(model, "n_pivoted", end),
         f"exited by the end ({end})": _at(model, "n_exited", end),
-        f"executive departures from {whose}, 2024-01 to {ac.ARTICLE_DATE}": str(cum[-1] if cum else 0),
+        f"executive departures from {whose}, {ac.DEPARTURES_START} to {ac.ARTICLE_DATE}": str(cum[-1] if cum else 0),
         "first pivot": f"{pivots[0][1]}, {pivots[0][0]}" if pivots else "none",
         f"investor sentiment at the end (0-1, {end})": _at(model, "vc_sentiment", end) if end else "",
         "article's patterns that hold (of those decided)": error or ac.scorecard_summary(rows),

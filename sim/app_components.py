@@ -24,7 +24,16 @@ from matplotlib.patches import Patch
 from PIL import Image as PILImage
 
 from .app_explain import history_mark, money
-from .facts import ARTICLE_DATE, DEPARTURES_RANGE, DEPARTURES_START, SIX
+from .facts import (
+    ARTICLE_DATE,
+    DEPARTURES_BY_ARTICLE,
+    DEPARTURES_RANGE,
+    DEPARTURES_START,
+    HISTORY_START,
+    PROJECTION_DATE,
+    SEATS_AT_PROJECTION,
+    SIX,
+)
 from .outputs import IPO_FILING, IPO_LISTING, EventType, event_row
 from .palette import ARTICLE_COLOUR, EVENT_COLOURS, STRATEGY_COLOURS
 from .patterns import Applicability, evaluate
@@ -205,7 +214,7 @@ def _legend(ax: Axes, handles: list[Any], **kw: Any) -> None:
 
 
 def _article_handle() -> Line2D:
-    return Line2D([], [], color=ARTICLE_COLOUR, ls=":", label="article written\n(2025-06)")
+    return Line2D([], [], color=ARTICLE_COLOUR, ls=":", label=f"article written\n({ARTICLE_DATE})")
 
 
 class StrategyChart(LiveChart):
@@ -227,7 +236,7 @@ class StrategyChart(LiveChart):
         ax.set_ylim(len(names) - 0.5, -0.5)
         ax.grid(False, axis="y")
         handles = [Patch(color=c, label=s) for s, c in STRATEGY_COLOURS.items()]
-        handles.append(Line2D([], [], color=ARTICLE_COLOUR, ls=":", label="article (2025-06)"))
+        handles.append(Line2D([], [], color=ARTICLE_COLOUR, ls=":", label=f"article ({ARTICLE_DATE})"))
         ax.legend(handles=handles, loc="upper center", bbox_to_anchor=(0.43, -0.08), ncol=5, frameon=False,
                   fontsize=8.5, handlelength=1.2, columnspacing=0.9)
 
@@ -267,12 +276,14 @@ class SurvivorsChart(LiveChart):
     def frame(self, model: MarketModel, ax: Axes) -> None:
         top = self.frame_key(model)
         end = model.calendar.n_steps - 1
-        ax.fill_between([end - 1.5, end + 0.5], 1, 2, color=ARTICLE_COLOUR, alpha=0.25, lw=0)
+        ax.fill_between([end - 1.5, end + 0.5], *SEATS_AT_PROJECTION, color=ARTICLE_COLOUR, alpha=0.25, lw=0)
         ax.set_ylim(-0.3, top + 0.5)
         ax.yaxis.get_major_locator().set_params(integer=True)
         ax.set_ylabel("startups")
         handles: list[Any] = [Line2D([], [], color=c, lw=2.2, label=label) for _, c, label in self.LINES]
-        handles += [Patch(color=ARTICLE_COLOUR, alpha=0.25, label="article: 1-2 keep\na seat (2027-12)"),
+        lo, hi = SEATS_AT_PROJECTION
+        handles += [Patch(color=ARTICLE_COLOUR, alpha=0.25,
+                          label=f"article: {lo}-{hi} keep\na seat ({PROJECTION_DATE})"),
                     _article_handle()]
         _legend(ax, handles)
 
@@ -300,7 +311,7 @@ class CapabilityChart(LiveChart):
     def frame(self, model: MarketModel, ax: Axes) -> None:
         lo, hi, named = self.frame_key(model)
         ax.set_ylim(lo, hi)
-        ax.set_ylabel("doublings vs 2023-01 frontier", fontsize=9)
+        ax.set_ylabel(f"doublings vs {HISTORY_START} frontier", fontsize=9)
         handles: list[Any] = [Line2D([], [], color=self.colours.get(n), lw=1.4, label=n) for n in named]
         handles += [Line2D([], [], color="black", ls="--", lw=1.3, label="global frontier"),
                     Line2D([], [], color="#1B7837", lw=3.0, alpha=0.85, label="open-weight floor"),
@@ -440,7 +451,7 @@ class DeparturesChart(LiveChart):
     margins = {**LiveChart.margins, "left": 0.1}
 
     def title_for(self, model: MarketModel) -> str:
-        return f"Core-executive departures from {departures_so_far(model)[2]} since 2024"
+        return f"Core-executive departures from {departures_so_far(model)[2]} since {DEPARTURES_START}"
 
     def frame_key(self, model: MarketModel) -> Any:
         _, cum, _ = departures_so_far(model)
@@ -484,10 +495,11 @@ CAPTIONS: dict[str, str] = {
     "strategies": "One row per startup, one column per month. Foundation: trains its own models. "
                   "Vertical: sells a product for one sector (medicine, coding...). Integrator: deploys "
                   "other firms' (often free) models for companies. A pivot is one-way.",
-    "survivors": "Number of startups in each state, month by month. The article expects one or two "
-                 "still training foundation models by 2027-12 (pattern T17).",
-    "capability": "Capability in doublings of effective compute relative to the best model of 2023-01: "
-                  "one doubling = twice the compute (or smarter training worth as much). \"Doublings "
+    "survivors": "Number of startups in each state, month by month. The article expects "
+                 f"{SEATS_AT_PROJECTION[0]} or {SEATS_AT_PROJECTION[1]} still training foundation models by "
+                 f"{PROJECTION_DATE} (pattern T17).",
+    "capability": "Capability in doublings of effective compute relative to the best model of "
+                  f"{HISTORY_START}: one doubling = twice the compute (or smarter training worth as much). \"Doublings "
                   "behind the frontier\" says how far a model trails the best one; the green floor is the "
                   "best model anyone can use for free (open weights).",
     "runway": "Months a startup can keep spending at its current rate with the cash it has (cash ÷ "
@@ -495,7 +507,8 @@ CAPTIONS: dict[str, str] = {
               "executives start to worry; below the black one a firm that cannot raise money exits.",
     "mau": "Each firm's share of all monthly active users (MAU) of chatbot apps, in percent.",
     "departures": "Core executives (founders, CTOs, heads of product) who left the six leading "
-                  "startups since 2024-01, summed. The article counts at least 22 by 2025-06.",
+                  f"startups since {DEPARTURES_START}, summed. The article counts at least {DEPARTURES_BY_ARTICLE} by "
+                  f"{ARTICLE_DATE}.",
 }
 
 

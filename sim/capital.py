@@ -38,6 +38,12 @@ if TYPE_CHECKING:
 
 #: Scenario section of this mechanism's parameters ("" for none) and its section of docs/ODD.md.
 SECTION, ODD = 'capital', '7.5 Capital'
+#: This mechanism in a student's words, for the explorer's About tab: (heading, Markdown paragraph;
+#: ``{...}`` fields are filled from the scenario shown by :func:`sim.app_about.mechanisms_html`).
+STUDENT = ("Investors", """\
+*Investor sentiment* (0-1) rises with good news and falls with open-source shocks and departures;
+rounds close more often and are larger when it is high.""")
+
 
 
 def init(model: MarketModel) -> None:

@@ -16,6 +16,11 @@ if TYPE_CHECKING:
 
 #: Scenario section of this mechanism's parameters ("" for none) and its section of docs/ODD.md.
 SECTION, ODD = 'entry', '7.8 Entry'
+#: This mechanism in a student's words, for the explorer's About tab: (heading, Markdown paragraph;
+#: ``{...}`` fields are filled from the scenario shown by :func:`sim.app_about.mechanisms_html`).
+STUDENT = ("Entry", """\
+New startups appear while investors are keen{entry_off}.""")
+
 
 
 #: Guard of the division when the threshold is 1 (numerical: no sentiment is above it then).

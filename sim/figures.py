@@ -48,8 +48,11 @@ from .facts import (
     DEPARTURES_H1_2025,
     DEPARTURES_START,
     FIRST_ABANDONMENT_WINDOW,
+    HISTORY_START,
+    MOONSHOT,
     PROJECTION_DATE,
     SEATS_AT_PROJECTION,
+    YEAR_2024,
 )
 from .palette import ARTICLE_COLOUR, KIND_COLOURS, KIND_LABELS, RELEASE_COLOUR, STRATEGY_COLOURS, STRATEGY_LABELS
 from .results import read_table
@@ -554,9 +557,10 @@ def fig_departures(data: RunData) -> Figure:
     article_line(ax, data)
     handles, _ = ax.get_legend_handles_labels()
     handles += band_legend_handles(data, colour)
-    if focus.named and any(m in months for m in ("2024-12", ARTICLE_DATE)):
-        pts = [("2024-12", DEPARTURES_2024,
-                f"{DEPARTURES_2024} by 2024-12\n({DEPARTURES_BY_ARTICLE} − {DEPARTURES_H1_2025} in H1 2025, T2)"),
+    if focus.named and any(m in months for m in (YEAR_2024[1], ARTICLE_DATE)):
+        pts = [(YEAR_2024[1], DEPARTURES_2024,
+                f"{DEPARTURES_2024} by {YEAR_2024[1]}\n"
+                f"({DEPARTURES_BY_ARTICLE} − {DEPARTURES_H1_2025} in H1 2025, T2)"),
                (ARTICLE_DATE, DEPARTURES_BY_ARTICLE, f"at least {DEPARTURES_BY_ARTICLE} by {ARTICLE_DATE} (T1, ¶3)")]
         for month, value, text in pts:
             if month not in months:
@@ -613,9 +617,9 @@ def fig_consumer_mau(data: RunData) -> Figure:
         ends.append((name, _ts(str(last.index[-1])), float(last.iloc[-1]), colours[name]))
     article_line(ax, data)
     note = ""
-    if "Moonshot" in focus.firms and data.has(ARTICLE_DATE):
+    if MOONSHOT in focus.firms and data.has(ARTICLE_DATE):
         leaders = [n for n in CONSUMER_LEADERS if (n, ARTICLE_DATE) in med.index]
-        kimi = float(med.get(("Moonshot", ARTICLE_DATE), np.nan))
+        kimi = float(med.get((MOONSHOT, ARTICLE_DATE), np.nan))
         lead = [float(med[(n, ARTICLE_DATE)]) for n in leaders]
         if leaders and kimi >= 1 and min(lead) >= 1:
             low = min(lead)
@@ -734,7 +738,7 @@ def fig_capability_floor(data: RunData) -> Figure:
     for ax in (ax1, ax2):
         release_lines(ax, rels)
         article_line(ax, data, text=ax is ax1)
-    ax1.set_ylabel("capability (doublings of\neffective compute vs\nthe 2023-01 frontier)")
+    ax1.set_ylabel(f"capability (doublings of\neffective compute vs\nthe {HISTORY_START} frontier)")
     ax2.set_ylabel("distance to the frontier\n(doublings; 0 = frontier)")
     strip.set_title("Capability: frontier, open-weight floor and each startup (median over the seeds where alive)",
                     loc="left", fontsize=10.5)

@@ -27,6 +27,13 @@ if TYPE_CHECKING:
 
 #: Scenario section of this mechanism's parameters ("" for none) and its section of docs/ODD.md.
 SECTION, ODD = 'open_source', '7.2 Open source and pricing'
+#: This mechanism in a student's words, for the explorer's About tab: (heading, Markdown paragraph;
+#: ``{...}`` fields are filled from the scenario shown by :func:`sim.app_about.mechanisms_html`).
+STUDENT = ("Open source", """\
+Open-weight models (DeepSeek, Qwen, ...) can be used for free. The best of them is the *open floor*.
+A closed model earns only on its lead over the floor: when the floor catches up, prices fall to cost
+(a price war).""")
+
 
 
 def init(model: MarketModel) -> None:

@@ -40,6 +40,15 @@ if TYPE_CHECKING:
 
 #: Scenario section of this mechanism's parameters ("" for none) and its section of docs/ODD.md.
 SECTION, ODD = 'strategy', '7.7 Strategy'
+#: This mechanism in a student's words, for the explorer's About tab: (heading, Markdown paragraph;
+#: ``{...}`` fields are filled from the scenario shown by :func:`sim.app_about.mechanisms_html`).
+STUDENT = ("Strategy", """\
+Every few months a startup reviews: keep training, become a *vertical* (one sector, e.g. medicine)
+or an *integrator* (deploy others' models for companies). It weighs its next model's lead over the
+open floor, whether it can pay for the next run, its runway and its rank, with some randomness
+(boards are not perfect calculators). A firm that cannot raise with under {exit_runway_months:g}
+months of cash exits.""")
+
 
 
 #: Guards of divisions and logarithms (numerical, not behaviour): 1 USD is nothing next to any run or

@@ -37,6 +37,12 @@ NEUTRAL_RANK = 0.5
 
 #: Scenario section of this mechanism's parameters ("" for none) and its section of docs/ODD.md.
 SECTION, ODD = 'talent', '7.6 Talent'
+#: This mechanism in a student's words, for the explorer's About tab: (heading, Markdown paragraph;
+#: ``{...}`` fields are filled from the scenario shown by :func:`sim.app_about.mechanisms_html`).
+STUDENT = ("People", """\
+Each core executive may leave each month: more likely when the giants recruit (*poaching weight*),
+when runway is short, when colleagues have just left, or when the firm has stopped training.""")
+
 
 
 def init(model: MarketModel) -> None:

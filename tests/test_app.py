@@ -263,6 +263,24 @@ def test_events_download_marks_dated_releases(model_at_2025_06):
     assert all(not h for n, h in zip(names, history, strict=True) if not n)
 
 
+def test_about_tab_follows_the_month_and_the_scenario(baseline):
+    from sim import app_about
+    from sim.month import MONTH
+
+    sc = baseline.with_overrides({"strategy.exit_runway_months": 3.5, "entry.enabled": True, "time.end": "2026-06",
+                                  "population.startups": 4})
+    model = MarketModel(sc, 0)
+    try:
+        text = app_about.mechanisms_text(model)
+    finally:
+        release(model)
+    heads = [line.split("**")[1].rstrip(".") for line in text.splitlines() if line[:1].isdigit()]
+    assert heads == [m.STUDENT[0] for m in MONTH]
+    assert "10 Chinese large-model startups" in text and "4 generic" in text and "joined by entrants" in text
+    assert f"from {sc.time.start} to 2026-06" in text and "under 3.5 months of cash" in text
+    assert "switched off" not in text
+
+
 def test_describe_events():
     d = ac.describe
     assert d({"type": "pivot", "detail": "pivots to medicine"}) == "pivots to medicine"

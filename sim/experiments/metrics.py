@@ -11,6 +11,7 @@ import math
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
+from ..facts import ARTICLE_DATE
 from ..outputs import IPO_LISTING
 
 if TYPE_CHECKING:
@@ -68,9 +69,10 @@ def first_abandonment_year(r: RunResult) -> float:
 
 
 def departures_to_2025_06(r: RunResult) -> float:
-    """Executive departures from the start to 2025-06 inclusive (count)."""
+    """Executive departures from the start to the article's month (``sim.facts.ARTICLE_DATE``, 2025-06) inclusive
+    (count)."""
     ev = r.events
-    return float(sum(1 for d, t in zip(ev["date"], ev["type"], strict=True) if t == "departure" and d <= "2025-06"))
+    return float(sum(1 for d, t in zip(ev["date"], ev["type"], strict=True) if t == "departure" and d <= ARTICLE_DATE))
 
 
 def departures_total(r: RunResult) -> float:
