@@ -36,6 +36,7 @@ import solara.lab
 from . import app_about, app_compare, app_export
 from . import app_components as ac
 from .app_session import KNOBS, Explorer, initial_label, knob_defaults, knob_grid, load_cached, scenario_files
+from .palette import RUN_COLOURS
 
 TITLE = "China's large-model startups: an explorer"
 #: Pause between two months while playing (seconds): slow enough to read the feed.
@@ -274,9 +275,9 @@ def CompareTab(ex: Explorer, tick: int, act: Any):
         return
     rows = "".join(f"<tr><td style='padding:3px 10px 3px 0'>{html.escape(k)}</td><td><b>{html.escape(a)}</b></td>"
                    f"<td><b>{html.escape(b)}</b></td></tr>" for k, a, b in c.rows())
-    head = (f"<tr><th align=left>outcome</th><th align=left style='color:{app_compare.RUN_COLOURS[0]}'>"
+    head = (f"<tr><th align=left>outcome</th><th align=left style='color:{RUN_COLOURS[0]}'>"
             f"{html.escape(c.shown.name)}<br><small>{html.escape(c.shown.setup)}</small></th>"
-            f"<th align=left style='color:{app_compare.RUN_COLOURS[1]}'>{html.escape(c.other.name)}<br>"
+            f"<th align=left style='color:{RUN_COLOURS[1]}'>{html.escape(c.other.name)}<br>"
             f"<small>{html.escape(c.other.setup)}</small></th></tr>")
     solara.HTML(tag="table", unsafe_innerHTML=head + rows, classes=["sim-compare-table"],
                 style="border-collapse:collapse;font-size:13.5px;margin:8px 0")

@@ -19,10 +19,10 @@ from matplotlib.figure import Figure
 from . import app_components as ac
 from .app_session import AppModel
 from .model import release
+from .palette import RUN_COLOURS
 
 #: What the second run can change, besides another scenario file: undo the sliders.
 OWN_VALUES = "the scenario's own values (undo the sliders)"
-RUN_COLOURS = ("#0072B2", "#D55E00")  # the run shown, the other run
 
 
 @dataclass(frozen=True)

@@ -35,7 +35,18 @@ from .facts import (
     SIX,
 )
 from .outputs import IPO_FILING, IPO_LISTING, EventType, event_row
-from .palette import ARTICLE_COLOUR, EVENT_COLOURS, STRATEGY_COLOURS
+from .palette import (
+    ALARM_COLOUR,
+    ALARM_TEXT_COLOUR,
+    ARTICLE_COLOUR,
+    EVENT_COLOURS,
+    GIANT_SHADES,
+    LAB_SHADES,
+    OPEN_FLOOR_COLOUR,
+    RUNWAY_CLIP,
+    STATUS_COLOURS,
+    STRATEGY_COLOURS,
+)
 from .patterns import Applicability, evaluate
 
 if TYPE_CHECKING:
@@ -46,7 +57,6 @@ if TYPE_CHECKING:
 
 # Same palette, words and article facts as the report figures and patterns (sim/palette.py, sim/facts.py).
 ARTICLE_DEPARTURES, ARTICLE_DEPARTURES_HIGH = DEPARTURES_RANGE  # T1: "at least 22", the pattern's upper tolerance
-RUNWAY_CLIP = 60.0  # months; longer (or infinite) runways are drawn at the clip
 MAX_ROWS = 16  # startups shown on the strategy timeline
 MAX_SHARE_FIRMS = 8  # firms named on the MAU-share chart; the rest are "others"
 
@@ -102,8 +112,8 @@ def firm_colours(model: MarketModel) -> dict[str, Any]:
     ordered = six + [n for n in startups if n not in six]
     cmap = mpl.colormaps["tab10" if len(ordered) <= 10 else "tab20"]
     out: dict[str, Any] = {n: cmap(i % cmap.N) for i, n in enumerate(ordered)}
-    greys = ["#555555", "#777777", "#999999", "#BBBBBB"]
-    greens = ["#1B7837", "#5AAE61", "#A6DBA0"]
+    greys = GIANT_SHADES
+    greens = LAB_SHADES
     gi = oi = 0
     for f in model.firms:
         if f.kind == "giant":
@@ -314,7 +324,7 @@ class CapabilityChart(LiveChart):
         ax.set_ylabel(f"doublings vs {HISTORY_START} frontier", fontsize=9)
         handles: list[Any] = [Line2D([], [], color=self.colours.get(n), lw=1.4, label=n) for n in named]
         handles += [Line2D([], [], color="black", ls="--", lw=1.3, label="global frontier"),
-                    Line2D([], [], color="#1B7837", lw=3.0, alpha=0.85, label="open-weight floor"),
+                    Line2D([], [], color=OPEN_FLOOR_COLOUR, lw=3.0, alpha=0.85, label="open-weight floor"),
                     Line2D([], [], color="#777777", lw=0.8, label="giants, open labs"),
                     _article_handle()]
         _legend(ax, handles)
@@ -334,7 +344,7 @@ class CapabilityChart(LiveChart):
             else:
                 out += ax.plot(range(len(series)), series, color=self.colours.get(name), lw=0.8, alpha=0.8, zorder=2)
         out += ax.plot(m["step"], m["frontier_capability"], color="black", ls="--", lw=1.3, zorder=4)
-        out += ax.plot(m["step"], m["open_floor_capability"], color="#1B7837", lw=3.0, alpha=0.85, zorder=4)
+        out += ax.plot(m["step"], m["open_floor_capability"], color=OPEN_FLOOR_COLOUR, lw=3.0, alpha=0.85, zorder=4)
         return out
 
 
@@ -348,10 +358,10 @@ class RunwayChart(LiveChart):
 
     def frame(self, model: MarketModel, ax: Axes) -> None:
         sc = model.sc
-        ax.axhline(sc.talent.runway_alarm_months, color="#B8A000", lw=1.0, ls="--")
+        ax.axhline(sc.talent.runway_alarm_months, color=ALARM_COLOUR, lw=1.0, ls="--")
         ax.axhline(sc.strategy.exit_runway_months, color="black", lw=1.0, ls="--")
         ax.text(0.99, sc.talent.runway_alarm_months, "executives worry ", ha="right", va="bottom", fontsize=8.5,
-                color="#8A7800", transform=ax.get_yaxis_transform())
+                color=ALARM_TEXT_COLOUR, transform=ax.get_yaxis_transform())
         ax.text(0.99, sc.strategy.exit_runway_months, "exit unless it raises ", ha="right", va="bottom",
                 fontsize=8.5, transform=ax.get_yaxis_transform())
         ax.set_ylim(0, RUNWAY_CLIP + 2)
@@ -467,7 +477,7 @@ class DeparturesChart(LiveChart):
                     fontsize=9, fontweight="bold")
         ax.set_ylim(0, self.frame_key(model))
         ax.set_ylabel("departures")
-        handles = [Line2D([], [], color="#D55E00", lw=2.4, label="simulated\n(cumulative)"),
+        handles = [Line2D([], [], color=EVENT_COLOURS[EventType.DEPARTURE], lw=2.4, label="simulated\n(cumulative)"),
                    Line2D([], [], ls="none", marker="o", color=ARTICLE_COLOUR,
                           label=f"article: at least {lo}\nby {ARTICLE_DATE}\n(T1 accepts {lo}-{hi})"),
                    _article_handle()]
@@ -477,7 +487,7 @@ class DeparturesChart(LiveChart):
         steps, cum, _ = departures_so_far(model)
         if not steps:
             return []
-        return list(ax.step(steps, cum, where="post", color="#D55E00", lw=2.4, zorder=4))
+        return list(ax.step(steps, cum, where="post", color=EVENT_COLOURS[EventType.DEPARTURE], lw=2.4, zorder=4))
 
 
 #: The charts of the page, in order: (key, title for people, class).
@@ -503,7 +513,8 @@ CAPTIONS: dict[str, str] = {
                   "behind the frontier\" says how far a model trails the best one; the green floor is the "
                   "best model anyone can use for free (open weights).",
     "runway": "Months a startup can keep spending at its current rate with the cash it has (cash ÷ "
-              "monthly spending, training included), drawn at 60 when longer. Below the yellow dashed line "
+              f"monthly spending, training included), drawn at {RUNWAY_CLIP:g} when longer. Below the yellow "
+              "dashed line "
               "executives start to worry; below the black one a firm that cannot raise money exits.",
     "mau": "Each firm's share of all monthly active users (MAU) of chatbot apps, in percent.",
     "departures": "Core executives (founders, CTOs, heads of product) who left the six leading "
@@ -639,8 +650,8 @@ def scorecard(model: MarketModel) -> tuple[list[ScoreRow], str]:
     return rows, ""
 
 
-STATUS_STYLE = {HOLDS: ("✔", "#1B7837"), MISSES: ("✘", "#CC0000"), WAITING: ("…", "#888888"),
-                NOT_APPLICABLE: ("–", "#888888")}
+STATUS_STYLE = {status: (mark, STATUS_COLOURS[status]) for status, mark in
+                ((HOLDS, "✔"), (MISSES, "✘"), (WAITING, "…"), (NOT_APPLICABLE, "–"))}
 
 
 def scorecard_summary(rows: list[ScoreRow]) -> str:

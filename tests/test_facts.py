@@ -75,3 +75,29 @@ def test_no_module_spells_an_article_fact_as_a_literal() -> None:
             if month.match(n.value) or n.value in FIRM_NAMES or (rel in USER_FACING and inside.search(n.value)):
                 bad.append(f"sim/{rel}:{n.lineno} {n.value!r}")
     assert bad == [], "import these from sim.facts (or format labels from them): " + "; ".join(bad)
+
+
+def test_figures_and_explorer_draw_with_the_palette() -> None:
+    from sim import app_compare
+
+    for typ, (_, _, face, _) in figures.EVENT_MARKERS.items():
+        assert typ == EventType.PIVOT or face == palette.EVENT_COLOURS[typ], typ
+    assert figures.RUNWAY_CLIP is palette.RUNWAY_CLIP is app_components.RUNWAY_CLIP
+    assert app_compare.RUN_COLOURS is palette.RUN_COLOURS
+    assert {s: c for s, (_, c) in app_components.STATUS_STYLE.items()} == palette.STATUS_COLOURS
+
+
+def test_no_module_keeps_its_own_colour_table() -> None:
+    """A module-level name for colours or the runway clip (``*_COLOUR(S)``, ``*_SHADES``, ``RUNWAY_CLIP``) is
+    defined in sim/palette.py only."""
+    kept = re.compile(r"COLOURS?$|SHADES$|^RUNWAY_CLIP$")
+    bad = []
+    for path in sorted((ROOT / "sim").rglob("*.py")):
+        if path.name == "palette.py":
+            continue
+        for node in ast.parse(path.read_text(encoding="utf-8")).body:
+            targets = node.targets if isinstance(node, ast.Assign) else [node.target] if isinstance(
+                node, ast.AnnAssign) else []
+            bad += [f"{path.relative_to(ROOT)}:{node.lineno} {t.id}" for t in targets
+                    if isinstance(t, ast.Name) and kept.search(t.id)]
+    assert bad == [], "define these in sim/palette.py: " + "; ".join(bad)
