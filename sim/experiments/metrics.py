@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 
 from ..facts import ARTICLE_DATE
 from ..outputs import IPO_LISTING
+from ..patterns import evaluate
 
 if TYPE_CHECKING:
     from ..results import RunResult
@@ -107,10 +108,8 @@ def ipos_total(r: RunResult) -> float:
     return float(sum(1 for t, s in zip(ev["type"], ev["stage"], strict=True) if t == "ipo" and s == IPO_LISTING))
 
 
-def _patterns_passed(r: RunResult) -> float:
-    """Number of history patterns the run passes (needs :mod:`sim.patterns`)."""
-    from ..patterns import evaluate  # optional module
-
+def patterns_passed(r: RunResult) -> float:
+    """Number of history patterns the run passes (count, :mod:`sim.patterns`)."""
     return float(sum(1 for p in evaluate(r) if p.passed))
 
 
@@ -129,15 +128,8 @@ METRICS: dict[str, Callable[[RunResult], float]] = {
     "mean_sentiment_2025": mean_sentiment_2025,
     "funding_rounds_total": funding_rounds_total,
     "ipos_total": ipos_total,
+    "patterns_passed": patterns_passed,
 }
-
-try:  # the pattern scorecard is another module; offer its count when it exists
-    import importlib.util
-
-    if importlib.util.find_spec("sim.patterns") is not None:
-        METRICS["patterns_passed"] = _patterns_passed
-except (ImportError, ValueError):  # pragma: no cover
-    pass
 
 #: Axis labels of the metrics (with units) for figures.
 LABELS: dict[str, str] = {
@@ -157,7 +149,7 @@ LABELS: dict[str, str] = {
     "patterns_passed": "patterns passed",
 }
 
-#: The metrics a spec keeps when it names none (the optional ``patterns_passed`` is left out).
+#: The metrics a spec keeps when it names none (``patterns_passed`` is left out: name it to keep it).
 DEFAULT_METRICS = [n for n in METRICS if n != "patterns_passed"]
 
 #: The outcomes compared across scenarios by default (``python -m sim compare``).
