@@ -281,6 +281,12 @@ def test_about_tab_follows_the_month_and_the_scenario(baseline):
     assert "switched off" not in text
 
 
+def test_every_slider_reads_a_scenario_value(baseline):
+    values = s.knob_defaults(baseline)
+    assert set(values) == {k.arg for k in s.KNOBS} and all(isinstance(v, int | float) for v in values.values())
+    assert values["sentiment_base"] == baseline.capital.sentiment_base
+
+
 def test_describe_events():
     d = ac.describe
     assert d({"type": "pivot", "detail": "pivots to medicine"}) == "pivots to medicine"
