@@ -43,9 +43,7 @@ def step(model: MarketModel) -> None:
         model.entrants += 1
         cash = float(ep.seed_capital_usd * rng.lognormal(0.0, model.sc.population.startup_cash_sigma))
         firm = generic_startup(model, f"Entrant-{model.entrants:04d}", cash)
-        firm.cash_usd = 0.0  # its seed capital is this month's funding: the ledger starts from 0
-        firm.receive(cash, funding=cash)
-        firm.funding_raised_usd = cash
+        firm.open_with_funding(cash)  # its seed capital is this month's funding
         firm.review_offset = model.t % model.sc.strategy.review_interval_months
         firm.last_round_step = model.t
         model.add_firm(firm)

@@ -44,10 +44,14 @@ def test_schemas_are_the_declarations() -> None:
         assert all(c.unit and c.meaning for c in cols), name
 
 
+#: The event types of model version 2, in order: a new type is appended to EventType, none renamed or removed.
+PINNED_EVENT_TYPES = ["release", "price_cut", "funding_round", "departure", "pivot", "product_cut", "ipo", "exit",
+                      "entry"]
+
+
 def test_every_event_type_is_documented_and_kept() -> None:
     assert set(EVENT_DOCS) == set(EventType)
-    assert [t.value for t in EventType] == ["release", "price_cut", "funding_round", "departure", "pivot",
-                                           "product_cut", "ipo", "exit", "entry"]
+    assert [t.value for t in EventType][:len(PINNED_EVENT_TYPES)] == PINNED_EVENT_TYPES
 
 
 def test_log_refuses_an_unknown_event_type(short: Scenario) -> None:
