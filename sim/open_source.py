@@ -27,6 +27,10 @@ if TYPE_CHECKING:
 
 #: Scenario section of this mechanism's parameters ("" for none) and its section of docs/ODD.md.
 SECTION, ODD = 'open_source', '7.2 Open source and pricing'
+#: Doublings added to the new gap in the shock's denominator, ``(closest - gap) / (1 + gap)``: a normalisation
+#: (a record of 0.5 doublings shocks more at a gap of 0 than at a gap of 3), and it keeps a floor that reaches
+#: the frontier (gap 0) finite; not a behavioural number (docs/ODD.md, Appendix A).
+SHOCK_GAP_OFFSET = 1.0
 #: This mechanism in a student's words, for the explorer's About tab: (heading, Markdown paragraph;
 #: ``{...}`` fields are filled from the scenario shown by :func:`sim.app_about.mechanisms_html`).
 STUDENT = ("Open source", """\
@@ -95,7 +99,7 @@ def step(model: MarketModel) -> None:
         model.open_floor_candidates.clear()
     model.floor_gain = model.open_floor - before
     gap = max(0.0, frontier(model, t) - model.open_floor)
-    model.floor_shock = max(0.0, model.closest_floor_gap - gap) / (1.0 + gap)
+    model.floor_shock = max(0.0, model.closest_floor_gap - gap) / (SHOCK_GAP_OFFSET + gap)
     model.closest_floor_gap = min(model.closest_floor_gap, gap)
     _reprice(model)
 

@@ -29,6 +29,7 @@ from __future__ import annotations
 import math
 from typing import TYPE_CHECKING
 
+from . import capital  # capital reads keep_up_cost: module imports keep the cycle safe
 from .calendar import MONTHS_PER_YEAR
 from .outputs import EventType
 from .states import EXITED, FOUNDATION, INTEGRATOR, VERTICAL
@@ -51,6 +52,9 @@ months of cash exits.""")
 
 
 
+#: Rank of a startup missing from this month's ranks (they hold every live startup, and only a live one
+#: reviews, so this is a guard, not behaviour): the best rank, so a gap in the cache never pushes a pivot.
+UNRANKED = 1.0
 #: Guards of divisions and logarithms (numerical, not behaviour): 1 USD is nothing next to any run or
 #: round, and a ratio of 1e-9 is far below the financing floor's clip.
 MIN_USD, MIN_RATIO = 1.0, 1e-9
@@ -96,7 +100,7 @@ def financing_capacity(model: MarketModel, firm: Startup) -> float:
 
 def rank_of(model: MarketModel, firm: Startup) -> float:
     """Capability rank among live startups: 1 for the best, 0 for the worst (see :func:`capital.ranks`)."""
-    return model.ranks().get(firm, 1.0)
+    return capital.current_ranks(model).get(firm, UNRANKED)
 
 
 def partner_strength(model: MarketModel, firm: Startup) -> float:
