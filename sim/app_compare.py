@@ -19,6 +19,7 @@ from matplotlib.figure import Figure
 from . import app_components as ac
 from .app_session import AppModel
 from .model import release
+from .outputs import EventType
 from .palette import RUN_COLOURS
 
 #: What the second run can change, besides another scenario file: undo the sliders.
@@ -62,7 +63,7 @@ def outcomes(model: AppModel) -> dict[str, str]:
     end = m["date"][-1] if m["date"] else ""
     _, cum, whose = ac.departures_so_far(model, until=ac.ARTICLE_DATE)
     ev = model.recorder.events
-    pivots = [(d, f) for d, f, t in zip(ev["date"], ev["firm"], ev["type"], strict=True) if t == "pivot"]
+    pivots = [(d, f) for d, f, t in zip(ev["date"], ev["firm"], ev["type"], strict=True) if t == EventType.PIVOT]
     rows, error = ac.scorecard(model)
     return {
         f"startups training foundation models at {ac.ARTICLE_DATE}": _at(model, "n_foundation", ac.ARTICLE_DATE),

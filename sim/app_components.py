@@ -445,7 +445,7 @@ def departures_so_far(model: MarketModel, until: str | None = None) -> tuple[lis
     stop = model.t if until is None else min(model.t, model.calendar.step_of(until) + 1)
     per_step = [0] * model.t
     for firm, typ, step in zip(ev["firm"], ev["type"], ev["step"], strict=False):
-        if typ == "departure" and firm in whose and start <= step < stop:
+        if typ == EventType.DEPARTURE and firm in whose and start <= step < stop:
             per_step[step] += 1
     steps, cum, total = [], [], 0
     for t in range(max(start, 0), stop):

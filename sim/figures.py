@@ -228,7 +228,7 @@ def releases(data: RunData) -> list[tuple[str, str]]:
 def simulated_open_releases(data: RunData, seed: int) -> list[str]:
     """Months of the open-weight releases that firms made on their own in ``seed`` (not dated inputs)."""
     ev = data.events[data.events["seed"] == seed]
-    rel = ev[(ev["type"] == "release") & ev["open_weights"]]
+    rel = ev[(ev["type"] == EventType.RELEASE) & ev["open_weights"]]
     os_ = data.scenario.open_source
     dated = {(_shift(r.date, os_.shift_months), r.firm) for r in os_.releases}
     return sorted({d for d, f in zip(rel["date"], rel["firm"], strict=True) if (d, f) not in dated})
@@ -445,7 +445,7 @@ def fig_strategy_timeline(data: RunData) -> Figure:
                            edgecolor="none")
             i = j + 1
         ev = events[events["firm"] == name]
-        dep = ev[ev["type"] == "departure"]
+        dep = ev[ev["type"] == EventType.DEPARTURE]
         if not dep.empty:
             tech = dep["role"] == "technical"
             for mask, colour in ((tech, "black"), (~tech, MUTED_COLOUR)):
@@ -456,7 +456,7 @@ def fig_strategy_timeline(data: RunData) -> Figure:
             e = ev[ev["type"] == typ]
             if e.empty:
                 continue
-            y = row - 0.36 if typ == "funding_round" else row
+            y = row - 0.36 if typ == EventType.FUNDING_ROUND else row
             ax.scatter(_x(e["date"]) + half, np.full(len(e), y), marker=marker, s=size, facecolor=face,
                        edgecolor="black", lw=0.8, zorder=5)
     sim_rel = simulated_open_releases(data, seed)
@@ -559,7 +559,7 @@ def fig_departures(data: RunData) -> Figure:
     group = focus.firms if focus.named else None
     since = DEPARTURES_START if data.has(DEPARTURES_START) else data.months[0]
     months = [m for m in data.months if m >= since]
-    ev = data.events[(data.events["type"] == "departure") & (data.events["date"] >= since)]
+    ev = data.events[(data.events["type"] == EventType.DEPARTURE) & (data.events["date"] >= since)]
     if group is not None:
         ev = ev[ev["firm"].isin(group)]
     per = ev.groupby(["seed", "date"]).size()
@@ -798,7 +798,7 @@ def fig_prices(data: RunData) -> Figure:
     ax1.set_ylabel("API price\n(USD per million tokens, log)")
     strip.set_title("Median API price of the live firms of each kind (median and bands over seeds)",
                     loc="left", fontsize=10.5)
-    cuts = data.events[data.events["type"] == "price_cut"]
+    cuts = data.events[data.events["type"] == EventType.PRICE_CUT]
     kinds = data.firms.drop_duplicates("firm").set_index("firm")["kind"]
     cuts = cuts.assign(kind=cuts["firm"].map(kinds).fillna("startup"))
     n_seeds = max(1, len(data.seeds))

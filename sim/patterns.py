@@ -64,7 +64,7 @@ from .facts import (
     ZERO_ONE,
     ZHIPU,
 )
-from .outputs import IPO_FILING, IPO_LISTING
+from .outputs import IPO_FILING, IPO_LISTING, EventType
 
 if TYPE_CHECKING:
     from .results import RunResult
@@ -293,7 +293,7 @@ def pattern(id: str, name: str, *, window: str, tolerance: str, evidence: str, g
 
 def _departures(run: RunTables, firms: tuple[str, ...] | list[str], start: str = DEPARTURES_START,
                 end: str = HISTORY_END) -> list[dict[str, Any]]:
-    return run.select("departure", firms, start, end)
+    return run.select(EventType.DEPARTURE, firms, start, end)
 
 
 @pattern("T1", "Core-executive departures from the six", window="2024-01..2025-06",
@@ -442,7 +442,7 @@ def t6_turn(run: RunTables) -> list[Check]:
         s = run.value(firm, "strategy", HISTORY_END)
         checks.append(flag(s in PIVOTED, f"{firm} is {s or 'missing'} at 2025-06 (target vertical or integrator)"))
     s01 = run.value(ZERO_ONE, "strategy", HISTORY_END)
-    cloud = [e["detail"] for e in run.select("pivot", (ZERO_ONE,), None, HISTORY_END) if e["partner"]]
+    cloud = [e["detail"] for e in run.select(EventType.PIVOT, (ZERO_ONE,), None, HISTORY_END) if e["partner"]]
     checks.append(flag(s01 == INTEGRATOR or bool(cloud),
                        f"01.AI integrator: strategy {s01}" + (f", pivot '{cloud[0]}'" if cloud else "")
                        + " (target integrator or a cloud partner)"))
@@ -454,7 +454,7 @@ def t6_turn(run: RunTables) -> list[Check]:
         start = run.series(firm, "strategy")[0][0]
         exit_ = run.first_date(firm, "strategy", (EXITED,), HISTORY_END)
         stop = exit_ or HISTORY_END
-        tech = [e["date"] for e in run.select("departure", (firm,), None, stop) if e["role"] == "technical"]
+        tech = [e["date"] for e in run.select(EventType.DEPARTURE, (firm,), None, stop) if e["role"] == "technical"]
         before_n += sum(1 for d in tech if d <= piv)
         before_m += _months(start, piv) + 1
         after_n += sum(1 for d in tech if d > piv)
@@ -526,13 +526,13 @@ def t9_product_cut(run: RunTables) -> list[Check]:
     ¶11 reports one (StepFun closing Maopaoya); a single cut suffices, no upper bound because
     other cuts are not contradicted by the article.
     """
-    cuts = run.select("product_cut", SIX, None, HISTORY_END)
+    cuts = run.select(EventType.PRODUCT_CUT, SIX, None, HISTORY_END)
     text = ", ".join(f"{e['firm']} {e['date']}" for e in cuts) or "none"
     return [flag(bool(cuts), f"{len(cuts)} product cuts by 2025-06 ({text}) (target >= 1)")]
 
 
 def _listed(e: dict[str, Any]) -> bool:
-    return e["type"] == "ipo" and e["stage"] == IPO_LISTING
+    return e["type"] == EventType.IPO and e["stage"] == IPO_LISTING
 
 
 @pattern("T10", "Only Zhipu raises in 2025, and it starts an IPO", window="2025-01..2025-06",
@@ -549,11 +549,11 @@ def t10_zhipu_raises(run: RunTables) -> list[Check]:
     * Zhipu has an ``ipo`` event "starts IPO process" dated by 2025-06 and no listing by then
       (¶6: it has *started* the process). Miss 1.
     """
-    events = run.select("funding_round", SIX, *H1_2025)
-    events += [e for e in run.select("ipo", SIX, *H1_2025) if _listed(e)]
+    events = run.select(EventType.FUNDING_ROUND, SIX, *H1_2025)
+    events += [e for e in run.select(EventType.IPO, SIX, *H1_2025) if _listed(e)]
     raisers = sorted({e["firm"] for e in events}, key=SIX.index)
     n = len(raisers)
-    ipo = run.select("ipo", (ZHIPU,), None, HISTORY_END)
+    ipo = run.select(EventType.IPO, (ZHIPU,), None, HISTORY_END)
     started = [e["date"] for e in ipo if e["stage"] == IPO_FILING]
     listed = [e["date"] for e in ipo if _listed(e)]
     return [
@@ -633,7 +633,7 @@ def t13_run_cost(run: RunTables) -> list[Check]:
     targets' window "2023-2025" is read up to the article's date. At least one run must exist
     (miss 1). Miss: the worst run's relative miss from [1, 50] million.
     """
-    costs = [e["amount_usd"] for e in run.select("release", SIX, HISTORY_START, HISTORY_END)
+    costs = [e["amount_usd"] for e in run.select(EventType.RELEASE, SIX, HISTORY_START, HISTORY_END)
              if _finite(e["amount_usd"])]
     if not costs:
         return [flag(False, "no training runs by the six 2023-01..2025-06 (target >= 1 run of 1-50 MUSD)")]
@@ -662,7 +662,7 @@ def t14_deepseek(run: RunTables) -> list[Check]:
       skipped): "low-cost, even free". Miss: share of months where it is not (at least
       :data:`MIN_MISS`).
     """
-    rounds = run.select("funding_round", (DEEPSEEK,))
+    rounds = run.select(EventType.FUNDING_ROUND, (DEEPSEEK,))
     checks = [flag(not rounds, f"{len(rounds)} funding rounds (target 0)")]
     prices = run.series(DEEPSEEK, "api_price_usd_per_mtok", PRICE_WAR_DATE)
     worst, high = 0.0, 0

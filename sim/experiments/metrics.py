@@ -12,7 +12,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from ..facts import ARTICLE_DATE
-from ..outputs import IPO_LISTING
+from ..outputs import IPO_LISTING, EventType
 from ..patterns import evaluate
 
 if TYPE_CHECKING:
@@ -52,9 +52,9 @@ def first_abandonment_step(r: RunResult) -> float:
     ev = r.events
     pivoted: set[str] = set()
     for step, firm, typ in zip(ev["step"], ev["firm"], ev["type"], strict=False):
-        if typ == "pivot":
+        if typ == EventType.PIVOT:
             return float(step)
-        if typ == "exit" and r.firm_kinds.get(firm, "startup") == "startup" and firm not in pivoted:
+        if typ == EventType.EXIT and r.firm_kinds.get(firm, "startup") == "startup" and firm not in pivoted:
             return float(step)
     return math.nan
 
@@ -73,12 +73,13 @@ def departures_to_2025_06(r: RunResult) -> float:
     """Executive departures from the start to the article's month (``sim.facts.ARTICLE_DATE``, 2025-06) inclusive
     (count)."""
     ev = r.events
-    return float(sum(1 for d, t in zip(ev["date"], ev["type"], strict=True) if t == "departure" and d <= ARTICLE_DATE))
+    return float(sum(1 for d, t in zip(ev["date"], ev["type"], strict=True)
+                     if t == EventType.DEPARTURE and d <= ARTICLE_DATE))
 
 
 def departures_total(r: RunResult) -> float:
     """Executive departures over the whole run (count)."""
-    return float(sum(1 for t in r.events["type"] if t == "departure"))
+    return float(sum(1 for t in r.events["type"] if t == EventType.DEPARTURE))
 
 
 def hhi_consumer_end(r: RunResult) -> float:
@@ -99,13 +100,14 @@ def mean_sentiment_2025(r: RunResult) -> float:
 
 def funding_rounds_total(r: RunResult) -> float:
     """Venture rounds closed by startups over the run (count)."""
-    return float(sum(1 for t in r.events["type"] if t == "funding_round"))
+    return float(sum(1 for t in r.events["type"] if t == EventType.FUNDING_ROUND))
 
 
 def ipos_total(r: RunResult) -> float:
     """Startups that listed their shares (count of IPO events at the listing stage)."""
     ev = r.events
-    return float(sum(1 for t, s in zip(ev["type"], ev["stage"], strict=True) if t == "ipo" and s == IPO_LISTING))
+    return float(sum(1 for t, s in zip(ev["type"], ev["stage"], strict=True)
+                     if t == EventType.IPO and s == IPO_LISTING))
 
 
 def patterns_passed(r: RunResult) -> float:
