@@ -5,7 +5,7 @@ mechanisms read: a firm's cash runway, its model's distance to the free open-wei
 sentiment, the giants' hiring pull. :func:`snapshot` keeps each startup's runway and cash at the
 start of a month (the state its decisions in that month started from); :func:`causes` reads the
 month's new events and the model after the month. Nothing here changes the model or draws a
-random number (no cached helper such as ``model.ranks()`` is called), so a run explained on the
+random number (no cached helper such as ``capital.current_ranks`` is called), so a run explained on the
 page is the same run as ``python -m sim run``.
 
 It also says which dated events are real history (:func:`history_mark`): the scenario's dated
