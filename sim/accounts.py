@@ -15,6 +15,12 @@ if TYPE_CHECKING:
 
 #: Scenario section of this mechanism's parameters ("" for none) and its section of docs/ODD.md.
 SECTION, ODD = '', '7.4 Accounts'
+#: This mechanism in a student's words, for the explorer's About tab: (heading, Markdown paragraph;
+#: ``{...}`` fields are filled from the scenario shown by :func:`sim.app_about.mechanisms_html`).
+STUDENT = ("Money", """\
+Revenue comes in, salaries, marketing and training go out. *Runway* = months of cash left at this
+spending.""")
+
 
 
 def init(model: MarketModel) -> None:

@@ -89,6 +89,13 @@ class Firm(mesa.Agent):
         self.external_usd += external
         self.transfers_usd += transfers
 
+    def open_with_funding(self, amount: float) -> None:
+        """Start the ledger at 0 and take ``amount`` USD in as this month's funding (an entrant's seed
+        capital: money that arrives, not cash it was created with)."""
+        self.cash_usd = 0.0
+        self.receive(amount, funding=amount)
+        self.funding_raised_usd = amount
+
     # --------------------------------------------------------------- behaviour by kind (overridden)
     def on_added(self, model: MarketModel) -> None:
         """Join the model's lists of this kind of firm (called once, by :meth:`MarketModel.add_firm`)."""

@@ -36,6 +36,7 @@ import solara.lab
 from . import app_about, app_compare, app_export
 from . import app_components as ac
 from .app_session import KNOBS, Explorer, initial_label, knob_defaults, knob_grid, load_cached, scenario_files
+from .palette import RUN_COLOURS
 
 TITLE = "China's large-model startups: an explorer"
 #: Pause between two months while playing (seconds): slow enough to read the feed.
@@ -138,7 +139,8 @@ def status_html(ex: Explorer) -> str:
     changed = ", ".join(f"{labels[k]} {v:g}" for k, v in model.overrides.items())
     sentiment = model.recorder.model["vc_sentiment"][-1] if model.t else model.sentiment
     parts = [f"{found} of {alive + exited} startups still train foundation models", f"{pivoted} pivoted",
-             f"{exited} exited", f"{cum[-1] if cum else 0} executive departures from {whose} since 2024",
+             f"{exited} exited",
+             f"{cum[-1] if cum else 0} executive departures from {whose} since {ac.DEPARTURES_START}",
              f"investor sentiment {sentiment:.2f}" if math.isfinite(sentiment) else ""]
     line = " · ".join(p for p in parts if p)
     status = "the end of the scenario" if model.t >= n else ("press Step or ▶ to start" if model.t == 0 else "")
@@ -273,9 +275,9 @@ def CompareTab(ex: Explorer, tick: int, act: Any):
         return
     rows = "".join(f"<tr><td style='padding:3px 10px 3px 0'>{html.escape(k)}</td><td><b>{html.escape(a)}</b></td>"
                    f"<td><b>{html.escape(b)}</b></td></tr>" for k, a, b in c.rows())
-    head = (f"<tr><th align=left>outcome</th><th align=left style='color:{app_compare.RUN_COLOURS[0]}'>"
+    head = (f"<tr><th align=left>outcome</th><th align=left style='color:{RUN_COLOURS[0]}'>"
             f"{html.escape(c.shown.name)}<br><small>{html.escape(c.shown.setup)}</small></th>"
-            f"<th align=left style='color:{app_compare.RUN_COLOURS[1]}'>{html.escape(c.other.name)}<br>"
+            f"<th align=left style='color:{RUN_COLOURS[1]}'>{html.escape(c.other.name)}<br>"
             f"<small>{html.escape(c.other.setup)}</small></th></tr>")
     solara.HTML(tag="table", unsafe_innerHTML=head + rows, classes=["sim-compare-table"],
                 style="border-collapse:collapse;font-size:13.5px;margin:8px 0")
@@ -321,8 +323,8 @@ def AboutTab(ex: Explorer, tick: int):
     doc, set_doc = solara.use_state(app_about.DOCS[0][0])
     with solara.Columns([1, 1]):
         with solara.Column():
-            solara.HTML(tag="div", unsafe_innerHTML="<h3>How the model works</h3>" + app_about.mechanisms_html(),
-                        classes=["sim-about"], style="font-size:14px")
+            solara.HTML(tag="div", unsafe_innerHTML="<h3>How the model works</h3>"
+                        + app_about.mechanisms_html(ex.model), classes=["sim-about"], style="font-size:14px")
         with solara.Column():
             solara.HTML(tag="div", unsafe_innerHTML="<h3>Words</h3>" + app_about.glossary_html(ex.model),
                         classes=["sim-glossary"], style="font-size:14px")

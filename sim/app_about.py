@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 import markdown
 
 from .app_explain import article_patterns, scheduled
+from .month import MONTH
 from .technology import frontier
 
 if TYPE_CHECKING:
@@ -31,34 +32,38 @@ DOCS = (
     ("calibration.md", "how the values were calibrated"),
 )
 
-MECHANISMS = """
-**What the model is.** About twenty Chinese large-model startups (Zhipu, MiniMax, Moonshot, StepFun,
-Baichuan, 01.AI and later entrants), four tech giants (Alibaba, ByteDance, Tencent, Baidu) and
-open-source labs (DeepSeek), from 2023-01 to 2027-12, one month per step. Nobody is told to give up
-training: every pivot, exit and departure comes out of the rules below. Each month:
+def _names(named: list[str], generic: int, what: str) -> str:
+    """'four tech giants (Alibaba, ByteDance, Tencent, Baidu)' for ``named`` firms plus ``generic`` ones."""
+    n = len(named) + generic
+    if n == 1:
+        what = what.removesuffix("s")
+    listed = ", ".join(named) + (f" and {generic} generic" if named and generic else "")
+    return f"{n} {what}" + (f" ({listed})" if named else "")
 
-1. **Training.** A foundation-model startup spends part of its cash on a training run. Runs get
-   dearer every year (*training-cost growth*); its new model lands some distance behind the best
-   model in the world (*the frontier*).
-2. **Open source.** Open-weight models (DeepSeek, Qwen, ...) can be used for free. The best of them
-   is the *open floor*. A closed model earns only on its lead over the floor: when the floor
-   catches up, prices fall to cost (a price war).
-3. **Customers.** Consumers pick chatbots (quality, price, the giants' apps); companies buy models
-   slowly (*enterprise demand maturing*).
-4. **Money.** Revenue comes in, salaries, marketing and training go out. *Runway* = months of
-   cash left at this spending.
-5. **Investors.** *Investor sentiment* (0-1) rises with good news and falls with open-source shocks
-   and departures; rounds close more often and are larger when it is high.
-6. **People.** Each core executive may leave each month: more likely when the giants recruit
-   (*poaching weight*), when runway is short, when colleagues have just left, or when the firm has
-   stopped training.
-7. **Strategy.** Every few months a startup reviews: keep training, become a *vertical* (one
-   sector, e.g. medicine) or an *integrator* (deploy others' models for companies). It weighs its
-   next model's lead over the open floor, whether it can pay for the next run, its runway and its
-   rank, with some randomness (boards are not perfect calculators). A firm that cannot raise with
-   under two months of cash exits.
-8. **Entry.** New startups appear while investors are keen.
-"""
+
+def intro(model: MarketModel) -> str:
+    """What the model is, for the scenario shown: its firms, whether startups enter, its calendar."""
+    sc = model.sc
+    startups = _names([s.name for s in sc.startups], sc.population.startups, "Chinese large-model startups")
+    if sc.entry.enabled:
+        startups += ", joined by entrants while investors are keen"
+    giants = _names([g.name for g in sc.giants], sc.population.giants, "tech giants")
+    labs = _names([o.name for o in sc.open_labs], sc.population.open_labs, "open-source labs")
+    return (f"**What the model is.** {startups}; {giants}; {labs}; from {model.calendar.labels[0]} to "
+            f"{model.calendar.labels[-1]}, one month per step. Nobody is told to give up training: every pivot, "
+            "exit and departure comes out of the rules below. Each month:")
+
+
+def mechanisms_text(model: MarketModel) -> str:
+    """The month of :data:`sim.month.MONTH`, one numbered paragraph per mechanism (its ``STUDENT`` text, with
+    the scenario's values filled in), after :func:`intro`."""
+    sc = model.sc
+    fields = {"exit_runway_months": sc.strategy.exit_runway_months,
+              "entry_off": "" if sc.entry.enabled else " (switched off in this scenario)"}
+    items = [f"{i}. **{head}.** " + " ".join(text.format(**fields).split())
+             for i, (head, text) in enumerate((m.STUDENT for m in MONTH), start=1)]
+    return intro(model) + "\n\n" + "\n".join(items) + "\n"
+
 
 GLOSSARY = """
 * **Doubling (of effective compute)**: the unit of capability. One doubling more = what twice the
@@ -80,8 +85,9 @@ def md_html(text: str) -> str:
     return markdown.markdown(text, extensions=["tables", "fenced_code"])
 
 
-def mechanisms_html() -> str:
-    return md_html(MECHANISMS)
+def mechanisms_html(model: MarketModel) -> str:
+    """How the model works, for the scenario of ``model`` (:func:`mechanisms_text`) as HTML."""
+    return md_html(mechanisms_text(model))
 
 
 def glossary_html(model: MarketModel) -> str:

@@ -19,10 +19,11 @@ from matplotlib.figure import Figure
 from . import app_components as ac
 from .app_session import AppModel
 from .model import release
+from .outputs import EventType
+from .palette import RUN_COLOURS
 
 #: What the second run can change, besides another scenario file: undo the sliders.
 OWN_VALUES = "the scenario's own values (undo the sliders)"
-RUN_COLOURS = ("#0072B2", "#D55E00")  # the run shown, the other run
 
 
 @dataclass(frozen=True)
@@ -62,14 +63,14 @@ def outcomes(model: AppModel) -> dict[str, str]:
     end = m["date"][-1] if m["date"] else ""
     _, cum, whose = ac.departures_so_far(model, until=ac.ARTICLE_DATE)
     ev = model.recorder.events
-    pivots = [(d, f) for d, f, t in zip(ev["date"], ev["firm"], ev["type"], strict=True) if t == "pivot"]
+    pivots = [(d, f) for d, f, t in zip(ev["date"], ev["firm"], ev["type"], strict=True) if t == EventType.PIVOT]
     rows, error = ac.scorecard(model)
     return {
         f"startups training foundation models at {ac.ARTICLE_DATE}": _at(model, "n_foundation", ac.ARTICLE_DATE),
         f"startups training foundation models at the end ({end})": _at(model, "n_foundation", end),
         f"pivoted (vertical or integrator) at the end ({end})": _at(model, "n_pivoted", end),
         f"exited by the end ({end})": _at(model, "n_exited", end),
-        f"executive departures from {whose}, 2024-01 to {ac.ARTICLE_DATE}": str(cum[-1] if cum else 0),
+        f"executive departures from {whose}, {ac.DEPARTURES_START} to {ac.ARTICLE_DATE}": str(cum[-1] if cum else 0),
         "first pivot": f"{pivots[0][1]}, {pivots[0][0]}" if pivots else "none",
         f"investor sentiment at the end (0-1, {end})": _at(model, "vc_sentiment", end) if end else "",
         "article's patterns that hold (of those decided)": error or ac.scorecard_summary(rows),

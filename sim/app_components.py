@@ -24,8 +24,30 @@ from matplotlib.patches import Patch
 from PIL import Image as PILImage
 
 from .app_explain import history_mark, money
-from .facts import ARTICLE_DATE, DEPARTURES_RANGE, DEPARTURES_START, SIX
-from .palette import ARTICLE_COLOUR, EVENT_COLOURS, STRATEGY_COLOURS
+from .facts import (
+    ARTICLE_DATE,
+    DEPARTURES_BY_ARTICLE,
+    DEPARTURES_RANGE,
+    DEPARTURES_START,
+    HISTORY_START,
+    PROJECTION_DATE,
+    SEATS_AT_PROJECTION,
+    SIX,
+)
+from .outputs import IPO_FILING, IPO_LISTING, EventType, event_row
+from .palette import (
+    ALARM_COLOUR,
+    ALARM_TEXT_COLOUR,
+    ARTICLE_COLOUR,
+    EVENT_COLOURS,
+    GIANT_SHADES,
+    LAB_SHADES,
+    OPEN_FLOOR_COLOUR,
+    RUNWAY_CLIP,
+    STATUS_COLOURS,
+    STRATEGY_COLOURS,
+)
+from .patterns import Applicability, evaluate
 
 if TYPE_CHECKING:
     from matplotlib.artist import Artist
@@ -35,7 +57,6 @@ if TYPE_CHECKING:
 
 # Same palette, words and article facts as the report figures and patterns (sim/palette.py, sim/facts.py).
 ARTICLE_DEPARTURES, ARTICLE_DEPARTURES_HIGH = DEPARTURES_RANGE  # T1: "at least 22", the pattern's upper tolerance
-RUNWAY_CLIP = 60.0  # months; longer (or infinite) runways are drawn at the clip
 MAX_ROWS = 16  # startups shown on the strategy timeline
 MAX_SHARE_FIRMS = 8  # firms named on the MAU-share chart; the rest are "others"
 
@@ -91,8 +112,8 @@ def firm_colours(model: MarketModel) -> dict[str, Any]:
     ordered = six + [n for n in startups if n not in six]
     cmap = mpl.colormaps["tab10" if len(ordered) <= 10 else "tab20"]
     out: dict[str, Any] = {n: cmap(i % cmap.N) for i, n in enumerate(ordered)}
-    greys = ["#555555", "#777777", "#999999", "#BBBBBB"]
-    greens = ["#1B7837", "#5AAE61", "#A6DBA0"]
+    greys = GIANT_SHADES
+    greens = LAB_SHADES
     gi = oi = 0
     for f in model.firms:
         if f.kind == "giant":
@@ -203,7 +224,7 @@ def _legend(ax: Axes, handles: list[Any], **kw: Any) -> None:
 
 
 def _article_handle() -> Line2D:
-    return Line2D([], [], color=ARTICLE_COLOUR, ls=":", label="article written\n(2025-06)")
+    return Line2D([], [], color=ARTICLE_COLOUR, ls=":", label=f"article written\n({ARTICLE_DATE})")
 
 
 class StrategyChart(LiveChart):
@@ -225,7 +246,7 @@ class StrategyChart(LiveChart):
         ax.set_ylim(len(names) - 0.5, -0.5)
         ax.grid(False, axis="y")
         handles = [Patch(color=c, label=s) for s, c in STRATEGY_COLOURS.items()]
-        handles.append(Line2D([], [], color=ARTICLE_COLOUR, ls=":", label="article (2025-06)"))
+        handles.append(Line2D([], [], color=ARTICLE_COLOUR, ls=":", label=f"article ({ARTICLE_DATE})"))
         ax.legend(handles=handles, loc="upper center", bbox_to_anchor=(0.43, -0.08), ncol=5, frameon=False,
                   fontsize=8.5, handlelength=1.2, columnspacing=0.9)
 
@@ -265,12 +286,14 @@ class SurvivorsChart(LiveChart):
     def frame(self, model: MarketModel, ax: Axes) -> None:
         top = self.frame_key(model)
         end = model.calendar.n_steps - 1
-        ax.fill_between([end - 1.5, end + 0.5], 1, 2, color=ARTICLE_COLOUR, alpha=0.25, lw=0)
+        ax.fill_between([end - 1.5, end + 0.5], *SEATS_AT_PROJECTION, color=ARTICLE_COLOUR, alpha=0.25, lw=0)
         ax.set_ylim(-0.3, top + 0.5)
         ax.yaxis.get_major_locator().set_params(integer=True)
         ax.set_ylabel("startups")
         handles: list[Any] = [Line2D([], [], color=c, lw=2.2, label=label) for _, c, label in self.LINES]
-        handles += [Patch(color=ARTICLE_COLOUR, alpha=0.25, label="article: 1-2 keep\na seat (2027-12)"),
+        lo, hi = SEATS_AT_PROJECTION
+        handles += [Patch(color=ARTICLE_COLOUR, alpha=0.25,
+                          label=f"article: {lo}-{hi} keep\na seat ({PROJECTION_DATE})"),
                     _article_handle()]
         _legend(ax, handles)
 
@@ -298,10 +321,10 @@ class CapabilityChart(LiveChart):
     def frame(self, model: MarketModel, ax: Axes) -> None:
         lo, hi, named = self.frame_key(model)
         ax.set_ylim(lo, hi)
-        ax.set_ylabel("doublings vs 2023-01 frontier", fontsize=9)
+        ax.set_ylabel(f"doublings vs {HISTORY_START} frontier", fontsize=9)
         handles: list[Any] = [Line2D([], [], color=self.colours.get(n), lw=1.4, label=n) for n in named]
         handles += [Line2D([], [], color="black", ls="--", lw=1.3, label="global frontier"),
-                    Line2D([], [], color="#1B7837", lw=3.0, alpha=0.85, label="open-weight floor"),
+                    Line2D([], [], color=OPEN_FLOOR_COLOUR, lw=3.0, alpha=0.85, label="open-weight floor"),
                     Line2D([], [], color="#777777", lw=0.8, label="giants, open labs"),
                     _article_handle()]
         _legend(ax, handles)
@@ -321,7 +344,7 @@ class CapabilityChart(LiveChart):
             else:
                 out += ax.plot(range(len(series)), series, color=self.colours.get(name), lw=0.8, alpha=0.8, zorder=2)
         out += ax.plot(m["step"], m["frontier_capability"], color="black", ls="--", lw=1.3, zorder=4)
-        out += ax.plot(m["step"], m["open_floor_capability"], color="#1B7837", lw=3.0, alpha=0.85, zorder=4)
+        out += ax.plot(m["step"], m["open_floor_capability"], color=OPEN_FLOOR_COLOUR, lw=3.0, alpha=0.85, zorder=4)
         return out
 
 
@@ -335,10 +358,10 @@ class RunwayChart(LiveChart):
 
     def frame(self, model: MarketModel, ax: Axes) -> None:
         sc = model.sc
-        ax.axhline(sc.talent.runway_alarm_months, color="#B8A000", lw=1.0, ls="--")
+        ax.axhline(sc.talent.runway_alarm_months, color=ALARM_COLOUR, lw=1.0, ls="--")
         ax.axhline(sc.strategy.exit_runway_months, color="black", lw=1.0, ls="--")
         ax.text(0.99, sc.talent.runway_alarm_months, "executives worry ", ha="right", va="bottom", fontsize=8.5,
-                color="#8A7800", transform=ax.get_yaxis_transform())
+                color=ALARM_TEXT_COLOUR, transform=ax.get_yaxis_transform())
         ax.text(0.99, sc.strategy.exit_runway_months, "exit unless it raises ", ha="right", va="bottom",
                 fontsize=8.5, transform=ax.get_yaxis_transform())
         ax.set_ylim(0, RUNWAY_CLIP + 2)
@@ -422,7 +445,7 @@ def departures_so_far(model: MarketModel, until: str | None = None) -> tuple[lis
     stop = model.t if until is None else min(model.t, model.calendar.step_of(until) + 1)
     per_step = [0] * model.t
     for firm, typ, step in zip(ev["firm"], ev["type"], ev["step"], strict=False):
-        if typ == "departure" and firm in whose and start <= step < stop:
+        if typ == EventType.DEPARTURE and firm in whose and start <= step < stop:
             per_step[step] += 1
     steps, cum, total = [], [], 0
     for t in range(max(start, 0), stop):
@@ -438,7 +461,7 @@ class DeparturesChart(LiveChart):
     margins = {**LiveChart.margins, "left": 0.1}
 
     def title_for(self, model: MarketModel) -> str:
-        return f"Core-executive departures from {departures_so_far(model)[2]} since 2024"
+        return f"Core-executive departures from {departures_so_far(model)[2]} since {DEPARTURES_START}"
 
     def frame_key(self, model: MarketModel) -> Any:
         _, cum, _ = departures_so_far(model)
@@ -454,7 +477,7 @@ class DeparturesChart(LiveChart):
                     fontsize=9, fontweight="bold")
         ax.set_ylim(0, self.frame_key(model))
         ax.set_ylabel("departures")
-        handles = [Line2D([], [], color="#D55E00", lw=2.4, label="simulated\n(cumulative)"),
+        handles = [Line2D([], [], color=EVENT_COLOURS[EventType.DEPARTURE], lw=2.4, label="simulated\n(cumulative)"),
                    Line2D([], [], ls="none", marker="o", color=ARTICLE_COLOUR,
                           label=f"article: at least {lo}\nby {ARTICLE_DATE}\n(T1 accepts {lo}-{hi})"),
                    _article_handle()]
@@ -464,7 +487,7 @@ class DeparturesChart(LiveChart):
         steps, cum, _ = departures_so_far(model)
         if not steps:
             return []
-        return list(ax.step(steps, cum, where="post", color="#D55E00", lw=2.4, zorder=4))
+        return list(ax.step(steps, cum, where="post", color=EVENT_COLOURS[EventType.DEPARTURE], lw=2.4, zorder=4))
 
 
 #: The charts of the page, in order: (key, title for people, class).
@@ -482,18 +505,21 @@ CAPTIONS: dict[str, str] = {
     "strategies": "One row per startup, one column per month. Foundation: trains its own models. "
                   "Vertical: sells a product for one sector (medicine, coding...). Integrator: deploys "
                   "other firms' (often free) models for companies. A pivot is one-way.",
-    "survivors": "Number of startups in each state, month by month. The article expects one or two "
-                 "still training foundation models by 2027-12 (pattern T17).",
-    "capability": "Capability in doublings of effective compute relative to the best model of 2023-01: "
-                  "one doubling = twice the compute (or smarter training worth as much). \"Doublings "
+    "survivors": "Number of startups in each state, month by month. The article expects "
+                 f"{SEATS_AT_PROJECTION[0]} or {SEATS_AT_PROJECTION[1]} still training foundation models by "
+                 f"{PROJECTION_DATE} (pattern T17).",
+    "capability": "Capability in doublings of effective compute relative to the best model of "
+                  f"{HISTORY_START}: one doubling = twice the compute (or smarter training worth as much). \"Doublings "
                   "behind the frontier\" says how far a model trails the best one; the green floor is the "
                   "best model anyone can use for free (open weights).",
     "runway": "Months a startup can keep spending at its current rate with the cash it has (cash ÷ "
-              "monthly spending, training included), drawn at 60 when longer. Below the yellow dashed line "
+              f"monthly spending, training included), drawn at {RUNWAY_CLIP:g} when longer. Below the yellow "
+              "dashed line "
               "executives start to worry; below the black one a firm that cannot raise money exits.",
     "mau": "Each firm's share of all monthly active users (MAU) of chatbot apps, in percent.",
     "departures": "Core executives (founders, CTOs, heads of product) who left the six leading "
-                  "startups since 2024-01, summed. The article counts at least 22 by 2025-06.",
+                  f"startups since {DEPARTURES_START}, summed. The article counts at least {DEPARTURES_BY_ARTICLE} by "
+                  f"{ARTICLE_DATE}.",
 }
 
 
@@ -507,19 +533,21 @@ def describe(event: dict[str, Any]) -> str:
     """One event in words, e.g. 'pivots to medicine' or 'releases DeepSeek-R1 (open weights)'."""
     typ, detail = event["type"], event.get("detail") or ""
     amount = event.get("amount_usd")
-    if typ == "release":
+    if typ == EventType.RELEASE:
         if event.get("release_name"):
             return f"releases {event['release_name']} (open weights)"
-        if detail.startswith("model #"):
-            num, _, rest = detail.partition(",")
-            gap = rest.strip().replace(" below frontier", " behind the frontier")
-            return f"releases its {num}" + (f" ({gap})" if gap else "")
-        return f"releases a model ({detail})" if detail else "releases a model"
-    if typ == "price_cut":
-        return "cuts its API price: " + detail.replace("API price ", "").replace("->", "→")
-    if typ == "funding_round":
+        number, gap = event.get("model_number") or 0, event.get("gap_doublings")
+        words = f"its model #{number}" if number else "a model"
+        behind = f" ({gap:.2f} doublings behind the frontier)" if gap is not None and math.isfinite(gap) else ""
+        return f"releases {words}{behind}"
+    if typ == EventType.PRICE_CUT:
+        was, now = event.get("price_from"), event.get("price_to")
+        if was is None or now is None or not (math.isfinite(was) and math.isfinite(now)):
+            return "cuts its API price"
+        return f"cuts its API price: {was:.3f} → {now:.3f} USD/Mtok"
+    if typ == EventType.FUNDING_ROUND:
         return f"raises {money(amount)}" + (f" ({detail})" if detail else "")
-    if typ == "departure":
+    if typ == EventType.DEPARTURE:
         role = event.get("role") or "core"
         dest = event.get("destination") or ""
         if dest.startswith("giant:"):
@@ -527,14 +555,14 @@ def describe(event: dict[str, Any]) -> str:
         if dest.startswith("founded:"):
             return f"a {role} executive leaves to found a {dest[8:]} startup"
         return f"a {role} executive leaves" + (f" ({dest})" if dest else "")
-    if typ == "ipo":
-        if event.get("stage") == "listing":
+    if typ == EventType.IPO:
+        if event.get("stage") == IPO_LISTING:
             return "lists its shares" + (f", raising {money(amount)}" if amount and math.isfinite(amount) else "")
-        return "starts an IPO process" if event.get("stage") == "filing" else detail
-    if typ == "entry":
+        return "starts an IPO process" if event.get("stage") == IPO_FILING else detail
+    if typ == EventType.ENTRY:
         return f"enters the market with {money(amount)}" if amount and math.isfinite(amount) else "enters the market"
-    if typ == "exit":
-        return detail or "exits"
+    if typ == EventType.EXIT:
+        return f"is absorbed by {event['acquirer']}" if event.get("acquirer") else "shuts down"
     return detail or typ.replace("_", " ")
 
 
@@ -560,8 +588,7 @@ def feed(model: MarketModel, limit: int = 200, causes: list[str] | None = None) 
     causes = causes or []
     out = []
     for i in range(n - 1, max(n - limit, 0) - 1, -1):
-        row = {k: ev[k][i] for k in ("date", "firm", "type", "amount_usd", "role", "destination", "detail", "stage",
-                                      "release_name", "open_weights")}
+        row = event_row(ev, i)
         why = causes[i] if i < len(causes) else ""
         out.append(FeedLine(row["date"], row["firm"], row["type"], describe(row), why, history_mark(model, row)))
     return out
@@ -602,11 +629,7 @@ class ScoreRow:
 
 
 def scorecard(model: MarketModel) -> tuple[list[ScoreRow], str]:
-    """The article's patterns for the run so far, and a one-line error when sim.patterns is unusable."""
-    try:
-        from .patterns import evaluate
-    except ImportError as exc:  # the patterns module is optional for the page
-        return [], f"the scorecard is unavailable ({exc})"
+    """The article's patterns for the run so far, and a one-line error when evaluating them failed."""
     if model.t == 0:
         return [], ""
     try:
@@ -617,9 +640,9 @@ def scorecard(model: MarketModel) -> tuple[list[ScoreRow], str]:
     for r in results:
         if r.passed:
             status = HOLDS
-        elif r.detail.startswith("not applicable: run covers"):
+        elif r.applicable == Applicability.OUTSIDE_WINDOW:
             status = WAITING
-        elif r.detail.startswith("not applicable"):
+        elif r.applicable == Applicability.FIRM_ABSENT:
             status = NOT_APPLICABLE
         else:
             status = MISSES
@@ -627,8 +650,8 @@ def scorecard(model: MarketModel) -> tuple[list[ScoreRow], str]:
     return rows, ""
 
 
-STATUS_STYLE = {HOLDS: ("✔", "#1B7837"), MISSES: ("✘", "#CC0000"), WAITING: ("…", "#888888"),
-                NOT_APPLICABLE: ("–", "#888888")}
+STATUS_STYLE = {status: (mark, STATUS_COLOURS[status]) for status, mark in
+                ((HOLDS, "✔"), (MISSES, "✘"), (WAITING, "…"), (NOT_APPLICABLE, "–"))}
 
 
 def scorecard_summary(rows: list[ScoreRow]) -> str:

@@ -5,7 +5,7 @@ mechanisms read: a firm's cash runway, its model's distance to the free open-wei
 sentiment, the giants' hiring pull. :func:`snapshot` keeps each startup's runway and cash at the
 start of a month (the state its decisions in that month started from); :func:`causes` reads the
 month's new events and the model after the month. Nothing here changes the model or draws a
-random number (no cached helper such as ``model.ranks()`` is called), so a run explained on the
+random number (no cached helper such as ``capital.current_ranks`` is called), so a run explained on the
 page is the same run as ``python -m sim run``.
 
 It also says which dated events are real history (:func:`history_mark`): the scenario's dated
@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from .agents import FOUNDATION, Startup
+from .outputs import EventType
 from .technology import frontier, reachable_capability, startup_efficiency, startup_run_budget
 
 if TYPE_CHECKING:
@@ -109,7 +110,7 @@ def cause(model: MarketModel, ev: dict[str, Any], before: dict[str, Before]) -> 
     runway0 = months(was.runway_months) if was else ""
     sc = model.sc
     sentiment = f"investor sentiment {model.sentiment:.2f}"
-    if typ == "release":
+    if typ == EventType.RELEASE:
         gap = frontier(model, step) - (firm.capability if firm is not None else model.open_floor)
         if ev.get("release_name"):
             mark = history_mark(model, ev)
@@ -127,37 +128,37 @@ def cause(model: MarketModel, ev: dict[str, Any], before: dict[str, Before]) -> 
         return "; ".join(parts)
     if firm is None:
         return ""
-    if typ == "pivot" and isinstance(firm, Startup):
+    if typ == EventType.PIVOT and isinstance(firm, Startup):
         runway = f"runway {_runway_at(firm, was.burn_usd)}" if was else ""
         reasons = [runway, _next_model_vs_floor(model, firm, step), sentiment]
         if ev.get("partner"):
             reasons.append(f"{ev['partner']}, a giant with a cloud, backs it")
         return "; ".join(r for r in reasons if r)
-    if typ == "exit":
+    if typ == EventType.EXIT:
         return (f"cash ran down to {money(max(firm.cash_usd, 0.0)) or '$0'}: under "
                 f"{sc.strategy.exit_runway_months:g} months of spending left and no new round closed ({sentiment})")
-    if typ == "product_cut" and isinstance(firm, Startup):  # the burn before the product was closed
+    if typ == EventType.PRODUCT_CUT and isinstance(firm, Startup):  # the burn before the product was closed
         runway = _runway_at(firm, firm.total_burn_usd() + firm.side_product_usd_per_month)
         return (f"runway {runway}, below the {sc.strategy.cut_runway_months:g} months at which a firm "
                 "closes side products")
-    if typ == "funding_round":
+    if typ == EventType.FUNDING_ROUND:
         parts = [f"runway was {runway0}" if runway0 else "", sentiment + " (rounds are larger when it is high)"]
         if firm.strategy == FOUNDATION:
             parts.append("a foundation-model startup keeps raising to pay for training")
         return "; ".join(p for p in parts if p)
-    if typ == "departure" and isinstance(firm, Startup):
+    if typ == EventType.DEPARTURE and isinstance(firm, Startup):
         return _departure_cause(model, firm, ev, was)
-    if typ == "price_cut":
+    if typ == EventType.PRICE_CUT:
         if firm.kind == "open_source":
             return "serving costs fall every year and an open lab prices near cost"
         vs = _vs_floor(model, firm.capability)
         return f"its model is {vs}: less lead over free models, lower markup" if vs else ""
-    if typ == "ipo":
+    if typ == EventType.IPO:
         if ev.get("stage") == "filing":
             return (f"yearly revenue {money(12 * firm.revenue_usd)} reached the "
                     f"{money(sc.capital.ipo_revenue_usd_per_year)} the model asks of a listing")
         return f"{sc.capital.ipo_months_to_list:g} months after it started its IPO process"
-    if typ == "entry":
+    if typ == EventType.ENTRY:
         return f"{sentiment}: high enough for investors to fund new startups"
     return ""
 
@@ -213,7 +214,7 @@ def scheduled(model: MarketModel) -> list[dict[str, Any]]:
 def history_mark(model: MarketModel, ev: dict[str, Any]) -> str:
     """'' for a simulated event; for a dated release of the scenario, e.g. 'real release (2025-01)'."""
     name = ev.get("release_name") or ""
-    if ev.get("type") != "release" or not name:
+    if ev.get("type") != EventType.RELEASE or not name:
         return ""
     osp = model.sc.open_source
     for rel in osp.releases:

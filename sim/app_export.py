@@ -17,6 +17,7 @@ import pyarrow.csv as pacsv
 
 from . import app_components as ac
 from .app_explain import history_mark
+from .outputs import event_row
 
 if TYPE_CHECKING:
     from .app_session import AppModel
@@ -32,7 +33,7 @@ def table(model: AppModel, name: str, causes: list[str] | None = None) -> pa.Tab
         n = t.num_rows
         why = list(causes or [])[:n]
         why += [""] * (n - len(why))
-        marks = [history_mark(model, {k: ev[k][i] for k in ("type", "detail", "firm")}) for i in range(n)]
+        marks = [history_mark(model, event_row(ev, i)) for i in range(n)]
         t = t.append_column("cause", pa.array(why, pa.string())).append_column("history", pa.array(marks, pa.string()))
     return t
 

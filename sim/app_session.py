@@ -28,6 +28,7 @@ from pathlib import Path
 from typing import Any
 
 from . import app_explain
+from .config import get_path
 from .errors import InputError
 from .model import MarketModel, release
 from .scenario import Scenario, load_scenario
@@ -138,17 +139,10 @@ def initial_label(files: dict[str, Path], extra: str | Path | None = None) -> st
     return next(iter(files))
 
 
-def get_value(scenario: Scenario, key: str) -> Any:
-    """The value of a dotted parameter key (``capital.sentiment_base``) in ``scenario``."""
-    node: Any = scenario
-    for part in key.split("."):
-        node = getattr(node, part)
-    return node
-
-
 def knob_defaults(scenario: Scenario) -> dict[str, float]:
-    """The scenario's values of the sliders, ``{Knob.arg: value}``."""
-    return {k.arg: get_value(scenario, k.key) for k in KNOBS}
+    """The scenario's values of the sliders, ``{Knob.arg: value}`` (each knob's dotted key, ``sim.config.get_path``)."""
+    values = scenario.to_dict()
+    return {k.arg: get_path(values, k.key) for k in KNOBS}
 
 
 def knob_grid(knob: Knob, *include: float) -> list[float]:
@@ -192,19 +186,20 @@ class AppModel(MarketModel):
         if unknown:
             raise InputError("knobs", ", ".join(sorted(unknown)), "unknown slider")
         overrides: dict[str, Any] = {}
+        defaults = knob_defaults(base)
         for knob in KNOBS:
             v = knobs.get(knob.arg)
             if v is None:
                 continue
             v = int(v) if knob.integer else float(v)
-            if v != get_value(base, knob.key):
+            if v != defaults[knob.arg]:
                 overrides[knob.key] = v
         scenario = base.with_overrides(overrides, origin="sliders") if overrides else base
         super().__init__(scenario, parse_seed(seed))
         self.scenario_file = str(scenario_file)
         self.overrides = overrides
         #: The sliders' values in force, ``{Knob.arg: value}``.
-        self.knobs = {k.arg: overrides.get(k.key, get_value(base, k.key)) for k in KNOBS}
+        self.knobs = {k.arg: overrides.get(k.key, defaults[k.arg]) for k in KNOBS}
         self.running = self.calendar.n_steps > 0
 
     def step(self) -> None:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import re
 
+from .facts import HISTORY_START
+
 #: Months in a year (a unit: annual rates and "a year of revenue").
 MONTHS_PER_YEAR = 12.0
 
@@ -34,7 +36,7 @@ class Calendar:
         self.end = parse_month(end)
         self.n_steps = self.end - self.start + 1
         self.labels = [format_month(self.start + t) for t in range(self.n_steps)]
-        self._offset_2023 = self.start - parse_month("2023-01")
+        self._offset_2023 = self.start - parse_month(HISTORY_START)
 
     def step_of(self, date: str) -> int:
         """Step index of ``date`` (may be negative or beyond the horizon)."""

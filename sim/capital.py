@@ -27,10 +27,10 @@ from __future__ import annotations
 import math
 from typing import TYPE_CHECKING
 
+from . import strategy  # strategy reads current_ranks: module imports keep the cycle safe
 from .calendar import MONTHS_PER_YEAR
 from .outputs import IPO_FILING, IPO_LISTING, EventType
 from .states import FOUNDATION
-from .strategy import keep_up_cost
 
 if TYPE_CHECKING:
     from .agents import Giant, Startup
@@ -38,12 +38,19 @@ if TYPE_CHECKING:
 
 #: Scenario section of this mechanism's parameters ("" for none) and its section of docs/ODD.md.
 SECTION, ODD = 'capital', '7.5 Capital'
+#: This mechanism in a student's words, for the explorer's About tab: (heading, Markdown paragraph;
+#: ``{...}`` fields are filled from the scenario shown by :func:`sim.app_about.mechanisms_html`).
+STUDENT = ("Investors", """\
+*Investor sentiment* (0-1) rises with good news and falls with open-source shocks and departures;
+rounds close more often and are larger when it is high.""")
+
 
 
 def init(model: MarketModel) -> None:
-    """Investor sentiment and the outside sector's appeal."""
+    """Investor sentiment, the outside sector's appeal, and the cache of capability ranks (none yet)."""
     model.sentiment = model.sc.capital.sentiment_initial
     model.outside_appeal = outside_appeal(model, 0)
+    model.rank_cache = ((-1, -1), {})  # ((month, live startups), ranks) of :func:`current_ranks`
 
 
 def outside_appeal(model: MarketModel, step: int) -> float:
@@ -104,12 +111,21 @@ def ranks(model: MarketModel) -> dict[Startup, float]:
     return out
 
 
+def current_ranks(model: MarketModel) -> dict[Startup, float]:
+    """:func:`ranks` of this month, computed once per month and number of live startups (capital, talent
+    and strategy all ask)."""
+    key = (model.t, len(model.live_startups))
+    if model.rank_cache[0] != key:
+        model.rank_cache = (key, ranks(model))
+    return model.rank_cache[1]
+
+
 def round_need(model: MarketModel, firm: Startup) -> float:
     """Monthly spending a round is sized on (USD): operating burn plus, for a firm still training, the
     cost of keeping up with the open floor spread over the months between runs (investors fund the race)."""
     need = firm.burn_usd()
     if firm.strategy == FOUNDATION:
-        need += max(firm.run_spend, keep_up_cost(model, firm)) / model.sc.technology.release_interval_months
+        need += max(firm.run_spend, strategy.keep_up_cost(model, firm)) / model.sc.technology.release_interval_months
     return need
 
 
@@ -130,7 +146,7 @@ def step(model: MarketModel) -> None:
     update_sentiment(model)
     cp = model.sc.capital
     rng = model.rng_capital
-    rank = model.ranks()
+    rank = current_ranks(model)
     seekers = [f for f in model.live_startups
                if (model.t - f.review_offset) % cp.fundraising_months == 0 and seeks_round(model, f)]
     order = rng.permutation(len(seekers)) if seekers else []

@@ -37,6 +37,12 @@ NICHE_SIZE_YEARS_AFTER_2023 = 2.0
 
 #: Scenario section of this mechanism's parameters ("" for none) and its section of docs/ODD.md.
 SECTION, ODD = 'demand', '7.3 Demand'
+#: This mechanism in a student's words, for the explorer's About tab: (heading, Markdown paragraph;
+#: ``{...}`` fields are filled from the scenario shown by :func:`sim.app_about.mechanisms_html`).
+STUDENT = ("Customers", """\
+Consumers pick chatbots (quality, price, the giants' apps); companies buy models slowly (*enterprise
+demand maturing*).""")
+
 
 
 def init(model: MarketModel) -> None:

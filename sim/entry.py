@@ -16,6 +16,11 @@ if TYPE_CHECKING:
 
 #: Scenario section of this mechanism's parameters ("" for none) and its section of docs/ODD.md.
 SECTION, ODD = 'entry', '7.8 Entry'
+#: This mechanism in a student's words, for the explorer's About tab: (heading, Markdown paragraph;
+#: ``{...}`` fields are filled from the scenario shown by :func:`sim.app_about.mechanisms_html`).
+STUDENT = ("Entry", """\
+New startups appear while investors are keen{entry_off}.""")
+
 
 
 #: Guard of the division when the threshold is 1 (numerical: no sentiment is above it then).
@@ -38,9 +43,7 @@ def step(model: MarketModel) -> None:
         model.entrants += 1
         cash = float(ep.seed_capital_usd * rng.lognormal(0.0, model.sc.population.startup_cash_sigma))
         firm = generic_startup(model, f"Entrant-{model.entrants:04d}", cash)
-        firm.cash_usd = 0.0  # its seed capital is this month's funding: the ledger starts from 0
-        firm.receive(cash, funding=cash)
-        firm.funding_raised_usd = cash
+        firm.open_with_funding(cash)  # its seed capital is this month's funding
         firm.review_offset = model.t % model.sc.strategy.review_interval_months
         firm.last_round_step = model.t
         model.add_firm(firm)

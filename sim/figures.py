@@ -48,10 +48,30 @@ from .facts import (
     DEPARTURES_H1_2025,
     DEPARTURES_START,
     FIRST_ABANDONMENT_WINDOW,
+    HISTORY_START,
+    MOONSHOT,
     PROJECTION_DATE,
     SEATS_AT_PROJECTION,
+    YEAR_2024,
 )
-from .palette import ARTICLE_COLOUR, KIND_COLOURS, KIND_LABELS, RELEASE_COLOUR, STRATEGY_COLOURS, STRATEGY_LABELS
+from .outputs import EventType
+from .palette import (
+    ALARM_COLOUR,
+    ALARM_TEXT_COLOUR,
+    ARTICLE_COLOUR,
+    EVENT_COLOURS,
+    GIANT_SHADES,
+    KIND_COLOURS,
+    KIND_LABELS,
+    LAB_SHADES,
+    MUTED_COLOUR,
+    OPEN_FLOOR_COLOUR,
+    RELEASE_COLOUR,
+    RUNWAY_CLIP,
+    STRATEGY_COLOURS,
+    STRATEGY_LABELS,
+    WINDOW_COLOUR,
+)
 from .results import read_table
 
 if TYPE_CHECKING:
@@ -61,15 +81,15 @@ if TYPE_CHECKING:
 
 DPI = 150
 MAX_FIRMS = 12  # per-firm figures of a generic scenario show this many startups
-RUNWAY_CLIP = 60.0  # months; longer runways are drawn at the clip
 T17_DATE = PROJECTION_DATE
-# markers of the simulated events on the strategy timeline: type -> (label, marker, face, size)
+# markers of the simulated events on the strategy timeline: type -> (label, marker, face, size); the faces
+# are the events' colours (sim.palette.EVENT_COLOURS) except the pivot's, white on the strategy's new colour
 EVENT_MARKERS = {
-    "pivot": ("pivot", "D", "white", 55),
-    "product_cut": ("side product cut", "X", "#CC79A7", 80),
-    "funding_round": ("funding round", "^", "#56B4E9", 45),
-    "ipo": ("IPO process starts", "*", "#F0E442", 170),
-    "exit": ("exit", "s", "black", 60),
+    EventType.PIVOT: ("pivot", "D", "white", 55),
+    EventType.PRODUCT_CUT: ("side product cut", "X", EVENT_COLOURS[EventType.PRODUCT_CUT], 80),
+    EventType.FUNDING_ROUND: ("funding round", "^", EVENT_COLOURS[EventType.FUNDING_ROUND], 45),
+    EventType.IPO: ("IPO process starts", "*", EVENT_COLOURS[EventType.IPO], 170),
+    EventType.EXIT: ("exit", "s", EVENT_COLOURS[EventType.EXIT], 60),
 }
 QUANTILES = (0.1, 0.25, 0.5, 0.75, 0.9)
 STYLE = {
@@ -208,7 +228,7 @@ def releases(data: RunData) -> list[tuple[str, str]]:
 def simulated_open_releases(data: RunData, seed: int) -> list[str]:
     """Months of the open-weight releases that firms made on their own in ``seed`` (not dated inputs)."""
     ev = data.events[data.events["seed"] == seed]
-    rel = ev[(ev["type"] == "release") & ev["open_weights"]]
+    rel = ev[(ev["type"] == EventType.RELEASE) & ev["open_weights"]]
     os_ = data.scenario.open_source
     dated = {(_shift(r.date, os_.shift_months), r.firm) for r in os_.releases}
     return sorted({d for d, f in zip(rel["date"], rel["firm"], strict=True) if (d, f) not in dated})
@@ -425,10 +445,10 @@ def fig_strategy_timeline(data: RunData) -> Figure:
                            edgecolor="none")
             i = j + 1
         ev = events[events["firm"] == name]
-        dep = ev[ev["type"] == "departure"]
+        dep = ev[ev["type"] == EventType.DEPARTURE]
         if not dep.empty:
             tech = dep["role"] == "technical"
-            for mask, colour in ((tech, "black"), (~tech, "#888888")):
+            for mask, colour in ((tech, "black"), (~tech, MUTED_COLOUR)):
                 if mask.any():
                     ax.scatter(_x(dep.loc[mask, "date"]) + half, np.full(int(mask.sum()), row + 0.36), marker="|",
                                s=60, color=colour, lw=1.5, zorder=4)
@@ -436,12 +456,12 @@ def fig_strategy_timeline(data: RunData) -> Figure:
             e = ev[ev["type"] == typ]
             if e.empty:
                 continue
-            y = row - 0.36 if typ == "funding_round" else row
+            y = row - 0.36 if typ == EventType.FUNDING_ROUND else row
             ax.scatter(_x(e["date"]) + half, np.full(len(e), y), marker=marker, s=size, facecolor=face,
                        edgecolor="black", lw=0.8, zorder=5)
     sim_rel = simulated_open_releases(data, seed)
     if len(sim_rel):
-        ax.scatter(_x(sim_rel) + half, np.ones(len(sim_rel)), marker="v", s=60, color="#009E73",
+        ax.scatter(_x(sim_rel) + half, np.ones(len(sim_rel)), marker="v", s=60, color=OPEN_FLOOR_COLOUR,
                    edgecolor="black", lw=0.5, transform=ax.get_xaxis_transform(), clip_on=False, zorder=6)
     for row in range(1, len(focus.firms)):
         ax.axhline(row - 0.5, color="#DDDDDD", lw=0.8, zorder=0)
@@ -460,7 +480,7 @@ def fig_strategy_timeline(data: RunData) -> Figure:
                        label=lab) for lab, m, f, s in EVENT_MARKERS.values()]
     handles += [Line2D([], [], ls="none", marker="|", markersize=9, mew=1.5, color="black",
                        label="departure, technical"),
-                Line2D([], [], ls="none", marker="|", markersize=9, mew=1.5, color="#888888",
+                Line2D([], [], ls="none", marker="|", markersize=9, mew=1.5, color=MUTED_COLOUR,
                        label="departure, commercial"),
                 ]
     if rels:
@@ -468,7 +488,7 @@ def fig_strategy_timeline(data: RunData) -> Figure:
     if data.has(ARTICLE_DATE):
         handles.append(Line2D([], [], color=ARTICLE_COLOUR, ls=":", lw=1.4, label=f"article written ({ARTICLE_DATE})"))
     if len(sim_rel):
-        handles.append(Line2D([], [], ls="none", marker="v", markersize=8, markerfacecolor="#009E73",
+        handles.append(Line2D([], [], ls="none", marker="v", markersize=8, markerfacecolor=OPEN_FLOOR_COLOUR,
                               markeredgecolor="black", label="simulated open-weight release"))
     fig.legend(handles=handles, loc="outside lower center", ncol=5, frameon=False)
     shift = data.scenario.open_source.shift_months
@@ -501,9 +521,9 @@ def fig_foundation_survivors(data: RunData) -> Figure:
     # T7: the first firm should give up after Qwen2-72B and before V3/R1 (the pattern's window, inclusive)
     t7_open, t7_close = FIRST_ABANDONMENT_WINDOW
     if focus.named and data.has(t7_open):
-        ax.axvspan(_ts(t7_open), _ts(t7_close) + pd.offsets.MonthBegin(1), color="#F0E442", alpha=0.25, lw=0,
+        ax.axvspan(_ts(t7_open), _ts(t7_close) + pd.offsets.MonthBegin(1), color=WINDOW_COLOUR, alpha=0.25, lw=0,
                    zorder=0)
-    band(ax, quantiles(counts, "n_alive"), "#777777", "alive (not exited), median", step=True, lw=1.8, bands=False)
+    band(ax, quantiles(counts, "n_alive"), MUTED_COLOUR, "alive (not exited), median", step=True, lw=1.8, bands=False)
     band(ax, quantiles(counts, "n_foundation"), STRATEGY_COLOURS["foundation"],
          "still training foundation models, median", step=True)
     article_line(ax, data)
@@ -512,7 +532,7 @@ def fig_foundation_survivors(data: RunData) -> Figure:
     if rels:
         handles.append(Line2D([], [], color=RELEASE_COLOUR, ls="--", label="open-weight release (dated input)"))
     if focus.named and data.has(t7_open):
-        handles.append(Patch(color="#F0E442", alpha=0.4, label="T7 window: first firm should give up here"))
+        handles.append(Patch(color=WINDOW_COLOUR, alpha=0.4, label="T7 window: first firm should give up here"))
     if focus.named and data.has(T17_DATE):
         x = _ts(T17_DATE)
         lo, hi = SEATS_AT_PROJECTION
@@ -539,7 +559,7 @@ def fig_departures(data: RunData) -> Figure:
     group = focus.firms if focus.named else None
     since = DEPARTURES_START if data.has(DEPARTURES_START) else data.months[0]
     months = [m for m in data.months if m >= since]
-    ev = data.events[(data.events["type"] == "departure") & (data.events["date"] >= since)]
+    ev = data.events[(data.events["type"] == EventType.DEPARTURE) & (data.events["date"] >= since)]
     if group is not None:
         ev = ev[ev["firm"].isin(group)]
     per = ev.groupby(["seed", "date"]).size()
@@ -549,14 +569,15 @@ def fig_departures(data: RunData) -> Figure:
     who = focus.label if focus.named else f"all {focus.n_startups} startups"
     fig = Figure(figsize=(11, 6.2), layout="constrained")
     ax = fig.add_subplot()
-    colour = "#D55E00"
+    colour = EVENT_COLOURS[EventType.DEPARTURE]
     band(ax, quantiles(cum, "cum"), colour, "simulated, median over seeds", step=True)
     article_line(ax, data)
     handles, _ = ax.get_legend_handles_labels()
     handles += band_legend_handles(data, colour)
-    if focus.named and any(m in months for m in ("2024-12", ARTICLE_DATE)):
-        pts = [("2024-12", DEPARTURES_2024,
-                f"{DEPARTURES_2024} by 2024-12\n({DEPARTURES_BY_ARTICLE} − {DEPARTURES_H1_2025} in H1 2025, T2)"),
+    if focus.named and any(m in months for m in (YEAR_2024[1], ARTICLE_DATE)):
+        pts = [(YEAR_2024[1], DEPARTURES_2024,
+                f"{DEPARTURES_2024} by {YEAR_2024[1]}\n"
+                f"({DEPARTURES_BY_ARTICLE} − {DEPARTURES_H1_2025} in H1 2025, T2)"),
                (ARTICLE_DATE, DEPARTURES_BY_ARTICLE, f"at least {DEPARTURES_BY_ARTICLE} by {ARTICLE_DATE} (T1, ¶3)")]
         for month, value, text in pts:
             if month not in months:
@@ -576,10 +597,6 @@ def fig_departures(data: RunData) -> Figure:
     ax.legend(handles=handles, loc="upper left", framealpha=0.9)
     fig.suptitle(f"Core-executive departures from {who} since {since} ({seeds_note(data)})")
     return fig
-
-
-GIANT_SHADES = ("#111111", "#555555", "#888888", "#333333", "#777777", "#AAAAAA")
-LAB_SHADES = ("#006D4F", "#2CA02C", "#66C2A5")
 
 
 def fig_consumer_mau(data: RunData) -> Figure:
@@ -613,9 +630,9 @@ def fig_consumer_mau(data: RunData) -> Figure:
         ends.append((name, _ts(str(last.index[-1])), float(last.iloc[-1]), colours[name]))
     article_line(ax, data)
     note = ""
-    if "Moonshot" in focus.firms and data.has(ARTICLE_DATE):
+    if MOONSHOT in focus.firms and data.has(ARTICLE_DATE):
         leaders = [n for n in CONSUMER_LEADERS if (n, ARTICLE_DATE) in med.index]
-        kimi = float(med.get(("Moonshot", ARTICLE_DATE), np.nan))
+        kimi = float(med.get((MOONSHOT, ARTICLE_DATE), np.nan))
         lead = [float(med[(n, ARTICLE_DATE)]) for n in leaders]
         if leaders and kimi >= 1 and min(lead) >= 1:
             low = min(lead)
@@ -680,8 +697,10 @@ def fig_cash_runway(data: RunData) -> Figure:
         ax1.plot(_x(r.index), r.clip(upper=RUNWAY_CLIP).values, color=colours[name], lw=2)
         ax2.plot(_x(c.index), c.values, color=colours[name], lw=2)
         handles.append(Line2D([], [], color=colours[name], lw=2, label=alive_label(name, c, len(data.seeds))))
-    ax1.axhline(12, color="black", lw=1, ls=":")
-    ax1.text(1.0, 12, " 12\n months", va="center", ha="left", fontsize=9, transform=ax1.get_yaxis_transform())
+    alarm = data.scenario.talent.runway_alarm_months
+    ax1.axhline(alarm, color=ALARM_COLOUR, lw=1, ls=":")
+    ax1.text(1.0, alarm, f" {alarm:g}\n months", va="center", ha="left", fontsize=9, color=ALARM_TEXT_COLOUR,
+             transform=ax1.get_yaxis_transform())
     ax1.axhline(RUNWAY_CLIP, color="#999999", lw=0.8)
     ax1.text(1.0, RUNWAY_CLIP, f" {RUNWAY_CLIP:g}+", va="center", ha="left", fontsize=9,
              transform=ax1.get_yaxis_transform())
@@ -721,8 +740,9 @@ def fig_capability_floor(data: RunData) -> Figure:
     frontier = data.model.groupby("date")["frontier_capability"].median()
     gap = data.model.assign(g=data.model["open_floor_capability"] - data.model["frontier_capability"])
     ax1.plot(_x(frontier.index), frontier.values, color="black", lw=2.8, label="global frontier")
-    band(ax1, quantiles(data.model, "open_floor_capability"), "#009E73", "open-weight floor (best free model), median")
-    band(ax2, quantiles(gap, "g"), "#009E73", "open-weight floor, median")
+    band(ax1, quantiles(data.model, "open_floor_capability"), OPEN_FLOOR_COLOUR,
+         "open-weight floor (best free model), median")
+    band(ax2, quantiles(gap, "g"), OPEN_FLOOR_COLOUR, "open-weight floor, median")
     caps = _alive_median(data, focus.firms, "capability")
     handles: list[Any] = []
     for name in focus.firms:
@@ -734,7 +754,7 @@ def fig_capability_floor(data: RunData) -> Figure:
     for ax in (ax1, ax2):
         release_lines(ax, rels)
         article_line(ax, data, text=ax is ax1)
-    ax1.set_ylabel("capability (doublings of\neffective compute vs\nthe 2023-01 frontier)")
+    ax1.set_ylabel(f"capability (doublings of\neffective compute vs\nthe {HISTORY_START} frontier)")
     ax2.set_ylabel("distance to the frontier\n(doublings; 0 = frontier)")
     strip.set_title("Capability: frontier, open-weight floor and each startup (median over the seeds where alive)",
                     loc="left", fontsize=10.5)
@@ -744,7 +764,7 @@ def fig_capability_floor(data: RunData) -> Figure:
     date_axis(ax1, data, label=False)
     date_axis(ax2, data)
     top, _ = ax1.get_legend_handles_labels()
-    handles = top + band_legend_handles(data, "#009E73") + handles
+    handles = top + band_legend_handles(data, OPEN_FLOOR_COLOUR) + handles
     if rels:
         handles.append(Line2D([], [], color=RELEASE_COLOUR, ls="--", label="open-weight release (dated input)"))
     legend_below(fig, handles, ncol=3)
@@ -778,7 +798,7 @@ def fig_prices(data: RunData) -> Figure:
     ax1.set_ylabel("API price\n(USD per million tokens, log)")
     strip.set_title("Median API price of the live firms of each kind (median and bands over seeds)",
                     loc="left", fontsize=10.5)
-    cuts = data.events[data.events["type"] == "price_cut"]
+    cuts = data.events[data.events["type"] == EventType.PRICE_CUT]
     kinds = data.firms.drop_duplicates("firm").set_index("firm")["kind"]
     cuts = cuts.assign(kind=cuts["firm"].map(kinds).fillna("startup"))
     n_seeds = max(1, len(data.seeds))

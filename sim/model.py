@@ -19,7 +19,7 @@ import math
 import mesa
 import numpy as np
 
-from . import capital, population
+from . import population
 from .agents import EXITED, FOUNDATION, Firm, Giant, Startup
 from .calendar import Calendar
 from .month import MONTH
@@ -53,8 +53,6 @@ class MarketModel(mesa.Model):
         self.live_startups: list[Startup] = []
         self.every_startup: list[Startup] = []  # exited ones too, in order of creation
         self.giants: list[Giant] = []
-        self._ranks_key: tuple[int, int] = (-1, -1)
-        self._ranks: dict[Startup, float] = {}
         self.recorder = Recorder(record_firms)
         self.log = self.recorder.event_logger(self)
         population.build(self)
@@ -109,13 +107,6 @@ class MarketModel(mesa.Model):
             else:
                 pivoted += 1
         return found, alive, pivoted, exited
-
-    def ranks(self) -> dict[Startup, float]:
-        """Capability ranks of live startups (cached per month and population)."""
-        key = (self.t, len(self.live_startups))
-        if self._ranks_key != key:
-            self._ranks_key, self._ranks = key, capital.ranks(self)
-        return self._ranks
 
     def mean_api_price(self) -> float:
         prices = [f.api_price for f in self.live_firms if not math.isnan(f.api_price)]

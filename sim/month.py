@@ -4,6 +4,7 @@ Each mechanism is one module of :mod:`sim` that declares
 
 * ``SECTION``: the scenario section of its parameters (``[technology]`` ...; ``""`` for none),
 * ``ODD``: the heading of its section of ``docs/ODD.md`` (section 7),
+* ``STUDENT``: (heading, one paragraph) in a student's words, for the explorer's About tab,
 * ``init(model)``: sets up the model-level state it owns, once the firms are built,
 * ``step(model)``: its part of one month.
 
@@ -28,6 +29,7 @@ class Mechanism(Protocol):
 
     SECTION: str
     ODD: str
+    STUDENT: tuple[str, str]  # (heading, Markdown paragraph) for the explorer's About tab
 
     def init(self, model: MarketModel) -> None: ...
 

@@ -27,6 +27,17 @@ if TYPE_CHECKING:
 
 #: Scenario section of this mechanism's parameters ("" for none) and its section of docs/ODD.md.
 SECTION, ODD = 'open_source', '7.2 Open source and pricing'
+#: Doublings added to the new gap in the shock's denominator, ``(closest - gap) / (1 + gap)``: a normalisation
+#: (a record of 0.5 doublings shocks more at a gap of 0 than at a gap of 3), and it keeps a floor that reaches
+#: the frontier (gap 0) finite; not a behavioural number (docs/ODD.md, Appendix A).
+SHOCK_GAP_OFFSET = 1.0
+#: This mechanism in a student's words, for the explorer's About tab: (heading, Markdown paragraph;
+#: ``{...}`` fields are filled from the scenario shown by :func:`sim.app_about.mechanisms_html`).
+STUDENT = ("Open source", """\
+Open-weight models (DeepSeek, Qwen, ...) can be used for free. The best of them is the *open floor*.
+A closed model earns only on its lead over the floor: when the floor catches up, prices fall to cost
+(a price war).""")
+
 
 
 def init(model: MarketModel) -> None:
@@ -80,7 +91,7 @@ def step(model: MarketModel) -> None:
         if firm is not None:
             firm.capability = max(firm.capability, cap)
             firm.releases += 1
-        model.log(firm_name, EventType.RELEASE, open_weights=True, release_name=name,
+        model.log(firm_name, EventType.RELEASE, open_weights=True, release_name=name, gap_doublings=gap,
                   detail=f"open-weight {name}, {gap:.2f} doublings below frontier")
     before = model.open_floor
     if model.open_floor_candidates:
@@ -88,7 +99,7 @@ def step(model: MarketModel) -> None:
         model.open_floor_candidates.clear()
     model.floor_gain = model.open_floor - before
     gap = max(0.0, frontier(model, t) - model.open_floor)
-    model.floor_shock = max(0.0, model.closest_floor_gap - gap) / (1.0 + gap)
+    model.floor_shock = max(0.0, model.closest_floor_gap - gap) / (SHOCK_GAP_OFFSET + gap)
     model.closest_floor_gap = min(model.closest_floor_gap, gap)
     _reprice(model)
 
@@ -118,6 +129,6 @@ def _reprice(model: MarketModel) -> None:
         if math.isnan(price):
             continue
         if not math.isnan(firm.logged_price) and price <= firm.logged_price * (1.0 - osp.price_cut_threshold):
-            model.log(firm.name, EventType.PRICE_CUT,
+            model.log(firm.name, EventType.PRICE_CUT, price_from=firm.logged_price, price_to=price,
                       detail=f"API price {firm.logged_price:.3f} -> {price:.3f} USD/Mtok")
         firm.logged_price = price

@@ -21,7 +21,9 @@ from __future__ import annotations
 
 import enum
 import math
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import pyarrow as pa
 
@@ -133,6 +135,16 @@ EVENTS_COLUMNS: tuple[Column, ...] = (
            "or a firm's own open release that raises the open floor); false otherwise", "False"),
     Column("release_name", STR, "—", "for a dated release of the scenario (`open_source.releases`): its name, e.g. "
            "`DeepSeek-R1`; '' for every simulated event", "''"),
+    Column("model_number", I32, "models", "for a `release` from a firm's own training run: how many models the firm "
+           "has released, this one included (1 = its first); 0 otherwise", "0"),
+    Column("gap_doublings", F64, "doublings", "for a `release`: how far the released model is below the frontier "
+           "that month; NaN otherwise", "math.nan"),
+    Column("price_from", F64, "USD per million tokens", "for a `price_cut`: the API price before the cut; NaN "
+           "otherwise", "math.nan"),
+    Column("price_to", F64, "USD per million tokens", "for a `price_cut`: the API price after the cut; NaN "
+           "otherwise", "math.nan"),
+    Column("acquirer", STR, "—", "for an `exit`: the giant that absorbs the firm ('' when it shuts down); '' "
+           "otherwise", "''"),
 )
 
 
@@ -192,6 +204,12 @@ EVENT_FIELD_DEFAULTS: dict[str, object] = {c.name: eval(c.get, {"math": math})  
 
 TABLE_COLUMNS: dict[str, tuple[Column, ...]] = {"model": MODEL_COLUMNS, "firms": FIRMS_COLUMNS,
                                                  "events": EVENTS_COLUMNS}
+
+
+def event_row(ev: Mapping[str, Sequence[Any]], i: int) -> dict[str, Any]:
+    """Row ``i`` of an events table held as columns (``Recorder.events``): every column of
+    :data:`EVENTS_COLUMNS` by name, so every reader sees the same fields."""
+    return {c.name: ev[c.name][i] for c in EVENTS_COLUMNS}
 
 
 def schema(columns: tuple[Column, ...]) -> pa.Schema:

@@ -25,7 +25,8 @@ Conventions shared by every pattern:
 * **Not applicable.** A pattern about named firms fails with distance 1 and detail
   ``"not applicable: firm X absent"`` when the run has no such firm (e.g. a generic
   population), and with ``"not applicable: run covers ..."`` when the run's months do not span
-  the pattern's window. It never raises.
+  the pattern's window; ``PatternResult.applicable`` says which (:class:`Applicability`). It
+  never raises.
 
 Use :func:`evaluate` (a :class:`sim.results.RunResult`) or :func:`evaluate_tables` (column
 dicts of one seed), and :func:`scorecard` over seeds.
@@ -33,6 +34,7 @@ dicts of one seed), and :func:`scorecard` over seeds.
 
 from __future__ import annotations
 
+import enum
 import math
 import statistics
 from collections.abc import Callable
@@ -42,15 +44,27 @@ from typing import TYPE_CHECKING, Any
 from .calendar import format_month, parse_month
 from .facts import (
     ARTICLE_DATE,
+    B2B_YEAR_START,
+    BAICHUAN,
     CONSUMER_LEADERS,
+    DEEPSEEK,
     DEPARTURES_RANGE,
     DEPARTURES_START,
     FIRST_ABANDONMENT_WINDOW,
+    H1_2025,
+    HISTORY_START,
+    MINIMAX,
+    MOONSHOT,
+    PRICE_WAR_DATE,
     PROJECTION_DATE,
     SEATS_AT_PROJECTION,
     SIX,
+    STEPFUN,
+    YEAR_2024,
+    ZERO_ONE,
+    ZHIPU,
 )
-from .outputs import IPO_FILING, IPO_LISTING
+from .outputs import IPO_FILING, IPO_LISTING, EventType
 
 if TYPE_CHECKING:
     from .results import RunResult
@@ -73,6 +87,15 @@ REQUIRED_COLUMNS = {
 
 
 # ---------------------------------------------------------------------------------------------- results
+class Applicability(enum.StrEnum):
+    """Whether a pattern could be judged in a run (``PatternResult.applicable``): readers use this, never
+    the words of ``detail``."""
+
+    APPLICABLE = "applicable"
+    FIRM_ABSENT = "firm_absent"  # the run has no firm the pattern names (e.g. a generic population)
+    OUTSIDE_WINDOW = "outside_window"  # the run's months do not span the pattern's window (yet)
+
+
 @dataclass(frozen=True)
 class PatternResult:
     """How one pattern fares in one seed.
@@ -86,6 +109,7 @@ class PatternResult:
     passed: bool
     distance: float
     detail: str
+    applicable: Applicability = Applicability.APPLICABLE
 
 
 @dataclass(frozen=True)
@@ -241,11 +265,13 @@ class Pattern:
     def __call__(self, run: RunTables) -> PatternResult:
         for f in self.firms:
             if not run.has_firm(f):
-                return PatternResult(self.id, self.name, False, 1.0, f"not applicable: firm {f} absent")
+                return PatternResult(self.id, self.name, False, 1.0, f"not applicable: firm {f} absent",
+                                     Applicability.FIRM_ABSENT)
         if self.covers is not None and not run.covers(*self.covers):
             span = f"{run.first}..{run.last}" if run.dates else "no months"
             return PatternResult(self.id, self.name, False, 1.0,
-                                 f"not applicable: run covers {span}, pattern needs {self.covers[0]}..{self.covers[1]}")
+                                 f"not applicable: run covers {span}, pattern needs {self.covers[0]}..{self.covers[1]}",
+                                 Applicability.OUTSIDE_WINDOW)
         checks = self.check(run)
         passed = all(c.ok for c in checks)
         distance = float(sum(c.distance for c in checks))
@@ -267,7 +293,7 @@ def pattern(id: str, name: str, *, window: str, tolerance: str, evidence: str, g
 
 def _departures(run: RunTables, firms: tuple[str, ...] | list[str], start: str = DEPARTURES_START,
                 end: str = HISTORY_END) -> list[dict[str, Any]]:
-    return run.select("departure", firms, start, end)
+    return run.select(EventType.DEPARTURE, firms, start, end)
 
 
 @pattern("T1", "Core-executive departures from the six", window="2024-01..2025-06",
@@ -296,8 +322,8 @@ def t2_acceleration(run: RunTables) -> list[Check]:
     tolerance is a factor 1.6 either side of 2.4 on a log scale: [1.5, 4.0]. No 2024
     departures leaves the ratio undefined: a miss of 1.
     """
-    n24 = len(_departures(run, SIX, "2024-01", "2024-12"))
-    n25 = len(_departures(run, SIX, "2025-01", "2025-06"))
+    n24 = len(_departures(run, SIX, *YEAR_2024))
+    n25 = len(_departures(run, SIX, *H1_2025))
     if n24 == 0:
         return [flag(False, f"no departures in 2024 and {n25} in H1 2025: ratio undefined (target 1.5-4.0)")]
     r24, r25 = n24 / 12.0, n25 / 6.0
@@ -325,9 +351,9 @@ def t3_01ai(run: RunTables) -> list[Check]:
       marketing) remain". This also rules out 01.AI having exited by then.
     """
     counts = {f: len(_departures(run, (f,))) for f in SIX}
-    mine = _departures(run, ("01.AI",))
+    mine = _departures(run, (ZERO_ONE,))
     n = len(mine)
-    top_other = max(v for f, v in counts.items() if f != "01.AI")
+    top_other = max(v for f, v in counts.items() if f != ZERO_ONE)
     checks = [
         check(n >= top_other, (top_other - n) / max(top_other, 1),
               f"01.AI {n} departures vs most of the others {top_other} (target: the most)"),
@@ -337,9 +363,9 @@ def t3_01ai(run: RunTables) -> list[Check]:
     share = tech / n if n else float("nan")
     checks.append(check(n > 0 and share >= 0.6, 1.0 if n == 0 else (0.6 - share) / 0.6,
                         f"{tech} of {n} technical (target >= 60%)"))
-    tech_left = run.value("01.AI", "executives_technical", HISTORY_END)
-    all_left = run.value("01.AI", "executives", HISTORY_END)
-    start = run.series("01.AI", "executives_technical")
+    tech_left = run.value(ZERO_ONE, "executives_technical", HISTORY_END)
+    all_left = run.value(ZERO_ONE, "executives", HISTORY_END)
+    start = run.series(ZERO_ONE, "executives_technical")
     tech0 = start[0][1] if start else 0
     if tech_left is None or all_left is None:
         checks.append(flag(False, "01.AI has no row at 2025-06"))
@@ -361,8 +387,8 @@ def t4_others(run: RunTables) -> list[Check]:
     "about 5" is a residual (22 - 7 - 5 - 5) of a lower bound, so it gets more room upwards:
     2-9.
     """
-    rest = ("MiniMax", "Moonshot", "StepFun")
-    nb, nz = len(_departures(run, ("Baichuan",))), len(_departures(run, ("Zhipu",)))
+    rest = (MINIMAX, MOONSHOT, STEPFUN)
+    nb, nz = len(_departures(run, (BAICHUAN,))), len(_departures(run, (ZHIPU,)))
     nr = len(_departures(run, rest))
     return [in_range(nb, 3, 7, f"Baichuan {nb} (target 3-7)"), in_range(nz, 3, 7, f"Zhipu {nz} (target 3-7)"),
             in_range(nr, 2, 9, f"MiniMax+Moonshot+StepFun {nr} (target 2-9)")]
@@ -412,11 +438,11 @@ def t6_turn(run: RunTables) -> list[Check]:
       "no longer needs" its technical team. Miss: relative shortfall of the after-rate.
     """
     checks = []
-    for firm in ("01.AI", "Baichuan"):
+    for firm in (ZERO_ONE, BAICHUAN):
         s = run.value(firm, "strategy", HISTORY_END)
         checks.append(flag(s in PIVOTED, f"{firm} is {s or 'missing'} at 2025-06 (target vertical or integrator)"))
-    s01 = run.value("01.AI", "strategy", HISTORY_END)
-    cloud = [e["detail"] for e in run.select("pivot", ("01.AI",), None, HISTORY_END) if e["partner"]]
+    s01 = run.value(ZERO_ONE, "strategy", HISTORY_END)
+    cloud = [e["detail"] for e in run.select(EventType.PIVOT, (ZERO_ONE,), None, HISTORY_END) if e["partner"]]
     checks.append(flag(s01 == INTEGRATOR or bool(cloud),
                        f"01.AI integrator: strategy {s01}" + (f", pivot '{cloud[0]}'" if cloud else "")
                        + " (target integrator or a cloud partner)"))
@@ -428,7 +454,7 @@ def t6_turn(run: RunTables) -> list[Check]:
         start = run.series(firm, "strategy")[0][0]
         exit_ = run.first_date(firm, "strategy", (EXITED,), HISTORY_END)
         stop = exit_ or HISTORY_END
-        tech = [e["date"] for e in run.select("departure", (firm,), None, stop) if e["role"] == "technical"]
+        tech = [e["date"] for e in run.select(EventType.DEPARTURE, (firm,), None, stop) if e["role"] == "technical"]
         before_n += sum(1 for d in tech if d <= piv)
         before_m += _months(start, piv) + 1
         after_n += sum(1 for d in tech if d > piv)
@@ -500,20 +526,20 @@ def t9_product_cut(run: RunTables) -> list[Check]:
     ¶11 reports one (StepFun closing Maopaoya); a single cut suffices, no upper bound because
     other cuts are not contradicted by the article.
     """
-    cuts = run.select("product_cut", SIX, None, HISTORY_END)
+    cuts = run.select(EventType.PRODUCT_CUT, SIX, None, HISTORY_END)
     text = ", ".join(f"{e['firm']} {e['date']}" for e in cuts) or "none"
     return [flag(bool(cuts), f"{len(cuts)} product cuts by 2025-06 ({text}) (target >= 1)")]
 
 
 def _listed(e: dict[str, Any]) -> bool:
-    return e["type"] == "ipo" and e["stage"] == IPO_LISTING
+    return e["type"] == EventType.IPO and e["stage"] == IPO_LISTING
 
 
 @pattern("T10", "Only Zhipu raises in 2025, and it starts an IPO", window="2025-01..2025-06",
          tolerance="exactly one of the six raises (a round or a listing), it is Zhipu; Zhipu started an IPO "
                    "by 2025-06 and has not listed", evidence="¶6",
          given="emergent from Zhipu's starting position (enterprise focus, sales capacity, funding; "
-               "[S-FUNDING-2023]); the IPO trigger is a revenue threshold (input)", covers=("2025-01", HISTORY_END))
+               "[S-FUNDING-2023]); the IPO trigger is a revenue threshold (input)", covers=H1_2025)
 def t10_zhipu_raises(run: RunTables) -> list[Check]:
     """Exactly one of the six raises money in 2025-01..2025-06, it is Zhipu, and Zhipu is in an IPO process.
 
@@ -523,16 +549,16 @@ def t10_zhipu_raises(run: RunTables) -> list[Check]:
     * Zhipu has an ``ipo`` event "starts IPO process" dated by 2025-06 and no listing by then
       (¶6: it has *started* the process). Miss 1.
     """
-    events = run.select("funding_round", SIX, "2025-01", HISTORY_END)
-    events += [e for e in run.select("ipo", SIX, "2025-01", HISTORY_END) if _listed(e)]
+    events = run.select(EventType.FUNDING_ROUND, SIX, *H1_2025)
+    events += [e for e in run.select(EventType.IPO, SIX, *H1_2025) if _listed(e)]
     raisers = sorted({e["firm"] for e in events}, key=SIX.index)
     n = len(raisers)
-    ipo = run.select("ipo", ("Zhipu",), None, HISTORY_END)
+    ipo = run.select(EventType.IPO, (ZHIPU,), None, HISTORY_END)
     started = [e["date"] for e in ipo if e["stage"] == IPO_FILING]
     listed = [e["date"] for e in ipo if _listed(e)]
     return [
         in_range(n, 1, 1, f"{n} of the six raise in H1 2025 ({', '.join(raisers) or 'none'}) (target exactly 1)"),
-        flag("Zhipu" in raisers, f"Zhipu {'raises' if 'Zhipu' in raisers else 'does not raise'} in H1 2025"),
+        flag(ZHIPU in raisers, f"Zhipu {'raises' if ZHIPU in raisers else 'does not raise'} in H1 2025"),
         flag(bool(started) and not listed,
              f"Zhipu IPO started {started[0] if started else 'never'}" + (f", listed {listed[0]}" if listed else "")
              + " (target: started by 2025-06, not yet listed)"),
@@ -542,7 +568,7 @@ def t10_zhipu_raises(run: RunTables) -> list[Check]:
 @pattern("T11", "Zhipu is the commercial leader", window="calendar 2024",
          tolerance="Zhipu's 2024 revenue 25-58 million USD (42 +-40%) and the highest of the six", evidence="¶13",
          given="emergent from Zhipu's starting position (B2B focus and sales capacity, [S-FIRM-PROFILES]); "
-               "the level is a calibration target", covers=("2024-01", "2024-12"))
+               "the level is a calibration target", covers=YEAR_2024)
 def t11_zhipu_revenue(run: RunTables) -> list[Check]:
     """Zhipu's revenue summed over 2024-01..2024-12 is within +-40% of 41.7 million USD and the six's highest.
 
@@ -554,20 +580,20 @@ def t11_zhipu_revenue(run: RunTables) -> list[Check]:
     """
     target = 300e6 / 7.2
     lo, hi = 0.6 * target, 1.4 * target
-    rev = {f: sum(v for _, v in run.series(f, "revenue_usd", "2024-01", "2024-12") if _finite(v)) for f in SIX}
-    z = rev["Zhipu"]
-    best_other, who = max((rev[f], f) for f in SIX if f != "Zhipu")
+    rev = {f: sum(v for _, v in run.series(f, "revenue_usd", *YEAR_2024) if _finite(v)) for f in SIX}
+    z = rev[ZHIPU]
+    best_other, who = max((rev[f], f) for f in SIX if f != ZHIPU)
     return [in_range(z, lo, hi, f"Zhipu 2024 revenue {z / 1e6:.1f} MUSD (target {lo / 1e6:.1f}-{hi / 1e6:.1f})"),
             check(z >= best_other, (best_other - z) / best_other if best_other > 0 else 1.0,
                   f"best other {who} {best_other / 1e6:.1f} MUSD (target: Zhipu highest)")]
 
 
-@pattern("T12", "Kimi trails the leaders by an order of magnitude", window="2025-06",
+@pattern("T12", "Kimi trails the leaders by an order of magnitude", window=ARTICLE_DATE,
          tolerance="Moonshot's MAU <= 1/10 of each of DeepSeek, ByteDance, Tencent; Moonshot alive with users",
          evidence="¶11",
          given="emergent from starting positions (Moonshot's marketing, giants' distribution) and DeepSeek's app "
                "launch date (input, 2025-01)",
-         firms=("Moonshot", *CONSUMER_LEADERS), covers=(HISTORY_END, HISTORY_END))
+         firms=(MOONSHOT, *CONSUMER_LEADERS), covers=(HISTORY_END, HISTORY_END))
 def t12_kimi_gap(run: RunTables) -> list[Check]:
     """At 2025-06 Moonshot (Kimi) is alive with users and its MAU is at most a tenth of each leader's.
 
@@ -577,8 +603,8 @@ def t12_kimi_gap(run: RunTables) -> list[Check]:
     short of it, ``max(0, log10(10 * kimi / leader))``, for the worst of the three leaders
     (1 if that leader has no users).
     """
-    strat = run.value("Moonshot", "strategy", HISTORY_END)
-    kimi = run.value("Moonshot", "mau", HISTORY_END)
+    strat = run.value(MOONSHOT, "strategy", HISTORY_END)
+    kimi = run.value(MOONSHOT, "mau", HISTORY_END)
     if strat in (None, EXITED) or not _finite(kimi) or kimi <= 0:
         return [flag(False, f"Moonshot {strat or 'missing'} with MAU {kimi} at 2025-06 (target: alive with users)")]
     worst, parts = 0.0, []
@@ -607,7 +633,8 @@ def t13_run_cost(run: RunTables) -> list[Check]:
     targets' window "2023-2025" is read up to the article's date. At least one run must exist
     (miss 1). Miss: the worst run's relative miss from [1, 50] million.
     """
-    costs = [e["amount_usd"] for e in run.select("release", SIX, "2023-01", HISTORY_END) if _finite(e["amount_usd"])]
+    costs = [e["amount_usd"] for e in run.select(EventType.RELEASE, SIX, HISTORY_START, HISTORY_END)
+             if _finite(e["amount_usd"])]
     if not costs:
         return [flag(False, "no training runs by the six 2023-01..2025-06 (target >= 1 run of 1-50 MUSD)")]
     worst = max(range_miss(c, 1e6, 50e6) for c in costs)
@@ -620,8 +647,8 @@ def t13_run_cost(run: RunTables) -> list[Check]:
          tolerance="no funding_round ever; API price <= 0.5 USD/Mtok every month from 2024-05 and below every "
                    "foundation startup's", evidence="¶8",
          given="given by model structure and inputs: open labs never seek rounds and price at cost times "
-               "(1 + open_price_markup); a consistency check, not evidence", firms=("DeepSeek",),
-         covers=("2024-05", "2024-05"))
+               "(1 + open_price_markup); a consistency check, not evidence", firms=(DEEPSEEK,),
+         covers=(PRICE_WAR_DATE, PRICE_WAR_DATE))
 def t14_deepseek(run: RunTables) -> list[Check]:
     """DeepSeek never raises a funding round, and from 2024-05 to the run's end prices low.
 
@@ -635,9 +662,9 @@ def t14_deepseek(run: RunTables) -> list[Check]:
       skipped): "low-cost, even free". Miss: share of months where it is not (at least
       :data:`MIN_MISS`).
     """
-    rounds = run.select("funding_round", ("DeepSeek",))
+    rounds = run.select(EventType.FUNDING_ROUND, (DEEPSEEK,))
     checks = [flag(not rounds, f"{len(rounds)} funding rounds (target 0)")]
-    prices = run.series("DeepSeek", "api_price_usd_per_mtok", "2024-05")
+    prices = run.series(DEEPSEEK, "api_price_usd_per_mtok", PRICE_WAR_DATE)
     worst, high = 0.0, 0
     for _, p in prices:
         if not _finite(p):
@@ -666,7 +693,7 @@ def t14_deepseek(run: RunTables) -> list[Check]:
          tolerance="mean sentiment lower, mean outside appeal higher", evidence="¶12",
          given="outside appeal is an exogenous dated ramp (input): that half is a check of inputs; the fall "
                "in sentiment is emergent (open-source shocks, departures)", firms=(),
-         covers=("2024-01", HISTORY_END))
+         covers=(YEAR_2024[0], HISTORY_END))
 def t15_capital_rotation(run: RunTables) -> list[Check]:
     """Mean ``vc_sentiment`` over 2025-01..2025-06 is below its 2024 mean; mean ``outside_appeal`` is above.
 
@@ -678,8 +705,8 @@ def t15_capital_rotation(run: RunTables) -> list[Check]:
         vals = [v for v in run.model_values(column, start, end) if _finite(v)]
         return statistics.fmean(vals) if vals else float("nan")
 
-    s24, s25 = mean("vc_sentiment", "2024-01", "2024-12"), mean("vc_sentiment", "2025-01", HISTORY_END)
-    a24, a25 = mean("outside_appeal", "2024-01", "2024-12"), mean("outside_appeal", "2025-01", HISTORY_END)
+    s24, s25 = mean("vc_sentiment", *YEAR_2024), mean("vc_sentiment", *H1_2025)
+    a24, a25 = mean("outside_appeal", *YEAR_2024), mean("outside_appeal", *H1_2025)
     return [check(s25 < s24, (s25 - s24) / s24 if s24 > 0 else 1.0,
                   f"sentiment {s24:.3f} (2024) -> {s25:.3f} (H1 2025) (target lower)"),
             check(a25 > a24, (a24 - a25) / a24 if a24 > 0 else 1.0,
@@ -690,7 +717,7 @@ def t15_capital_rotation(run: RunTables) -> list[Check]:
          tolerance="the six's B2B revenue grows 1.0-3.0x in the year to 2025-06; enterprise market at 2025-06 "
                    "<= half its 2027-12 size", evidence="¶13",
          given="the market's size is exogenous (logistic, input): that half checks inputs; the six's B2B "
-               "revenue is emergent", covers=("2024-06", "2027-12"))
+               "revenue is emergent", covers=(B2B_YEAR_START, PROJECTION_DATE))
 def t16_enterprise(run: RunTables) -> list[Check]:
     """B2B revenue of the six grows, but at most 3x, from 2024-06 to 2025-06; the market is far from mature.
 
@@ -711,7 +738,7 @@ def t16_enterprise(run: RunTables) -> list[Check]:
                 tot += v if _finite(v) else 0.0
         return tot
 
-    r0, r1 = b2b("2024-06"), b2b(HISTORY_END)
+    r0, r1 = b2b(B2B_YEAR_START), b2b(HISTORY_END)
     checks = []
     if r0 <= 0:
         checks.append(flag(False, f"no B2B revenue at 2024-06 ({r1 / 1e6:.2f} MUSD/month at 2025-06)"))
@@ -720,7 +747,7 @@ def t16_enterprise(run: RunTables) -> list[Check]:
         checks.append(in_range(g, 1.0, 3.0, f"the six's B2B revenue {r0 / 1e6:.2f} -> {r1 / 1e6:.2f} MUSD/month, "
                                             f"x{g:.2f} (target 1.0-3.0)"))
     m25 = run.model_value("enterprise_market_usd", HISTORY_END)
-    m27 = run.model_value("enterprise_market_usd", "2027-12")
+    m27 = run.model_value("enterprise_market_usd", PROJECTION_DATE)
     if not (_finite(m25) and _finite(m27)) or m27 <= 0:
         checks.append(flag(False, "enterprise market missing at 2025-06 or 2027-12"))
     else:

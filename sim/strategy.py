@@ -29,6 +29,7 @@ from __future__ import annotations
 import math
 from typing import TYPE_CHECKING
 
+from . import capital  # capital reads keep_up_cost: module imports keep the cycle safe
 from .calendar import MONTHS_PER_YEAR
 from .outputs import EventType
 from .states import EXITED, FOUNDATION, INTEGRATOR, VERTICAL
@@ -40,8 +41,20 @@ if TYPE_CHECKING:
 
 #: Scenario section of this mechanism's parameters ("" for none) and its section of docs/ODD.md.
 SECTION, ODD = 'strategy', '7.7 Strategy'
+#: This mechanism in a student's words, for the explorer's About tab: (heading, Markdown paragraph;
+#: ``{...}`` fields are filled from the scenario shown by :func:`sim.app_about.mechanisms_html`).
+STUDENT = ("Strategy", """\
+Every few months a startup reviews: keep training, become a *vertical* (one sector, e.g. medicine)
+or an *integrator* (deploy others' models for companies). It weighs its next model's lead over the
+open floor, whether it can pay for the next run, its runway and its rank, with some randomness
+(boards are not perfect calculators). A firm that cannot raise with under {exit_runway_months:g}
+months of cash exits.""")
 
 
+
+#: Rank of a startup missing from this month's ranks (they hold every live startup, and only a live one
+#: reviews, so this is a guard, not behaviour): the best rank, so a gap in the cache never pushes a pivot.
+UNRANKED = 1.0
 #: Guards of divisions and logarithms (numerical, not behaviour): 1 USD is nothing next to any run or
 #: round, and a ratio of 1e-9 is far below the financing floor's clip.
 MIN_USD, MIN_RATIO = 1.0, 1e-9
@@ -87,7 +100,7 @@ def financing_capacity(model: MarketModel, firm: Startup) -> float:
 
 def rank_of(model: MarketModel, firm: Startup) -> float:
     """Capability rank among live startups: 1 for the best, 0 for the worst (see :func:`capital.ranks`)."""
-    return model.ranks().get(firm, 1.0)
+    return capital.current_ranks(model).get(firm, UNRANKED)
 
 
 def partner_strength(model: MarketModel, firm: Startup) -> float:
@@ -200,6 +213,6 @@ def exit_firm(model: MarketModel, firm: Startup) -> None:
     firm.run_installments.clear()
     firm.mau = 0.0  # this month's revenue is already booked; begin_month clears it from next month on
     firm.api_price = math.nan
-    model.log(firm.name, EventType.EXIT, amount_usd=max(firm.cash_usd, 0.0),
+    model.log(firm.name, EventType.EXIT, amount_usd=max(firm.cash_usd, 0.0), acquirer=buyer.name if buyer else "",
               detail=f"absorbed by {buyer.name}" if buyer else "shuts down")
     model.on_exit(firm)

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from . import capital
 from .outputs import EventType
 from .states import COMMERCIAL, FOUNDATION, TECHNICAL
 
@@ -37,6 +38,12 @@ NEUTRAL_RANK = 0.5
 
 #: Scenario section of this mechanism's parameters ("" for none) and its section of docs/ODD.md.
 SECTION, ODD = 'talent', '7.6 Talent'
+#: This mechanism in a student's words, for the explorer's About tab: (heading, Markdown paragraph;
+#: ``{...}`` fields are filled from the scenario shown by :func:`sim.app_about.mechanisms_html`).
+STUDENT = ("People", """\
+Each core executive may leave each month: more likely when the giants recruit (*poaching weight*),
+when runway is short, when colleagues have just left, or when the firm has stopped training.""")
+
 
 
 def init(model: MarketModel) -> None:
@@ -49,7 +56,8 @@ def hazards(model: MarketModel, firm: Startup, pull: float, heat: float) -> dict
     tp = model.sc.talent
     recent = sum(1 for e in firm.executives
                  if e.status == "departed" and model.t - e.left_step < tp.contagion_window_months)
-    aim = 1.0 - tp.poaching_rank_focus + AIM_SPREAD * tp.poaching_rank_focus * model.ranks().get(firm, NEUTRAL_RANK)
+    rank = capital.current_ranks(model).get(firm, NEUTRAL_RANK)
+    aim = 1.0 - tp.poaching_rank_focus + AIM_SPREAD * tp.poaching_rank_focus * rank
     h = tp.base_hazard_per_month * (1 + tp.poaching_weight * pull * aim) * (1 + tp.niche_heat_weight * heat)
     h *= 1 + tp.contagion_weight * recent
     h *= 1 + tp.sentiment_weight * max(0.0, model.sc.capital.sentiment_initial - model.sentiment)

@@ -22,6 +22,13 @@ if TYPE_CHECKING:
 
 #: Scenario section of this mechanism's parameters ("" for none) and its section of docs/ODD.md.
 SECTION, ODD = 'technology', '7.1 Technology'
+#: This mechanism in a student's words, for the explorer's About tab: (heading, Markdown paragraph;
+#: ``{...}`` fields are filled from the scenario shown by :func:`sim.app_about.mechanisms_html`).
+STUDENT = ("Training", """\
+A foundation-model startup spends part of its cash on a training run. Runs get dearer every year
+(*training-cost growth*); its new model lands some distance behind the best model in the world (*the
+frontier*).""")
+
 
 
 def init(model: MarketModel) -> None:
@@ -127,4 +134,5 @@ def _finish_run(model: MarketModel, firm: Firm) -> None:
     if is_open:
         model.open_floor_candidates.append(firm.capability)
     model.log(firm.name, EventType.RELEASE, amount_usd=firm.run_spend, open_weights=is_open,
+              model_number=firm.releases, gap_doublings=gap,
               detail=f"{'open-weight ' if is_open else ''}model #{firm.releases}, {gap:.2f} doublings below frontier")

@@ -250,8 +250,41 @@ def test_charts_feed_and_scorecard(model_at_2025_06):
     assert [ln.date for ln in lines] == sorted((ln.date for ln in lines), reverse=True)
     rows, error = ac.scorecard(m)
     assert not error and rows and {r.status for r in rows} <= {ac.HOLDS, ac.MISSES, ac.WAITING, ac.NOT_APPLICABLE}
+    assert {r.id: r.status for r in rows}["T17"] == ac.WAITING  # 2027-12 is not reached yet
     assert "hold" in ac.scorecard_summary(rows) and "<table" in ac.scorecard_html(rows)
     assert app_explain.months(4.2) == "4 months" and app_explain.months(float("inf")) == "no spending to cover"
+
+
+def test_events_download_marks_dated_releases(model_at_2025_06):
+    t = app_export.table(model_at_2025_06, "events")
+    names, history = t.column("release_name").to_pylist(), t.column("history").to_pylist()
+    dated = [h for n, h in zip(names, history, strict=True) if n == "DeepSeek-V2"]
+    assert dated and dated[0].startswith("real release ("), dated
+    assert all(not h for n, h in zip(names, history, strict=True) if not n)
+
+
+def test_about_tab_follows_the_month_and_the_scenario(baseline):
+    from sim import app_about
+    from sim.month import MONTH
+
+    sc = baseline.with_overrides({"strategy.exit_runway_months": 3.5, "entry.enabled": True, "time.end": "2026-06",
+                                  "population.startups": 4})
+    model = MarketModel(sc, 0)
+    try:
+        text = app_about.mechanisms_text(model)
+    finally:
+        release(model)
+    heads = [line.split("**")[1].rstrip(".") for line in text.splitlines() if line[:1].isdigit()]
+    assert heads == [m.STUDENT[0] for m in MONTH]
+    assert "10 Chinese large-model startups" in text and "4 generic" in text and "joined by entrants" in text
+    assert f"from {sc.time.start} to 2026-06" in text and "under 3.5 months of cash" in text
+    assert "switched off" not in text
+
+
+def test_every_slider_reads_a_scenario_value(baseline):
+    values = s.knob_defaults(baseline)
+    assert set(values) == {k.arg for k in s.KNOBS} and all(isinstance(v, int | float) for v in values.values())
+    assert values["sentiment_base"] == baseline.capital.sentiment_base
 
 
 def test_describe_events():
@@ -262,6 +295,12 @@ def test_describe_events():
         "releases DeepSeek-R1 (open weights)"
     assert d({"type": "departure", "role": "technical", "destination": "giant:ByteDance"}) == \
         "a technical executive leaves for ByteDance"
+    assert d({"type": "release", "detail": "ignored", "model_number": 3, "gap_doublings": 0.5}) == \
+        "releases its model #3 (0.50 doublings behind the frontier)"
+    assert d({"type": "price_cut", "detail": "ignored", "price_from": 2.0, "price_to": 1.25}) == \
+        "cuts its API price: 2.000 → 1.250 USD/Mtok"
+    assert d({"type": "exit", "detail": "ignored", "acquirer": "Alibaba"}) == "is absorbed by Alibaba"
+    assert d({"type": "exit", "detail": "ignored", "acquirer": ""}) == "shuts down"
     assert d({"type": "funding_round", "amount_usd": 1.5e8, "detail": "venture round"}) == \
         "raises $150M (venture round)"
     assert ac.money(2.5e9) == "$2.5B" and ac.money(576240.0) == "$576K"

@@ -193,6 +193,7 @@ def test_the_shipped_specs_load():
     ("[stopping]\nmin_acceptance_rate = 0\n", "stopping.min_acceptance_rate", "expected a value > 0"),
     ("[patterns]\nvalidate = [\"T1\"]\n", "patterns.validate", "disjoint"),
     ("[patterns]\nfit = [\"T99\"]\n", "patterns.fit.0", "unknown pattern 'T99'"),
+    ("[patterns]\nfit = [\"t12\"]\n", "patterns.fit.0", "unknown pattern 't12' (did you mean 'T12'?)"),
     ("[predictive]\npoint_estimate = \"mode\"\n", "predictive.point_estimate",
      "expected one of 'best', 'median', 'mean'"),
     ("[distance]\nweights = { T5 = 1.0 }\n", "distance.weights.T5", "only for a pattern in patterns.fit"),

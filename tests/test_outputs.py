@@ -3,6 +3,7 @@ docs/outputs.md all come from one declaration, and the generated docs do not dri
 
 from __future__ import annotations
 
+import math
 import subprocess
 import sys
 
@@ -43,10 +44,14 @@ def test_schemas_are_the_declarations() -> None:
         assert all(c.unit and c.meaning for c in cols), name
 
 
+#: The event types of model version 2, in order: a new type is appended to EventType, none renamed or removed.
+PINNED_EVENT_TYPES = ["release", "price_cut", "funding_round", "departure", "pivot", "product_cut", "ipo", "exit",
+                      "entry"]
+
+
 def test_every_event_type_is_documented_and_kept() -> None:
     assert set(EVENT_DOCS) == set(EventType)
-    assert [t.value for t in EventType] == ["release", "price_cut", "funding_round", "departure", "pivot",
-                                           "product_cut", "ipo", "exit", "entry"]
+    assert [t.value for t in EventType][:len(PINNED_EVENT_TYPES)] == PINNED_EVENT_TYPES
 
 
 def test_log_refuses_an_unknown_event_type(short: Scenario) -> None:
@@ -64,7 +69,8 @@ def test_log_refuses_an_unknown_event_type(short: Scenario) -> None:
 
 
 def test_structured_event_columns_agree_with_the_detail_text(runs, baseline: Scenario) -> None:
-    """The facts readers use (stage, partner, niche, open_weights) are set where the detail text says them."""
+    """The facts readers use (stage, partner, niche, open_weights, model_number, gap_doublings, price_from/to,
+    acquirer) are set where the detail text says them."""
     seen = set()
     for seed in range(3):
         ev = runs(baseline, seed).events
@@ -86,7 +92,25 @@ def test_structured_event_columns_agree_with_the_detail_text(runs, baseline: Sce
                 assert ev["niche"][i] == detail.removeprefix("pivots to ")
             if typ == "funding_round":
                 assert detail == ("venture round" + (f" with {ev['partner'][i]}" if ev["partner"][i] else ""))
-    assert {IPO_FILING, IPO_LISTING, ("open", True), ("open", False)} <= seen
+            if typ == EventType.RELEASE:
+                gap, number = ev["gap_doublings"][i], ev["model_number"][i]
+                assert detail.endswith(f", {gap:.2f} doublings below frontier")
+                assert (f"model #{number}," in detail) if number else bool(ev["release_name"][i])
+                seen.add("release")
+            else:
+                assert math.isnan(ev["gap_doublings"][i]) and ev["model_number"][i] == 0
+            if typ == EventType.PRICE_CUT:
+                assert detail == f"API price {ev['price_from'][i]:.3f} -> {ev['price_to'][i]:.3f} USD/Mtok"
+                assert ev["price_to"][i] < ev["price_from"][i]
+                seen.add("price_cut")
+            else:
+                assert math.isnan(ev["price_from"][i]) and math.isnan(ev["price_to"][i])
+            if typ == EventType.EXIT:
+                assert detail == (f"absorbed by {ev['acquirer'][i]}" if ev["acquirer"][i] else "shuts down")
+                seen.add(("exit", bool(ev["acquirer"][i])))
+            else:
+                assert ev["acquirer"][i] == ""
+    assert {IPO_FILING, IPO_LISTING, ("open", True), ("open", False), "release", "price_cut"} <= seen
 
 
 def test_docs_outputs_md_is_generated_from_the_declarations() -> None:

@@ -17,7 +17,17 @@ import pytest
 from sim.calendar import format_month, parse_month
 from sim.cli import main
 from sim.outputs import EVENT_FIELD_DEFAULTS, EVENTS_COLUMNS
-from sim.patterns import PATTERN_BY_ID, PATTERNS, SIX, PatternResult, evaluate, evaluate_tables, scorecard, split_seeds
+from sim.patterns import (
+    PATTERN_BY_ID,
+    PATTERNS,
+    SIX,
+    Applicability,
+    PatternResult,
+    evaluate,
+    evaluate_tables,
+    scorecard,
+    split_seeds,
+)
 
 IDS = [f"T{i}" for i in range(1, 18)]
 GIANTS = ("Alibaba", "ByteDance", "Tencent", "Baidu")
@@ -313,7 +323,8 @@ def test_absent_firm_is_not_applicable() -> None:
     del w.firms["Zhipu"]
     w.drop(lambda e: e["firm"] == "Zhipu")
     r = w.results()
-    assert r["T11"] == PatternResult("T11", PATTERN_BY_ID["T11"].name, False, 1.0, "not applicable: firm Zhipu absent")
+    assert r["T11"] == PatternResult("T11", PATTERN_BY_ID["T11"].name, False, 1.0, "not applicable: firm Zhipu absent",
+                                  Applicability.FIRM_ABSENT)
     assert r["T1"].detail == "not applicable: firm Zhipu absent"
     assert r["T12"].passed and r["T14"].passed and r["T15"].passed  # these do not need Zhipu
 
@@ -323,7 +334,8 @@ def test_short_run_is_not_applicable_beyond_its_end() -> None:
     w.end = "2025-06"
     r = w.results()
     assert r["T17"].detail.startswith("not applicable: run covers 2023-01..2025-06") and r["T17"].distance == 1.0
-    assert r["T1"].passed
+    assert r["T17"].applicable == Applicability.OUTSIDE_WINDOW
+    assert r["T1"].passed and r["T1"].applicable == Applicability.APPLICABLE
 
 
 def test_empty_tables_do_not_crash() -> None:

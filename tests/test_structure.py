@@ -15,6 +15,7 @@ from conftest import ROOT
 from sim.agents import Firm, Giant, OpenLab, Startup
 from sim.model import MarketModel, release
 from sim.month import MONTH, name
+from sim.params import ScenarioSections
 from sim.scenario import Scenario
 
 SIM = ROOT / "sim"
@@ -22,13 +23,19 @@ SIM = ROOT / "sim"
 MODEL_CODE = [*(f"{name(m)}.py" for m in MONTH), "agents.py", "model.py", "population.py", "results.py"]
 
 
-def test_month_is_every_mechanism_once_in_odd_order() -> None:
-    assert [name(m) for m in MONTH] == ["technology", "open_source", "demand", "accounts", "capital", "talent",
-                                        "strategy", "entry"]
+def test_month_is_every_mechanism_once_and_each_declares_its_parts() -> None:
+    """MONTH holds each mechanism once; each is a module of sim/ declaring what sim.month.Mechanism says (its
+    order against docs/ODD.md is checked by docs/gen_params.py --check, below)."""
+    assert len({name(m) for m in MONTH}) == len(MONTH)
     for m in MONTH:
+        assert (SIM / f"{name(m)}.py").is_file() and m.__name__ == f"sim.{name(m)}", name(m)
         assert callable(m.init) and callable(m.step), name(m)
-        assert m.SECTION == "" or m.SECTION in Scenario.model_fields, name(m)
+        assert m.SECTION == "" or m.SECTION in ScenarioSections.model_fields, name(m)
         assert m.ODD.startswith("7."), name(m)
+        heading, text = m.STUDENT
+        assert heading and len(text.split()) >= 5, name(m)
+    sections = [m.SECTION for m in MONTH if m.SECTION]
+    assert len(set(sections)) == len(sections)
 
 
 def test_each_mechanism_sets_up_its_own_state(short: Scenario, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -39,6 +46,7 @@ def test_each_mechanism_sets_up_its_own_state(short: Scenario, monkeypatch: pyte
     model = MarketModel(short, 0)
     try:
         assert not hasattr(model, "sentiment") and not hasattr(model, "outside_appeal")
+        assert not hasattr(model, "rank_cache")  # the ranks cache is capital's, not the model's
         assert hasattr(model, "open_floor") and hasattr(model, "departures_last_month")
     finally:
         release(model)
@@ -52,18 +60,26 @@ def test_no_isinstance_dispatch_in_model_code(module: str) -> None:
     assert calls == [], f"sim/{module} asks a firm's type at lines {calls}: override a Firm method instead"
 
 
+#: The Firm methods that may write the ledger: the opening balance, the monthly reset, the two doors and an
+#: entrant's opening with its seed funding.
+LEDGER_WRITERS = ("__init__", "begin_month", "receive", "pay", "open_with_funding")
+
+
 @pytest.mark.parametrize("module", MODEL_CODE)
 def test_money_moves_in_only_through_receive(module: str) -> None:
-    """Nothing outside Firm.receive adds to cash or to an inflow column (``x.cash_usd += ...``)."""
+    """Nothing outside Firm's ledger methods adds to or sets cash or an inflow column (``x.cash_usd += ...``,
+    ``x.cash_usd = 0.0``)."""
     ledger = {"cash_usd", "funding_usd", "external_usd", "transfers_usd"}
     tree = ast.parse((SIM / module).read_text(encoding="utf-8"))
     bad = []
     for fn in ast.walk(tree):
-        if not isinstance(fn, ast.FunctionDef) or fn.name in ("receive", "pay"):
+        if not isinstance(fn, ast.FunctionDef) or (module == "agents.py" and fn.name in LEDGER_WRITERS):
             continue
         for n in ast.walk(fn):
-            if isinstance(n, ast.AugAssign) and isinstance(n.target, ast.Attribute) and n.target.attr in ledger:
-                bad.append((fn.name, n.lineno))
+            targets = n.targets if isinstance(n, ast.Assign) else [n.target] if isinstance(
+                n, ast.AugAssign | ast.AnnAssign) else []
+            bad += [(fn.name, n.lineno) for t in targets for a in ast.walk(t)
+                    if isinstance(a, ast.Attribute) and a.attr in ledger]
     assert bad == []
 
 
@@ -116,8 +132,9 @@ def test_odd_month_check_reads_sim_month() -> None:
         "| 6 | talent | `talent.py`", "| 6 | capital | `capital.py`", 1)
     assert swapped != text
     assert any("MONTH" in p for p in gen_params.check_odd_month(swapped))
-    assert gen_params.SECTION_ORDER == ["time", "technology", "open_source", "demand", "capital", "talent",
-                                        "strategy", "entry", "population"]
+    month_sections = [m.SECTION for m in MONTH if m.SECTION]
+    assert gen_params.SECTION_ORDER == ["time", *month_sections, "population"]
+    assert set(gen_params.SECTION_ORDER) <= set(ScenarioSections.model_fields)
 
 
 def test_a_mechanism_added_to_the_month_is_initialised_and_stepped_in_order(short: Scenario,

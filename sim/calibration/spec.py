@@ -23,8 +23,9 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from ..config import load_toml, resolve_path, validate
+from ..config import did_you_mean, load_toml, resolve_path, validate
 from ..errors import InputError
+from ..patterns import PATTERN_BY_ID
 from ..scenario import Scenario, load_scenario
 from .abc import PRIOR_KINDS, Prior, SMCSettings, StoppingRule
 
@@ -226,12 +227,12 @@ def load_spec(path: str | Path, require_recovery: bool = False) -> CalibrationSp
     both = sorted(set(fit) & set(validate_))
     if both:
         raise err("patterns.validate", f"expected patterns disjoint from patterns.fit; both hold {both}")
-    known = _known_pattern_ids()
-    if known is not None:
-        for name, ids in (("fit", fit), ("validate", validate_)):
-            for j, pid in enumerate(ids):
-                if pid not in known:
-                    raise err(f"patterns.{name}.{j}", f"unknown pattern '{pid}'; known: {', '.join(known)}")
+    known = list(PATTERN_BY_ID)
+    for name, ids in (("fit", fit), ("validate", validate_)):
+        for j, pid in enumerate(ids):
+            if pid not in known:
+                raise err(f"patterns.{name}.{j}",
+                          f"unknown pattern '{pid}'{did_you_mean(pid, known)}; known: {', '.join(known)}")
     for pid in sf.distance.weights:
         if pid not in fit:
             raise err(f"distance.weights.{pid}", "expected a weight only for a pattern in patterns.fit")
@@ -333,21 +334,6 @@ def _recovery(rec: RecoverySection, parameters: list[ParameterSpec], scenario: S
     scales = {s: float(rec.scales.get(s, STATISTICS[s][1])) for s in stats_list}
     scenario.with_overrides(truth, origin=file)
     return RecoverySpec(truth, rule, rec.history_seeds, stats_list, scales, rec.noise_seeds)
-
-
-def _known_pattern_ids() -> list[str] | None:
-    """Ids of the patterns :mod:`sim.patterns` defines, or ``None`` if it cannot say."""
-    try:
-        from .. import patterns
-    except ImportError:
-        return None
-    for name in ("PATTERN_IDS", "PATTERNS"):
-        reg = getattr(patterns, name, None)
-        if isinstance(reg, dict):
-            return [str(k) for k in reg]
-        if isinstance(reg, (list, tuple)) and reg:
-            return [str(getattr(x, "id", x)) for x in reg]
-    return None
 
 
 def _jsonable(x: Any) -> Any:

@@ -47,13 +47,10 @@ def parse_condition(text: str) -> tuple[str, str, float]:
 
 
 def _import_prim() -> Any:
+    """The EMA Workbench's PRIM (a pinned dependency), imported on first use: it is slow to import and warns."""
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        try:
-            from ema_workbench.analysis import prim
-        except ImportError as exc:  # pragma: no cover - depends on the environment
-            raise InputError("discover", "", "scenario discovery needs the EMA Workbench: "
-                                             f"pip install ema-workbench==2.5.3 ({exc})") from None
+        from ema_workbench.analysis import prim
     logging.getLogger("EMA").setLevel(logging.WARNING)
     return prim
 

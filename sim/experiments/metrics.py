@@ -11,7 +11,9 @@ import math
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from ..outputs import IPO_LISTING
+from ..facts import ARTICLE_DATE
+from ..outputs import IPO_LISTING, EventType
+from ..patterns import evaluate
 
 if TYPE_CHECKING:
     from ..results import RunResult
@@ -50,9 +52,9 @@ def first_abandonment_step(r: RunResult) -> float:
     ev = r.events
     pivoted: set[str] = set()
     for step, firm, typ in zip(ev["step"], ev["firm"], ev["type"], strict=False):
-        if typ == "pivot":
+        if typ == EventType.PIVOT:
             return float(step)
-        if typ == "exit" and r.firm_kinds.get(firm, "startup") == "startup" and firm not in pivoted:
+        if typ == EventType.EXIT and r.firm_kinds.get(firm, "startup") == "startup" and firm not in pivoted:
             return float(step)
     return math.nan
 
@@ -68,14 +70,16 @@ def first_abandonment_year(r: RunResult) -> float:
 
 
 def departures_to_2025_06(r: RunResult) -> float:
-    """Executive departures from the start to 2025-06 inclusive (count)."""
+    """Executive departures from the start to the article's month (``sim.facts.ARTICLE_DATE``, 2025-06) inclusive
+    (count)."""
     ev = r.events
-    return float(sum(1 for d, t in zip(ev["date"], ev["type"], strict=True) if t == "departure" and d <= "2025-06"))
+    return float(sum(1 for d, t in zip(ev["date"], ev["type"], strict=True)
+                     if t == EventType.DEPARTURE and d <= ARTICLE_DATE))
 
 
 def departures_total(r: RunResult) -> float:
     """Executive departures over the whole run (count)."""
-    return float(sum(1 for t in r.events["type"] if t == "departure"))
+    return float(sum(1 for t in r.events["type"] if t == EventType.DEPARTURE))
 
 
 def hhi_consumer_end(r: RunResult) -> float:
@@ -96,19 +100,18 @@ def mean_sentiment_2025(r: RunResult) -> float:
 
 def funding_rounds_total(r: RunResult) -> float:
     """Venture rounds closed by startups over the run (count)."""
-    return float(sum(1 for t in r.events["type"] if t == "funding_round"))
+    return float(sum(1 for t in r.events["type"] if t == EventType.FUNDING_ROUND))
 
 
 def ipos_total(r: RunResult) -> float:
     """Startups that listed their shares (count of IPO events at the listing stage)."""
     ev = r.events
-    return float(sum(1 for t, s in zip(ev["type"], ev["stage"], strict=True) if t == "ipo" and s == IPO_LISTING))
+    return float(sum(1 for t, s in zip(ev["type"], ev["stage"], strict=True)
+                     if t == EventType.IPO and s == IPO_LISTING))
 
 
-def _patterns_passed(r: RunResult) -> float:
-    """Number of history patterns the run passes (needs :mod:`sim.patterns`)."""
-    from ..patterns import evaluate  # optional module
-
+def patterns_passed(r: RunResult) -> float:
+    """Number of history patterns the run passes (count, :mod:`sim.patterns`)."""
     return float(sum(1 for p in evaluate(r) if p.passed))
 
 
@@ -127,15 +130,8 @@ METRICS: dict[str, Callable[[RunResult], float]] = {
     "mean_sentiment_2025": mean_sentiment_2025,
     "funding_rounds_total": funding_rounds_total,
     "ipos_total": ipos_total,
+    "patterns_passed": patterns_passed,
 }
-
-try:  # the pattern scorecard is another module; offer its count when it exists
-    import importlib.util
-
-    if importlib.util.find_spec("sim.patterns") is not None:
-        METRICS["patterns_passed"] = _patterns_passed
-except (ImportError, ValueError):  # pragma: no cover
-    pass
 
 #: Axis labels of the metrics (with units) for figures.
 LABELS: dict[str, str] = {
@@ -155,7 +151,7 @@ LABELS: dict[str, str] = {
     "patterns_passed": "patterns passed",
 }
 
-#: The metrics a spec keeps when it names none (the optional ``patterns_passed`` is left out).
+#: The metrics a spec keeps when it names none (``patterns_passed`` is left out: name it to keep it).
 DEFAULT_METRICS = [n for n in METRICS if n != "patterns_passed"]
 
 #: The outcomes compared across scenarios by default (``python -m sim compare``).
