@@ -44,8 +44,6 @@ def test_no_module_copies_the_six_or_the_palette() -> None:
 FACT_LITERALS_ALLOWED = {
     "facts.py": "the facts' one home",
     "params.py": "parameter defaults, each documented with its unit, range and source (docs/parameters.md)",
-    # The synthetic-truth windows of the recovery check; another helper owns the file at the moment.
-    "calibration/recovery.py": "to be moved to sim.facts",
 }
 #: Names a literal must not spell outside the allow-list (import them from sim.facts).
 FIRM_NAMES = {*facts.SIX, facts.DEEPSEEK}

@@ -30,7 +30,8 @@ from typing import Any
 
 import numpy as np
 
-from ..outputs import IPO_FILING
+from ..facts import ARTICLE_DATE, DEPARTURES_START, H1_2025, YEAR_2024
+from ..outputs import IPO_FILING, EventType
 from ..results import RunResult
 
 # --------------------------------------------------------------------------- statistics
@@ -40,7 +41,11 @@ def _startups(run: RunResult) -> set[str]:
     return {f for f, k in run.firm_kinds.items() if k == "startup"}
 
 
-def _events(run: RunResult, types: Sequence[str], start: str = "0000-00", end: str = "9999-99") -> list[int]:
+#: Open bounds for :func:`_events` (any YYYY-MM date sorts between them).
+EARLIEST, LATEST = "", "~"
+
+
+def _events(run: RunResult, types: Sequence[str], start: str = EARLIEST, end: str = LATEST) -> list[int]:
     """Row indices of events of ``types`` by startups, dated in ``[start, end]`` (YYYY-MM strings)."""
     ev = run.events
     st = _startups(run)
@@ -58,18 +63,18 @@ def _model_at(run: RunResult, col: str, date: str) -> float:
 
 def departures_2024_2025h1(run: RunResult) -> float:
     """T1: core-executive departures from the startups, 2024-01 to 2025-06."""
-    return float(len(_events(run, ("departure",), "2024-01", "2025-06")))
+    return float(len(_events(run, (EventType.DEPARTURE,), DEPARTURES_START, ARTICLE_DATE)))
 
 
 def departures_2025h1(run: RunResult) -> float:
     """T2: departures in 2025-01 to 2025-06 (the acceleration)."""
-    return float(len(_events(run, ("departure",), "2025-01", "2025-06")))
+    return float(len(_events(run, (EventType.DEPARTURE,), *H1_2025)))
 
 
 def departures_top_firm(run: RunResult) -> float:
     """T3/T4: departures from the startup that lost the most, 2024-01 to 2025-06."""
     counts: dict[str, int] = {}
-    for i in _events(run, ("departure",), "2024-01", "2025-06"):
+    for i in _events(run, (EventType.DEPARTURE,), DEPARTURES_START, ARTICLE_DATE):
         f = run.events["firm"][i]
         counts[f] = counts.get(f, 0) + 1
     return float(max(counts.values(), default=0))
@@ -77,7 +82,7 @@ def departures_top_firm(run: RunResult) -> float:
 
 def first_abandonment_month(run: RunResult) -> float:
     """T7: months from 2023-01 to the first startup's pivot or exit (the run's length if none)."""
-    idx = _events(run, ("pivot", "exit"))
+    idx = _events(run, (EventType.PIVOT, EventType.EXIT))
     steps = [run.events["step"][i] for i in idx]
     return float(min(steps)) if steps else float(len(run.model["step"]))
 
@@ -85,13 +90,13 @@ def first_abandonment_month(run: RunResult) -> float:
 def first_ipo_month(run: RunResult) -> float:
     """T10: months from 2023-01 to the first startup's start of an IPO process (the run's length if none)."""
     ev = run.events
-    steps = [ev["step"][i] for i in _events(run, ("ipo",)) if ev["stage"][i] == IPO_FILING]
+    steps = [ev["step"][i] for i in _events(run, (EventType.IPO,)) if ev["stage"][i] == IPO_FILING]
     return float(min(steps)) if steps else float(len(run.model["step"]))
 
 
 def foundation_2025_06(run: RunResult) -> float:
     """T6/T17: startups still training foundation models at 2025-06."""
-    return _model_at(run, "n_foundation", "2025-06")
+    return _model_at(run, "n_foundation", ARTICLE_DATE)
 
 
 def foundation_end(run: RunResult) -> float:
@@ -101,12 +106,12 @@ def foundation_end(run: RunResult) -> float:
 
 def raising_2025h1(run: RunResult) -> float:
     """T10: startups that close a funding round in 2025-01 to 2025-06."""
-    return float(len({run.events["firm"][i] for i in _events(run, ("funding_round",), "2025-01", "2025-06")}))
+    return float(len({run.events["firm"][i] for i in _events(run, (EventType.FUNDING_ROUND,), *H1_2025)}))
 
 
 def pivots_by_2025_06(run: RunResult) -> float:
     """T8: pivot events by 2025-06."""
-    return float(len(_events(run, ("pivot",), end="2025-06")))
+    return float(len(_events(run, (EventType.PIVOT,), end=ARTICLE_DATE)))
 
 
 def log10_top_revenue_2024(run: RunResult) -> float:
@@ -115,7 +120,7 @@ def log10_top_revenue_2024(run: RunResult) -> float:
     st = _startups(run)
     rev: dict[str, float] = {}
     for d, f, r in zip(fi["date"], fi["firm"], fi["revenue_usd"], strict=True):
-        if f in st and d.startswith("2024-") and r == r:
+        if f in st and YEAR_2024[0] <= d <= YEAR_2024[1] and r == r:
             rev[f] = rev.get(f, 0.0) + float(r)
     top = max(rev.values(), default=0.0)
     return math.log10(max(top, 1e5))
@@ -123,7 +128,7 @@ def log10_top_revenue_2024(run: RunResult) -> float:
 
 def sentiment_2025_06(run: RunResult) -> float:
     """T15: investor sentiment for foundation-model startups at 2025-06."""
-    return _model_at(run, "vc_sentiment", "2025-06")
+    return _model_at(run, "vc_sentiment", ARTICLE_DATE)
 
 
 def log10_mau_gap_2025_06(run: RunResult) -> float:
@@ -133,7 +138,7 @@ def log10_mau_gap_2025_06(run: RunResult) -> float:
     best_st = 0.0
     others = []
     for d, f, m in zip(fi["date"], fi["firm"], fi["mau"], strict=True):
-        if d != "2025-06" or m != m:
+        if d != ARTICLE_DATE or m != m:
             continue
         if f in st:
             best_st = max(best_st, float(m))

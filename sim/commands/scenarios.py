@@ -9,7 +9,7 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from ..config import add_set_argument
+from ..config import add_set_argument, get_path
 from ..scenario import Scenario, load_scenario
 
 
@@ -78,16 +78,9 @@ def calibrated_keys(file: Path) -> dict[str, str]:
 
 def _source(path: str, value: Any, src: str, baseline: Scenario | None, marks: dict[str, str]) -> str:
     """The source text of one parameter; a value equal to the baseline's calibrated one says so."""
-    if path not in marks or baseline is None or value != _value_at(baseline, path):
+    if path not in marks or baseline is None or value != get_path(baseline.to_dict(), path):
         return src
     return src.replace(_TUNED, "") + f"; calibrated: ABC-SMC point estimate of experiments/{marks[path]}"
-
-
-def _value_at(sc: BaseModel, path: str) -> Any:
-    obj: Any = sc
-    for part in path.split("."):
-        obj = getattr(obj, part)
-    return obj
 
 
 def cmd_params(args: argparse.Namespace) -> int:
