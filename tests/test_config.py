@@ -226,3 +226,21 @@ def test_canonical_hash_of_numpy_scalars_is_that_of_numbers() -> None:
     import numpy as np
 
     assert canonical_hash({"n": np.int64(3), "x": np.float64(0.5)}) == canonical_hash({"n": 3, "x": 0.5})
+
+
+def test_an_experiment_spec_extends_another_in_another_folder(tmp_path: Path) -> None:
+    """Experiment specs read ``extends`` like scenarios and calibration specs; the parent's relative
+    scenario path stays relative to the parent, and an error in the child names the child."""
+    from sim.experiments.spec import load_spec
+
+    parent = ROOT / "experiments" / "oat_mechanisms.toml"
+    child = tmp_path / "child.toml"
+    child.write_text(f'extends = "{parent}"\nreplications = 1\n', encoding="utf-8")
+    spec, base = load_spec(child), load_spec(parent)
+    assert spec.replications == 1 and base.replications != 1
+    assert spec.base.hash() == base.base.hash() and spec.parameters == base.parameters
+    bad = tmp_path / "bad.toml"
+    bad.write_text(f'extends = "{parent}"\nreplicatons = 1\n', encoding="utf-8")
+    with pytest.raises(InputError) as exc:
+        load_spec(bad)
+    assert "bad.toml" in str(exc.value) and "did you mean 'replications'" in str(exc.value)

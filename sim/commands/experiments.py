@@ -10,10 +10,10 @@ import argparse
 import json
 import math
 import sys
-import tomllib
 from pathlib import Path
 from typing import Any
 
+from ..config import load_toml
 from ..errors import InputError
 from ..experiments.executors import add_executor_args, executor_from_args
 from ..experiments.spec import DEFAULT_TIME_LIMIT_S
@@ -249,10 +249,7 @@ def _compare_spec(args: argparse.Namespace) -> Any:
     from ..experiments.spec import load_spec, spec_from_dict
 
     if len(args.scenarios) == 1 and args.scenarios[0].endswith(".toml"):
-        try:
-            data = tomllib.loads(Path(args.scenarios[0]).read_text(encoding="utf-8"))
-        except (OSError, tomllib.TOMLDecodeError):
-            data = {}
+        data = load_toml(args.scenarios[0]).data  # a bad file is an error here, as everywhere
         if isinstance(data.get("design"), dict):
             spec = load_spec(args.scenarios[0])
             if spec.design.method != "scenarios":

@@ -35,7 +35,7 @@ import numpy as np
 from pydantic import BaseModel, ConfigDict, Field
 
 from .. import MODEL_VERSION
-from ..config import canonical_hash, get_path, read_toml, validate
+from ..config import Loaded, canonical_hash, did_you_mean, get_path, load_toml, validate
 from ..errors import InputError
 from .metrics import DEFAULT_METRICS, METRICS
 from .store import RESERVED
@@ -193,17 +193,30 @@ def resolve_function(target: str, origin: str = "spec") -> Callable[[dict[str, A
 def load_spec(path: str | Path) -> ExperimentSpec:
     """Load and validate an experiment spec. Raises :class:`InputError` on any problem."""
     p = Path(path)
-    origin = str(path)
-    data = read_toml(p, origin)
-    return spec_from_dict(data, origin=origin, folder=p.resolve().parent, default_name=p.stem)
+    folder = p.resolve().parent
+
+    def rebase(data: dict[str, Any], at: Path) -> None:
+        """A parent spec in another folder names its scenario files relative to itself: make them absolute."""
+        if at.resolve() == folder:
+            return
+        if isinstance(data.get("scenario"), str):
+            data["scenario"] = str((at / data["scenario"]).resolve())
+        entries = data.get("design", {}).get("scenarios") if isinstance(data.get("design"), dict) else None
+        if isinstance(entries, list):
+            data["design"]["scenarios"] = [str((at / e).resolve()) if isinstance(e, str) else e for e in entries]
+
+    loaded = load_toml(p, rebase=rebase)
+    return spec_from_dict(loaded.data, origin=str(path), folder=folder, default_name=p.stem, loaded=loaded)
 
 
-def spec_from_dict(data: dict[str, Any], origin: str, folder: Path, default_name: str = "experiment") -> ExperimentSpec:
-    """Validate a spec given as a dict; relative paths are resolved against ``folder``."""
+def spec_from_dict(data: dict[str, Any], origin: str, folder: Path, default_name: str = "experiment",
+                   loaded: Loaded | None = None) -> ExperimentSpec:
+    """Validate a spec given as a dict; relative paths are resolved against ``folder``. ``loaded`` (from
+    :func:`sim.config.load_toml`) lets errors name the file of the ``extends`` chain that set a key."""
     from ..scenario import load_scenario
 
     raw = copy.deepcopy(data)
-    sf = validate(SpecFile, data, origin)
+    sf = validate(SpecFile, data, loaded or origin)
     d = sf.design
     if sf.model and sf.scenario:
         raise InputError(origin, "model", "expected either 'scenario' or 'model', not both")
@@ -269,12 +282,8 @@ def _check_metrics(sf: SpecFile, origin: str) -> list[str]:
         raise InputError(origin, "outputs.metrics", "expected at least one metric")
     for i, n in enumerate(names):
         if n not in METRICS:
-            import difflib
-
-            near = difflib.get_close_matches(n, list(METRICS), n=1, cutoff=0.5)
-            hint = f" (did you mean '{near[0]}'?)" if near else ""
             raise InputError(origin, f"outputs.metrics.{i}",
-                             f"unknown metric '{n}'{hint}; known: {', '.join(METRICS)}")
+                             f"unknown metric '{n}'{did_you_mean(n, list(METRICS))}; known: {', '.join(METRICS)}")
     if len(set(names)) != len(names):
         raise InputError(origin, "outputs.metrics", "expected each metric once")
     return list(names)
