@@ -35,10 +35,19 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel, ConfigDict, ValidationError
 
 from .errors import InputError
-from .params import DATE_PATTERN
+
+#: A month, ``YYYY-MM`` (the pattern of every date parameter; its error message says so).
+DATE_PATTERN = r"^\d{4}-(0[1-9]|1[0-2])$"
+
+
+class Strict(BaseModel):
+    """Base of every schema read from a file (scenario sections, experiment and calibration specs):
+    frozen, strict types, no unknown keys."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
 
 #: The key that points a file at the file it extends.
 EXTENDS = "extends"

@@ -19,9 +19,9 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, Field
 
-DATE_PATTERN = r"^\d{4}-(0[1-9]|1[0-2])$"
+from .config import DATE_PATTERN, Strict
 
 
 def P(default: Any, lo: float | None, hi: float | None, unit: str, doc: str, source: str) -> Any:
@@ -41,10 +41,8 @@ def S(default: Any, unit: str, doc: str, source: str) -> Any:
     return Field(default, description=doc, json_schema_extra={"unit": unit, "source": source})
 
 
-class Section(BaseModel):
+class Section(Strict):
     """Base of every scenario section: frozen, strict, no unknown keys."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
 
 
 # --------------------------------------------------------------------------- time

@@ -21,9 +21,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
 
-from ..config import did_you_mean, load_toml, resolve_path, validate
+from ..config import Strict, did_you_mean, load_toml, resolve_path, validate
 from ..errors import InputError
 from ..patterns import PATTERN_BY_ID
 from ..scenario import Scenario, load_scenario
@@ -34,17 +34,13 @@ NonNegative = Annotated[float, Field(ge=0, allow_inf_nan=False)]
 Positive = Annotated[float, Field(gt=0, allow_inf_nan=False)]
 
 
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
-
-
-class CalibrationSection(_Strict):
+class CalibrationSection(Strict):
     scenario: str = Field(description="Base scenario file, relative to the spec.")
     master_seed: int = Field(0, ge=0, description="Every random stream of the calibration derives from it.")
     description: str = Field("", description="What the calibration is for.")
 
 
-class ParameterEntry(_Strict):
+class ParameterEntry(Strict):
     """One calibrated parameter: its scenario key path, its prior and why."""
 
     key: str = Field(description="Scenario key path, e.g. 'talent.base_hazard_per_month'.")
@@ -56,18 +52,18 @@ class ParameterEntry(_Strict):
     rationale: str = Field(description="Why this prior (required).")
 
 
-class PatternsSection(_Strict):
+class PatternsSection(Strict):
     fit: list[str] = Field(min_length=1, description="Pattern ids used in the distance.")
     validate_: list[str] = Field([], alias="validate", description="Held-out pattern ids (disjoint from fit).")
     split_reason: str = Field("", description="One line on why the patterns are split so.")
 
 
-class DistanceSection(_Strict):
+class DistanceSection(Strict):
     weights: dict[str, NonNegative] = Field({}, description="Pattern id -> weight (default 1), fitting patterns only.")
     cap: float = Field(math.inf, gt=0, description="Cap of each pattern's replication-averaged distance.")
 
 
-class SMCSection(_Strict):
+class SMCSection(Strict):
     population: int = Field(200, ge=2, description="Particles per generation.")
     replications: int = Field(2, ge=1, description="Seeds per particle.")
     epsilon_quantile: float = Field(0.5, gt=0, le=0.99,
@@ -77,7 +73,7 @@ class SMCSection(_Strict):
     min_batch: int = Field(20, ge=1, description="Smallest batch of proposals (keeps the workers busy).")
 
 
-class StoppingSection(_Strict):
+class StoppingSection(Strict):
     max_generations: int = Field(6, ge=1, description="Generations including generation 0.")
     min_epsilon: float = Field(0.0, ge=0, allow_inf_nan=False,
                                description="Stop after a generation whose tolerance is at most this.")
@@ -87,7 +83,7 @@ class StoppingSection(_Strict):
                                     description="Stop when the tolerance fell by less than this share.")
 
 
-class PredictiveSpec(_Strict):
+class PredictiveSpec(Strict):
     draws: int = Field(100, ge=1, description="Posterior-predictive draws.")
     seeds: int = Field(4, ge=1, description="Seeds per posterior-predictive draw.")
     point_estimate: Literal["best", "median", "mean"] = Field("best", description="best, median or mean.")
@@ -97,7 +93,7 @@ class PredictiveSpec(_Strict):
     refine_batch: int = Field(8, ge=1, description="Points per round of the local search.")
 
 
-class RecoverySection(_Strict):
+class RecoverySection(Strict):
     description: str = Field("", description="What the true values are.")
     truth: Literal["prior_median"] | dict[str, float] = Field(
         "prior_median", description="\"prior_median\", or a table of key path -> true value.")
@@ -107,7 +103,7 @@ class RecoverySection(_Strict):
     noise_seeds: int = Field(20, ge=2, description="Seeds at the truth to measure each statistic's spread.")
 
 
-class SpecFile(_Strict):
+class SpecFile(Strict):
     """The file's schema (after ``extends``)."""
 
     calibration: CalibrationSection

@@ -32,10 +32,10 @@ from pathlib import Path
 from typing import Any, Literal
 
 import numpy as np
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
 
 from .. import MODEL_VERSION
-from ..config import Loaded, canonical_hash, did_you_mean, get_path, load_toml, validate
+from ..config import Loaded, Strict, canonical_hash, did_you_mean, get_path, load_toml, validate
 from ..errors import InputError
 from .metrics import DEFAULT_METRICS, METRICS
 from .store import RESERVED
@@ -45,11 +45,7 @@ Method = Literal["grid", "list", "oat", "lhs", "sobol", "morris", "scenarios"]
 SAMPLED = ("lhs", "sobol", "morris")
 
 
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
-
-
-class ParameterSpec(_Strict):
+class ParameterSpec(Strict):
     """One varied parameter: a scenario key path (or a test-function argument) and its values."""
 
     key: str = Field(description="Scenario key path, e.g. 'capital.sentiment_base' (or a function argument).")
@@ -71,7 +67,7 @@ class ParameterSpec(_Strict):
         return self.name or self.key
 
 
-class DesignSpec(_Strict):
+class DesignSpec(Strict):
     method: Method = Field(description="grid, list, oat, lhs, sobol, morris or scenarios.")
     samples: int | None = Field(None, ge=1, le=10_000_000,
                                 description="lhs: points; sobol: base samples N (N*(D+2) points); "
@@ -88,13 +84,13 @@ class DesignSpec(_Strict):
 DEFAULT_TIME_LIMIT_S = 3600.0
 
 
-class OutputSpec(_Strict):
+class OutputSpec(Strict):
     metrics: list[str] | None = Field(None, description="Scalar metrics per run (default: all).")
     monthly: bool = Field(False, description="Keep the monthly model table of every run.")
     events: bool = Field(False, description="Keep the event log of every run.")
 
 
-class SpecFile(_Strict):
+class SpecFile(Strict):
     """The file's schema (before paths are resolved)."""
 
     name: str = ""
