@@ -137,6 +137,8 @@ class ExperimentSpec:
     # ------------------------------------------------------------------ identity
     def identity(self) -> dict[str, Any]:
         """What determines the results: changes here make a results folder incompatible."""
+        from .design import SEED_SCHEME  # design imports this module
+
         d = self.design.model_dump(mode="json")
         d.pop("scenarios", None)
         return {
@@ -150,6 +152,7 @@ class ExperimentSpec:
             "replications": self.replications,
             "seed": self.seed,
             "crn": self.crn,
+            "seed_scheme": SEED_SCHEME,
             "outputs": {"metrics": self.metrics, "monthly": self.monthly, "events": self.events},
         }
 
