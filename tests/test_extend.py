@@ -175,3 +175,18 @@ def test_a_folder_of_the_old_seed_scheme_is_refused(tmp_path: Path) -> None:
     assert proc.returncode == 2 and "seed scheme 1" in proc.stderr and "Traceback" not in proc.stderr
     forced = run_cli("sweep", spec_file, "--out", out, "--quiet", "--force")
     assert forced.returncode == 0 and "ran 4 runs" in forced.stderr
+
+
+def test_no_extension_under_a_running_sweep_of_the_old_spec(tmp_path: Path) -> None:
+    from sim.experiments.locks import FileLock
+
+    out = tmp_path / "out"
+    run_sweep(load_spec(_listed(tmp_path)), out, executor="serial", progress=False)
+    lock = FileLock(out / "_journal" / "sweep.lock")
+    assert lock.acquire(shared=True)  # as a shard of the folder's spec holds it
+    try:
+        with pytest.raises(InputError, match="running on this folder"):
+            run_sweep(load_spec(_listed(tmp_path, reps=3, name="m.toml")), out, executor="serial", progress=False)
+    finally:
+        lock.release()
+    assert json.loads((out / "manifest.json").read_text())["replications"] == 2

@@ -74,7 +74,8 @@ def extend_manifest(store: Store, old: dict[str, Any], spec: ExperimentSpec, des
     if manifest["runs_schema"] != old["runs_schema"]:
         raise refuse("parameters", "the runs table's columns would change (a parameter or point key added, removed "
                                    "or of another type)")
-    if is_held(store.journal / "sweep.lock"):  # it would go on writing the old spec's runs
+    if is_held(store.journal / "sweep.lock") and store.manifest()["spec_hash"] != manifest["spec_hash"]:
+        # (a shard of this spec that extended the folder a moment ago is not a reason to refuse)
         raise InputError(folder, "", "a sweep of its current spec is running on this folder; wait for it to finish "
                                      "(or stop it) before extending the experiment")
     _check_recorded_runs(store, design, refuse)
