@@ -381,8 +381,10 @@ def test_one_folder_rule_for_compare(tmp_path: Path, capsys: pytest.CaptureFixtu
     assert main([*base, "--seeds", "2"]) == 0
     assert main([*base, "--seeds", "2"]) == 0  # the same spec: resumed, nothing rerun
     capsys.readouterr()
-    assert main([*base, "--seeds", "3"]) == 2
-    assert "--force" in capsys.readouterr().err
+    assert main([*base, "--seeds", "4"]) == 0  # more seeds extend the comparison: only the new runs run
+    assert "ran 4 runs" in capsys.readouterr().err and len(pd_read(out / "runs")) == 8
+    assert main([*base, "--seeds", "3"]) == 2  # fewer seeds do not
+    assert "replications" in (err := capsys.readouterr().err) and "--force" in err
     assert main([*base, "--seeds", "3", "--force"]) == 0
     assert len(pd_read(out / "runs")) == 6
     # a sweep never mixes into a folder of 'run' results

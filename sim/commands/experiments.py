@@ -29,8 +29,10 @@ def register(sub: argparse._SubParsersAction) -> None:
                                    "an interrupted sweep; --retry-failed reruns failures. A run is stopped at the "
                                    f"spec's time_limit_seconds (default {DEFAULT_TIME_LIMIT_S:g} s) and recorded as "
                                    "a timeout; a run that kills its worker process is recorded as failed and the "
-                                   "sweep goes on. DIR must be new or hold results of the same spec (resumed); "
-                                   "another spec's results are refused unless --force. Exit codes: 0 ok (some runs "
+                                   "sweep goes on. DIR must be new or hold results of the same spec (resumed) or of "
+                                   "one SPEC extends (more replications, points appended: only the new runs run, "
+                                   "see docs/experiments.md); another spec's results are refused unless --force. "
+                                   "Exit codes: 0 ok (some runs "
                                    "may have failed), 1 every run failed, 2 bad input.")
     p.add_argument("spec", metavar="SPEC", help="experiment spec (TOML), e.g. experiments/oat_mechanisms.toml")
     p.add_argument("--out", type=Path, default=None, metavar="DIR",
@@ -113,6 +115,8 @@ def _sweep(spec: Any, out: Path | None, args: argparse.Namespace, shard: str = "
                            confirm_large=getattr(args, "yes", False))
     for note in report.notes:
         print(f"repaired: {note}", file=sys.stderr)
+    for line in report.extended:
+        print(f"extended: {line}", file=sys.stderr)
     print(f"{spec.name}: ran {report.ran} runs ({report.ran_failed} failed"
           + (f", {report.crashed} killed their worker" if report.crashed else "")
           + f") in {report.seconds:.1f} s on {report.executor}; {report.done}/{report.total} done, "

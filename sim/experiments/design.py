@@ -7,11 +7,14 @@ million dicts. Samplers come from maintained libraries: Latin hypercube from
 ``scipy.stats.qmc``, Sobol'/Saltelli and Morris from SALib, all seeded from the spec's master
 seed so the same spec gives the same points everywhere.
 
-Seeds: every block of 256 points has its own ``SeedSequence(master, spawn_key=(block,))``; its
-64-bit words (shifted to 63 bits) are the seeds of the block's runs, one per (point,
-replication), recorded with the run and passed to the model, which spawns its own streams from
-it. With common random numbers (``crn = true``) replication ``r`` has the same seed at every
-point (word ``r`` of ``SeedSequence(master)``).
+Seeds (seed scheme :data:`SEED_SCHEME`): point ``i`` has its own ``SeedSequence(master,
+spawn_key=(i,))``; its 64-bit words (shifted to 63 bits) are the seeds of the point's
+replications in order, recorded with the run and passed to the model, which spawns its own
+streams from it. With common random numbers (``crn = true``) replication ``r`` has the same seed
+at every point (word ``r`` of ``SeedSequence(master)``). ``generate_state`` is prefix-stable (the
+first m of n words are the m words), so a seed depends only on (master, point, replication):
+adding replications or points at the end of a design keeps every existing run's seed and key
+(see :mod:`.extend`).
 """
 
 from __future__ import annotations
@@ -28,8 +31,10 @@ from .. import MODEL_VERSION
 from ..config import canonical_hash
 from .spec import SAMPLED, ExperimentSpec, ParameterSpec, coerce, scenario_value
 
-#: Points per SeedSequence block (see :meth:`Design.seeds`); part of the seed scheme, never change it.
-SEED_BLOCK = 256
+#: Version of the seed scheme (see the module docstring), recorded in every results folder's
+#: manifest. Scheme 1 (before extensions) drew the seeds of blocks of 256 points point-major from
+#: one SeedSequence per block, so adding a replication changed every seed; its folders are refused.
+SEED_SCHEME = 2
 #: Name of the runs-table column that holds the scenario of a ``scenarios`` design.
 SCENARIO_COLUMN = "scenario"
 #: Name of the runs-table column that says which parameter a one-at-a-time point varies.
@@ -91,25 +96,24 @@ class Design:
     def seeds(self, i: int) -> list[int]:
         """The model seeds of every replication of point ``i`` (63-bit integers).
 
-        Points come in blocks of :data:`SEED_BLOCK`; block ``b`` has its own
-        ``SeedSequence(master, spawn_key=(b,))`` whose 64-bit words, shifted to 63 bits, are the
-        seeds of its points' replications in order (point-major). With common random numbers
-        (``crn = true``) every point uses the first words of ``SeedSequence(master)``, so
-        replication ``r`` has the same seed at every point.
+        Point ``i`` has its own ``SeedSequence(master, spawn_key=(i,))``, whose 64-bit words,
+        shifted to 63 bits, are the seeds of its replications in order. With common random
+        numbers (``crn = true``) every point uses the words of ``SeedSequence(master)``, so
+        replication ``r`` has the same seed at every point. Either way the seed of (point,
+        replication) does not depend on the number of points or replications.
         """
-        reps = self.spec.replications
-        b = -1 if self.spec.crn else i // SEED_BLOCK
-        if b != self._seed_key:
-            ss = np.random.SeedSequence(self.spec.seed, spawn_key=() if b < 0 else (b,))
-            n = reps if b < 0 else reps * min(SEED_BLOCK, self.n_points - b * SEED_BLOCK)
-            words = ss.generate_state(n, np.uint64) >> np.uint64(1)
-            self._seed_key, self._seed_words = b, [int(w) for w in words]
-        off = 0 if b < 0 else (i - b * SEED_BLOCK) * reps
-        return self._seed_words[off:off + reps]
+        key = -1 if self.spec.crn else i
+        if key != self._seed_key:
+            ss = np.random.SeedSequence(self.spec.seed, spawn_key=() if key < 0 else (key,))
+            words = ss.generate_state(self.spec.replications, np.uint64) >> np.uint64(1)
+            self._seed_key, self._seed_words = key, [int(w) for w in words]
+        return list(self._seed_words)
 
     def seed(self, i: int, r: int) -> int:
         """The model seed of replication ``r`` of point ``i`` (see :meth:`seeds`)."""
-        return self.seeds(i)[r]
+        if (-1 if self.spec.crn else i) != self._seed_key:
+            self.seeds(i)
+        return self._seed_words[r]
 
     def run_key(self, point: dict[str, Any], seed: int) -> str:
         """Hash of the model identity and version, the point's resolved parameters and the seed."""

@@ -133,6 +133,8 @@ class ExperimentSpec:
     # ------------------------------------------------------------------ identity
     def identity(self) -> dict[str, Any]:
         """What determines the results: changes here make a results folder incompatible."""
+        from .design import SEED_SCHEME  # design imports this module
+
         d = self.design.model_dump(mode="json")
         d.pop("scenarios", None)
         return {
@@ -146,6 +148,7 @@ class ExperimentSpec:
             "replications": self.replications,
             "seed": self.seed,
             "crn": self.crn,
+            "seed_scheme": SEED_SCHEME,
             "outputs": {"metrics": self.metrics, "monthly": self.monthly, "events": self.events},
         }
 

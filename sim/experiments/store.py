@@ -266,13 +266,21 @@ class Store:
                 tmp.unlink()
         old = self.manifest()
         if old["spec_hash"] != manifest["spec_hash"]:
-            a, b = old["spec"]["identity"], manifest["spec"]["identity"]
-            diff = sorted(k for k in set(a) | set(b) if a.get(k) != b.get(k))
-            raise InputError(str(self.folder), "", (
-                f"holds the results of a different experiment ('{old['spec']['name']}', spec hash "
-                f"{old['spec_hash']}); this spec ('{manifest['spec']['name']}', hash {manifest['spec_hash']}) "
-                f"differs in: {', '.join(diff)}. Use another --out folder, or --force to replace its results"))
+            raise self.different_experiment(old, manifest)
         return old
+
+    def different_experiment(self, old: dict[str, Any], manifest: dict[str, Any]) -> InputError:
+        """The error for a spec (its ``manifest``) that is not the experiment of this folder (``old``)."""
+        a, b = old["spec"]["identity"], manifest["spec"]["identity"]
+        diff = sorted(k for k in set(a) | set(b) if a.get(k) != b.get(k))
+        return InputError(str(self.folder), "", (
+            f"holds the results of a different experiment ('{old['spec']['name']}', spec hash "
+            f"{old['spec_hash']}); this spec ('{manifest['spec']['name']}', hash {manifest['spec_hash']}) "
+            f"differs in: {', '.join(diff)}. Use another --out folder, or --force to replace its results"))
+
+    def replace_manifest(self, manifest: dict[str, Any]) -> None:
+        """Write ``manifest`` over the folder's (atomically; an extension of its experiment)."""
+        _atomic_write_bytes(self.manifest_path, json.dumps(manifest, indent=2, default=str).encode())
 
     def schema(self, name: str) -> pa.Schema:
         if name == "runs":

@@ -35,8 +35,9 @@ from typing import Any
 import pyarrow as pa
 
 from ..errors import InputError
-from .design import Design, build_design
+from .design import SEED_SCHEME, Design, build_design
 from .executors import WORKER_DEATH, Pool, make_executor
+from .extend import extend_manifest
 from .locks import is_held
 from .spec import ExperimentSpec
 from .store import MERGE_EVERY, Session, Store, code_version, package_versions, runs_schema, schema_to_json
@@ -59,6 +60,7 @@ class SweepReport:
     seconds: float
     executor: str
     notes: list[str] = field(default_factory=list)  # repairs of the folder (quarantined parts)
+    extended: list[str] = field(default_factory=list)  # the experiment this sweep extended (one line), if any
 
 
 def parse_shard(text: str) -> tuple[int, int]:
@@ -84,7 +86,7 @@ def manifest_for(spec: ExperimentSpec, design: Design) -> dict[str, Any]:
     """The manifest written when a results folder is created."""
     schema = runs_schema(design.columns, design.like, spec.metrics)
     return {
-        "format": "sim-experiment/1", "spec": spec.to_dict(), "spec_hash": spec.hash(),
+        "format": "sim-experiment/1", "spec": spec.to_dict(), "spec_hash": spec.hash(), "seed_scheme": SEED_SCHEME,
         "name": spec.name, "method": spec.design.method, "n_points": design.n_points,
         "replications": spec.replications, "n_runs": design.n_runs, "parameters": design.columns,
         "metrics": spec.metrics, "tables": ["runs"] + (["monthly"] if spec.monthly else [])
@@ -99,10 +101,13 @@ def manifest_for(spec: ExperimentSpec, design: Design) -> dict[str, Any]:
 LARGE_DESIGN_RUNS = 1_000_000
 
 
-def open_store(spec: ExperimentSpec, out: str | Path, confirm_large: bool = True) -> tuple[Store, Design]:
+def open_store(spec: ExperimentSpec, out: str | Path, confirm_large: bool = True,
+               extended: list[str] | None = None) -> tuple[Store, Design]:
     """Create the results folder (or check it holds this experiment) and return it with the design.
 
-    A design of more than :data:`LARGE_DESIGN_RUNS` runs is refused unless ``confirm_large``.
+    A folder of an experiment that ``spec`` extends (:mod:`.extend`) gets ``spec``'s manifest, and
+    a line saying so is appended to ``extended``. A design of more than :data:`LARGE_DESIGN_RUNS`
+    runs is refused unless ``confirm_large``.
     """
     design = build_design(spec)
     if design.n_runs > LARGE_DESIGN_RUNS and not confirm_large:
@@ -110,7 +115,17 @@ def open_store(spec: ExperimentSpec, out: str | Path, confirm_large: bool = True
             f"{design.n_points:,} points x {spec.replications:,} replications = {design.n_runs:,} runs, more than "
             f"{LARGE_DESIGN_RUNS:,}; pass --yes to run it"))
     store = Store(out)
-    store.create_or_check(manifest_for(spec, design))
+    manifest = manifest_for(spec, design)
+    if store.exists():
+        old = store.manifest()
+        if old["spec_hash"] != manifest["spec_hash"]:  # refused unless an extension of the folder's experiment
+            manifest = extend_manifest(store, old, spec, design, manifest)
+            store.replace_manifest(manifest)
+            if extended is not None:
+                extended.append(f"{old['n_runs']} -> {design.n_runs} runs ({old['n_points']} -> "
+                                f"{design.n_points} points x {old['replications']} -> {spec.replications} "
+                                f"replications; spec {old['spec_hash']} -> {manifest['spec_hash']})")
+    store.create_or_check(manifest)
     return store, design
 
 
@@ -207,7 +222,8 @@ def run_sweep(spec: ExperimentSpec, out: str | Path, executor: str = "process", 
     if "ARROW_DEFAULT_MEMORY_POOL" not in os.environ:
         # mimalloc (pyarrow's default) keeps freed pages; the system allocator keeps memory flat
         pa.set_memory_pool(pa.system_memory_pool())
-    store, design = open_store(spec, out, confirm_large)
+    extended: list[str] = []
+    store, design = open_store(spec, out, confirm_large, extended)
     schema = store.schema("runs")
     n_metrics = len(spec.metrics)
     shard_i, shard_n = shard
@@ -303,7 +319,7 @@ def run_sweep(spec: ExperimentSpec, out: str | Path, executor: str = "process", 
     report = SweepReport(folder=str(store.folder), total=design.n_runs, done=done_n, failed=failed_n,
                          pending=design.n_runs - done_n - failed_n, ran=ran, ran_failed=ran_failed, skipped=skipped,
                          crashed=crashes, seconds=time.perf_counter() - t_start, executor=desc,
-                         notes=notes)
+                         notes=notes, extended=extended)
     with open(store.folder / "sessions.jsonl", "a", encoding="utf-8") as f:
         f.write(json.dumps({"at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
                             "command": "sweep", "shard": f"{shard_i}/{shard_n}", "retry_failed": retry_failed,
