@@ -4,6 +4,7 @@ every parameter; ``run`` writes the three tables and summary.json end to end."""
 from __future__ import annotations
 
 import json
+import os
 import tempfile
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -452,8 +453,9 @@ def test_export_streams_batches_and_status_survives_a_closed_pipe(tmp_path: Path
     assert main(["export", str(out)]) == 0
     assert len((out / "export" / "runs.csv").read_text().splitlines()) == 7
     monkeypatch.undo()
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONUNBUFFERED"}  # buffered, as in a plain shell
     proc = subprocess.Popen([sys.executable, "-m", "sim", "status", str(out)], stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, cwd=str(Path(__file__).resolve().parents[1]))
+                            stderr=subprocess.PIPE, cwd=str(Path(__file__).resolve().parents[1]), env=env)
     proc.stdout.close()  # the reader left, as 'status DIR | head -0' does
     err = proc.stderr.read().decode()
     assert proc.wait(timeout=120) == 0 and "Traceback" not in err and "BrokenPipe" not in err, err
