@@ -85,9 +85,12 @@ class Firm(mesa.Agent):
         """Take ``amount`` USD into cash (negative: a transfer out). The keywords say how much of it counts
         as this month's funding, external inflow or transfer (ledger columns; revenue is none of them)."""
         self.cash_usd += amount
-        self.funding_usd += funding
-        self.external_usd += external
-        self.transfers_usd += transfers
+        if funding:  # most calls are revenue: skip the ledger columns it does not touch (hot path)
+            self.funding_usd += funding
+        if external:
+            self.external_usd += external
+        if transfers:
+            self.transfers_usd += transfers
 
     def open_with_funding(self, amount: float) -> None:
         """Start the ledger at 0 and take ``amount`` USD in as this month's funding (an entrant's seed
