@@ -18,8 +18,9 @@ from typing import TYPE_CHECKING
 
 import mesa
 
-from . import open_source, technology
+from . import demand, technology
 from .calendar import MONTHS_PER_YEAR
+from .technology import serving_cost
 from .states import COMMERCIAL, EXITED, FOUNDATION, INTEGRATOR, TECHNICAL, VERTICAL
 
 if TYPE_CHECKING:
@@ -36,6 +37,7 @@ class Firm(mesa.Agent):
     kind = "firm"
     niche = ""  #: the niche a vertical serves ('' for every other firm)
     open_weights = False  #: releases its models as open weights
+    open_prices = False  #: prices at cost plus a small markup (open labs) instead of by the pricing rule
 
     def __init__(self, model: MarketModel, name: str, cash_usd: float, capability: float,
                  efficiency: float, marketing_usd_per_month: float, sales_capacity: float) -> None:
@@ -43,15 +45,24 @@ class Firm(mesa.Agent):
         self.name = name
         self.cash_usd = cash_usd
         self.capability = capability  # doublings vs the 2023-01 frontier
-        self.efficiency = efficiency  # training and serving efficiency multiplier
-        self.marketing_usd_per_month = marketing_usd_per_month
+        self.efficiency = efficiency  # training efficiency (and that of the models it releases), multiplier
+        self.model_efficiency = 1.0  # serving efficiency of the model it serves now (2023 models: the reference)
+        self.marketing_usd_per_month = marketing_usd_per_month  # scenario budget (giants, open labs), USD/month
+        self.marketing_spend_usd = 0.0  # marketing decided this month, USD
         self.strategy = FOUNDATION
         self.mau = 0.0
+        self.viral = 0.0  # viral rush of its app (utility), fading
+        self.app_quality_seen = capability  # best quality its app has offered, doublings
         self.revenue_consumer_usd = 0.0
         self.revenue_enterprise_usd = 0.0
         self.revenue_vertical_usd = 0.0
         self.api_price = math.nan
         self.logged_price = math.nan  # last month's API price, USD per million tokens
+        self.api_quality = math.nan  # quality of this month's API offer, doublings
+        self.api_cost: float | None = None  # serving cost of this month's API offer, USD/Mtok (None: no API)
+        self.api_merit = 0.0  # non-price utility of the offer (sim.demand.merit)
+        self.token_share = 0.0  # share of the API token market
+        self.tokens_mtok = 0.0  # API tokens sold this month, millions
         self.funding_raised_usd = 0.0
         self.sales_capacity = sales_capacity  # enterprise service capacity, 0-1
         self.consumer_active = False
@@ -63,6 +74,7 @@ class Firm(mesa.Agent):
         self.run_spend = 0.0
         # this month's money flows (USD), for the ledger and the money-conservation invariant
         self.costs_usd = 0.0
+        self.serving_usd = 0.0
         self.funding_usd = 0.0
         self.external_usd = 0.0
         self.transfers_usd = 0.0
@@ -111,9 +123,24 @@ class Firm(mesa.Agent):
         """A training run is due at ``t``: start the one this kind of firm trains."""
         raise NotImplementedError
 
-    def quote_api_price(self, model: MarketModel) -> float:
-        """This month's API price, USD per million tokens (NaN: no API)."""
-        raise NotImplementedError
+    def training_budget_usd(self, model: MarketModel) -> float:
+        """Most it can commit to a run now: cash less ``training_reserve_months`` of its other spending, USD."""
+        return max(0.0, self.cash_usd - model.sc.technology.training_reserve_months * self.burn_usd())
+
+    def own_offer(self, model: MarketModel) -> tuple[float, float, float]:
+        """(quality, serving cost, capacity) of an API on its own model or, where that is below the open floor,
+        on the open floor (served at the published open efficiency)."""
+        if self.capability >= model.open_floor:
+            return self.capability, serving_cost(model, model.t, self.model_efficiency), self.sales_capacity
+        return model.open_floor, demand.open_serving_cost(model), self.sales_capacity
+
+    def api_offer(self, model: MarketModel) -> tuple[float, float, float] | None:
+        """This month's API offer: (quality in doublings, serving cost USD/Mtok, service capacity 0-1); None: no API."""
+        return self.own_offer(model)
+
+    def loss_allowance_usd(self, model: MarketModel) -> float:
+        """USD a month it can lose on its API by pricing below cost (the pricing rule's loss floor)."""
+        return 0.0
 
     def update_consumer_app(self, t: int) -> None:
         """Open or close the consumer app at ``t`` (firms with a launch date)."""
@@ -122,37 +149,52 @@ class Firm(mesa.Agent):
         """Capability its consumer app offers, doublings."""
         return self.capability
 
-    def reach_utility(self, dp: DemandParams) -> float:
-        """Consumer utility of the firm's distribution reach (giants' super-apps)."""
-        return 0.0
+    def app_serving_cost(self, model: MarketModel) -> float:
+        """USD per million tokens to serve its app's model."""
+        if self.consumer_quality(model) > self.capability:
+            return demand.open_serving_cost(model)
+        return serving_cost(model, model.t, self.model_efficiency)
 
-    def viral_utility(self, dp: DemandParams, front: float) -> float:
-        """Consumer utility of going viral (a free app near the frontier)."""
-        return 0.0
+    def reach(self) -> float:
+        """Distribution reach of its app relative to a startup's (giants' super-apps), multiplier."""
+        return 1.0
 
-    def consumer_utility(self, model: MarketModel, front: float) -> float:
-        """Utility of its consumer app: quality against the frontier ``front``, reach, marketing, virality."""
-        dp = model.sc.demand
-        u = dp.quality_weight * (self.consumer_quality(model) - front)
-        u += self.reach_utility(dp)
-        u += dp.marketing_weight * math.log1p(self.marketing_usd_per_month / USD_PER_MUSD)
-        u += self.viral_utility(dp, front)
-        return u
+    def app_utility(self, model: MarketModel, front: float) -> float:
+        """Log attractiveness of its app (sim.consumer): quality against the frontier, reach, viral rush."""
+        cp = model.sc.consumer
+        return (cp.quality_weight * (self.consumer_quality(model) - front)
+                + cp.distribution_weight * math.log(self.reach()) + self.viral)
 
-    def enterprise_quality(self, model: MarketModel) -> float | None:
-        """Capability it offers enterprise buyers, doublings; None if it does not sell to enterprises."""
-        return self.capability
+    def choose_marketing(self, model: MarketModel) -> float:
+        """Decide this month's marketing (USD); giants' and open labs' is their scenario budget."""
+        self.marketing_spend_usd = self.marketing_usd_per_month
+        return self.marketing_spend_usd
+
+    def vertical_fit(self, dp: DemandParams) -> float:
+        """Fit in a vertical niche (sim.demand): its service capacity."""
+        return self.sales_capacity
 
     def learn_sales(self, rate: float) -> None:
         """Move service capacity towards the firm's enterprise focus at ``rate`` per month (startups)."""
 
-    def book_month(self, serving_usd: float) -> None:
-        """Book this month's external inflows and operating costs (``serving_usd`` is its serving cost)."""
-        self.pay(serving_usd + self.active_marketing_usd())
+    def serving_bill_usd(self, model: MarketModel) -> float:
+        """Serving cost of this month's API tokens and app users, USD."""
+        api = self.tokens_mtok * self.api_cost if self.api_cost is not None else 0.0
+        return api + self.mau * model.sc.consumer.tokens_per_mau_month * self.app_serving_cost(model)
 
-    def active_marketing_usd(self) -> float:
-        """Marketing spent this month, USD (only while the consumer app is open)."""
-        return self.marketing_usd_per_month if self.consumer_active else 0.0
+    def operating_usd(self) -> float:
+        """Operating costs this month other than serving and training, USD (payroll, products, marketing)."""
+        return self.marketing_spend_usd
+
+    def book_month(self, model: MarketModel) -> None:
+        """Book this month's revenue, external inflows and costs (never more than its cash: see accounts)."""
+        self.receive(self.revenue_usd)
+        self.serving_usd = self.serving_bill_usd(model)
+        self.pay(self.serving_usd + self.operating_usd())
+
+    def burn_usd(self) -> float:
+        """Expected monthly spending at the current plan, training excluded, USD."""
+        return self.operating_usd() + self.serving_usd
 
     def executive_counts(self) -> tuple[int, int]:
         """(executives in post, technical executives in post); firms other than startups model none."""
@@ -167,10 +209,7 @@ class Firm(mesa.Agent):
         self.costs_usd = self.funding_usd = self.external_usd = self.transfers_usd = 0.0
         if not self.alive:
             self.mau = self.revenue_consumer_usd = self.revenue_enterprise_usd = self.revenue_vertical_usd = 0.0
-
-
-#: USD per million USD (a unit: marketing enters consumer utility as ln(1 + spend in millions of USD)).
-USD_PER_MUSD = 1e6
+            self.tokens_mtok = self.token_share = 0.0
 
 
 class Startup(Firm):
@@ -180,11 +219,10 @@ class Startup(Firm):
 
     def __init__(self, model: MarketModel, name: str, *, cash_usd: float, capability: float, staff: int,
                  salary_usd_per_year: float, consumer: bool, side_products: list[str],
-                 enterprise_focus: float, sales_capacity: float, marketing_usd_per_month: float,
-                 side_product_usd_per_month: float, vertical_affinity: str, investors: list[str],
-                 efficiency: float, open_weights: bool, giant_stake_share: float, tech_executives: int,
+                 enterprise_focus: float, sales_capacity: float, side_product_usd_per_month: float,
+                 investors: list[str], efficiency: float, open_weights: bool, tech_executives: int,
                  commercial_executives: int) -> None:
-        super().__init__(model, name, cash_usd, capability, efficiency, marketing_usd_per_month, sales_capacity)
+        super().__init__(model, name, cash_usd, capability, efficiency, 0.0, sales_capacity)
         self.staff = staff
         self.salary_usd_per_year = salary_usd_per_year
         self.has_consumer_app = consumer
@@ -192,16 +230,20 @@ class Startup(Firm):
         self.side_products = list(side_products)
         self.side_product_usd_per_month = side_product_usd_per_month
         self.enterprise_focus = enterprise_focus
-        self.vertical_affinity = vertical_affinity
         self.niche = ""
         self.investors = list(investors)
-        self.giant_funding_usd = giant_stake_share * cash_usd  # USD invested by giants to date
+        share = model.sc.capital.initial_giant_share if investors else 0.0
+        self.giant_funding_usd = share * cash_usd  # USD invested by giants to date
         self.funding_base_usd = cash_usd  # starting cash plus every round since, USD
+        self.post_money_usd = cash_usd / model.sc.capital.round_dilution  # last round's post-money valuation, USD
         self.open_weights = open_weights
         self.last_round_step = 0  # the starting cash is a fresh round ([S-FUNDING-2023], end-2023)
         self.ipo_step = -1  # step the IPO process started, -1 if never
         self.listed = False
         self.pivot_step = -1
+        self.defaulted = False  # could not pay this month's bills (exits at once)
+        self.sell_decision = False  # its board chose to be acquired at the last review
+        self.partner = ""  # the giant whose cloud it integrates through ('' for none)
         self.initial_tech = tech_executives
         self.executives: list[Executive] = []
         for i in range(tech_executives + commercial_executives):
@@ -221,27 +263,51 @@ class Startup(Firm):
         if self.strategy == FOUNDATION:  # verticals and integrators no longer train
             technology.startup_run(model, self, t)
 
-    def quote_api_price(self, model: MarketModel) -> float:
+    def api_offer(self, model: MarketModel) -> tuple[float, float, float] | None:
         if self.strategy == FOUNDATION:
-            return open_source.closed_price(model, self)
-        if self.strategy == INTEGRATOR:
-            return open_source.open_price(model)  # it serves open models at the reference efficiency
-        return math.nan  # a vertical sells solutions, not an API
+            return self.own_offer(model)
+        if self.strategy == INTEGRATOR:  # serves open models, through its partner's cloud if it has one
+            return model.open_floor, demand.open_serving_cost(model), self.integrator_capacity(model)
+        return None  # a vertical sells solutions, not an API
 
-    def enterprise_quality(self, model: MarketModel) -> float | None:
-        if self.strategy == FOUNDATION:
-            return max(self.capability, model.open_floor)  # it can also deliver open models to clients
-        if self.strategy == INTEGRATOR:
-            return model.open_floor
-        return None
+    def integrator_capacity(self, model: MarketModel) -> float:
+        """Service capacity as an integrator: its own, or its cloud partner's share of the partner's cloud."""
+        partner = model.firm_by_name.get(self.partner) if self.partner else None
+        cloud = partner.sales_capacity * model.sc.strategy.partner_capacity_share if partner is not None else 0.0
+        return max(self.sales_capacity, cloud)
+
+    def loss_allowance_usd(self, model: MarketModel) -> float:
+        """A startup may lose ``pricing.startup_loss_share`` of its cash per year on its API, spread by month."""
+        return max(0.0, self.cash_usd) * model.sc.pricing.startup_loss_share / MONTHS_PER_YEAR
+
+    def choose_marketing(self, model: MarketModel) -> float:
+        cp = model.sc.consumer
+        spend = 0.0
+        if self.consumer_active and self.runway_months() > cp.marketing_runway_months:
+            spend = cp.marketing_cash_share * (1.0 - self.enterprise_focus) * max(self.cash_usd, 0.0)
+        self.marketing_spend_usd = spend
+        return spend
 
     def learn_sales(self, rate: float) -> None:
         target_focus = 1.0 if self.strategy == INTEGRATOR else self.enterprise_focus
         self.sales_capacity += rate * (target_focus - self.sales_capacity)
 
-    def book_month(self, serving_usd: float) -> None:
-        self.pay(self.payroll_usd + len(self.side_products) * self.side_product_usd_per_month + serving_usd
-                 + self.active_marketing_usd())
+    def operating_usd(self) -> float:
+        """Payroll, side products, marketing and a vertical's delivery costs (1 - ``vertical_margin`` of its
+        revenue), USD this month."""
+        delivery = (1.0 - self.model.sc.strategy.vertical_margin) * self.revenue_vertical_usd
+        return (self.payroll_usd + len(self.side_products) * self.side_product_usd_per_month
+                + self.marketing_spend_usd + delivery)
+
+    def book_month(self, model: MarketModel) -> None:
+        """Revenue in, then the bills; a startup that cannot pay them all pays what it has and defaults."""
+        self.receive(self.revenue_usd)
+        self.serving_usd = self.serving_bill_usd(model)
+        due = self.serving_usd + self.operating_usd()
+        if due > self.cash_usd:
+            self.defaulted = True
+            due = max(self.cash_usd, 0.0)
+        self.pay(due)
 
     def raise_capital(self, amount: float, stake: float = 0.0) -> None:
         """Receive a round or IPO proceeds of ``amount`` USD, ``stake`` of it from a giant (a transfer)."""
@@ -255,13 +321,6 @@ class Startup(Firm):
         """Monthly payroll, USD."""
         return self.staff * self.salary_usd_per_year / MONTHS_PER_YEAR
 
-    def burn_usd(self) -> float:
-        """Expected monthly spending at the current plan, USD (training excluded)."""
-        b = self.payroll_usd + len(self.side_products) * self.side_product_usd_per_month
-        if self.consumer_active:
-            b += self.marketing_usd_per_month + self.mau * self.model.sc.demand.serving_usd_per_mau_month
-        return b
-
     def total_burn_usd(self) -> float:
         """Monthly burn including training: while training foundation models, the last run's cost is
         spread over the months between runs (USD per month)."""
@@ -270,9 +329,13 @@ class Startup(Firm):
             burn += self.run_spend / self.model.sc.technology.release_interval_months
         return burn
 
+    def net_burn_usd(self) -> float:
+        """:meth:`total_burn_usd` less this month's revenue, USD per month (what the cash must cover)."""
+        return self.total_burn_usd() - self.revenue_usd
+
     def runway_months(self) -> float:
-        """Months of cash at :meth:`total_burn_usd`."""
-        burn = self.total_burn_usd()
+        """Months of cash at :meth:`net_burn_usd` (infinite for a firm that earns more than it spends)."""
+        burn = self.net_burn_usd()
         return self.cash_usd / burn if burn > 0 else math.inf
 
     def executive_counts(self) -> tuple[int, int]:
@@ -290,14 +353,15 @@ class Startup(Firm):
         return [e for e in self.executives if e.status == "in_post"]
 
     def tech_share(self) -> float:
-        """Share of the firm's starting technical executives still in post (1 if it had none)."""
+        """Share of the firm's starting technical executives still in post (1 if it had none; at most 1)."""
         if self.initial_tech == 0:
             return 1.0
-        return sum(1 for e in self.executives if e.status == "in_post" and e.role == TECHNICAL) / self.initial_tech
+        n = sum(1 for e in self.executives if e.status == "in_post" and e.role == TECHNICAL)
+        return min(1.0, n / self.initial_tech)
 
 
 class Giant(Firm):
-    """A tech giant: other businesses' cash, app distribution, a cloud channel, hiring power."""
+    """A tech giant: an AI budget from other businesses, app distribution, a cloud channel, hiring power."""
 
     kind = "giant"
 
@@ -307,6 +371,8 @@ class Giant(Firm):
                  integrates_open_models: bool, efficiency: float) -> None:
         super().__init__(model, name, cash_usd, capability, efficiency, marketing_usd_per_month, sales_capacity=cloud)
         self.external_cash_usd_per_month = external_cash_usd_per_month
+        self.board_factor = 1.0  # share of the AI budget its board still grants (sim.accounts)
+        self.results_usd: list[float] = []  # the AI business's monthly operating result (revenue - costs), USD
         self.distribution = distribution
         self.cloud = cloud
         self.open_weights = open_weights
@@ -323,8 +389,17 @@ class Giant(Firm):
         tp = model.sc.technology
         technology.gap_run(model, self, t, tp.giant_release_gap, tp.release_interval_months)
 
-    def quote_api_price(self, model: MarketModel) -> float:
-        return open_source.closed_price(model, self, model.sc.open_source.giant_price_subsidy)
+    def budget_usd(self) -> float:
+        """This month's AI budget from the group's other businesses, after its board's cut, USD."""
+        return self.external_cash_usd_per_month * self.board_factor
+
+    def loss_allowance_usd(self, model: MarketModel) -> float:
+        """A giant may lose ``pricing.giant_subsidy_share`` of its monthly AI budget on its API."""
+        return self.budget_usd() * model.sc.pricing.giant_subsidy_share
+
+    def choose_marketing(self, model: MarketModel) -> float:
+        self.marketing_spend_usd = self.marketing_usd_per_month * self.board_factor
+        return self.marketing_spend_usd
 
     def update_consumer_app(self, t: int) -> None:
         self.consumer_active = t >= self.consumer_launch_step
@@ -334,15 +409,17 @@ class Giant(Firm):
             return max(self.capability, model.open_floor)
         return self.capability
 
-    def reach_utility(self, dp: DemandParams) -> float:
-        return dp.distribution_weight * math.log(self.distribution)
+    def reach(self) -> float:
+        return self.distribution
 
-    def enterprise_quality(self, model: MarketModel) -> float | None:
-        return max(self.capability, model.open_floor)
+    def vertical_fit(self, dp: DemandParams) -> float:
+        return self.cloud * dp.giant_vertical_fit
 
-    def book_month(self, serving_usd: float) -> None:
-        self.receive(self.external_cash_usd_per_month, external=self.external_cash_usd_per_month)
-        super().book_month(serving_usd)
+    def book_month(self, model: MarketModel) -> None:
+        budget = self.budget_usd()
+        self.receive(budget, external=budget)
+        super().book_month(model)
+        self.results_usd.append(self.revenue_usd - self.costs_usd)  # the AI business's own result (training included)
 
     def buy_stake(self, firm: Startup, stake: float) -> None:
         """Pay ``stake`` USD into ``firm``'s round (a transfer between agents) and join its investors."""
@@ -356,6 +433,7 @@ class OpenLab(Firm):
     """An open-source entrant funded by its parent: efficient training, open weights, near-cost prices."""
 
     kind = "open_source"
+    open_prices = True
 
     def __init__(self, model: MarketModel, name: str, *, cash_usd: float, capability: float,
                  parent_funding_usd_per_month: float, efficiency: float, app_launch_step: int,
@@ -369,18 +447,12 @@ class OpenLab(Firm):
         osp = model.sc.open_source
         technology.gap_run(model, self, t, osp.lab_release_gap, osp.lab_release_interval_months)
 
-    def quote_api_price(self, model: MarketModel) -> float:
-        return open_source.open_price(model, self.efficiency)
-
     def update_consumer_app(self, t: int) -> None:
         self.consumer_active = t >= self.app_launch_step
 
-    def viral_utility(self, dp: DemandParams, front: float) -> float:
-        return dp.viral_boost if front - self.capability <= dp.viral_gap else 0.0
-
-    def book_month(self, serving_usd: float) -> None:
+    def book_month(self, model: MarketModel) -> None:
         self.receive(self.parent_funding_usd_per_month, external=self.parent_funding_usd_per_month)
-        super().book_month(serving_usd)
+        super().book_month(model)
 
 
 class Executive(mesa.Agent):

@@ -58,7 +58,7 @@ def mechanisms_text(model: MarketModel) -> str:
     """The month of :data:`sim.month.MONTH`, one numbered paragraph per mechanism (its ``STUDENT`` text, with
     the scenario's values filled in), after :func:`intro`."""
     sc = model.sc
-    fields = {"exit_runway_months": sc.strategy.exit_runway_months,
+    fields = {"exit_runway_months": sc.exits.exit_runway_months,
               "entry_off": "" if sc.entry.enabled else " (switched off in this scenario)"}
     items = [f"{i}. **{head}.** " + " ".join(text.format(**fields).split())
              for i, (head, text) in enumerate((m.STUDENT for m in MONTH), start=1)]

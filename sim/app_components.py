@@ -359,10 +359,10 @@ class RunwayChart(LiveChart):
     def frame(self, model: MarketModel, ax: Axes) -> None:
         sc = model.sc
         ax.axhline(sc.talent.runway_alarm_months, color=ALARM_COLOUR, lw=1.0, ls="--")
-        ax.axhline(sc.strategy.exit_runway_months, color="black", lw=1.0, ls="--")
+        ax.axhline(sc.exits.exit_runway_months, color="black", lw=1.0, ls="--")
         ax.text(0.99, sc.talent.runway_alarm_months, "executives worry ", ha="right", va="bottom", fontsize=8.5,
                 color=ALARM_TEXT_COLOUR, transform=ax.get_yaxis_transform())
-        ax.text(0.99, sc.strategy.exit_runway_months, "exit unless it raises ", ha="right", va="bottom",
+        ax.text(0.99, sc.exits.exit_runway_months, "exit unless it raises ", ha="right", va="bottom",
                 fontsize=8.5, transform=ax.get_yaxis_transform())
         ax.set_ylim(0, RUNWAY_CLIP + 2)
         ax.set_ylabel(f"months of cash (≥{RUNWAY_CLIP:.0f} drawn at {RUNWAY_CLIP:.0f})", fontsize=9)

@@ -136,7 +136,7 @@ def cause(model: MarketModel, ev: dict[str, Any], before: dict[str, Before]) -> 
         return "; ".join(r for r in reasons if r)
     if typ == EventType.EXIT:
         return (f"cash ran down to {money(max(firm.cash_usd, 0.0)) or '$0'}: under "
-                f"{sc.strategy.exit_runway_months:g} months of spending left and no new round closed ({sentiment})")
+                f"{sc.exits.exit_runway_months:g} months of spending left and no new round closed ({sentiment})")
     if typ == EventType.PRODUCT_CUT and isinstance(firm, Startup):  # the burn before the product was closed
         runway = _runway_at(firm, firm.total_burn_usd() + firm.side_product_usd_per_month)
         return (f"runway {runway}, below the {sc.strategy.cut_runway_months:g} months at which a firm "

@@ -46,6 +46,10 @@ class Calendar:
         """``YYYY-MM`` of ``step`` (also outside the horizon)."""
         return format_month(self.start + step)
 
+    def year_of(self, step: int) -> int:
+        """Calendar year of ``step``."""
+        return int(self.label(step)[:4])
+
     def years_since_2023(self, step: int) -> float:
         """Years elapsed since 2023-01 at ``step``: exogenous trends are anchored there."""
         return (self._offset_2023 + step) / 12.0

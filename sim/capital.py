@@ -1,25 +1,39 @@
-"""Capital: investor sentiment, funding rounds, IPOs and giants' strategic stakes.
+"""Capital: a finite venture market, investor sentiment, funding rounds, valuations, IPOs and stakes.
 
-Sentiment ``S`` (0-1) for foundation-model startups reverts to a level that falls as an outside
-sector (embodied AI, an exogenous dated ramp of appeal ``A``) draws capital away, and drops with
-each open-source shock (see :mod:`sim.open_source`) and each executive departure:
+**Money is finite.** The venture money available to the simulated startups in a year is ``V_y``:
+``vc_pool_usd_2023`` and ``vc_pool_usd_2024`` (China's generative-AI financing, times
+``pool_share_simulated``); from 2025 it moves with realised returns and the rival sector,
 
-    S' = S + r (S_base - k_rot * A - S) - k_open * shock - k_dep * departures
+    V_y = V_(y-1) * exp(pool_return_weight * R_(y-1) - pool_rotation_weight * (A_(y-1, end) - A_(y-1, start)))
 
-A fundraising attempt takes ``fundraising_months``: a startup tries at most once per such period
-(staggered across firms). It seeks a round when its runway is short, before an IPO, or (with
-``foundation_always_raise``) whenever it still trains foundation models (the funding race of
-"saturation investment"), once its last round is ``round_interval_months`` old, or at once when
-runway is below ``bridge_runway_months``; the round closes with probability
-``sigmoid(b0 + b_S S + b_T traction + b_R rank + b_L (stability - 1) + b_F [not foundation]
-+ b_IPO [IPO process under way])``, traction being annualised revenue over ``traction_scale_usd``
-(at most ``traction_cap``) plus ``traction_share_weight`` times the consumer market share, and
-funds ``round_size_months_of_burn`` months of need times ``S**elasticity``, the need being operating burn
-plus, while the firm trains, the cost of keeping up with the open floor per month between runs. A giant may join,
-paying ``giant_stake_share`` of it (a transfer between agents). A startup whose annualised
-revenue passes ``ipo_revenue_usd_per_year`` starts an IPO process and lists
+(Gompers & Lerner 2004 on venture cycles), ``R`` the year's net realised outcome rate per live
+startup and ``A`` the outside sector's appeal. Each month ``V_y / 12`` plus what was left last
+month arrives; rounds draw from it in the order they close and a round larger than what is left
+gets what is left (none below ``min_round_share`` of its ask).
+
+**Sentiment** ``S`` (0-1) for foundation-model startups reverts to a level set by outcomes, and
+drops with open-source shocks (:mod:`sim.open_source`):
+
+    S' = S + r (S_base - k_rot A + k_ret R_12 - k_dep d - S) - k_open * shock
+
+``R_12`` is the net realised outcome rate per live startup over the last 12 months (listings and
+up rounds count +1, down rounds and exits -1) and ``d`` last month's departures per executive in
+post: rates, not counts, so the same economy with ten times the firms tells the same story.
+
+**Rounds.** A fundraising attempt takes ``fundraising_months``: a startup tries at most once per
+such period (staggered). It seeks a round when its runway is short, before an IPO, or (with
+``foundation_always_raise``) whenever it still trains foundation models, once its last round is
+``round_interval_months`` old, or at once when runway is below ``bridge_runway_months``; the round
+closes with probability ``sigmoid(b0 + b_S S + b_T traction + b_R rank + b_L (stability - 1) + b_F
+[not foundation] + b_IPO [IPO under way])``, traction being annualised revenue over
+``traction_scale_usd`` (at most ``traction_cap``) plus ``traction_share_weight`` times the
+consumer market share, and asks for ``round_size_months_of_burn`` months of need times
+``S**elasticity`` (need: net burn plus, while it trains, the cost of keeping up). Its post-money
+valuation is the amount over ``round_dilution``; below the last one it is a *down round*. A giant
+may join, paying ``giant_stake_share`` of it (a transfer between agents). A startup whose
+annualised revenue passes ``ipo_revenue_usd_per_year`` starts an IPO process and lists
 ``ipo_months_to_list`` later, raising ``ipo_proceeds_months_of_burn`` months of burn from public
-markets (not scaled by venture sentiment).
+markets (not from the venture pool).
 """
 
 from __future__ import annotations
@@ -47,10 +61,56 @@ rounds close more often and are larger when it is high.""")
 
 
 def init(model: MarketModel) -> None:
-    """Investor sentiment, the outside sector's appeal, and the cache of capability ranks (none yet)."""
-    model.sentiment = model.sc.capital.sentiment_initial
+    """Investor sentiment, the outside sector's appeal, the venture pool, outcomes, and the rank cache."""
+    cp = model.sc.capital
+    model.sentiment = cp.sentiment_initial
     model.outside_appeal = outside_appeal(model, 0)
     model.rank_cache = ((-1, -1), {})  # ((month, live startups), ranks) of :func:`current_ranks`
+    model.vc_pool_year = model.calendar.year_of(0)
+    model.vc_pool_usd = pool_for_year(model, model.vc_pool_year, None)  # this year's venture money, USD
+    model.vc_available_usd = 0.0  # venture money still available this month, USD
+    model.outcomes = []  # (step, +1 or -1) realised outcomes: listings, up and down rounds, exits
+    model.outcome_exits = []  # (step, -1) of each exit (they widen the window's population)
+    model.year_outcomes = 0.0  # net outcomes per live startup so far this year
+    model.year_appeal_start = model.outside_appeal
+    model.realised_rate = 0.0  # R_12
+
+
+def pool_for_year(model: MarketModel, year: int, previous: float | None) -> float:
+    """Venture money for the simulated startups in ``year`` (USD); see the module docstring."""
+    cp = model.sc.capital
+    given = {2023: cp.vc_pool_usd_2023, 2024: cp.vc_pool_usd_2024}
+    if year in given or previous is None:
+        return given.get(year, cp.vc_pool_usd_2023) * cp.pool_share_simulated
+    growth = cp.pool_return_weight * model.year_outcomes \
+        - cp.pool_rotation_weight * (model.outside_appeal - model.year_appeal_start)
+    return previous * math.exp(growth)
+
+
+def record_outcome(model: MarketModel, sign: int) -> None:
+    """A realised outcome for investors: +1 (listing, up round) or -1 (down round, exit)."""
+    model.outcomes.append((model.t, sign))
+    model.year_outcomes += sign / max(1, len(model.live_startups))
+
+
+def record_exit(model: MarketModel) -> None:
+    """A startup exited: a realised outcome of -1, and one more firm in the window's population."""
+    record_outcome(model, -1)
+    model.outcome_exits.append((model.t, -1))
+
+
+def expected_raise(model: MarketModel, firm: Startup) -> float:
+    """USD the firm can expect from its next round: the close probability times the ask (0 if the market is shut)."""
+    if not model.sc.capital.enabled:
+        return 0.0
+    return close_probability(model, firm, current_ranks(model).get(firm, 0.5)) * ask(model, firm)
+
+
+def ask(model: MarketModel, firm: Startup) -> float:
+    """The round ``firm`` asks for now, USD."""
+    cp = model.sc.capital
+    return max(0.0, round_need(model, firm) * cp.round_size_months_of_burn
+               * model.sentiment ** cp.round_size_sentiment_elasticity)
 
 
 def outside_appeal(model: MarketModel, step: int) -> float:
@@ -65,13 +125,26 @@ def outside_appeal(model: MarketModel, step: int) -> float:
 
 
 def update_sentiment(model: MarketModel) -> None:
-    """Move investor sentiment for this month (see the module docstring)."""
+    """Move investor sentiment and the venture pool for this month (see the module docstring)."""
     cp = model.sc.capital
     appeal = outside_appeal(model, model.t)
+    year = model.calendar.year_of(model.t)
+    if year != model.vc_pool_year:
+        model.outside_appeal = appeal
+        model.vc_pool_usd = pool_for_year(model, year, model.vc_pool_usd)
+        model.vc_pool_year, model.year_outcomes, model.year_appeal_start = year, 0.0, appeal
+    model.vc_available_usd = model.vc_pool_usd / MONTHS_PER_YEAR + cp.pool_carryover * model.vc_available_usd
+    window = [sign for step, sign in model.outcomes if model.t - step < MONTHS_PER_YEAR]
+    del model.outcomes[:len(model.outcomes) - len(window)]
+    exited = sum(1 for step, sign in model.outcome_exits if model.t - step < MONTHS_PER_YEAR)
+    model.realised_rate = sum(window) / max(1, len(model.live_startups) + exited)
+    in_post = sum(f.executive_counts()[0] for f in model.live_startups)
+    departure_rate = model.departures_last_month / in_post if in_post else 0.0
     s = model.sentiment
-    s += cp.sentiment_reversion_per_month * (cp.sentiment_base - cp.rotation_sensitivity * appeal - s)
+    level = (cp.sentiment_base - cp.rotation_sensitivity * appeal + cp.return_sensitivity * model.realised_rate
+             - cp.departure_sensitivity * departure_rate)
+    s += cp.sentiment_reversion_per_month * (level - s)
     s -= cp.open_shock_sensitivity * model.floor_shock
-    s -= cp.departure_sensitivity * model.departures_last_month
     model.sentiment = min(1.0, max(0.0, s))
     model.outside_appeal = appeal
 
@@ -123,7 +196,8 @@ def current_ranks(model: MarketModel) -> dict[Startup, float]:
 def round_need(model: MarketModel, firm: Startup) -> float:
     """Monthly spending a round is sized on (USD): operating burn plus, for a firm still training, the
     cost of keeping up with the open floor spread over the months between runs (investors fund the race)."""
-    need = firm.burn_usd()
+    need = max(firm.net_burn_usd() - firm.run_spend / model.sc.technology.release_interval_months, 0.0) \
+        if firm.strategy == FOUNDATION else max(firm.net_burn_usd(), 0.0)
     if firm.strategy == FOUNDATION:
         need += max(firm.run_spend, strategy.keep_up_cost(model, firm)) / model.sc.technology.release_interval_months
     return need
@@ -155,10 +229,14 @@ def step(model: MarketModel) -> None:
         draw = rng.random()
         if not cp.enabled or draw >= close_probability(model, firm, rank[firm]):
             continue
-        scale = model.sentiment ** cp.round_size_sentiment_elasticity
-        amount = round_need(model, firm) * cp.round_size_months_of_burn * scale
-        if amount <= 0:
+        amount = min(ask(model, firm), model.vc_available_usd)
+        if amount <= 0 or amount < cp.min_round_share * ask(model, firm):
             continue
+        model.vc_available_usd -= amount
+        post = amount / cp.round_dilution
+        down = post < firm.post_money_usd
+        record_outcome(model, -1 if down else 1)
+        firm.post_money_usd = post
         giant = _strategic_investor(model, firm)
         stake = amount * cp.giant_stake_share if giant is not None else 0.0
         firm.raise_capital(amount, stake)
@@ -167,8 +245,8 @@ def step(model: MarketModel) -> None:
         if giant is not None:
             giant.buy_stake(firm, stake)
             detail += f" with {giant.name}"
-        model.log(firm.name, EventType.FUNDING_ROUND, amount_usd=amount, detail=detail,
-                  partner=giant.name if giant is not None else "")
+        model.log(firm.name, EventType.FUNDING_ROUND, amount_usd=amount, detail=detail + (" (down round)" if down else ""),
+                  partner=giant.name if giant is not None else "", valuation_usd=post, down_round=down)
     _ipos(model)
 
 
@@ -193,4 +271,5 @@ def _ipos(model: MarketModel) -> None:
             amount = firm.total_burn_usd() * cp.ipo_proceeds_months_of_burn
             firm.listed = True
             firm.raise_capital(amount)
+            record_outcome(model, 1)
             model.log(firm.name, EventType.IPO, amount_usd=amount, stage=IPO_LISTING, detail="lists its shares")

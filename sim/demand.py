@@ -1,18 +1,30 @@
-"""Demand: a consumer market, an enterprise market and vertical niches, cleared once a month.
+"""Demand: the API (enterprise) token market and the vertical niches, cleared once a month.
 
-* Consumer: the market (MAU) grows logistically to ``consumer_mau_max``. Each active app has
-  utility ``quality_weight*(q - frontier) + distribution_weight*ln(distribution) +
-  marketing_weight*ln(1 + marketing in MUSD) + viral``; target MAU are logit shares of the
-  market and each app closes ``mau_adjust_per_month`` of the gap to its target a month.
-  Giants' apps use the open floor when it beats their own model; a free open-lab app whose model
-  is within ``viral_gap`` of the frontier goes viral.
-* Enterprise: spending grows slowly (logistic, ``enterprise_maturity_per_month``). Firms win
-  logit shares by margin over the open floor (a firm whose own model is below the floor delivers
-  open models instead, at margin 0), price and service capacity (a giant's cloud); an
-  outside option (self-deploy or wait) keeps customers cautious. Revenue closes
-  ``enterprise_adjust_per_month`` of the gap to its target a month (sticky contracts).
-* Verticals: each niche grows on its own; a vertical firm earns up to ``vertical_capture`` of
-  its niche, shared with rival verticals and scaled by its fit.
+**Tokens.** Potential spending ``E(t)`` (USD per month at the reference price ``P0``) matures
+slowly (logistic at ``enterprise_maturity_per_month``: enterprise buyers pay cautiously). The
+tokens demanded respond to the market's price index ``P`` with a constant elasticity:
+
+    Q(t) = E(t) / P0 * (P / P0) ** -price_elasticity      (million tokens per month)
+
+("price down 10x, volume up 10x" was the industry's reading in 2024: elasticity 1). Buyers split
+``Q`` among the API offers and the outside option (deploying the open floor themselves, at
+``self_host_cost_multiple`` times the open floor's serving cost) by logit shares of
+
+    u_i = quality_weight (q_i - F) - price_weight ln p_i + capacity_weight ln k_i    (u_0 likewise),
+
+``q`` the offer's quality in doublings (a firm whose own model is below the open floor serves the
+floor), ``F`` the frontier, ``k`` its service capacity (a giant's cloud, a startup's sales force).
+Contracts are sticky: a seller's share closes ``enterprise_adjust_per_month`` of the gap to its
+logit share each month. ``P`` is the share-weighted price of the target shares, the outside
+option's cost included. Revenue is ``p x`` and serving cost ``c x`` for ``x`` tokens sold
+(:mod:`sim.accounts`), so a price below cost loses money on every token.
+
+**Verticals.** Each niche's spending grows on its own; vertical startups and the giants that
+entered it share ``vertical_capture`` of it in proportion to their fit (a startup's service
+capacity; a giant's cloud times ``giant_vertical_fit``), with an outside option of fit
+``niche_outside_fit``. A giant with a cloud enters a niche once the niche's spending passes
+``giant_niche_entry_usd_per_month`` times one plus the giants already in it, so a vertical is a
+haven only while it is small.
 """
 
 from __future__ import annotations
@@ -20,112 +32,153 @@ from __future__ import annotations
 import math
 from typing import TYPE_CHECKING
 
-from .open_source import serving_cost
+from . import pricing
 from .states import VERTICAL
-from .technology import frontier
+from .technology import frontier, serving_cost
 
 if TYPE_CHECKING:
-    from .agents import Firm, Startup
+    from .agents import Firm
     from .model import MarketModel
 
-
-#: Floors that keep the logarithms of the enterprise utility finite: numerical guards, not behaviour (a
-#: firm at the capacity floor, e.g. a giant without a cloud, is priced out of the market either way).
-MIN_RELATIVE_PRICE, MIN_SALES_CAPACITY = 1e-6, 1e-3
 #: Niche sizes are given for 2025-01 (``market_usd_per_month_2025``), two years after the trends' 2023-01 anchor.
 NICHE_SIZE_YEARS_AFTER_2023 = 2.0
+#: Floor of a service capacity inside ``ln k`` (numerical guard: a firm with no capacity is priced out either way).
+MIN_CAPACITY = 1e-3
 
 #: Scenario section of this mechanism's parameters ("" for none) and its section of docs/ODD.md.
-SECTION, ODD = 'demand', '7.3 Demand'
+SECTION, ODD = 'demand', '7.4 Demand'
 #: This mechanism in a student's words, for the explorer's About tab: (heading, Markdown paragraph;
 #: ``{...}`` fields are filled from the scenario shown by :func:`sim.app_about.mechanisms_html`).
 STUDENT = ("Customers", """\
-Consumers pick chatbots (quality, price, the giants' apps); companies buy models slowly (*enterprise
-demand maturing*).""")
-
+Companies buy tokens: more when prices fall (*price elasticity*), from the offer with the best
+quality for its price and service. Enterprise demand matures slowly. Niches (medicine, coding ...)
+grow on their own, and giants move in once they are big.""")
 
 
 def init(model: MarketModel) -> None:
-    """The consumer (MAU) and enterprise (USD per month) market sizes."""
+    """Market sizes, the last month's token volume and the niches the giants have entered."""
     dp = model.sc.demand
-    model.consumer_market = dp.consumer_mau_2023
     model.enterprise_market = dp.enterprise_usd_per_month_2023
+    model.api_tokens_mtok = dp.enterprise_usd_per_month_2023 / dp.reference_price_usd_per_mtok
+    model.price_index = dp.reference_price_usd_per_mtok
+    model.outside_utility = -math.inf
+    model.self_host_price = dp.reference_price_usd_per_mtok
+    model.api_utilities = {}  # this month's API offers: firm -> utility at its price (read by strategy)
+    model.niche_giants = {n.name: [] for n in dp.niches}
 
 
-def _logistic_step(x: float, rate: float, cap: float) -> float:
+def logistic_step(x: float, rate: float, cap: float) -> float:
+    """One month of logistic growth of ``x`` at ``rate`` towards ``cap``."""
     return x + rate * x * (1.0 - x / cap) if cap > 0 else 0.0
 
 
-def consumer_quality(model: MarketModel, firm: Firm) -> float:
-    """Capability a consumer app offers, doublings (see :meth:`sim.agents.Firm.consumer_quality`)."""
-    return firm.consumer_quality(model)
+def open_serving_cost(model: MarketModel) -> float:
+    """USD per million tokens to serve the open floor's model (at the efficiency of the lab that released it)."""
+    return serving_cost(model, model.t, model.best_open_efficiency)
 
 
-def _consumer_apps(model: MarketModel) -> list[Firm]:
-    t = model.t
-    apps: list[Firm] = []
+def merit(model: MarketModel, quality: float, capacity: float) -> float:
+    """Non-price utility of an offer: ``quality_weight (q - F) + capacity_weight ln k``."""
+    dp = model.sc.demand
+    return (dp.quality_weight * (quality - frontier(model, model.t))
+            + dp.capacity_weight * math.log(max(capacity, MIN_CAPACITY)))
+
+
+def update_outside(model: MarketModel) -> None:
+    """Utility of deploying the open floor in-house (the buyers' outside option)."""
+    dp = model.sc.demand
+    cost = open_serving_cost(model) * dp.self_host_cost_multiple
+    model.self_host_price = cost
+    model.outside_utility = (dp.quality_weight * (model.open_floor - frontier(model, model.t))
+                             - dp.price_weight * math.log(cost) + dp.self_deploy_utility)
+
+
+def current_offers(model: MarketModel) -> list[tuple[Firm, float, float, float]]:
+    """This month's API offers: (firm, merit, serving cost USD/Mtok, utility at last month's price).
+
+    Sets each firm's ``api_quality`` and ``api_cost`` (None: no API this month) and the outside option."""
+    update_outside(model)
+    a = model.sc.demand.price_weight
+    offers = []
     for f in model.live_firms:
-        f.update_consumer_app(t)
-        if f.consumer_active:
-            apps.append(f)
-    return apps
+        offer = f.api_offer(model)
+        if offer is None:
+            f.api_cost = None
+            continue
+        quality, cost, capacity = offer
+        f.api_quality, f.api_cost = quality, cost
+        m = merit(model, quality, capacity)
+        last = f.logged_price
+        if math.isnan(last):
+            last = cost * (1.0 + model.sc.pricing.open_price_markup) if f.open_prices else \
+                pricing.best_response(model, cost, 0.0)
+        f.api_merit = m
+        offers.append((f, m, cost, m - a * math.log(max(last, pricing.MIN_PRICE))))
+    return offers
+
+
+def top_two(utils: list[float], outside: float) -> tuple[float, float]:
+    """The highest and second-highest of ``utils`` and ``outside``."""
+    best, second = outside, -math.inf
+    for u in utils:
+        if u > best:
+            best, second = u, best
+        elif u > second:
+            second = u
+    return best, second
 
 
 def step(model: MarketModel) -> None:
-    """Clear the consumer, enterprise and vertical markets for this month."""
+    """Clear the API token market and the vertical niches for this month (prices are set by :mod:`pricing`)."""
     dp = model.sc.demand
-    model.consumer_market = _logistic_step(model.consumer_market, dp.consumer_growth_per_month, dp.consumer_mau_max)
-    model.enterprise_market = _logistic_step(model.enterprise_market, dp.enterprise_maturity_per_month,
-                                             dp.enterprise_usd_per_month_max)
-    _consumer(model)
-    _enterprise(model)
+    model.enterprise_market = logistic_step(model.enterprise_market, dp.enterprise_maturity_per_month,
+                                            dp.enterprise_usd_per_month_max)
+    _api_market(model)
     _verticals(model)
 
 
-def _consumer(model: MarketModel) -> None:
+def _api_market(model: MarketModel) -> None:
     dp = model.sc.demand
-    front = frontier(model, model.t)
-    apps = _consumer_apps(model)
-    utils = []
-    for f in apps:
-        utils.append(f.consumer_utility(model, front))
-    shares = _softmax(utils, outside=None)
-    for f, s in zip(apps, shares, strict=False):
-        f.mau += dp.mau_adjust_per_month * (s * model.consumer_market - f.mau)
+    a = dp.price_weight
+    sellers = [f for f in model.live_firms if f.api_cost is not None]
+    utils = [f.api_merit - a * math.log(max(f.api_price, pricing.MIN_PRICE)) for f in sellers]
+    top = max([model.outside_utility, *utils])
+    ex = [math.exp(u - top) for u in utils]
+    ex0 = math.exp(model.outside_utility - top)
+    denom = sum(ex) + ex0
+    index = (sum(e * f.api_price for e, f in zip(ex, sellers, strict=True)) + ex0 * model.self_host_price) / denom
+    model.price_index = index
+    model.api_utilities = {f: u for f, u in zip(sellers, utils, strict=True)}
+    p0 = dp.reference_price_usd_per_mtok
+    volume = model.enterprise_market / p0 * (index / p0) ** (-dp.price_elasticity)
+    model.api_tokens_mtok = volume
+    lam = dp.enterprise_adjust_per_month
+    for f, e in zip(sellers, ex, strict=True):
+        f.token_share += lam * (e / denom - f.token_share)
+        f.tokens_mtok = f.token_share * volume
+        f.revenue_enterprise_usd = f.api_price * f.tokens_mtok
     for f in model.live_firms:
-        if not f.consumer_active:
-            f.mau *= 1.0 - dp.mau_adjust_per_month  # a closed app's users drift away
-        f.revenue_consumer_usd = f.mau * dp.arpu_usd_per_month
+        if f.api_cost is None:
+            f.token_share *= 1.0 - lam  # contracts run off
+            f.tokens_mtok = 0.0
+            f.revenue_enterprise_usd = 0.0
 
 
-def _enterprise_utility(model: MarketModel, f: Firm) -> float | None:
-    """Utility of ``f`` to an enterprise buyer, or None if it does not sell to enterprises."""
-    dp = model.sc.demand
-    quality = f.enterprise_quality(model)
-    if quality is None:
-        return None
-    margin = quality - model.open_floor
-    relative_price = f.api_price / serving_cost(model, model.t)
-    return (dp.enterprise_quality_weight * margin
-            - dp.enterprise_price_weight * math.log(max(relative_price, MIN_RELATIVE_PRICE))
-            + dp.enterprise_capacity_weight * math.log(max(f.sales_capacity, MIN_SALES_CAPACITY)))
-
-
-def _enterprise(model: MarketModel) -> None:
-    dp = model.sc.demand
-    sellers, utils = [], []
-    for f in model.live_firms:
-        f.learn_sales(dp.sales_learning_per_month)
-        u = _enterprise_utility(model, f)
-        if u is None:
-            f.revenue_enterprise_usd *= 1.0 - dp.enterprise_adjust_per_month
-            continue
-        sellers.append(f)
-        utils.append(u)
-    shares = _softmax(utils, outside=dp.self_deploy_utility)
-    for f, s in zip(sellers, shares, strict=False):
-        f.revenue_enterprise_usd += dp.enterprise_adjust_per_month * (s * model.enterprise_market
-                                                                      - f.revenue_enterprise_usd)
+def offer_profit(model: MarketModel, firm: Firm, quality: float, cost: float, capacity: float) -> tuple[float, float]:
+    """(gross profit, revenue), USD per month, that ``firm`` would make on an API offer of ``quality``,
+    serving ``cost`` and ``capacity`` in this month's market: priced by the pricing rule against the
+    other offers at their current prices, sold at its logit share of this month's volume."""
+    a = model.sc.demand.price_weight
+    others = [u for f, u in model.api_utilities.items() if f is not firm]
+    top = max([model.outside_utility, *others])
+    rivals = sum(math.exp(u - top) for u in others) + math.exp(model.outside_utility - top)
+    m = merit(model, quality, capacity)
+    share = firm.token_share
+    price = pricing.rule_price(model, firm, m, cost, share, top)
+    e = math.exp(m - a * math.log(price) - top)
+    share = e / (e + rivals)
+    revenue = price * share * model.api_tokens_mtok
+    return revenue - cost * share * model.api_tokens_mtok, revenue
 
 
 def niche_size(model: MarketModel, index: int) -> float:
@@ -135,31 +188,51 @@ def niche_size(model: MarketModel, index: int) -> float:
                                                                - NICHE_SIZE_YEARS_AFTER_2023)
 
 
+def vertical_fit(model: MarketModel, firm: Firm) -> float:
+    """A firm's fit in a niche: a startup's service capacity; a giant's cloud times ``giant_vertical_fit``."""
+    return firm.vertical_fit(model.sc.demand)
+
+
+def niche_share(model: MarketModel, index: int, fit: float, rivals_fit: float) -> float:
+    """Share of niche ``index``'s spending an entrant of ``fit`` wins against rivals of total fit ``rivals_fit``."""
+    dp = model.sc.demand
+    return dp.vertical_capture * fit / (fit + rivals_fit + dp.niche_outside_fit)
+
+
+def niche_rivals_fit(model: MarketModel, name: str, exclude: Firm | None = None) -> float:
+    """Total fit of the firms serving niche ``name`` (``exclude`` left out)."""
+    total = 0.0
+    for f in model.live_startups:
+        if f.strategy == VERTICAL and f.niche == name and f is not exclude:
+            total += vertical_fit(model, f)
+    for g in model.niche_giants.get(name, ()):
+        total += vertical_fit(model, g)
+    return total
+
+
 def _verticals(model: MarketModel) -> None:
     dp = model.sc.demand
-    by_niche: dict[str, list[Startup]] = {}
-    for f in model.live_startups:
-        if f.strategy == VERTICAL:
-            by_niche.setdefault(f.niche, []).append(f)
-        else:
-            f.revenue_vertical_usd = 0.0
+    for g in model.giants:
+        g.revenue_vertical_usd = 0.0
     for i, niche in enumerate(dp.niches):
-        firms = by_niche.get(niche.name, [])
-        fits = [1.0 if f.vertical_affinity == niche.name else dp.vertical_outside_fit for f in firms]
-        total = sum(fits)
-        for f, fit in zip(firms, fits, strict=False):
-            target = dp.vertical_capture * niche_size(model, i) * fit / max(total, 1.0)  # a share never above its fit
-            f.revenue_vertical_usd += dp.enterprise_adjust_per_month * (target - f.revenue_vertical_usd)
-
-
-def _softmax(utils: list[float], outside: float | None) -> list[float]:
-    """Logit shares of ``utils``; with ``outside`` the shares leave room for an outside option."""
-    if not utils:
-        return []
-    top = max(utils if outside is None else [*utils, outside])
-    ex = [math.exp(u - top) for u in utils]
-    denom = sum(ex) + (math.exp(outside - top) if outside is not None else 0.0)
-    return [e / denom for e in ex]
+        size = niche_size(model, i)
+        entered = model.niche_giants[niche.name]
+        if size >= dp.giant_niche_entry_usd_per_month * (1 + len(entered)):
+            candidates = [g for g in model.giants if g.cloud > 0 and g not in entered]
+            if candidates:
+                entered.append(max(candidates, key=lambda g: g.cloud))
+        rivals = niche_rivals_fit(model, niche.name)
+        for f in model.live_startups:
+            if f.strategy == VERTICAL and f.niche == niche.name:
+                fit = vertical_fit(model, f)
+                target = niche_share(model, i, fit, rivals - fit) * size
+                f.revenue_vertical_usd += dp.enterprise_adjust_per_month * (target - f.revenue_vertical_usd)
+        for g in entered:
+            fit = vertical_fit(model, g)
+            g.revenue_vertical_usd += niche_share(model, i, fit, rivals - fit) * size
+    for f in model.live_startups:
+        if f.strategy != VERTICAL:
+            f.revenue_vertical_usd = 0.0
 
 
 def hhi(values: list[float]) -> float:

@@ -1,7 +1,9 @@
 """Entry: while investor sentiment is above a threshold, new generic startups enter.
 
 Entrants per month ~ Poisson(rate_per_month * (S - threshold) / (1 - threshold)), each with
-lognormal seed capital around ``seed_capital_usd`` (dispersion ``population.startup_cash_sigma``).
+lognormal seed capital around ``seed_capital_usd`` (dispersion ``population.startup_cash_sigma``),
+taken from the venture money left this month (:mod:`sim.capital`): an entrant whose seed capital
+is not there does not enter.
 """
 
 from __future__ import annotations
@@ -41,7 +43,11 @@ def step(model: MarketModel) -> None:
     lam = ep.rate_per_month * (model.sentiment - ep.sentiment_threshold) / max(MIN_SPAN, 1.0 - ep.sentiment_threshold)
     for _ in range(int(rng.poisson(lam))):
         model.entrants += 1
+        model.entries_this_month += 1
         cash = float(ep.seed_capital_usd * rng.lognormal(0.0, model.sc.population.startup_cash_sigma))
+        if cash > model.vc_available_usd:
+            continue  # seed money comes out of the same finite venture pool as the rounds
+        model.vc_available_usd -= cash
         firm = generic_startup(model, f"Entrant-{model.entrants:04d}", cash)
         firm.open_with_funding(cash)  # its seed capital is this month's funding
         firm.review_offset = model.t % model.sc.strategy.review_interval_months

@@ -53,6 +53,7 @@ class MarketModel(mesa.Model):
         self.live_startups: list[Startup] = []
         self.every_startup: list[Startup] = []  # exited ones too, in order of creation
         self.giants: list[Giant] = []
+        self.exits_this_month = self.entries_this_month = 0
         self.recorder = Recorder(record_firms)
         self.log = self.recorder.event_logger(self)
         population.build(self)
@@ -80,6 +81,7 @@ class MarketModel(mesa.Model):
     # ------------------------------------------------------------------ time
     def step(self) -> None:
         """One month of the story (see the module docstring)."""
+        self.exits_this_month = self.entries_this_month = 0
         for firm in self.firms:
             firm.begin_month()
         for mechanism in MONTH:
@@ -107,6 +109,15 @@ class MarketModel(mesa.Model):
             else:
                 pivoted += 1
         return found, alive, pivoted, exited
+
+    def closed_price(self) -> float:
+        """Median list price of the closed-model APIs (giants and startups training foundation models), USD/Mtok."""
+        prices = sorted(f.api_price for f in self.live_firms
+                        if not f.open_prices and f.strategy == FOUNDATION and not math.isnan(f.api_price))
+        n = len(prices)
+        if not n:
+            return math.nan
+        return prices[n // 2] if n % 2 else 0.5 * (prices[n // 2 - 1] + prices[n // 2])
 
     def mean_api_price(self) -> float:
         prices = [f.api_price for f in self.live_firms if not math.isnan(f.api_price)]

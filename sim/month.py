@@ -18,7 +18,7 @@ from __future__ import annotations
 from types import ModuleType
 from typing import TYPE_CHECKING, Protocol
 
-from . import accounts, capital, demand, entry, open_source, strategy, talent, technology
+from . import accounts, capital, consumer, demand, entry, exits, open_source, pricing, strategy, talent, technology
 
 if TYPE_CHECKING:
     from .model import MarketModel
@@ -37,7 +37,8 @@ class Mechanism(Protocol):
 
 
 #: One month, in order (ODD section 3).
-MONTH: tuple[ModuleType, ...] = (technology, open_source, demand, accounts, capital, talent, strategy, entry)
+MONTH: tuple[ModuleType, ...] = (technology, open_source, pricing, demand, consumer, accounts, capital, talent,
+                                 strategy, exits, entry)
 
 
 def name(mechanism: ModuleType) -> str:

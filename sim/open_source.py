@@ -1,4 +1,4 @@
-"""Open source: dated open-weight releases, the free "open floor", and API prices.
+"""Open source: dated open-weight releases and the free "open floor".
 
 An open-source *shock* is a release that brings the floor closer to the frontier than it has ever
 been: ``shock = (closest gap so far - new gap) / (1 + new gap)`` (investors react to records,
@@ -6,11 +6,10 @@ not to releases that merely keep pace). The open floor is the best capability an
 free: the best open-weight model
 released so far. Before ``open_source.endogenous_after`` it moves only with the dated schedule
 (``open_source.releases``, the real one in the baseline); after it, open labs' and open-weight
-giants' own releases raise it too. A closed model's value is its margin over the floor: its
-API markup is ``max_markup * (1 - exp(-margin / margin_scale))`` over serving cost, so prices
-fall to cost when the floor catches up (a price war). Open labs price near cost; giants
-price at ``cost * (giant_price_subsidy + markup)``: below cost (subsidised from other businesses)
-when the floor reaches their model.
+giants' own releases raise it too. An open-weight release also *publishes its efficiency*: anyone
+can serve the open floor at the cost of the most efficient open release so far
+(``best_open_efficiency``), and closed models adopt a share of it at their next run
+(:mod:`sim.technology`). Prices are set in :mod:`sim.pricing`.
 """
 
 from __future__ import annotations
@@ -19,14 +18,14 @@ import math
 from typing import TYPE_CHECKING
 
 from .outputs import EventType
-from .technology import frontier
+from .technology import adopt_architecture, frontier, publish_efficiency
 
 if TYPE_CHECKING:
     from .agents import Firm
     from .model import MarketModel
 
 #: Scenario section of this mechanism's parameters ("" for none) and its section of docs/ODD.md.
-SECTION, ODD = 'open_source', '7.2 Open source and pricing'
+SECTION, ODD = 'open_source', '7.2 Open source'
 #: Doublings added to the new gap in the shock's denominator, ``(closest - gap) / (1 + gap)``: a normalisation
 #: (a record of 0.5 doublings shocks more at a gap of 0 than at a gap of 3), and it keeps a floor that reaches
 #: the frontier (gap 0) finite; not a behavioural number (docs/ODD.md, Appendix A).
@@ -35,8 +34,8 @@ SHOCK_GAP_OFFSET = 1.0
 #: ``{...}`` fields are filled from the scenario shown by :func:`sim.app_about.mechanisms_html`).
 STUDENT = ("Open source", """\
 Open-weight models (DeepSeek, Qwen, ...) can be used for free. The best of them is the *open floor*.
-A closed model earns only on its lead over the floor: when the floor catches up, prices fall to cost
-(a price war).""")
+Anyone can serve it at the cost of the most efficient open release, so when the floor catches up a
+closed model's lead, and its price, melt away.""")
 
 
 
@@ -52,6 +51,7 @@ def init(model: MarketModel) -> None:
     model.floor_shock = 0.0
     model.closest_floor_gap = osp.initial_floor_gap
     model.floor_history = []  # the open floor at the start of each month
+    model.best_open_efficiency = 1.0  # the best efficiency any open-weight release has published (multiplier)
     model.schedule = scheduled_releases(model)
     scheduled = {firm for rels in model.schedule.values() for firm, _, _ in rels}
     for firm in model.firms:
@@ -71,13 +71,6 @@ def scheduled_releases(model: MarketModel) -> dict[int, list[tuple[str, str, flo
     return out
 
 
-def serving_cost(model: MarketModel, step: int, efficiency: float = 1.0) -> float:
-    """Cost to serve a near-frontier model, USD per million tokens, at ``efficiency``."""
-    osp = model.sc.open_source
-    years = model.calendar.years_since_2023(step)
-    return osp.serving_cost_usd_per_mtok_2023 / osp.serving_cost_decline_per_year ** years / efficiency
-
-
 def step(model: MarketModel) -> None:
     """Apply this month's scheduled releases, raise the floor, then reprice every API."""
     t = model.t
@@ -91,6 +84,8 @@ def step(model: MarketModel) -> None:
         if firm is not None:
             firm.capability = max(firm.capability, cap)
             firm.releases += 1
+            adopt_architecture(model, firm)
+            publish_efficiency(model, firm)
         model.log(firm_name, EventType.RELEASE, open_weights=True, release_name=name, gap_doublings=gap,
                   detail=f"open-weight {name}, {gap:.2f} doublings below frontier")
     before = model.open_floor
@@ -101,34 +96,3 @@ def step(model: MarketModel) -> None:
     gap = max(0.0, frontier(model, t) - model.open_floor)
     model.floor_shock = max(0.0, model.closest_floor_gap - gap) / (SHOCK_GAP_OFFSET + gap)
     model.closest_floor_gap = min(model.closest_floor_gap, gap)
-    _reprice(model)
-
-
-def markup(model: MarketModel, capability: float) -> float:
-    """Markup over cost (multiple) of a closed model with ``capability``."""
-    osp = model.sc.open_source
-    margin = max(0.0, capability - model.open_floor)
-    return osp.max_markup * (1.0 - math.exp(-margin / osp.margin_scale_doublings))
-
-
-def open_price(model: MarketModel, efficiency: float = 1.0) -> float:
-    """API price of an open model served at ``efficiency`` (near cost), USD per million tokens."""
-    return serving_cost(model, model.t, efficiency) * (1.0 + model.sc.open_source.open_price_markup)
-
-
-def closed_price(model: MarketModel, firm: Firm, base: float = 1.0) -> float:
-    """API price of ``firm``'s closed model: serving cost times (``base`` + its markup over the floor)."""
-    return serving_cost(model, model.t, firm.efficiency) * (base + markup(model, firm.capability))
-
-
-def _reprice(model: MarketModel) -> None:
-    osp = model.sc.open_source
-    for firm in model.live_firms:
-        price = firm.quote_api_price(model)  # each kind of firm prices its own way (sim/agents.py)
-        firm.api_price = price
-        if math.isnan(price):
-            continue
-        if not math.isnan(firm.logged_price) and price <= firm.logged_price * (1.0 - osp.price_cut_threshold):
-            model.log(firm.name, EventType.PRICE_CUT, price_from=firm.logged_price, price_to=price,
-                      detail=f"API price {firm.logged_price:.3f} -> {price:.3f} USD/Mtok")
-        firm.logged_price = price

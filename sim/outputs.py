@@ -72,6 +72,22 @@ MODEL_COLUMNS: tuple[Column, ...] = (
            "m.enterprise_market", "`demand.step`"),
     Column("departures", I32, "executives", "`departure` events this month (all startups)",
            "m.departures_last_month", "`talent.step`"),
+    Column("api_tokens_mtok", F64, "million tokens per month", "API tokens demanded Q(t)", "m.api_tokens_mtok",
+           "`demand.step`"),
+    Column("price_index_usd_per_mtok", F64, "USD per million tokens", "share-weighted API price index P(t) "
+           "(outside option included)", "m.price_index", "`demand.step`"),
+    Column("closed_price_usd_per_mtok", F64, "USD per million tokens", "median list price of the closed-model "
+           "APIs (startups training foundation models and giants); NaN if none", "m.closed_price()",
+           "`MarketModel.closed_price`"),
+    Column("vc_pool_usd", F64, "USD per year", "venture money for the simulated startups this year V_y",
+           "m.vc_pool_usd", "`capital.update_sentiment`"),
+    Column("vc_available_usd", F64, "USD", "venture money left this month after its rounds", "m.vc_available_usd",
+           "`capital.step`"),
+    Column("realised_rate", F64, "per startup", "net realised outcomes per live startup over 12 months R_12",
+           "m.realised_rate", "`capital.update_sentiment`"),
+    Column("n_exits_month", I32, "firms", "startups that exited this month", "m.exits_this_month", "`exits.step`"),
+    Column("n_entries_month", I32, "firms", "startups that entered this month", "m.entries_this_month",
+           "`entry.step`"),
 )
 
 FIRMS_COLUMNS: tuple[Column, ...] = (
@@ -111,6 +127,15 @@ FIRMS_COLUMNS: tuple[Column, ...] = (
     Column("runway_months", F64, "months", "cash ÷ total monthly burn (gross: revenue not netted; see ODD 2.2); "
            "live startups only, NaN otherwise", "f.recorded_runway_months()"),
     Column("niche", STR, "—", "the niche a vertical serves ('' for others)", "f.niche"),
+    Column("tokens_mtok", F64, "million tokens per month", "API tokens sold this month", "f.tokens_mtok"),
+    Column("token_share", F64, "0–1", "share of the API token market (the outside option holds the rest)",
+           "f.token_share"),
+    Column("serving_usd", F64, "USD per month", "serving cost this month (API tokens and app users), part of "
+           "`costs_usd`", "f.serving_usd"),
+    Column("marketing_usd", F64, "USD per month", "marketing spent this month, part of `costs_usd`",
+           "f.marketing_spend_usd"),
+    Column("api_cost_usd_per_mtok", F64, "USD per million tokens", "serving cost of its API offer; NaN without an "
+           "API", "f.api_cost if f.api_cost is not None else math.nan"),
 )
 
 EVENTS_COLUMNS: tuple[Column, ...] = (
@@ -130,6 +155,7 @@ EVENTS_COLUMNS: tuple[Column, ...] = (
            "('' if none); for a funding round: the giant joining it; '' otherwise", "''"),
     Column("niche", STR, "—", "for a pivot to a vertical: the niche it serves; '' otherwise", "''"),
     Column("stage", STR, "—", "for an `ipo` event: `filing` (the process starts) or `listing` (the shares list); "
+           "for an `exit`: `shutdown`, `fire_sale` (sold when out of money) or `acquired` (sold by choice); "
            "'' otherwise", "''"),
     Column("open_weights", BOOL, "—", "for a `release`: true when the weights are open (a dated open-weight release, "
            "or a firm's own open release that raises the open floor); false otherwise", "False"),
@@ -143,8 +169,12 @@ EVENTS_COLUMNS: tuple[Column, ...] = (
            "otherwise", "math.nan"),
     Column("price_to", F64, "USD per million tokens", "for a `price_cut`: the API price after the cut; NaN "
            "otherwise", "math.nan"),
-    Column("acquirer", STR, "—", "for an `exit`: the giant that absorbs the firm ('' when it shuts down); '' "
-           "otherwise", "''"),
+    Column("acquirer", STR, "—", "for an `exit`: the giant or startup that buys the firm ('' when it shuts down); "
+           "'' otherwise", "''"),
+    Column("valuation_usd", F64, "USD", "for a `funding_round`: the post-money valuation (round / "
+           "`capital.round_dilution`); NaN otherwise", "math.nan"),
+    Column("down_round", BOOL, "—", "for a `funding_round`: true when its valuation is below the firm's last one; "
+           "false otherwise", "False"),
 )
 
 
@@ -164,6 +194,8 @@ class EventType(enum.StrEnum):
 
 #: IPO stages (the ``stage`` column of ``ipo`` events).
 IPO_FILING, IPO_LISTING = "filing", "listing"
+#: Exit stages (the ``stage`` column of ``exit`` events): shut down, sold cheaply when out of money, sold by choice.
+EXIT_SHUTDOWN, EXIT_FIRE_SALE, EXIT_ACQUIRED = "shutdown", "fire_sale", "acquired"
 
 
 @dataclass(frozen=True)
@@ -193,7 +225,8 @@ EVENT_DOCS: dict[EventType, EventDoc] = {
                                     "`closes <product> to concentrate resources`"),
     EventType.IPO: EventDoc("a startup starts an IPO process, or lists", "start: NaN; listing: the proceeds",
                             "`starts IPO process` or `lists its shares`"),
-    EventType.EXIT: EventDoc("a startup exits", "cash left at exit (at least 0)", "`absorbed by <giant>` or "
+    EventType.EXIT: EventDoc("a startup exits", "a sale: the price paid; a shutdown: cash left (at least 0)",
+                             "`acquired by <buyer>`, `sold in a fire sale to <buyer>` or "
                              "`shuts down`"),
     EventType.ENTRY: EventDoc("a generic startup enters", "its seed capital", "`enters with seed capital`"),
 }

@@ -83,7 +83,7 @@ class TechnologyParams(Section):
         "Share of its cash a startup is willing to commit to one training run.",
         "assumption; tuned so startup runs cost 1-50 million USD (T13 is then checked, not forced)"
             "; tuned (experiments/tuning)")
-    max_run_spend_usd: float = P(3.725e+07, 1e6, 1e9, "USD", "Most a startup spends on one run (board limit).",
+    max_run_spend_usd: float = P(5.0e7, 1e6, 1e9, "USD", "Most a startup spends on one run (board limit).",
                                  "assumption: a board limit on one run; tuned (experiments/tuning)")
     training_reserve_months: float = P(9.0, 0.0, 60.0, "months",
                                        "Months of operating burn a startup keeps in cash and never spends on training.",
@@ -93,6 +93,22 @@ class TechnologyParams(Section):
         "Training efficiency of a startup that has lost all its technical executives "
         "(linear in the share still in post, 1.0 when all are).",
         "assumption: departures 'disrupt the iteration rhythm' ([Article] ¶3)")
+    serving_cost_usd_per_mtok_2023: float = P(
+        6.0, 0.1, 50.0, "USD per million tokens",
+        "Cost to serve a near-frontier model in 2023-01 at efficiency 1.",
+        "assumption: a dense ~100B-parameter model on A100s rented above 8 USD/hour [S-GPU-RENT] costs several USD "
+        "per million tokens; below the typical ~17 USD (120 RMB) list price before the 2024 price war [S-PRICE-WAR]")
+    serving_cost_decline_per_year: float = P(
+        2.5, 1.0, 50.0, "x per year",
+        "Fall of the cost to serve a near-frontier model (10x at constant capability, less the rise of capability).",
+        "[S-LLMFLATION]: 10x/yr at constant capability; GPU rent 8 -> 2 USD/hour 2023-2024 [S-GPU-RENT]; "
+        "assumption for the frontier mix")
+    architecture_spillover: float = P(
+        0.5, 0.0, 1.0, "share",
+        "A closed model's next run adopts this share of the best efficiency published in open weights "
+        "(its efficiency becomes at least this times the best open one).",
+        "assumption: open releases publish their architectures (mixture of experts, attention compression; "
+        "[DeepSeek2024]); 0 switches the spillover off")
     giant_release_gap: float = P(
         0.5, 0.0, 5.0, "doublings",
         "How far below the frontier a giant's own closed model lands when it trains.",
@@ -132,28 +148,6 @@ class OpenSourceParams(Section):
                                          "assumption: DeepSeek and Qwen released every 3-6 months 2024-2025")
     lab_release_gap: float = P(0.3, 0.0, 5.0, "doublings", "An open lab's own release: distance below the frontier.",
                                "assumption, as DeepSeek-V3/R1 [S-OPEN-RELEASES]")
-    serving_cost_usd_per_mtok_2023: float = P(
-        2.0, 0.01, 50.0, "USD per million tokens",
-        "Cost to serve a near-frontier model in 2023-01 at efficiency 1.",
-        "assumption: well below the typical ~17 USD (120 RMB) list price before the 2024 price war [S-PRICE-WAR]")
-    serving_cost_decline_per_year: float = P(
-        2.5, 1.0, 50.0, "x per year",
-        "Fall of the cost to serve a near-frontier model (10x at constant capability, less the rise of capability).",
-        "[S-LLMFLATION]: 10x/yr at constant capability; assumption for the frontier mix")
-    max_markup: float = P(3.0, 0.0, 20.0, "multiple of cost", "Markup a closed model far above the floor can charge.",
-                          "assumption: 2023 API prices were several times serving cost")
-    margin_scale_doublings: float = P(1.0, 0.05, 10.0, "doublings",
-                                      "Margin over the floor at which the markup reaches 63% of its maximum.",
-                                      "assumption")
-    price_cut_threshold: float = P(0.3, 0.05, 0.95, "share",
-                                   "A price fall of at least this share within one month is a price_cut event.",
-                                   "assumption: ByteDance's 2024-05 cut was 99% [S-PRICE-WAR]")
-    open_price_markup: float = P(0.2, 0.0, 2.0, "multiple of cost", "Open labs price at cost times (1 + this).",
-                                 "[S-DEEPSEEK-PRICE]: DeepSeek-V2 API at 1-2 RMB per million tokens, near cost")
-    giant_price_subsidy: float = P(0.5, 0.05, 1.0, "multiple of cost",
-                                   "Giants price at cost times (this + markup): below cost when the open floor reaches "
-                                   "their model (they subsidise APIs from other businesses).",
-                                   "[S-PRICE-WAR]: ByteDance cut API prices 99% in 2024-05; Baidu made models free")
 
 
 # --------------------------------------------------------------------------- demand
@@ -167,73 +161,172 @@ class Niche(Section):
 
 
 class DemandParams(Section):
+    enterprise_usd_per_month_2023: float = P(8.0e6, 0.0, 1e10, "USD per month",
+                                             "Potential enterprise API spending E in 2023-01, at the reference price.",
+                                             "assumption, order of magnitude of China's 2023 B2B LLM market"
+                                                 "; tuned (experiments/tuning)")
+    enterprise_usd_per_month_max: float = P(4.0e8, 0.0, 1e11, "USD per month", "Mature potential spending.",
+                                            "assumption")
+    enterprise_maturity_per_month: float = P(0.0536, 0.0, 1.0, "per month",
+                                             "Logistic growth rate of potential spending: slow (article ¶13).",
+                                             "assumption; enterprise_boom raises it; tuned (experiments/tuning)")
+    reference_price_usd_per_mtok: float = P(17.0, 0.01, 1000.0, "USD per million tokens",
+                                            "Reference price P0 at which E is spent (the price index's anchor).",
+                                            "[S-PRICE-WAR]: the typical list price before 2024-05, 120 RMB per million")
+    price_elasticity: float = P(1.0, 0.0, 3.0, "elasticity",
+                                "Tokens demanded in the whole market rise by this per unit fall of log price index.",
+                                "[S-PRICE-WAR]: 'price down 10x, volume up 10x', the industry's reading in 2024")
+    price_weight: float = P(1.25, 0.5, 10.0, "utility per log price",
+                            "Buyers' disutility of log API price (the logit's price coefficient a; sets the "
+                            "best-response markup a(1-s)/(a(1-s)-1)).",
+                            "assumption: with shares near 0.1 it gives markups of about 9x, as 2023 list prices over "
+                            "serving cost [S-PRICE-WAR]")
+    quality_weight: float = P(1.2, 0.0, 10.0, "utility per doubling",
+                              "Buyers' utility of one doubling of capability.",
+                              "assumption: about the price weight, so one doubling of capability is worth about "
+                              "e (2.7x) in price")
+    capacity_weight: float = P(1.0, 0.0, 10.0, "utility per log unit",
+                               "Buyers' utility of log service capacity (a giant's cloud, a startup's sales force).",
+                               "assumption: B2B needs fit and service capacity (article ¶13)")
+    self_host_cost_multiple: float = P(3.0, 1.0, 100.0, "multiple of cost",
+                                       "In-house deployment of the open floor costs this times the open serving "
+                                       "cost (engineers, idle GPUs).", "assumption")
+    self_deploy_utility: float = P(0.5, -10.0, 10.0, "utility",
+                                   "Extra utility of the outside option: buyers deploy open models themselves or wait.",
+                                   "assumption: enterprise customers pay cautiously ([Article] ¶13)")
+    enterprise_adjust_per_month: float = P(0.1, 0.01, 1.0, "share per month",
+                                           "Share of the gap to its logit share a seller's token share (and a "
+                                           "vertical's revenue) closes each month (contracts are sticky).",
+                                           "assumption")
+    sales_learning_per_month: float = P(0.03, 0.0, 1.0, "per month",
+                                        "Rate at which service capacity moves to a firm's enterprise focus.",
+                                        "assumption: B2B needs fit and service capacity ([Article] ¶13)")
+    niches: list[Niche] = S([], "list", "Vertical niches.", "[Article] ¶5,¶10,¶15")
+    vertical_capture: float = P(0.25, 0.0, 1.0, "share", "Most of a niche's spending the firms serving it can win.",
+                                "assumption")
+    niche_outside_fit: float = P(0.5, 0.0, 10.0, "fit", "Fit of a niche's outside option (in-house or no AI): "
+                                 "a lone vertical of fit k wins vertical_capture k / (k + this).", "assumption")
+    giant_vertical_fit: float = P(0.5, 0.0, 10.0, "fit per unit cloud", "A giant's fit in a niche per unit of cloud.",
+                                  "assumption: giants sell industry solutions through their clouds")
+    giant_niche_entry_usd_per_month: float = P(3.0e7, 0.0, 1e12, "USD per month",
+                                               "A giant with a cloud enters a niche once its spending passes this "
+                                               "times (1 + giants already in it).",
+                                               "assumption: giants enter markets worth their while")
+
+
+# --------------------------------------------------------------------------- pricing
+class PricingParams(Section):
+    max_markup: float = P(10.0, 1.0, 100.0, "multiple of cost", "Highest price over serving cost any seller asks.",
+                          "assumption: 2023 list prices (~17 USD per million tokens) were several times serving cost")
+    switching_utility: float = P(2.0, 0.0, 20.0, "utility",
+                                 "How much more utility a rival offer must give before a seller meets its price "
+                                 "(buyers' switching costs).",
+                                 "assumption [Klemperer1995]: integration work ties buyers to their supplier")
+    max_subsidy: float = P(0.9, 0.0, 1.0, "share of cost", "Deepest price cut below cost (price >= cost x (1 - this)).",
+                           "[S-PRICE-WAR]: giants made light models free and main models 90-99% cheaper in 2024-05")
+    giant_subsidy_share: float = P(0.3, 0.0, 1.0, "share of monthly AI budget",
+                                   "Loss a giant allows its API each month (its loss allowance).", "assumption")
+    startup_loss_share: float = P(0.1, 0.0, 1.0, "share of cash per year",
+                                  "Loss a startup allows its API in a year, as a share of its cash.", "assumption")
+    volume_guess_share: float = P(0.02, 0.0, 1.0, "share of market volume",
+                                  "Volume a seller with no sales yet expects (sizes its loss floor).", "assumption")
+    open_price_markup: float = P(0.2, 0.0, 2.0, "multiple of cost", "Open labs price at cost times (1 + this).",
+                                 "[S-DEEPSEEK-PRICE]: DeepSeek-V2 API at 1-2 RMB per million tokens, near cost")
+    price_cut_threshold: float = P(0.3, 0.05, 0.95, "share",
+                                   "A price fall of at least this share within one month is a price_cut event.",
+                                   "assumption: ByteDance's 2024-05 cut was 99% [S-PRICE-WAR]")
+
+
+# --------------------------------------------------------------------------- consumer
+class ConsumerParams(Section):
     consumer_mau_2023: float = P(3.0e7, 0.0, 2e9, "MAU", "Chinese consumer AI-assistant users in 2023-01.",
                                  "assumption, order of magnitude (ERNIE Bot launched 2023-03, [S-GIANT-PROFILES])")
     consumer_mau_max: float = P(7.0e8, 1e6, 2e9, "MAU", "Saturation of the consumer AI market.",
                                 "assumption: about half of China's ~1.1 billion internet users [S-INTERNET-USERS]")
-    consumer_growth_per_month: float = P(0.1, 0.0, 1.0, "per month", "Logistic growth rate of consumer users.",
+    consumer_growth_per_month: float = P(0.1, 0.0, 1.0, "per month", "Logistic growth rate of potential users N.",
                                          "assumption")
-    quality_weight: float = P(0.9934, 0.0, 10.0, "per doubling", "Consumer utility of one doubling of capability.",
-                              "assumption; tuned (experiments/tuning)")
-    distribution_weight: float = P(0.3308, 0.0, 10.0, "per log unit", "Consumer utility of log distribution reach.",
-                                   "assumption: giants' super-apps ([Article] ¶11); tuned (experiments/tuning)")
-    marketing_weight: float = P(0.3842, 0.0, 10.0, "per log unit",
-                                "Consumer utility of log(1 + marketing spend in millions of USD per month).",
-                                "assumption: Kimi's 2024 advertising [S-KIMI-ADS]; tuned (experiments/tuning)")
-    viral_boost: float = P(4.348, 0.0, 10.0, "utility", "Extra consumer utility of an app whose model is at the "
-                                                        "frontier "
-                           "(within viral_gap) and free: viral adoption.",
-                           "[Article] ¶8: DeepSeek R1 app went viral in 2025-01; tuned (experiments/tuning)")
-    viral_gap: float = P(2.0, 0.0, 3.0, "doublings", "Distance from the frontier within which an app can go viral.",
+    quality_weight: float = P(1.0, 0.0, 10.0, "per doubling", "App attractiveness of one doubling of capability.",
+                              "assumption")
+    distribution_weight: float = P(0.5, 0.0, 10.0, "per log unit", "App attractiveness of log distribution reach.",
+                                   "assumption: giants' super-apps ([Article] ¶11)")
+    churn_per_month: float = P(0.08, 0.0, 1.0, "share per month", "Users who stop using AI apps each month.",
+                               "assumption: chat apps keep few of their monthly users a year later")
+    switch_per_month: float = P(0.05, 0.0, 1.0, "share per month",
+                                "Users who re-choose their app each month by attractiveness.", "assumption")
+    adoption_per_month: float = P(0.1, 0.0, 1.0, "share per month", "Share of the undecided who adopt an app.",
+                                  "assumption [Bass1969]")
+    cac_usd: float = P(1.75, 0.0, 1000.0, "USD per user", "Cost per user acquired by marketing in an empty market.",
+                       "[S-KIMI-ADS]: 30 RMB (4.2 USD) per user on one platform in early 2024 at about 14% "
+                       "penetration; an input from the period's data, so that figure is not a fit")
+    cac_saturation: float = P(10.0, 0.0, 100.0, "per unit penetration",
+                              "CAC rises by this times penetration (all app users / market maximum).",
+                              "[S-KIMI-ADS]: CAC rose from 30 to 50 RMB as penetration about doubled in 2024")
+    paying_share: float = P(0.03, 0.0, 1.0, "share of MAU", "Users who pay a subscription.",
+                            "assumption: most Chinese assistants were free")
+    subscription_usd_per_month: float = P(5.0, 0.0, 100.0, "USD per paying user", "Subscription price.",
+                                          "assumption")
+    ad_usd_per_mau: float = P(0.05, 0.0, 10.0, "USD per MAU per month", "Advertising and other revenue per user.",
+                              "assumption")
+    tokens_per_mau_month: float = P(0.1, 0.0, 100.0, "million tokens per MAU per month",
+                                    "Tokens one active user consumes a month (serving cost per user = this x cost).",
+                                    "assumption: a few dozen conversations a month")
+    marketing_cash_share: float = P(0.03, 0.0, 0.5, "share of cash per month",
+                                    "A consumer-only startup's monthly marketing, as a share of its cash (times its "
+                                    "consumer weight, 1 - enterprise focus).",
+                                    "[S-KIMI-ADS]: Kimi spent about 30 million USD a month in late 2024 with about "
+                                    "1 billion USD raised; an input from the period's data")
+    marketing_runway_months: float = P(6.0, 0.0, 120.0, "months",
+                                       "A startup markets its app only while its runway exceeds this.", "assumption")
+    viral_boost: float = P(4.0, 0.0, 10.0, "utility",
+                           "Attractiveness of a viral rush when a new model makes an app the best one.",
+                           "[Article] ¶8: the DeepSeek app went viral in 2025-01")
+    viral_gap: float = P(0.5, 0.0, 5.0, "doublings", "A rush needs the app's model within this of the frontier.",
                          "assumption")
-    mau_adjust_per_month: float = P(0.25, 0.01, 1.0, "share per month",
-                                    "Share of the gap to its target MAU a product closes each month.", "assumption")
-    arpu_usd_per_month: float = P(0.08, 0.0, 5.0, "USD per MAU per month",
-                                  "Consumer revenue per active user (subscriptions, ads, tips).",
-                                  "assumption: Chinese assistants were mostly free")
-    serving_usd_per_mau_month: float = P(0.12, 0.0, 5.0, "USD per MAU per month", "Inference cost of one consumer "
-                                                                                  "user.",
-                                         "assumption: tens of thousands of tokens per user-month")
-    enterprise_usd_per_month_2023: float = P(1.757e+07, 0.0, 1e10, "USD per month", "Enterprise LLM spending in "
-                                                                                    "2023-01.",
-                                             "assumption, order of magnitude of China's 2023 B2B LLM market"
-                                                 "; tuned (experiments/tuning)")
-    enterprise_usd_per_month_max: float = P(4.0e8, 0.0, 1e11, "USD per month", "Mature enterprise LLM spending.",
-                                            "assumption")
-    enterprise_maturity_per_month: float = P(0.0536, 0.0, 1.0, "per month",
-                                             "Logistic growth rate of enterprise spending: slow (article ¶13).",
-                                             "assumption; enterprise_boom raises it; tuned (experiments/tuning)")
-    enterprise_quality_weight: float = P(1.0, 0.0, 10.0, "per doubling",
-                                         "Enterprise utility of capability above the open floor.", "assumption")
-    enterprise_price_weight: float = P(0.5, 0.0, 10.0, "per log unit", "Enterprise disutility of log API price.",
-                                       "assumption")
-    self_deploy_utility: float = P(0.5, -10.0, 10.0, "utility",
-                                   "Utility of the outside option: enterprises deploy open models themselves or wait.",
-                                   "assumption: enterprise customers pay cautiously ([Article] ¶13)")
-    enterprise_adjust_per_month: float = P(0.08, 0.01, 1.0, "share per month",
-                                           "Share of the gap to its target enterprise revenue a firm closes each month "
-                                           "(contracts are sticky).", "assumption")
-    sales_learning_per_month: float = P(0.03, 0.0, 1.0, "per month",
-                                        "Rate at which service capacity moves to a firm's enterprise focus.",
-                                        "assumption: B2B needs fit and service capacity ([Article] ¶13)")
-    enterprise_cost_share: float = P(0.3, 0.0, 1.0, "share of revenue",
-                                     "Share of enterprise revenue spent serving it (inference, delivery).",
-                                     "assumption: private deployments need engineers on site")
-    niches: list[Niche] = S([], "list", "Vertical niches with little competition from giants.", "[Article] ¶5,¶10,¶15")
-    vertical_capture: float = P(0.25, 0.0, 1.0, "share", "Niche share a focused vertical firm with full fit can win.",
-                                "assumption")
-    vertical_outside_fit: float = P(0.5, 0.0, 1.0, "0-1",
-                                    "Fit of a vertical in a niche its founders do not favour (1 in their own niche): "
-                                    "scales its share of the niche.", "assumption")
-    enterprise_capacity_weight: float = P(1.0, 0.0, 10.0, "per log unit",
-                                          "Enterprise utility of log service capacity (a giant's cloud, a startup's "
-                                          "sales force).", "assumption: B2B needs fit and service capacity "
-                                          "(article ¶13)")
+    viral_decay_per_month: float = P(0.15, 0.0, 1.0, "share per month", "Fade of a viral rush.",
+                                     "assumption: the rush fades within months")
+
+
+# --------------------------------------------------------------------------- accounts
+class AccountsParams(Section):
+    board_window_months: int = P(12, 1, 60, "months", "Window of the AI business's results a giant's board reviews.",
+                                 "assumption: annual budgets")
+    board_loss_tolerance: float = P(0.5, 0.0, 10.0, "share of budget",
+                                    "A board cuts the AI budget when the window's loss exceeds this share of its "
+                                    "budget over the window.", "assumption")
+    board_cut_per_month: float = P(0.05, 0.0, 1.0, "per month", "Speed of a board's cut (and of its recovery).",
+                                   "assumption")
+    board_floor: float = P(0.3, 0.0, 1.0, "share of budget", "The least budget a board keeps granting.",
+                           "assumption: AI stays strategic for every giant")
 
 
 # --------------------------------------------------------------------------- capital
 class CapitalParams(Section):
     enabled: bool = S(True, "switch", "Venture rounds can be raised; false closes the venture market.", "switch")
+    vc_pool_usd_2023: float = P(2.85e9, 0.0, 1e12, "USD per year", "China's generative-AI venture financing in 2023.",
+                                "[S-ITJUZI]: 143 deals, 20.5 billion RMB; an input, so it is not a fit")
+    vc_pool_usd_2024: float = P(4.86e9, 0.0, 1e12, "USD per year", "China's generative-AI venture financing in 2024.",
+                                "[S-ITJUZI]: 113 deals, 35 billion RMB; an input, so it is not a fit")
+    pool_share_simulated: float = P(0.5, 0.0, 100.0, "share",
+                                    "Share of that money available to the simulated startups (above 1 for a larger "
+                                    "simulated economy).",
+                                    "[S-ITJUZI]: the four best-funded startups took about half of 2024's")
+    pool_return_weight: float = P(1.0, 0.0, 20.0, "per unit rate",
+                                  "Growth of next year's pool per unit of this year's net realised outcome rate.",
+                                  "assumption [Gompers2004]: venture money follows realised returns")
+    pool_rotation_weight: float = P(1.0, 0.0, 20.0, "per unit appeal",
+                                    "Fall of next year's pool per unit rise of the outside sector's appeal.",
+                                    "[Article] ¶12; [S-EMBODIED-FUNDING]")
+    pool_carryover: float = P(0.5, 0.0, 1.0, "share", "Share of a month's unspent venture money still there next month.",
+                              "assumption")
+    min_round_share: float = P(0.3, 0.0, 1.0, "share of ask", "Least share of its ask a round accepts.", "assumption")
+    round_dilution: float = P(0.2, 0.01, 1.0, "share", "Share of the company a round sells (post-money = round / this).",
+                              "assumption: venture rounds typically sell 15-25%")
+    return_sensitivity: float = P(0.5, 0.0, 10.0, "per unit rate",
+                                  "Rise of sentiment's level per unit of the 12-month net realised outcome rate.",
+                                  "assumption [Gompers2004]")
+    initial_giant_share: float = P(0.15, 0.0, 1.0, "share",
+                                   "Share of a named startup's starting cash that came from the giants among its "
+                                   "investors (the same for all six).", "assumption: giants a minority of 2023 rounds")
     sentiment_initial: float = P(0.7707, 0.0, 1.0, "0-1", "Investor sentiment for foundation-model startups at the "
                                                           "start.",
                                  "[Article] ¶1: the 2023 capital boom; tuned (experiments/tuning)")
@@ -247,8 +340,9 @@ class CapitalParams(Section):
                                       "frontier (doublings) divided by 1 + the new gap.",
                                       "[Article] ¶8, ¶12: open-source shocks cost investors' confidence"
                                           "; tuned (experiments/tuning)")
-    departure_sensitivity: float = P(0.001184, 0.0, 0.5, "per departure", "Sentiment lost per executive departure.",
-                                     "assumption: [Article] ¶3; tuned (experiments/tuning)")
+    departure_sensitivity: float = P(1.0, 0.0, 50.0, "per unit rate",
+                                     "Fall of sentiment's level per unit of last month's departures per executive in "
+                                     "post.", "assumption: [Article] ¶3")
     outside_rise_start: str = D("2024-06", "Month the outside sector starts to attract capital.",
                                 "exogenous input: the embodied-AI funding wave from mid-2024 [S-EMBODIED-FUNDING]")
     outside_rise_end: str = D("2025-06", "Month the outside sector's appeal peaks.", "exogenous input")
@@ -291,9 +385,10 @@ class CapitalParams(Section):
     round_talent_weight: float = P(2.0, 0.0, 20.0, "logit per unit",
                                    "Weight of talent stability (share of executives still in post).",
                                    "assumption: [Article] ¶3")
-    round_foundation_penalty: float = P(0.0, -10.0, 10.0, "logit",
+    round_foundation_penalty: float = P(-1.5, -10.0, 10.0, "logit",
                                         "Change in log-odds for a startup that no longer trains foundation models.",
-                                        "assumption")
+                                        "assumption: venture investors fund the race to the frontier, not services "
+                                        "firms")
     round_size_months_of_burn: float = P(25.95, 1.0, 120.0, "months", "A round funds this many months of current burn.",
                                          "assumption; tuned (experiments/tuning)")
     round_size_sentiment_elasticity: float = P(2.0, 0.0, 5.0, "elasticity", "Round size scales with sentiment to "
@@ -377,73 +472,66 @@ class TalentParams(Section):
 class StrategyParams(Section):
     review_interval_months: int = P(3, 1, 24, "months", "Months between a startup's strategy reviews (staggered).",
                                     "assumption: quarterly board reviews")
-    temperature: float = P(0.2967, 0.01, 10.0, "utility", "Logit temperature of the choice among strategies "
-                           "(bounded rationality).", "assumption; tuned (experiments/tuning)")
-    inertia: float = P(0.5, 0.0, 10.0, "utility", "Bonus for keeping the current strategy.", "assumption")
-    margin_weight: float = P(0.4001, 0.0, 20.0, "utility per doubling",
-                             "Utility of the expected margin of the next model over the open floor.",
-                             "[Article] ¶9: could neither keep up nor pull ahead; tuned (experiments/tuning)")
+    horizon_months: int = P(24, 3, 120, "months", "Horizon over which a board values each path.",
+                            "assumption: boards plan about two years ahead")
+    temperature: float = P(0.15, 0.01, 10.0, "share of horizon burn",
+                           "Logit temperature of the choice among paths, in units of the firm's burn over the horizon "
+                           "(bounded rationality).", "assumption")
+    inertia: float = P(0.3, 0.0, 10.0, "share of horizon burn", "Bonus for keeping the current path, in the same units.",
+                       "assumption: switching costs")
+    foundation_revenue_multiple: float = P(40.0, 0.0, 200.0, "x annual revenue",
+                                           "Venture multiple on the revenue of a firm still training foundation models "
+                                           "(at the starting sentiment; it scales with sentiment).",
+                                           "assumption: the six were valued at 1-3 billion USD on revenues of "
+                                           "tens of millions [S-FUNDING-2023]")
+    services_revenue_multiple: float = P(4.0, 0.0, 100.0, "x annual revenue",
+                                         "Multiple on the revenue of a vertical or an integrator.",
+                                         "assumption: software-services multiples")
+    vertical_margin: float = P(0.5, 0.0, 1.0, "share of revenue", "Gross margin of a vertical's solutions.",
+                               "assumption: delivery needs engineers on site")
+    partner_capacity_share: float = P(0.5, 0.0, 1.0, "share",
+                                      "An integrator with a cloud partner sells with this share of the partner's "
+                                      "cloud capacity.", "assumption: 01.AI's joint lab with Alibaba Cloud "
+                                      "(article ¶4) is the kind of channel meant")
     floor_trend_weight: float = P(0.5, 0.0, 5.0, "share",
                                   "Weight firms give to the open floor's recent catch-up when they project it.",
                                   "assumption: bounded foresight")
-    margin_clip_doublings: float = P(1.0, 0.1, 10.0, "doublings", "Expected margins are clipped to plus or minus this.",
-                                     "assumption: boards discount far-off projections")
-    cost_weight: float = P(1.771, 0.0, 20.0, "utility per unit",
-                           "Utility per doubling of financing capacity: log2((cash + a year of revenue) / keep-up "
-                           "cost), "
-                           "clipped to [financing_floor, 2].",
-                           "[Article] ¶10: the cost was simply too high; tuned (experiments/tuning)")
-    financing_floor: float = P(-0.901, -10.0, 0.0, "doublings",
-                               "Lower clip of financing capacity: below it, a still larger shortfall no longer weighs.",
-                               "assumption: bounded rationality; tuned (experiments/tuning)")
-    target_margin_doublings: float = P(1.292, -3.0, 5.0, "doublings",
-                                       "Margin over the open floor a firm must reach to keep up (sets the keep-up "
-                                       "cost; negative: within this "
-                                       "much below the floor).",
-                                       "[Article] ¶9: could neither keep up nor pull ahead; tuned (experiments/tuning)")
-    rank_weight: float = P(2.638, 0.0, 20.0, "utility", "Utility of being the most capable startup (rank 1).",
-                           "[Article] ¶6, ¶14: the leaders keep a seat; tuned (experiments/tuning)")
-    runway_weight: float = P(0.1754, 0.0, 20.0, "utility", "Utility of foundation training when runway is long "
-                                                           "(saturates).",
-                             "assumption; tuned (experiments/tuning)")
-    foundation_utility: float = P(1.029, -10.0, 10.0, "utility", "Intercept of keeping foundation training (AGI "
-                                                                 "mission).",
-                                  "[Article] ¶7; tuned (experiments/tuning)")
-    vertical_utility: float = P(0.4905, -10.0, 10.0, "utility", "Intercept of pivoting to a vertical niche.",
-                                "assumption; tuned (experiments/tuning)")
-    vertical_affinity_bonus: float = P(3.423, 0.0, 10.0, "utility", "Bonus for a firm whose founders favour a niche.",
-                                       "[S-FIRM-PROFILES] product focus; tuned (experiments/tuning)")
-    integrator_utility: float = P(-1.14, -10.0, 10.0, "utility", "Intercept of becoming an integrator of open models.",
-                                  "assumption; tuned (experiments/tuning)")
-    partner_bonus: float = P(4.521, 0.0, 10.0, "utility",
-                             "Bonus for integrating, times partner strength (min(1, 2 x giants' share of the firm's "
-                             "funding) when a giant with a cloud holds a stake).",
-                             "[Article] ¶4: 01.AI's joint lab with Alibaba Cloud; tuned (experiments/tuning)")
-    enterprise_focus_weight: float = P(1.0, 0.0, 10.0, "utility per unit", "Integrator utility per unit of "
-                                                                           "enterprise focus.",
-                                       "assumption")
-    cut_runway_months: float = P(18.0, 0.0, 60.0, "months", "Runway below which a side product is cut.",
-                                 "[Article] ¶11: StepFun closed its companion app to concentrate resources")
-    exit_runway_months: float = P(2.0, 0.0, 24.0, "months", "Runway below which a firm that cannot raise exits.",
-                                  "assumption")
-    absorb_probability: float = P(0.5, 0.0, 1.0, "probability",
-                                  "Chance an exiting startup is absorbed by a giant (else it shuts down).",
-                                  "assumption: giants absorb failing startups")
-    vertical_cost_share: float = P(0.35, 0.0, 1.0, "share", "Payroll a vertical or integrator keeps after pivoting.",
-                                   "assumption: smaller teams fine-tune open models")
-    financing_ceiling: float = P(2.0, 0.0, 10.0, "doublings",
-                                 "Upper clip of financing capacity: a firm that can pay for the race several times "
-                                 "over gains nothing more.", "assumption: bounded rationality")
-    runway_saturation_months: float = P(24.0, 1.0, 120.0, "months",
-                                        "Runway at which the runway term of training utility saturates.",
-                                        "assumption: boards plan about two years ahead")
     floor_trend_window_months: int = P(12, 1, 60, "months",
                                        "Window over which firms observe the open floor's catch-up (its narrowing "
                                        "gap to the frontier) when they project it.", "assumption: bounded foresight")
-    partner_stake_multiplier: float = P(2.0, 0.0, 20.0, "multiplier",
-                                        "Partner strength is min(1, this x the giants' share of the firm's funding): "
-                                        "at half the funding from giants the partnership is full.",
-                                        "assumption: 01.AI's joint lab with Alibaba Cloud (article ¶4)")
+    target_margin_doublings: float = P(1.292, -3.0, 5.0, "doublings",
+                                       "Margin over the open floor investors expect a racing firm to reach (sets the "
+                                       "keep-up cost in a round's need).",
+                                       "[Article] ¶9: could neither keep up nor pull ahead; tuned (experiments/tuning)")
+    cut_runway_months: float = P(18.0, 0.0, 60.0, "months", "Runway below which a side product is cut.",
+                                 "[Article] ¶11: StepFun closed its companion app to concentrate resources")
+    vertical_cost_share: float = P(0.35, 0.0, 1.0, "share", "Payroll a vertical or integrator keeps after pivoting.",
+                                   "assumption: smaller teams fine-tune open models")
+
+
+# --------------------------------------------------------------------------- exits
+class ExitsParams(Section):
+    exit_runway_months: float = P(2.0, 0.0, 24.0, "months", "Runway below which a firm that did not raise exits.",
+                                  "assumption")
+    user_value_usd: float = P(2.0, 0.0, 1000.0, "USD per MAU", "A buyer's value of one user.",
+                              "assumption: about the cost of acquiring one [S-KIMI-ADS]")
+    acquihire_usd_per_executive: float = P(5e6, 0.0, 1e9, "USD per executive", "A buyer's value of a core leader.",
+                                           "[S-TALENT-PAY]: star offers near 10 million RMB a year, over a few years")
+    acquisition_revenue_multiple: float = P(3.0, 0.0, 100.0, "x annual revenue", "A buyer's value of revenue.",
+                                            "assumption")
+    fire_sale_share: float = P(0.3, 0.0, 1.0, "share of value", "Price of a firm sold when out of money.",
+                               "assumption: distressed sales")
+    sale_floor_share: float = P(1.0, 0.0, 10.0, "share of post-money",
+                                "A board considers selling only at this share of its last round's valuation or more.",
+                                "assumption: venture investors hold out for their last price (liquidation "
+                                "preferences)")
+    min_deal_usd: float = P(1e6, 0.0, 1e10, "USD", "Below this price nobody buys: the firm shuts down.", "assumption")
+    buyer_reserve_months: float = P(12.0, 0.0, 120.0, "months",
+                                    "A buyer keeps this many months of its own spending after paying.", "assumption")
+    user_retention: float = P(0.5, 0.0, 1.0, "share", "Users who follow an acquired app to its buyer.", "assumption")
+    customer_retention: float = P(0.5, 0.0, 1.0, "share", "API customers (token share) who move to the buyer.",
+                                  "assumption")
+    staff_retention: float = P(0.3, 0.0, 1.0, "share", "Staff a startup buyer takes on.", "assumption: acqui-hires")
 
 
 # --------------------------------------------------------------------------- entry
@@ -468,13 +556,10 @@ class StartupSpec(Section):
     capability_gap: float = P(3.0, 0.0, 12.0, "doublings", "Own model's distance below the frontier at the start.", "")
     consumer: bool = S(True, "switch", "Has a consumer app.", "")
     side_products: list[str] = S([], "names", "Side consumer products that can be cut.", "")
-    enterprise_focus: float = P(0.3, 0.0, 1.0, "0-1", "Weight on enterprise and government customers.", "")
-    sales_capacity: float = P(0.2, 0.0, 1.0, "0-1", "Enterprise service capacity at the start.", "")
-    marketing_usd_per_month: float = P(1e6, 0.0, 1e9, "USD per month", "Consumer marketing spend.", "")
+    enterprise_focus: float = P(0.3, 0.0, 1.0, "0-1", "Weight on enterprise and government customers (its "
+                                "service capacity grows towards it; 1 - focus weights its consumer marketing).", "")
     side_product_usd_per_month: float = P(1e6, 0.0, 1e9, "USD per month", "Cost of each side product.", "")
-    vertical_affinity: str = S("", "niche name", "Niche its founders favour ('' for none).", "")
     investors: list[str] = S([], "names", "Giants holding a stake at the start.", "")
-    giant_stake_share: float = P(0.0, 0.0, 1.0, "share", "Share of the starting cash that came from giants.", "")
     efficiency: float = P(1.0, 0.05, 20.0, "multiplier", "Training efficiency.", "")
     open_weights: bool = S(False, "switch", "Releases some models as open weights.", "")
     source: str = S("", "text", "Where the starting values come from.", "")
@@ -536,14 +621,9 @@ class PopulationParams(Section):
                                  "assumption")
     startup_focus_max: float = P(0.9, 0.0, 1.0, "0-1", "Highest enterprise focus of a generic startup (uniform).",
                                  "assumption")
-    startup_sales_per_focus: float = P(0.5, 0.0, 1.0, "0-1 per unit focus",
-                                       "A generic startup's starting service capacity per unit of enterprise focus.",
-                                       "assumption")
-    startup_marketing_share_per_month: float = P(0.005, 0.0, 0.1, "share of starting cash per month",
-                                                 "A generic startup's consumer marketing spend.", "assumption")
-    startup_affinity_probability: float = P(0.3, 0.0, 1.0, "probability",
-                                            "Chance a generic startup's founders favour a niche (drawn uniformly).",
-                                            "assumption")
+    startup_sales_capacity: float = P(0.2, 0.0, 1.0, "0-1",
+                                      "Enterprise service capacity of every startup at the start (named and generic: "
+                                      "the same for all, as no source measures it).", "assumption")
     giant_distribution_min: float = P(5.0, 1.0, 1000.0, "x a startup", "Lowest distribution of a generic giant "
                                       "(uniform).", "assumption")
     giant_distribution_max: float = P(40.0, 1.0, 1000.0, "x a startup", "Highest distribution of a generic giant.",
@@ -578,9 +658,13 @@ class ScenarioSections(BaseModel):
     technology: TechnologyParams = TechnologyParams()
     open_source: OpenSourceParams = OpenSourceParams()
     demand: DemandParams = DemandParams()
+    pricing: PricingParams = PricingParams()
+    consumer: ConsumerParams = ConsumerParams()
+    accounts: AccountsParams = AccountsParams()
     capital: CapitalParams = CapitalParams()
     talent: TalentParams = TalentParams()
     strategy: StrategyParams = StrategyParams()
+    exits: ExitsParams = ExitsParams()
     entry: EntryParams = EntryParams()
     population: PopulationParams = PopulationParams()
     startups: list[StartupSpec] = []

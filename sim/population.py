@@ -16,10 +16,9 @@ def startup_from_spec(model: MarketModel, s: StartupSpec) -> Startup:
     return Startup(
         model, s.name, cash_usd=s.cash_usd, capability=frontier(model, model.t) - s.capability_gap, staff=s.staff,
         salary_usd_per_year=s.salary_usd_per_year, consumer=s.consumer, side_products=s.side_products,
-        enterprise_focus=s.enterprise_focus, sales_capacity=s.sales_capacity,
-        marketing_usd_per_month=s.marketing_usd_per_month, side_product_usd_per_month=s.side_product_usd_per_month,
-        vertical_affinity=s.vertical_affinity, investors=s.investors, efficiency=s.efficiency,
-        open_weights=s.open_weights, giant_stake_share=s.giant_stake_share, tech_executives=s.tech_executives,
+        enterprise_focus=s.enterprise_focus, sales_capacity=model.sc.population.startup_sales_capacity,
+        side_product_usd_per_month=s.side_product_usd_per_month, investors=s.investors, efficiency=s.efficiency,
+        open_weights=s.open_weights, tech_executives=s.tech_executives,
         commercial_executives=s.commercial_executives)
 
 
@@ -47,16 +46,11 @@ def generic_startup(model: MarketModel, name: str, cash_usd: float) -> Startup:
     n_exec = pp.startup_executives
     n_tech = max(1, round(n_exec * pp.startup_tech_share))
     focus = float(rng.uniform(pp.startup_focus_min, pp.startup_focus_max))
-    niches = model.sc.demand.niches
-    affinity = niches[int(rng.integers(len(niches)))].name \
-        if niches and rng.random() < pp.startup_affinity_probability else ""
     gap = max(0.0, float(rng.normal(pp.startup_gap_mean, pp.startup_gap_sigma)))
     spec = StartupSpec(
         name=name, cash_usd=cash_usd, staff=max(pp.startup_min_staff, int(cash_usd / pp.startup_cash_usd_per_staff)),
         tech_executives=n_tech, commercial_executives=n_exec - n_tech, capability_gap=gap,
-        consumer=bool(rng.random() < pp.startup_consumer_probability), enterprise_focus=focus,
-        sales_capacity=focus * pp.startup_sales_per_focus,
-        marketing_usd_per_month=cash_usd * pp.startup_marketing_share_per_month, vertical_affinity=affinity)
+        consumer=bool(rng.random() < pp.startup_consumer_probability), enterprise_focus=focus)
     return startup_from_spec(model, spec)
 
 

@@ -42,7 +42,7 @@ def _row_builder(params: str, columns: tuple[Column, ...], env: dict[str, Any]) 
 
 
 _MODEL_ROW = _row_builder("m, c, live", MODEL_COLUMNS, {"hhi": hhi, "frontier": frontier})
-_FIRM_ROW = _row_builder("f, ex, seed, t, date", FIRMS_COLUMNS, {})
+_FIRM_ROW = _row_builder("f, ex, seed, t, date", FIRMS_COLUMNS, {"math": math})
 #: Event columns a ``log`` call may set, with their defaults (every column after ``type``).
 _EVENT_FIELDS = EVENTS_COLUMNS[5:]
 

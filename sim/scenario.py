@@ -88,15 +88,11 @@ def _check_consistency(sc: Scenario, file_of: Callable[[str], str]) -> None:
                 raise err(f"{group}.{i}.name", f"firm name '{firm.name}' is used twice")
             names.add(firm.name)
     giants = {g.name for g in sc.giants}
-    niches = {n.name for n in sc.demand.niches}
     for i, st in enumerate(sc.startups):
         for j, inv in enumerate(st.investors):
             if inv not in giants:
                 raise err(f"startups.{i}.investors.{j}",
                                  f"expected one of the giants {sorted(giants)}, got '{inv}'")
-        if st.vertical_affinity and st.vertical_affinity not in niches:
-            raise err(f"startups.{i}.vertical_affinity",
-                             f"expected a niche in demand.niches {sorted(niches)} or '', got '{st.vertical_affinity}'")
     if parse_month(sc.capital.outside_rise_end) < parse_month(sc.capital.outside_rise_start):
         raise err("capital.outside_rise_end", "expected a month after capital.outside_rise_start")
 

@@ -1,27 +1,33 @@
-"""Strategy: each startup's bounded-rational review, every ``review_interval_months`` (staggered).
+"""Strategy: each startup's bounded-rational review of its paths by their expected economics.
 
-At a review a foundation-model startup compares three strategies by utility and picks one by a
-logit choice with temperature ``temperature`` (bounded rationality) and an ``inertia`` bonus for
-the current one:
+Every ``review_interval_months`` (staggered across firms) a startup's board values each path open
+to it over ``horizon_months`` ``H`` (USD; ODD+D 7.7):
 
-* keep training: ``foundation_utility + margin_weight * clip(m)
-  + cost_weight * clip(log2((cash + 12 revenue) / C), financing_floor, financing_ceiling)
-  + runway_weight * min(1, runway / runway_saturation_months) + rank_weight * rank``, where ``m``
-  is the expected margin of its next model over the open floor,
-  ``cap_next - floor - w * narrowing * horizon / W`` where ``narrowing`` is how much the floor's
-  gap to the frontier shrank in the last ``W = floor_trend_window_months`` (firms extrapolate the
-  open-source catch-up with weight ``floor_trend_weight``), clipped to ``±margin_clip_doublings``,
-  ``C`` the cost of a run that would put it ``target_margin_doublings`` above today's floor (the
-  cost of keeping up), and ``rank`` its capability rank among live startups (1 = best);
-* pivot to a vertical: ``vertical_utility + vertical_affinity_bonus * [founders favour a niche]``;
-* become an integrator of open models: ``integrator_utility + enterprise_focus_weight * focus
-  + partner_bonus * partner``, where ``partner = min(1, partner_stake_multiplier x giants' share of its funding)`` if a
-  giant with a cloud holds a stake, else 0.
+    V_k = H_k * profit_k - investment_k * H_k / H + (H_k / H) * multiple_k * 12 * revenue_k
 
-Pivots are one-way (the technical team is shed: payroll falls to ``vertical_cost_share``).
-Every review also cuts a side product when runway is below ``cut_runway_months``. Every month a
-startup whose runway is below ``exit_runway_months`` exits: absorbed by a giant (which takes the
-executives still in post) with ``absorb_probability``, else shut down.
+* **keep training** (foundation): the API profit of its next model in this month's market
+  (:func:`sim.demand.offer_profit`: priced by the pricing rule against the current offers, sold at
+  its logit share of the volume), the next model being what its run budget reaches
+  (:func:`sim.technology.reachable_capability`) less the open floor's projected catch-up, plus its
+  app's margin, less payroll and products; investment: a run every ``release_interval_months``;
+  its revenue valued at the venture multiple ``foundation_revenue_multiple`` times sentiment
+  relative to its start (investors pay for the race while they are keen);
+* **integrator**: the API profit of serving the open floor at the open cost, through its cloud
+  partner's channel if a giant with a cloud holds a stake, with ``vertical_cost_share`` of payroll;
+* **vertical**: the niche that pays best, at its share against the niche's competitors (startups
+  and giants), times ``vertical_margin``, with ``vertical_cost_share`` of payroll; pivots value
+  revenue at ``services_revenue_multiple``;
+* **be acquired**: the best offer a buyer would pay (:func:`sim.exits.offer_price`), an option only
+  when it reaches ``exits.sale_floor_share`` of the last round's post-money valuation (investors
+  hold out for their price while the firm can pay its bills).
+
+``H_k`` is cut short when the path's losses and investment would exhaust the cash plus the rounds
+the firm expects to raise over the horizon (one per ``round_interval_months``, each its close
+probability times its ask); the terminal value is earned in proportion ``H_k / H``. The board picks by a logit over
+``V_k / (temperature * H * burn)`` (bounded rationality: boards are not perfect calculators), the
+current path getting ``inertia`` in the same units. Pivots are one-way (the technical team is shed:
+payroll falls to ``vertical_cost_share``). A review also cuts a side product when runway is below
+``cut_runway_months``.
 """
 
 from __future__ import annotations
@@ -29,57 +35,49 @@ from __future__ import annotations
 import math
 from typing import TYPE_CHECKING
 
-from . import capital  # capital reads keep_up_cost: module imports keep the cycle safe
+from . import capital, demand, exits
 from .calendar import MONTHS_PER_YEAR
 from .outputs import EventType
-from .states import EXITED, FOUNDATION, INTEGRATOR, VERTICAL
-from .technology import frontier, reachable_capability, run_cost, startup_efficiency, startup_run_budget
+from .states import FOUNDATION, INTEGRATOR, VERTICAL
+from .technology import (frontier, reachable_capability, run_cost, serving_cost, startup_efficiency,
+                         startup_run_budget)
 
 if TYPE_CHECKING:
     from .agents import Startup
     from .model import MarketModel
 
 #: Scenario section of this mechanism's parameters ("" for none) and its section of docs/ODD.md.
-SECTION, ODD = 'strategy', '7.7 Strategy'
+SECTION, ODD = 'strategy', '7.8 Strategy'
 #: This mechanism in a student's words, for the explorer's About tab: (heading, Markdown paragraph;
 #: ``{...}`` fields are filled from the scenario shown by :func:`sim.app_about.mechanisms_html`).
 STUDENT = ("Strategy", """\
-Every few months a startup reviews: keep training, become a *vertical* (one sector, e.g. medicine)
-or an *integrator* (deploy others' models for companies). It weighs its next model's lead over the
-open floor, whether it can pay for the next run, its runway and its rank, with some randomness
-(boards are not perfect calculators). A firm that cannot raise with under {exit_runway_months:g}
-months of cash exits.""")
+Every few months a startup's board adds up what each path would earn over the next years: keep
+training (what its next model would sell for against the free models, minus the runs), become a
+*vertical* (one sector, e.g. medicine) or an *integrator* (deploy open models for companies), or
+sell the company. It picks the best, with some randomness (boards are not perfect calculators).""")
 
-
-
-#: Rank of a startup missing from this month's ranks (they hold every live startup, and only a live one
-#: reviews, so this is a guard, not behaviour): the best rank, so a gap in the cache never pushes a pivot.
-UNRANKED = 1.0
-#: Guards of divisions and logarithms (numerical, not behaviour): 1 USD is nothing next to any run or
-#: round, and a ratio of 1e-9 is far below the financing floor's clip.
-MIN_USD, MIN_RATIO = 1.0, 1e-9
+#: Guard of divisions (numerical, not behaviour): 1 USD is nothing next to any cost or revenue.
+MIN_USD = 1.0
+#: The path of being acquired (a choice at a review; not a strategy a firm keeps).
+ACQUIRED = "acquired"
 
 
 def init(model: MarketModel) -> None:
-    """Live verticals per niche, the giants with a cloud, and each startup's review month (staggered)."""
-    #: Live vertical startups per niche (kept by pivot and exit_firm).
-    model.vertical_counts = {}
-    #: Names of the giants that run a cloud (giants neither enter nor exit after the build).
+    """Each startup's review month (staggered) and the giants with a cloud."""
     model.cloud_giants = frozenset(g.name for g in model.giants if g.cloud > 0)
     for i, firm in enumerate(model.live_startups):
         firm.review_offset = i % model.sc.strategy.review_interval_months
 
 
-def expected_margin(model: MarketModel, firm: Startup) -> float:
-    """Margin (doublings) the firm expects its next model to have over the open floor."""
+def projected_floor_gain(model: MarketModel) -> float:
+    """Doublings the open floor is expected to gain on the frontier over the next run and interval."""
     sp = model.sc.strategy
     t = model.t
-    cap = reachable_capability(model, t, startup_run_budget(model, firm), startup_efficiency(model, firm))
     window = sp.floor_trend_window_months
     past = max(0, t - window)
     narrowing = (model.open_floor - frontier(model, t)) - (model.floor_history[past] - frontier(model, past))
     horizon = model.sc.technology.training_run_months + model.sc.technology.release_interval_months
-    return cap - model.open_floor - sp.floor_trend_weight * max(0.0, narrowing) * horizon / window
+    return sp.floor_trend_weight * max(0.0, narrowing) * horizon / window
 
 
 def keep_up_cost(model: MarketModel, firm: Startup) -> float:
@@ -89,56 +87,93 @@ def keep_up_cost(model: MarketModel, firm: Startup) -> float:
     return run_cost(model, t, gap, startup_efficiency(model, firm))
 
 
-def financing_capacity(model: MarketModel, firm: Startup) -> float:
-    """log2 of (cash + a year of revenue) over the keep-up cost, clipped to [financing_floor, financing_ceiling]:
-    can it pay to keep up? The floor says how much boards weigh a race they cannot afford."""
+def partner_of(model: MarketModel, firm: Startup) -> str:
+    """The giant with a cloud that holds a stake in ``firm`` ('' for none; the first in its investor list)."""
+    return next((n for n in firm.investors if n in model.cloud_giants), "")
+
+
+def _horizon(cash: float, monthly: float, investment: float, months: float) -> tuple[float, float]:
+    """Months a path can run on ``cash`` at ``monthly`` profit with ``investment`` spread over it, and the share
+    of the horizon ``months`` that is (its terminal value is earned in that proportion)."""
+    drain = investment / months - monthly
+    lasts = months if drain <= 0 else min(months, cash / drain)
+    return lasts, lasts / months
+
+
+def values(model: MarketModel, firm: Startup) -> dict[str, float]:
+    """Value (USD) of each path open to ``firm`` at this review (see the module docstring)."""
     sp = model.sc.strategy
-    means = max(firm.cash_usd, 0.0) + MONTHS_PER_YEAR * firm.revenue_usd
-    ratio = means / max(keep_up_cost(model, firm), MIN_USD)
-    return min(sp.financing_ceiling, max(sp.financing_floor, math.log2(max(ratio, MIN_RATIO))))
-
-
-def rank_of(model: MarketModel, firm: Startup) -> float:
-    """Capability rank among live startups: 1 for the best, 0 for the worst (see :func:`capital.ranks`)."""
-    return capital.current_ranks(model).get(firm, UNRANKED)
-
-
-def partner_strength(model: MarketModel, firm: Startup) -> float:
-    """0-1: how much a giant with a cloud backs the firm (``partner_stake_multiplier`` x the giants' share of
-    its funding, capped at 1)."""
-    if not any(name in model.cloud_giants for name in firm.investors):
-        return 0.0
-    return min(1.0, model.sc.strategy.partner_stake_multiplier * firm.giant_funding_usd
-               / max(firm.funding_base_usd, MIN_USD))
-
-
-def utilities(model: MarketModel, firm: Startup) -> dict[str, float]:
-    """Utility of each strategy open to ``firm`` at this review."""
-    sp = model.sc.strategy
-    runway = firm.runway_months()
-    margin = min(max(expected_margin(model, firm), -sp.margin_clip_doublings), sp.margin_clip_doublings)
-    u_found = (sp.foundation_utility + sp.margin_weight * margin
-               + sp.cost_weight * financing_capacity(model, firm)
-               + sp.runway_weight * min(1.0, runway / sp.runway_saturation_months)
-               + sp.rank_weight * rank_of(model, firm))
-    u_vert = sp.vertical_utility + (sp.vertical_affinity_bonus if firm.vertical_affinity else 0.0)
-    u_int = sp.integrator_utility + sp.enterprise_focus_weight * firm.enterprise_focus + \
-        sp.partner_bonus * partner_strength(model, firm)
-    out = {FOUNDATION: u_found, VERTICAL: u_vert, INTEGRATOR: u_int}
-    if not model.sc.demand.niches:
-        del out[VERTICAL]
-    out[firm.strategy] = out.get(firm.strategy, 0.0) + sp.inertia
+    H = sp.horizon_months
+    rounds = H / model.sc.capital.round_interval_months
+    cash = max(firm.cash_usd, 0.0) + rounds * capital.expected_raise(model, firm)
+    lean_payroll = firm.payroll_usd * sp.vertical_cost_share
+    products = len(firm.side_products) * firm.side_product_usd_per_month
+    out: dict[str, float] = {}
+    if firm.strategy == FOUNDATION:
+        t = model.t
+        budget = startup_run_budget(model, firm)
+        q_next = reachable_capability(model, t, budget, startup_efficiency(model, firm))
+        q = max(q_next, firm.capability) - projected_floor_gain(model)
+        cost = serving_cost(model, t, max(firm.efficiency, firm.model_efficiency))
+        if q < model.open_floor:  # a model below the open floor: it would serve the floor instead
+            q, cost = model.open_floor, demand.open_serving_cost(model)
+        api, api_rev = demand.offer_profit(model, firm, q, cost, firm.sales_capacity)
+        app = firm.revenue_consumer_usd - firm.mau * model.sc.consumer.tokens_per_mau_month \
+            * firm.app_serving_cost(model) - firm.marketing_spend_usd
+        monthly = api + app - firm.payroll_usd - products
+        runs = H / model.sc.technology.release_interval_months * budget
+        months, lasts = _horizon(cash, monthly, runs, H)
+        multiple = sp.foundation_revenue_multiple * model.sentiment / max(model.sc.capital.sentiment_initial, 1e-9)
+        out[FOUNDATION] = months * monthly - runs * months / H \
+            + lasts * multiple * MONTHS_PER_YEAR * (api_rev + firm.revenue_consumer_usd)
+        partner = model.firm_by_name.get(partner_of(model, firm))
+        capacity = max(firm.sales_capacity, partner.sales_capacity * sp.partner_capacity_share if partner else 0.0)
+        integ, integ_rev = demand.offer_profit(model, firm, model.open_floor, demand.open_serving_cost(model), capacity)
+        out[INTEGRATOR] = _pivot_value(model, cash, integ - lean_payroll, integ_rev)
+        niche = best_niche(model, firm)
+        if niche is not None:
+            rev = niche[1]
+            out[VERTICAL] = _pivot_value(model, cash, rev * sp.vertical_margin - lean_payroll, rev)
+    else:
+        monthly = firm.revenue_usd - firm.serving_usd - firm.operating_usd()
+        out[firm.strategy] = _pivot_value(model, cash, monthly, firm.revenue_usd)
+    price = exits.offer_price(model, firm, chosen=True)
+    if price > 0 and price >= model.sc.exits.sale_floor_share * firm.post_money_usd:
+        out[ACQUIRED] = price  # investors sell only at their last round's valuation or better
     return out
 
 
-def choose(model: MarketModel, utils: dict[str, float]) -> str:
-    """Logit choice among ``utils`` at the strategy temperature."""
-    temp = model.sc.strategy.temperature
-    names = list(utils)
-    top = max(utils.values())
-    weights = [math.exp((utils[n] - top) / temp) for n in names]
+def _pivot_value(model: MarketModel, cash: float, monthly: float, revenue: float) -> float:
+    sp = model.sc.strategy
+    months, lasts = _horizon(cash, monthly, 0.0, sp.horizon_months)
+    return months * monthly + lasts * sp.services_revenue_multiple * MONTHS_PER_YEAR * revenue
+
+
+def best_niche(model: MarketModel, firm: Startup) -> tuple[str, float] | None:
+    """(niche, monthly revenue) of the niche that would pay ``firm`` the most as a vertical; None if none."""
+    niches = model.sc.demand.niches
+    if not niches:
+        return None
+    fit = demand.vertical_fit(model, firm)
+    best = None
+    for i, n in enumerate(niches):
+        rev = demand.niche_share(model, i, fit, demand.niche_rivals_fit(model, n.name, exclude=firm)) \
+            * demand.niche_size(model, i)
+        if best is None or rev > best[1]:
+            best = (n.name, rev)
+    return best
+
+
+def choose(model: MarketModel, firm: Startup, vals: dict[str, float]) -> str:
+    """Logit choice among ``vals`` (USD) at the strategy temperature, in units of the firm's burn over the horizon."""
+    sp = model.sc.strategy
+    scale = sp.temperature * sp.horizon_months * max(firm.total_burn_usd(), MIN_USD)
+    names = list(vals)
+    utils = [vals[n] / scale + (sp.inertia if n == firm.strategy else 0.0) for n in names]
+    top = max(utils)
+    weights = [math.exp(u - top) for u in utils]
     x = model.rng_strategy.random() * sum(weights)
-    for n, w in zip(names, weights, strict=False):
+    for n, w in zip(names, weights, strict=True):
         x -= w
         if x < 0:
             return n
@@ -146,31 +181,19 @@ def choose(model: MarketModel, utils: dict[str, float]) -> str:
 
 
 def step(model: MarketModel) -> None:
-    """Exits (monthly), then reviews for the startups whose turn it is."""
+    """Reviews for the startups whose turn it is."""
     sp = model.sc.strategy
     for firm in list(model.live_startups):
-        if firm.runway_months() < sp.exit_runway_months and model.t - firm.last_round_step > 0:
-            exit_firm(model, firm)
-            continue
-        if (model.t - firm.review_offset) % sp.review_interval_months:
+        if (model.t - firm.review_offset) % sp.review_interval_months or firm.defaulted:
             continue
         if firm.side_products and firm.runway_months() < sp.cut_runway_months:
             cut = firm.side_products.pop()
             model.log(firm.name, EventType.PRODUCT_CUT, detail=f"closes {cut} to concentrate resources")
-        if firm.strategy == FOUNDATION:
-            new = choose(model, utilities(model, firm))
-            if new != FOUNDATION:
-                pivot(model, firm, new)
-
-
-def _best_niche(model: MarketModel, firm: Startup) -> str:
-    if firm.vertical_affinity:
-        return firm.vertical_affinity
-    taken = model.vertical_counts  # live vertical startups per niche, kept by pivot() and exit_firm()
-    niches = model.sc.demand.niches
-    best = max(range(len(niches)),
-               key=lambda i: niches[i].market_usd_per_month_2025 / (1 + taken.get(niches[i].name, 0)))
-    return niches[best].name
+        new = choose(model, firm, values(model, firm))
+        if new == ACQUIRED:
+            firm.sell_decision = True
+        elif new != firm.strategy:
+            pivot(model, firm, new)
 
 
 def pivot(model: MarketModel, firm: Startup, new: str) -> None:
@@ -182,37 +205,10 @@ def pivot(model: MarketModel, firm: Startup, new: str) -> None:
     firm.run_installments.clear()
     firm.run_done_step = -1
     if new == VERTICAL:
-        firm.niche = _best_niche(model, firm)
-        model.vertical_counts[firm.niche] = model.vertical_counts.get(firm.niche, 0) + 1
+        niche = best_niche(model, firm)
+        firm.niche = niche[0] if niche else ""
         model.log(firm.name, EventType.PIVOT, niche=firm.niche, detail=f"pivots to {firm.niche}")
     else:
-        partner = next((g.name for g in model.giants if g.cloud > 0 and g.name in firm.investors), "")
-        detail = "becomes an integrator of open models" + (f" with {partner} cloud" if partner else "")
-        model.log(firm.name, EventType.PIVOT, partner=partner, detail=detail)
-
-
-def exit_firm(model: MarketModel, firm: Startup) -> None:
-    """The firm exits: absorbed by a giant (taking the executives in post) or shut down."""
-    sp = model.sc.strategy
-    giants = model.giants
-    absorbed = bool(giants) and model.rng_strategy.random() < sp.absorb_probability
-    buyer = None
-    if absorbed:
-        owners = [g for g in giants if g.name in firm.investors]
-        pool = owners or giants
-        buyer = pool[int(model.rng_strategy.integers(len(pool)))]
-    for ex in firm.executives:
-        if ex.status == "in_post":
-            ex.status = "released"
-            ex.destination = f"giant:{buyer.name}" if buyer else "shut down"
-            ex.left_step = model.t
-    if firm.strategy == VERTICAL:
-        model.vertical_counts[firm.niche] -= 1
-    firm.strategy = EXITED
-    firm.consumer_active = False
-    firm.run_installments.clear()
-    firm.mau = 0.0  # this month's revenue is already booked; begin_month clears it from next month on
-    firm.api_price = math.nan
-    model.log(firm.name, EventType.EXIT, amount_usd=max(firm.cash_usd, 0.0), acquirer=buyer.name if buyer else "",
-              detail=f"absorbed by {buyer.name}" if buyer else "shuts down")
-    model.on_exit(firm)
+        firm.partner = partner_of(model, firm)
+        detail = "becomes an integrator of open models" + (f" with {firm.partner} cloud" if firm.partner else "")
+        model.log(firm.name, EventType.PIVOT, partner=firm.partner, detail=detail)

@@ -62,6 +62,26 @@ def reachable_capability(model: MarketModel, step: int, spend: float, efficiency
     return frontier(model, step) - max(gap, 0.0)
 
 
+def serving_cost(model: MarketModel, step: int, efficiency: float = 1.0) -> float:
+    """Cost to serve a near-frontier model, USD per million tokens, at ``efficiency`` (GPU rent and software
+    make it fall ``serving_cost_decline_per_year``)."""
+    tp = model.sc.technology
+    years = model.calendar.years_since_2023(step)
+    return tp.serving_cost_usd_per_mtok_2023 / tp.serving_cost_decline_per_year ** years / efficiency
+
+
+def publish_efficiency(model: MarketModel, firm: Firm) -> None:
+    """An open-weight release by ``firm`` publishes its efficiency: anyone can serve its weights at that cost."""
+    model.best_open_efficiency = max(model.best_open_efficiency, firm.model_efficiency)
+
+
+def adopt_architecture(model: MarketModel, firm: Firm) -> None:
+    """A new model of ``firm`` is served at its own efficiency or, for a closed model, at least
+    ``architecture_spillover`` times the best efficiency published in open weights (mixture of experts ...)."""
+    spill = 0.0 if firm.open_prices else model.sc.technology.architecture_spillover * model.best_open_efficiency
+    firm.model_efficiency = max(firm.efficiency, spill)
+
+
 def startup_efficiency(model: MarketModel, firm: Startup) -> float:
     """Training efficiency of a startup: its own, scaled by the share of technical leaders in post."""
     floor = model.sc.technology.talent_efficiency_floor
@@ -115,9 +135,16 @@ def startup_run(model: MarketModel, firm: Startup, t: int) -> None:
 
 
 def gap_run(model: MarketModel, firm: Firm, t: int, gap: float, interval_months: int) -> None:
-    """A run without a budget constraint (giants, open labs): it lands ``gap`` doublings below the frontier
-    and the next one starts ``interval_months`` later."""
-    start_run(model, firm, run_cost(model, t, gap, firm.efficiency), frontier(model, t) - gap)
+    """A giant's or an open lab's run: it aims ``gap`` doublings below the frontier, but spends no more than
+    its training budget (:meth:`sim.agents.Firm.training_budget_usd`); a smaller budget lands further below.
+    The next one starts ``interval_months`` later; a run not worth starting is looked at again next month."""
+    wanted = run_cost(model, t, gap, firm.efficiency)
+    spend = min(wanted, firm.training_budget_usd(model))
+    cap = frontier(model, t) - gap if spend >= wanted else reachable_capability(model, t, spend, firm.efficiency)
+    if spend <= 0 or cap <= firm.capability:
+        firm.next_run_step = t + 1
+        return
+    start_run(model, firm, spend, cap)
     firm.next_run_step = t + interval_months
 
 
@@ -128,11 +155,13 @@ def _finish_run(model: MarketModel, firm: Firm) -> None:
         return
     firm.capability = firm.run_capability
     firm.releases += 1
+    adopt_architecture(model, firm)
     gap = frontier(model, model.t) - firm.capability
     is_open = firm.open_weights and model.open_source_active and \
         model.t >= model.endogenous_step
     if is_open:
         model.open_floor_candidates.append(firm.capability)
+        publish_efficiency(model, firm)
     model.log(firm.name, EventType.RELEASE, amount_usd=firm.run_spend, open_weights=is_open,
               model_number=firm.releases, gap_doublings=gap,
               detail=f"{'open-weight ' if is_open else ''}model #{firm.releases}, {gap:.2f} doublings below frontier")

@@ -1,0 +1,116 @@
+"""Pricing: every firm with an API sets its list price each month, USD per million tokens.
+
+Buyers choose among API offers by the logit utility of :mod:`sim.demand`,
+
+    u_i = b_q q_i - a ln p_i + b_k ln k_i          (q quality in doublings, p price, k service capacity),
+
+with an outside option ``u_0`` (deploying the open floor themselves). A seller's price is a
+bounded-rational Bertrand rule (ODD 7.3; Berry 1994 for the demand system, Anderson, de Palma &
+Thisse 1992 for logit best responses):
+
+1. **Best response** in that demand system to its current share ``s``: the logit first-order
+   condition with log-price utility gives ``p_BR = c a (1 - s) / (a (1 - s) - 1)``; where
+   ``a (1 - s) <= 1`` (demand too inelastic for an interior optimum) the markup is capped at
+   ``max_markup``, as it is everywhere.
+2. **Limit price**: never so dear that the best-value rival offer (last month's prices; the
+   self-deployed open floor included) gives buyers more than ``switching_utility`` more utility,
+   ``p_lim = exp((b_q q_i + b_k ln k_i - max_j u_j + tau) / a)``. Switching costs keep buyers with
+   their supplier until a rival is better by ``tau`` (Klemperer 1995); a seller facing such a rival
+   meets it. This is how a cheap open entrant's price spreads, while small quality differences
+   among closed models leave each at its best response.
+3. **Loss floor**: below its cost ``c`` only as far as its budget allows: ``p >= c (1 - d)``, the
+   subsidy depth ``d = min(max_subsidy, L / (c x))``, ``L`` the firm's monthly loss allowance
+   (:meth:`sim.agents.Firm.loss_allowance_usd`) and ``x`` the tokens it sold last month. A firm
+   that cannot afford to meet the limit price keeps a higher price and loses volume.
+
+Open labs price at cost times ``1 + open_price_markup`` (their parent funds research, not a
+price war). A price fall of at least ``price_cut_threshold`` in a month is a ``price_cut`` event.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import TYPE_CHECKING
+
+from .outputs import EventType
+
+if TYPE_CHECKING:
+    from .agents import Firm
+    from .model import MarketModel
+
+#: Scenario section of this mechanism's parameters ("" for none) and its section of docs/ODD.md.
+SECTION, ODD = 'pricing', '7.3 Pricing'
+#: This mechanism in a student's words, for the explorer's About tab: (heading, Markdown paragraph;
+#: ``{...}`` fields are filled from the scenario shown by :func:`sim.app_about.mechanisms_html`).
+STUDENT = ("Prices", """\
+Each month every firm sets its API price: a markup over its serving cost, but never dearer than
+the best rival offer of similar value. When a cheap open model arrives, rivals must meet its price;
+they go below cost only as far as their budget allows (*loss-leading*).""")
+
+#: Least price, USD per million tokens: a numerical guard for the logarithm (a thousandth of a cent per
+#: million tokens is "free"; giants' free light models are priced at it).
+MIN_PRICE = 1e-5
+#: ``a (1 - s)`` must exceed 1 by this for the interior best response (numerical guard against a division by 0).
+MIN_ELASTIC_MARGIN = 1e-6
+
+
+def init(model: MarketModel) -> None:
+    """Pricing keeps no model-level state: prices are the firms' own (``api_price``, ``logged_price``)."""
+
+
+def best_response(model: MarketModel, cost: float, share: float) -> float:
+    """Logit best-response price at marginal ``cost`` (USD/Mtok) and token ``share``, capped at ``max_markup``."""
+    pp = model.sc.pricing
+    a = model.sc.demand.price_weight * (1.0 - share)
+    markup = a / (a - 1.0) if a > 1.0 + MIN_ELASTIC_MARGIN else pp.max_markup
+    return cost * min(markup, pp.max_markup)
+
+
+def limit_price(model: MarketModel, merit: float, best_rival_utility: float) -> float:
+    """Highest price at which an offer of non-price utility ``merit`` (``b_q q + b_k ln k``) stays within
+    ``switching_utility`` of the best rival (beyond it, its buyers would switch)."""
+    pp = model.sc.pricing
+    return math.exp((merit - best_rival_utility + pp.switching_utility) / model.sc.demand.price_weight)
+
+
+def loss_floor(model: MarketModel, firm: Firm, cost: float) -> float:
+    """Least price the firm's budget lets it charge at ``cost``: cost times (1 - affordable subsidy depth)."""
+    volume = max(firm.tokens_mtok, model.sc.pricing.volume_guess_share * model.api_tokens_mtok)
+    allowance = firm.loss_allowance_usd(model)
+    depth = min(model.sc.pricing.max_subsidy, allowance / (cost * volume)) if volume > 0 and cost > 0 else 0.0
+    return cost * (1.0 - max(depth, 0.0))
+
+
+def rule_price(model: MarketModel, firm: Firm, merit: float, cost: float, share: float, best_rival: float) -> float:
+    """The pricing rule of the module docstring for one offer."""
+    target = min(best_response(model, cost, share), limit_price(model, merit, best_rival))
+    return max(target, loss_floor(model, firm, cost), MIN_PRICE)
+
+
+def step(model: MarketModel) -> None:
+    """Every firm quotes its offer, then prices it against last month's best rival offers."""
+    from . import demand  # demand reads this module's prices: a function-level import keeps the cycle safe
+
+    offers = demand.current_offers(model)
+    utils = [u for _, _, _, u in offers]
+    top = demand.top_two(utils, model.outside_utility)
+    pp = model.sc.pricing
+    for (firm, merit, cost, u_last) in offers:
+        if firm.open_prices:
+            price = cost * (1.0 + pp.open_price_markup)
+        else:
+            best_rival = top[1] if u_last == top[0] else top[0]
+            price = rule_price(model, firm, merit, cost, firm.token_share, best_rival)
+        _set_price(model, firm, price)
+    for firm in model.live_firms:
+        if firm.api_cost is None:
+            firm.api_price = math.nan
+
+
+def _set_price(model: MarketModel, firm: Firm, price: float) -> None:
+    firm.api_price = price
+    last = firm.logged_price
+    if not math.isnan(last) and price <= last * (1.0 - model.sc.pricing.price_cut_threshold):
+        model.log(firm.name, EventType.PRICE_CUT, price_from=last, price_to=price,
+                  detail=f"API price {last:.3f} -> {price:.3f} USD/Mtok")
+    firm.logged_price = price
