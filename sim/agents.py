@@ -250,6 +250,7 @@ class Startup(Firm):
             role = TECHNICAL if i < tech_executives else COMMERCIAL
             self.executives.append(Executive(model, self, role))
         self.review_offset = 0
+        self.entry_step = model.t  # month it entered the simulation (0 for the firms built at the start)
         self.recent_tech_departures: list[int] = []  # steps of technical departures
 
     def on_added(self, model: MarketModel) -> None:

@@ -83,7 +83,7 @@ class TechnologyParams(Section):
         "Share of its cash a startup is willing to commit to one training run.",
         "assumption; tuned so startup runs cost 1-50 million USD (T13 is then checked, not forced)"
             "; tuned (experiments/tuning)")
-    max_run_spend_usd: float = P(5.0e7, 1e6, 1e9, "USD", "Most a startup spends on one run (board limit).",
+    max_run_spend_usd: float = P(1.0e8, 1e6, 1e9, "USD", "Most a startup spends on one run (board limit).",
                                  "assumption: a board limit on one run; tuned (experiments/tuning)")
     training_reserve_months: float = P(9.0, 0.0, 60.0, "months",
                                        "Months of operating burn a startup keeps in cash and never spends on training.",
@@ -104,9 +104,9 @@ class TechnologyParams(Section):
         "[S-LLMFLATION]: 10x/yr at constant capability; GPU rent 8 -> 2 USD/hour 2023-2024 [S-GPU-RENT]; "
         "assumption for the frontier mix")
     architecture_spillover: float = P(
-        0.5, 0.0, 1.0, "share",
-        "A closed model's next run adopts this share of the best efficiency published in open weights "
-        "(its efficiency becomes at least this times the best open one).",
+        0.3, 0.0, 1.0, "share",
+        "A closed lab's next model adopts this share of the best efficiency published in open weights, for "
+        "training and serving (its efficiency becomes at least this times the best open one).",
         "assumption: open releases publish their architectures (mixture of experts, attention compression; "
         "[DeepSeek2024]); 0 switches the spillover off")
     giant_release_gap: float = P(
@@ -472,18 +472,25 @@ class TalentParams(Section):
 class StrategyParams(Section):
     review_interval_months: int = P(3, 1, 24, "months", "Months between a startup's strategy reviews (staggered).",
                                     "assumption: quarterly board reviews")
+    commitment_months: int = P(12, 0, 120, "months",
+                               "A startup's first strategy review comes this long after it entered (or after the start).",
+                               "assumption: a venture round funds a plan of a year or more")
     horizon_months: int = P(24, 3, 120, "months", "Horizon over which a board values each path.",
                             "assumption: boards plan about two years ahead")
     temperature: float = P(0.15, 0.01, 10.0, "share of horizon burn",
                            "Logit temperature of the choice among paths, in units of the firm's burn over the horizon "
                            "(bounded rationality).", "assumption")
-    inertia: float = P(0.3, 0.0, 10.0, "share of horizon burn", "Bonus for keeping the current path, in the same units.",
+    inertia: float = P(2.0, 0.0, 20.0, "logit", "Bonus for keeping the current path (in the logit; times the temperature it is a share of the horizon burn).",
                        "assumption: switching costs")
     foundation_revenue_multiple: float = P(40.0, 0.0, 200.0, "x annual revenue",
                                            "Venture multiple on the revenue of a firm still training foundation models "
                                            "(at the starting sentiment; it scales with sentiment).",
                                            "assumption: the six were valued at 1-3 billion USD on revenues of "
                                            "tens of millions [S-FUNDING-2023]")
+    moat_doublings: float = P(2.0, 0.01, 10.0, "doublings",
+                              "Projected lead over the open floor at which investors value a foundation firm's "
+                              "revenue at the full venture multiple (linear below, 0 at no lead).",
+                              "assumption: [Article] ¶9, firms that could neither keep up nor pull ahead")
     services_revenue_multiple: float = P(4.0, 0.0, 100.0, "x annual revenue",
                                          "Multiple on the revenue of a vertical or an integrator.",
                                          "assumption: software-services multiples")
@@ -493,7 +500,7 @@ class StrategyParams(Section):
                                       "An integrator with a cloud partner sells with this share of the partner's "
                                       "cloud capacity.", "assumption: 01.AI's joint lab with Alibaba Cloud "
                                       "(article ¶4) is the kind of channel meant")
-    floor_trend_weight: float = P(0.5, 0.0, 5.0, "share",
+    floor_trend_weight: float = P(0.25, 0.0, 5.0, "share",
                                   "Weight firms give to the open floor's recent catch-up when they project it.",
                                   "assumption: bounded foresight")
     floor_trend_window_months: int = P(12, 1, 60, "months",

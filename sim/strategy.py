@@ -11,7 +11,10 @@ to it over ``horizon_months`` ``H`` (USD; ODD+D 7.7):
   (:func:`sim.technology.reachable_capability`) less the open floor's projected catch-up, plus its
   app's margin, less payroll and products; investment: a run every ``release_interval_months``;
   its revenue valued at the venture multiple ``foundation_revenue_multiple`` times sentiment
-  relative to its start (investors pay for the race while they are keen);
+  relative to its start (investors pay for the race while they are keen); its API revenue counts
+  times its *moat*, ``min(1, max(0, q_next - L) / moat_doublings)`` for the projected lead
+  ``q_next - L`` over the open floor (an API the free models have caught up with is worth nothing
+  extra), its app's revenue in full (an app keeps its users whoever's model it runs; a pivot closes it);
 * **integrator**: the API profit of serving the open floor at the open cost, through its cloud
   partner's channel if a giant with a cloud holds a stake, with ``vertical_cost_share`` of payroll;
 * **vertical**: the niche that pays best, at its share against the niche's competitors (startups
@@ -27,7 +30,8 @@ probability times its ask); the terminal value is earned in proportion ``H_k / H
 ``V_k / (temperature * H * burn)`` (bounded rationality: boards are not perfect calculators), the
 current path getting ``inertia`` in the same units. Pivots are one-way (the technical team is shed:
 payroll falls to ``vertical_cost_share``). A review also cuts a side product when runway is below
-``cut_runway_months``.
+``cut_runway_months``. A firm's first review comes ``commitment_months`` after it entered (or after the
+start): a venture round funds a plan, and boards give it time.
 """
 
 from __future__ import annotations
@@ -58,6 +62,8 @@ sell the company. It picks the best, with some randomness (boards are not perfec
 
 #: Guard of divisions (numerical, not behaviour): 1 USD is nothing next to any cost or revenue.
 MIN_USD = 1.0
+#: Guard of the sentiment ratio (numerical: a scenario may start at zero sentiment).
+MIN_SENTIMENT = 1e-9
 #: The path of being acquired (a choice at a review; not a strategy a firm keeps).
 ACQUIRED = "acquired"
 
@@ -114,6 +120,7 @@ def values(model: MarketModel, firm: Startup) -> dict[str, float]:
         budget = startup_run_budget(model, firm)
         q_next = reachable_capability(model, t, budget, startup_efficiency(model, firm))
         q = max(q_next, firm.capability) - projected_floor_gain(model)
+        moat = min(1.0, max(0.0, q - model.open_floor) / sp.moat_doublings)
         cost = serving_cost(model, t, max(firm.efficiency, firm.model_efficiency))
         if q < model.open_floor:  # a model below the open floor: it would serve the floor instead
             q, cost = model.open_floor, demand.open_serving_cost(model)
@@ -123,9 +130,10 @@ def values(model: MarketModel, firm: Startup) -> dict[str, float]:
         monthly = api + app - firm.payroll_usd - products
         runs = H / model.sc.technology.release_interval_months * budget
         months, lasts = _horizon(cash, monthly, runs, H)
-        multiple = sp.foundation_revenue_multiple * model.sentiment / max(model.sc.capital.sentiment_initial, 1e-9)
+        multiple = sp.foundation_revenue_multiple * model.sentiment / max(model.sc.capital.sentiment_initial,
+                                                                          MIN_SENTIMENT)
         out[FOUNDATION] = months * monthly - runs * months / H \
-            + lasts * multiple * MONTHS_PER_YEAR * (api_rev + firm.revenue_consumer_usd)
+            + lasts * multiple * MONTHS_PER_YEAR * (moat * api_rev + firm.revenue_consumer_usd)
         partner = model.firm_by_name.get(partner_of(model, firm))
         capacity = max(firm.sales_capacity, partner.sales_capacity * sp.partner_capacity_share if partner else 0.0)
         integ, integ_rev = demand.offer_profit(model, firm, model.open_floor, demand.open_serving_cost(model), capacity)
@@ -184,7 +192,8 @@ def step(model: MarketModel) -> None:
     """Reviews for the startups whose turn it is."""
     sp = model.sc.strategy
     for firm in list(model.live_startups):
-        if (model.t - firm.review_offset) % sp.review_interval_months or firm.defaulted:
+        if (model.t - firm.review_offset) % sp.review_interval_months or firm.defaulted \
+                or model.t - firm.entry_step < sp.commitment_months:
             continue
         if firm.side_products and firm.runway_months() < sp.cut_runway_months:
             cut = firm.side_products.pop()

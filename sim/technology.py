@@ -71,15 +71,19 @@ def serving_cost(model: MarketModel, step: int, efficiency: float = 1.0) -> floa
 
 
 def publish_efficiency(model: MarketModel, firm: Firm) -> None:
-    """An open-weight release by ``firm`` publishes its efficiency: anyone can serve its weights at that cost."""
+    """An open-weight release by ``firm`` publishes its efficiency: anyone can serve its weights at that cost, and
+    every closed lab learns its methods at once, training at least ``architecture_spillover`` times it (the
+    models a closed lab serves get the new efficiency at its next release, :func:`adopt_architecture`)."""
     model.best_open_efficiency = max(model.best_open_efficiency, firm.model_efficiency)
+    learned = model.sc.technology.architecture_spillover * model.best_open_efficiency
+    for f in model.live_firms:
+        if not f.open_prices and f.efficiency < learned:
+            f.efficiency = learned
 
 
 def adopt_architecture(model: MarketModel, firm: Firm) -> None:
-    """A new model of ``firm`` is served at its own efficiency or, for a closed model, at least
-    ``architecture_spillover`` times the best efficiency published in open weights (mixture of experts ...)."""
-    spill = 0.0 if firm.open_prices else model.sc.technology.architecture_spillover * model.best_open_efficiency
-    firm.model_efficiency = max(firm.efficiency, spill)
+    """A new model of ``firm`` is served at the firm's (training) efficiency."""
+    firm.model_efficiency = firm.efficiency
 
 
 def startup_efficiency(model: MarketModel, firm: Startup) -> float:
