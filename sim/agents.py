@@ -223,8 +223,8 @@ class Startup(Firm):
                  investors: list[str], efficiency: float, open_weights: bool, tech_executives: int,
                  commercial_executives: int) -> None:
         super().__init__(model, name, cash_usd, capability, efficiency, 0.0, sales_capacity)
-        self.staff = staff
         self.salary_usd_per_year = salary_usd_per_year
+        self.staff = staff
         self.has_consumer_app = consumer
         self.consumer_active = consumer
         self.side_products = list(side_products)
@@ -296,9 +296,12 @@ class Startup(Firm):
     def operating_usd(self) -> float:
         """Payroll, side products, marketing and a vertical's delivery costs (1 - ``vertical_margin`` of its
         revenue), USD this month."""
-        delivery = (1.0 - self.model.sc.strategy.vertical_margin) * self.revenue_vertical_usd
-        return (self.payroll_usd + len(self.side_products) * self.side_product_usd_per_month
-                + self.marketing_spend_usd + delivery)
+        out = self.payroll_usd + self.marketing_spend_usd
+        if self.side_products:
+            out += len(self.side_products) * self.side_product_usd_per_month
+        if self.revenue_vertical_usd:
+            out += (1.0 - self.model.sc.strategy.vertical_margin) * self.revenue_vertical_usd
+        return out
 
     def book_month(self, model: MarketModel) -> None:
         """Revenue in, then the bills; a startup that cannot pay them all pays what it has and defaults."""
@@ -318,9 +321,14 @@ class Startup(Firm):
         self.giant_funding_usd += stake
 
     @property
-    def payroll_usd(self) -> float:
-        """Monthly payroll, USD."""
-        return self.staff * self.salary_usd_per_year / MONTHS_PER_YEAR
+    def staff(self) -> int:
+        """People on the payroll."""
+        return self._staff
+
+    @staff.setter
+    def staff(self, n: int) -> None:
+        self._staff = n
+        self.payroll_usd = n * self.salary_usd_per_year / MONTHS_PER_YEAR  # monthly payroll, USD
 
     def total_burn_usd(self) -> float:
         """Monthly burn including training: while training foundation models, the last run's cost is

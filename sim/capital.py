@@ -51,7 +51,7 @@ if TYPE_CHECKING:
     from .model import MarketModel
 
 #: Scenario section of this mechanism's parameters ("" for none) and its section of docs/ODD.md.
-SECTION, ODD = 'capital', '7.5 Capital'
+SECTION, ODD = 'capital', '7.7 Capital'
 #: This mechanism in a student's words, for the explorer's About tab: (heading, Markdown paragraph;
 #: ``{...}`` fields are filled from the scenario shown by :func:`sim.app_about.mechanisms_html`).
 STUDENT = ("Investors", """\
@@ -64,6 +64,7 @@ def init(model: MarketModel) -> None:
     """Investor sentiment, the outside sector's appeal, the venture pool, outcomes, and the rank cache."""
     cp = model.sc.capital
     model.sentiment = cp.sentiment_initial
+    model.outside_steps = (model.calendar.step_of(cp.outside_rise_start), model.calendar.step_of(cp.outside_rise_end))
     model.outside_appeal = outside_appeal(model, 0)
     model.rank_cache = ((-1, -1), {})  # ((month, live startups), ranks) of :func:`current_ranks`
     model.vc_pool_year = model.calendar.year_of(0)
@@ -116,7 +117,7 @@ def ask(model: MarketModel, firm: Startup) -> float:
 def outside_appeal(model: MarketModel, step: int) -> float:
     """Appeal (0-1) of the outside sector at ``step``: a linear ramp between two dates."""
     cp = model.sc.capital
-    a, b = model.calendar.step_of(cp.outside_rise_start), model.calendar.step_of(cp.outside_rise_end)
+    a, b = model.outside_steps
     if step <= a:
         return 0.0
     if step >= b:

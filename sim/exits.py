@@ -34,7 +34,7 @@ if TYPE_CHECKING:
     from .model import MarketModel
 
 #: Scenario section of this mechanism's parameters ("" for none) and its section of docs/ODD.md.
-SECTION, ODD = 'exits', '7.11 Exits and acquisitions'
+SECTION, ODD = 'exits', '7.10 Exits and acquisitions'
 #: This mechanism in a student's words, for the explorer's About tab: (heading, Markdown paragraph;
 #: ``{...}`` fields are filled from the scenario shown by :func:`sim.app_about.mechanisms_html`).
 STUDENT = ("Exits", """\

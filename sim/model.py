@@ -46,6 +46,7 @@ class MarketModel(mesa.Model):
         self.rng_capital, self.rng_talent, self.rng_strategy, self.rng_entry = (
             np.random.default_rng(s) for s in streams[1:])
         self.calendar = Calendar(scenario.time.start, scenario.time.end)
+        self.frontier_cache: dict[int, float] = {}  # step -> frontier capability (sim.technology.frontier)
         self.t = 0
         self.firms: list[Firm] = []
         self.firm_by_name: dict[str, Firm] = {}

@@ -51,7 +51,7 @@ if TYPE_CHECKING:
     from .model import MarketModel
 
 #: Scenario section of this mechanism's parameters ("" for none) and its section of docs/ODD.md.
-SECTION, ODD = 'strategy', '7.8 Strategy'
+SECTION, ODD = 'strategy', '7.9 Strategy'
 #: This mechanism in a student's words, for the explorer's About tab: (heading, Markdown paragraph;
 #: ``{...}`` fields are filled from the scenario shown by :func:`sim.app_about.mechanisms_html`).
 STUDENT = ("Strategy", """\

@@ -37,7 +37,7 @@ AIM_SPREAD = 2.0
 NEUTRAL_RANK = 0.5
 
 #: Scenario section of this mechanism's parameters ("" for none) and its section of docs/ODD.md.
-SECTION, ODD = 'talent', '7.6 Talent'
+SECTION, ODD = 'talent', '7.8 Talent'
 #: This mechanism in a student's words, for the explorer's About tab: (heading, Markdown paragraph;
 #: ``{...}`` fields are filled from the scenario shown by :func:`sim.app_about.mechanisms_html`).
 STUDENT = ("People", """\

@@ -36,10 +36,14 @@ def init(model: MarketModel) -> None:
 
 
 def frontier(model: MarketModel, step: int) -> float:
-    """Frontier capability at ``step``, doublings vs 2023-01."""
-    tp = model.sc.technology
-    per_year = math.log2(tp.frontier_compute_growth_per_year) + MONTHS_PER_YEAR / tp.algorithmic_halving_months
-    return per_year * model.calendar.years_since_2023(step)
+    """Frontier capability at ``step``, doublings vs 2023-01 (computed once per step and run: every mechanism asks)."""
+    cache = model.frontier_cache
+    value = cache.get(step)
+    if value is None:
+        tp = model.sc.technology
+        per_year = math.log2(tp.frontier_compute_growth_per_year) + MONTHS_PER_YEAR / tp.algorithmic_halving_months
+        value = cache[step] = per_year * model.calendar.years_since_2023(step)
+    return value
 
 
 def frontier_run_cost(model: MarketModel, step: int) -> float:

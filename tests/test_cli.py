@@ -223,9 +223,9 @@ def test_params_without_argument_shows_the_calibrated_baseline(capsys: pytest.Ca
     sc = load_scenario(BASELINE)
     _check_params_output(rows, sc)
     marked = calibrated_keys(Path(BASELINE))
-    assert len(marked) == 13 and "talent.base_hazard_per_month" in marked
+    assert len(marked) == 10 and "talent.base_hazard_per_month" in marked
     for key in marked:
-        assert "calibrated" in rows[key][4] and "tuned (experiments/tuning)" not in rows[key][4], key
+        assert "calibrated" in rows[key][4] and "hand tuning" not in rows[key][4], key
     assert float(rows["talent.base_hazard_per_month"][0]) == sc.talent.base_hazard_per_month
     assert "calibrated" not in rows["capital.sentiment_base"][4]  # hand-tuned, not calibrated
 

@@ -57,7 +57,7 @@ BASELINE = Path(__file__).resolve().parents[2] / "scenarios" / "baseline.toml"
 #: A line that ``calibrate --apply-to`` wrote: ``key = value  # calibrated: SPEC``.
 _CALIBRATED_LINE = re.compile(r"^\s*([A-Za-z_]\w*)\s*=[^#]*#\s*calibrated:\s*(\S+)")
 #: How params.py labels a hand-tuned default (replaced where the baseline's value is calibrated).
-_TUNED = "; tuned (experiments/tuning)"
+_TUNED = "; model-2 hand tuning (retired, docs/tuning.md)"
 
 
 def calibrated_keys(file: Path) -> dict[str, str]:
