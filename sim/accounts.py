@@ -7,10 +7,12 @@ rounds and stakes in :mod:`sim.capital`; acquisitions in :mod:`sim.exits`; every
 
 **Budgets bind.** Revenue is ``p x`` for API tokens plus the consumer and vertical revenue, and
 serving is paid per token (:meth:`sim.agents.Firm.serving_bill_usd`), so a price below cost is a
-loss. No firm spends money it does not have: a startup that cannot pay its bills pays what it has
-and defaults (it exits this month, :mod:`sim.exits`); runs start only within a training budget
-(cash less ``training_reserve_months`` of spending); giants and open labs price below cost only
-within a loss allowance (:mod:`sim.pricing`).
+loss. No firm spends money it does not have (:meth:`sim.agents.Firm.pay_bill`): a firm that
+cannot pay a bill (this month's costs, or a training installment) pays what it has and defaults,
+and a startup that defaults exits this month (:mod:`sim.exits`); runs start only within a
+training budget (cash less ``training_reserve_months`` of spending); prices go below cost only
+within a loss allowance (:mod:`sim.pricing`). The board test below compares the loss with the
+giant's full (uncut) budget over the window.
 
 **Giants' boards.** A giant's AI business receives ``external_cash_usd_per_month`` from the
 group's other businesses times a board factor ``b``. Each month the board looks at the AI

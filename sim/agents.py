@@ -78,6 +78,7 @@ class Firm(mesa.Agent):
         self.funding_usd = 0.0
         self.external_usd = 0.0
         self.transfers_usd = 0.0
+        self.defaulted = False  # could not pay a bill this month (a startup exits at once)
 
     @property
     def alive(self) -> bool:
@@ -92,6 +93,14 @@ class Firm(mesa.Agent):
         """Pay a cost (USD) out of cash."""
         self.cash_usd -= amount
         self.costs_usd += amount
+
+    def pay_bill(self, amount: float) -> None:
+        """Pay a bill (USD) out of cash, but never more than the cash there is: a firm that falls short pays what
+        it has and defaults (budgets bind: :mod:`sim.accounts`; a startup that defaults exits, :mod:`sim.exits`)."""
+        if amount > self.cash_usd:
+            self.defaulted = True
+            amount = max(self.cash_usd, 0.0)
+        self.pay(amount)
 
     def receive(self, amount: float, *, funding: float = 0.0, external: float = 0.0, transfers: float = 0.0) -> None:
         """Take ``amount`` USD into cash (negative: a transfer out). The keywords say how much of it counts
@@ -190,7 +199,7 @@ class Firm(mesa.Agent):
         """Book this month's revenue, external inflows and costs (never more than its cash: see accounts)."""
         self.receive(self.revenue_usd)
         self.serving_usd = self.serving_bill_usd(model)
-        self.pay(self.serving_usd + self.operating_usd())
+        self.pay_bill(self.serving_usd + self.operating_usd())
 
     def burn_usd(self) -> float:
         """Expected monthly spending at the current plan, training excluded, USD."""
@@ -207,6 +216,7 @@ class Firm(mesa.Agent):
     def begin_month(self) -> None:
         """Reset this month's flows."""
         self.costs_usd = self.funding_usd = self.external_usd = self.transfers_usd = 0.0
+        self.defaulted = False
         if not self.alive:
             self.mau = self.revenue_consumer_usd = self.revenue_enterprise_usd = self.revenue_vertical_usd = 0.0
             self.tokens_mtok = self.token_share = 0.0
@@ -232,16 +242,12 @@ class Startup(Firm):
         self.enterprise_focus = enterprise_focus
         self.niche = ""
         self.investors = list(investors)
-        share = model.sc.capital.initial_giant_share if investors else 0.0
-        self.giant_funding_usd = share * cash_usd  # USD invested by giants to date
-        self.funding_base_usd = cash_usd  # starting cash plus every round since, USD
         self.post_money_usd = cash_usd / model.sc.capital.round_dilution  # last round's post-money valuation, USD
         self.open_weights = open_weights
         self.last_round_step = 0  # the starting cash is a fresh round ([S-FUNDING-2023], end-2023)
         self.ipo_step = -1  # step the IPO process started, -1 if never
         self.listed = False
         self.pivot_step = -1
-        self.defaulted = False  # could not pay this month's bills (exits at once)
         self.sell_decision = False  # its board chose to be acquired at the last review
         self.partner = ""  # the giant whose cloud it integrates through ('' for none)
         self.initial_tech = tech_executives
@@ -303,22 +309,10 @@ class Startup(Firm):
             out += (1.0 - self.model.sc.strategy.vertical_margin) * self.revenue_vertical_usd
         return out
 
-    def book_month(self, model: MarketModel) -> None:
-        """Revenue in, then the bills; a startup that cannot pay them all pays what it has and defaults."""
-        self.receive(self.revenue_usd)
-        self.serving_usd = self.serving_bill_usd(model)
-        due = self.serving_usd + self.operating_usd()
-        if due > self.cash_usd:
-            self.defaulted = True
-            due = max(self.cash_usd, 0.0)
-        self.pay(due)
-
     def raise_capital(self, amount: float, stake: float = 0.0) -> None:
         """Receive a round or IPO proceeds of ``amount`` USD, ``stake`` of it from a giant (a transfer)."""
         self.receive(amount, funding=amount - stake, transfers=stake)
         self.funding_raised_usd += amount
-        self.funding_base_usd += amount
-        self.giant_funding_usd += stake
 
     @property
     def staff(self) -> int:
@@ -343,8 +337,17 @@ class Startup(Firm):
         return self.total_burn_usd() - self.revenue_usd
 
     def runway_months(self) -> float:
-        """Months of cash at :meth:`net_burn_usd` (infinite for a firm that earns more than it spends)."""
-        burn = self.net_burn_usd()
+        """Months of cash at :meth:`net_burn_usd` (infinite for a firm that earns more than it spends).
+
+        Written out rather than calling :meth:`net_burn_usd`: every mechanism asks for it, every month."""
+        burn = self.payroll_usd + self.marketing_spend_usd + self.serving_usd - self.revenue_consumer_usd \
+            - self.revenue_enterprise_usd
+        if self.side_products:
+            burn += len(self.side_products) * self.side_product_usd_per_month
+        if self.revenue_vertical_usd:
+            burn -= self.model.sc.strategy.vertical_margin * self.revenue_vertical_usd
+        if self.strategy == FOUNDATION:
+            burn += self.run_spend / self.model.sc.technology.release_interval_months
         return self.cash_usd / burn if burn > 0 else math.inf
 
     def executive_counts(self) -> tuple[int, int]:

@@ -48,7 +48,7 @@ class Calendar:
 
     def year_of(self, step: int) -> int:
         """Calendar year of ``step``."""
-        return int(self.label(step)[:4])
+        return (self.start + step) // 12
 
     def years_since_2023(self, step: int) -> float:
         """Years elapsed since 2023-01 at ``step``: exogenous trends are anchored there."""

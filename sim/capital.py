@@ -6,19 +6,22 @@
 
     V_y = V_(y-1) * exp(pool_return_weight * R_(y-1) - pool_rotation_weight * (A_(y-1, end) - A_(y-1, start)))
 
-(Gompers & Lerner 2004 on venture cycles), ``R`` the year's net realised outcome rate per live
-startup and ``A`` the outside sector's appeal. Each month ``V_y / 12`` plus what was left last
-month arrives; rounds draw from it in the order they close and a round larger than what is left
-gets what is left (none below ``min_round_share`` of its ask).
+(Gompers & Lerner 2004 on venture cycles), ``R`` the year's net realised outcomes, each divided by
+the live startups when it happened, and ``A`` the outside sector's appeal (its change from one
+January to the next). Each month ``V_y / 12`` plus ``pool_carryover`` of what was left last month
+is available; rounds draw from it in the order they close, a round larger than what is left gets
+what is left (none below ``min_round_share`` of its ask), and entrants' seed money comes out of
+what remains (:mod:`sim.entry`).
 
 **Sentiment** ``S`` (0-1) for foundation-model startups reverts to a level set by outcomes, and
 drops with open-source shocks (:mod:`sim.open_source`):
 
     S' = S + r (S_base - k_rot A + k_ret R_12 - k_dep d - S) - k_open * shock
 
-``R_12`` is the net realised outcome rate per live startup over the last 12 months (listings and
-up rounds count +1, down rounds and exits -1) and ``d`` last month's departures per executive in
-post: rates, not counts, so the same economy with ten times the firms tells the same story.
+``R_12`` is the net realised outcome rate over the last 12 months (listings and up rounds count +1,
+down rounds and exits -1), per startup alive now or exited in the window, and ``d`` last month's
+departures per executive in post: rates, not counts, so the same economy with ten times the firms
+tells the same story.
 
 **Rounds.** A fundraising attempt takes ``fundraising_months``: a startup tries at most once per
 such period (staggered). It seeks a round when its runway is short, before an IPO, or (with
@@ -77,6 +80,11 @@ def init(model: MarketModel) -> None:
     model.realised_rate = 0.0  # R_12
 
 
+#: Rank of a startup outside this month's ranking, for its expected round (a guard: the ranks hold every live
+#: startup); the middle, so the guard pushes no way.
+UNRANKED = 0.5
+
+
 def pool_for_year(model: MarketModel, year: int, previous: float | None) -> float:
     """Venture money for the simulated startups in ``year`` (USD); see the module docstring."""
     cp = model.sc.capital
@@ -104,7 +112,7 @@ def expected_raise(model: MarketModel, firm: Startup) -> float:
     """USD the firm can expect from its next round: the close probability times the ask (0 if the market is shut)."""
     if not model.sc.capital.enabled:
         return 0.0
-    return close_probability(model, firm, current_ranks(model).get(firm, 0.5)) * ask(model, firm)
+    return close_probability(model, firm, current_ranks(model).get(firm, UNRANKED)) * ask(model, firm)
 
 
 def ask(model: MarketModel, firm: Startup) -> float:
@@ -222,8 +230,8 @@ def step(model: MarketModel) -> None:
     cp = model.sc.capital
     rng = model.rng_capital
     rank = current_ranks(model)
-    seekers = [f for f in model.live_startups
-               if (model.t - f.review_offset) % cp.fundraising_months == 0 and seeks_round(model, f)]
+    seekers = [f for f in model.live_startups  # a firm that defaulted this month exits; it raises nothing
+               if not f.defaulted and (model.t - f.review_offset) % cp.fundraising_months == 0 and seeks_round(model, f)]
     order = rng.permutation(len(seekers)) if seekers else []
     for i in order:
         firm = seekers[i]

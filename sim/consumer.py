@@ -9,10 +9,12 @@ it is better), ``r`` its distribution reach, ``v`` its viral rush. Each month
     MAU_i' = MAU_i (1 - churn - switch) + switch * sum(MAU) * A_i / sum(A)
              + adoption * U * A_i / sum(A) + marketing_i / CAC,      U = max(0, N - sum(MAU)),
 
-so users churn, a share ``switch`` re-choose by attractiveness (they leave for better free
-alternatives), the undecided adopt, and a firm buys users with marketing at a cost per acquired
-user that rises with saturation, ``CAC = cac_usd * (1 + cac_saturation * sum(MAU) / N_max)``
-(paid users come out of the undecided). A closed app only loses users.
+so users churn, a share ``switch`` of the open apps' users re-choose by attractiveness (they leave
+for better free alternatives), the undecided adopt, and a firm buys users with marketing at a cost
+per acquired user that rises with saturation, ``CAC = cac_usd * (1 + cac_saturation * sum(MAU) / N_max)``.
+Paid users come out of the undecided first: when the marketing of all apps would buy more users
+than are undecided, each app gets its share of them (the money is spent all the same), and only
+the undecided left adopt organically. A closed app only loses users (those left still pay).
 
 A release that makes an app the best app and puts it within ``viral_gap`` of the frontier starts a
 viral rush ``v = viral_boost`` that fades by ``viral_decay_per_month`` a month.

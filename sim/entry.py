@@ -42,12 +42,12 @@ def step(model: MarketModel) -> None:
     rng = model.rng_entry
     lam = ep.rate_per_month * (model.sentiment - ep.sentiment_threshold) / max(MIN_SPAN, 1.0 - ep.sentiment_threshold)
     for _ in range(int(rng.poisson(lam))):
-        model.entrants += 1
-        model.entries_this_month += 1
         cash = float(ep.seed_capital_usd * rng.lognormal(0.0, model.sc.population.startup_cash_sigma))
         if cash > model.vc_available_usd:
             continue  # seed money comes out of the same finite venture pool as the rounds
         model.vc_available_usd -= cash
+        model.entrants += 1
+        model.entries_this_month += 1
         firm = generic_startup(model, f"Entrant-{model.entrants:04d}", cash)
         firm.open_with_funding(cash)  # its seed capital is this month's funding
         firm.review_offset = model.t % model.sc.strategy.review_interval_months

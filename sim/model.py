@@ -47,6 +47,7 @@ class MarketModel(mesa.Model):
             np.random.default_rng(s) for s in streams[1:])
         self.calendar = Calendar(scenario.time.start, scenario.time.end)
         self.frontier_cache: dict[int, float] = {}  # step -> frontier capability (sim.technology.frontier)
+        self.serving_cache: dict[int, float] = {}  # step -> serving cost at efficiency 1 (technology.serving_cost)
         self.t = 0
         self.firms: list[Firm] = []
         self.firm_by_name: dict[str, Firm] = {}

@@ -124,8 +124,9 @@ FIRMS_COLUMNS: tuple[Column, ...] = (
            "f.external_usd"),
     Column("transfers_usd", F64, "USD per month", "stakes: + received by a startup from a giant joining its round, "
            "− paid by the giant; sums to 0 over firms each month", "f.transfers_usd"),
-    Column("runway_months", F64, "months", "cash ÷ total monthly burn (gross: revenue not netted; see ODD 2.2); "
-           "live startups only, NaN otherwise", "f.recorded_runway_months()"),
+    Column("runway_months", F64, "months", "cash ÷ monthly burn net of revenue (training spread over the months "
+           "between runs; infinite when revenue covers it); live startups only, NaN otherwise",
+           "f.recorded_runway_months()"),
     Column("niche", STR, "—", "the niche a vertical serves ('' for others)", "f.niche"),
     Column("tokens_mtok", F64, "million tokens per month", "API tokens sold this month", "f.tokens_mtok"),
     Column("token_share", F64, "0–1", "share of the API token market (the outside option holds the rest)",

@@ -105,8 +105,8 @@ class TechnologyParams(Section):
         "assumption for the frontier mix")
     architecture_spillover: float = P(
         0.3, 0.0, 1.0, "share",
-        "A closed lab's next model adopts this share of the best efficiency published in open weights, for "
-        "training and serving (its efficiency becomes at least this times the best open one).",
+        "When an open-weight release publishes an efficiency, every closed lab trains at least this share of it "
+        "at once, and serves it from its next release.",
         "assumption: open releases publish their architectures (mixture of experts, attention compression; "
         "[DeepSeek2024]); 0 switches the spillover off")
     giant_release_gap: float = P(
@@ -324,96 +324,6 @@ class CapitalParams(Section):
     return_sensitivity: float = P(0.5, 0.0, 10.0, "per unit rate",
                                   "Rise of sentiment's level per unit of the 12-month net realised outcome rate.",
                                   "assumption [Gompers2004]")
-    initial_giant_share: float = P(0.15, 0.0, 1.0, "share",
-                                   "Share of a named startup's starting cash that came from the giants among its "
-                                   "investors (the same for all six).", "assumption: giants a minority of 2023 rounds")
-    sentiment_initial: float = P(0.7707, 0.0, 1.0, "0-1", "Investor sentiment for foundation-model startups at the "
-                                                          "start.",
-                                 "[Article] ¶1: the 2023 capital boom; model-2 hand tuning (retired, docs/tuning.md)")
-    sentiment_base: float = P(0.4902, 0.0, 1.0, "0-1", "Level sentiment reverts to without shocks.", "assumption"
-        "; model-2 hand tuning (retired, docs/tuning.md)")
-    sentiment_reversion_per_month: float = P(0.0228, 0.0, 1.0, "per month", "Speed of reversion to the base level.",
-                                             "assumption; model-2 hand tuning (retired, docs/tuning.md)")
-    open_shock_sensitivity: float = P(0.292, 0.0, 2.0, "per doubling",
-                                      "Sentiment lost per unit of open-source shock: the record narrowing of the "
-                                      "floor's gap to the "
-                                      "frontier (doublings) divided by 1 + the new gap.",
-                                      "[Article] ¶8, ¶12: open-source shocks cost investors' confidence"
-                                          "; model-2 hand tuning (retired, docs/tuning.md)")
-    departure_sensitivity: float = P(1.0, 0.0, 50.0, "per unit rate",
-                                     "Fall of sentiment's level per unit of last month's departures per executive in "
-                                     "post.", "assumption: [Article] ¶3")
-    outside_rise_start: str = D("2024-06", "Month the outside sector starts to attract capital.",
-                                "exogenous input: the embodied-AI funding wave from mid-2024 [S-EMBODIED-FUNDING]")
-    outside_rise_end: str = D("2025-06", "Month the outside sector's appeal peaks.", "exogenous input")
-    outside_appeal_max: float = P(0.6, 0.0, 1.0, "0-1", "Peak appeal of the outside sector.",
-                                  "strength of the rotation; assumption")
-    rotation_sensitivity: float = P(0.534, 0.0, 2.0, "per unit appeal",
-                                    "Fall of the level sentiment reverts to per unit of outside appeal (capital "
-                                    "rotates away).",
-                                    "[Article] ¶12; model-2 hand tuning (retired, docs/tuning.md)")
-    round_interval_months: int = P(10, 1, 36, "months", "Least time between two rounds of one startup.",
-                                   "assumption: the six raised about once or twice a year; model-2 hand tuning (retired, docs/tuning.md)")
-    round_runway_trigger_months: float = P(18.0, 0.0, 60.0, "months", "A startup seeks a round when runway falls "
-                                                                      "below this.",
-                                           "assumption")
-    bridge_runway_months: float = P(6.0, 0.0, 60.0, "months",
-                                    "Below this runway a startup seeks a bridge round whatever its last round's date.",
-                                    "assumption")
-    fundraising_months: int = P(3, 1, 24, "months", "A fundraising attempt takes this long; one attempt per period.",
-                                "assumption: a round takes about a quarter to close")
-    traction_scale_usd: float = P(1.0e7, 1e5, 1e10, "USD per year",
-                                  "Annualised revenue that counts as one unit of traction.", "assumption")
-    pre_ipo_bonus: float = P(2.098, 0.0, 10.0, "logit", "Log-odds bonus of a round for a firm in an IPO process.",
-                             "[Article] ¶6: Zhipu kept its financing pace while preparing an IPO"
-                                 "; model-2 hand tuning (retired, docs/tuning.md)")
-    foundation_always_raise: bool = S(True, "switch",
-                                      "Startups training foundation models seek a round whenever the last one is "
-                                      "round_interval_months old, whatever their runway.",
-                                      "[Article] ¶10: 'saturation investment'; all six raised repeatedly in 2023-2024")
-    round_intercept: float = P(-3.714, -10.0, 10.0, "logit", "Log-odds of a round closing at zero sentiment and "
-                                                             "traction.",
-                               "assumption; model-2 hand tuning (retired, docs/tuning.md)")
-    round_sentiment_weight: float = P(12.43, 0.0, 20.0, "logit per unit", "Weight of investor sentiment.", "assumption"
-        "; model-2 hand tuning (retired, docs/tuning.md)")
-    round_traction_weight: float = P(1.958, 0.0, 10.0, "logit per unit",
-                                     "Weight of traction: annualised revenue over traction_scale_usd (at most 10) "
-                                     "plus 5 x MAU share.",
-                                     "assumption; model-2 hand tuning (retired, docs/tuning.md)")
-    round_rank_weight: float = P(1.0, 0.0, 10.0, "logit per unit",
-                                 "Weight of rank (1 for the most capable startup, 0 for the least).", "assumption")
-    round_talent_weight: float = P(2.0, 0.0, 20.0, "logit per unit",
-                                   "Weight of talent stability (share of executives still in post).",
-                                   "assumption: [Article] ¶3")
-    round_foundation_penalty: float = P(-1.5, -10.0, 10.0, "logit",
-                                        "Change in log-odds for a startup that no longer trains foundation models.",
-                                        "assumption: venture investors fund the race to the frontier, not services "
-                                        "firms")
-    round_size_months_of_burn: float = P(25.95, 1.0, 120.0, "months", "A round funds this many months of current burn.",
-                                         "assumption; model-2 hand tuning (retired, docs/tuning.md)")
-    round_size_sentiment_elasticity: float = P(2.0, 0.0, 5.0, "elasticity", "Round size scales with sentiment to "
-                                                                            "this power.",
-                                               "assumption; model-2 hand tuning (retired, docs/tuning.md)")
-    ipo_revenue_usd_per_year: float = P(4.435e+07, 0.0, 1e10, "USD per year",
-                                        "Annualised revenue at which a startup can start an IPO process.",
-                                        "assumption: about 320 million RMB a year, the order of Hong Kong chapter "
-                                        "18C thresholds [S-HKEX-18C]"
-                                            "; model-2 hand tuning (retired, docs/tuning.md)")
-    ipo_months_to_list: int = P(13, 1, 48, "months", "Months from starting the IPO process to listing.", "assumption"
-        "; model-2 hand tuning (retired, docs/tuning.md)")
-    ipo_proceeds_months_of_burn: float = P(36.0, 0.0, 120.0, "months", "IPO proceeds in months of burn.", "assumption")
-    pre_ipo_round: bool = S(True, "switch", "A firm that starts an IPO process raises a pre-IPO round if it can.",
-                            "[Article] ¶6: Zhipu raised and started an IPO in 2025")
-    giant_stake_probability: float = P(0.5, 0.0, 1.0, "probability", "Chance a giant joins a round and takes a stake.",
-                                       "[S-FUNDING-2023]: Alibaba and Tencent invested in most of the six")
-    giant_stake_share: float = P(0.3, 0.0, 1.0, "share of round", "Share of a round a joining giant pays.",
-                                 "assumption")
-    traction_cap: float = P(10.0, 0.0, 1000.0, "units of traction_scale_usd",
-                            "Cap of the revenue term of traction (annualised revenue over traction_scale_usd).",
-                            "assumption: investors stop rewarding revenue beyond a scale")
-    traction_share_weight: float = P(5.0, 0.0, 100.0, "traction per unit share",
-                                     "Traction of the consumer market share (share 0-1 times this).",
-                                     "assumption: a leading consumer app counts like a large revenue")
 
 
 # --------------------------------------------------------------------------- talent

@@ -1,14 +1,15 @@
 """Strategy: each startup's bounded-rational review of its paths by their expected economics.
 
 Every ``review_interval_months`` (staggered across firms) a startup's board values each path open
-to it over ``horizon_months`` ``H`` (USD; ODD+D 7.7):
+to it over ``horizon_months`` ``H`` (USD; docs/ODD.md 7.9, the decision in 4.12):
 
     V_k = H_k * profit_k - investment_k * H_k / H + (H_k / H) * multiple_k * 12 * revenue_k
 
 * **keep training** (foundation): the API profit of its next model in this month's market
   (:func:`sim.demand.offer_profit`: priced by the pricing rule against the current offers, sold at
-  its logit share of the volume), the next model being what its run budget reaches
-  (:func:`sim.technology.reachable_capability`) less the open floor's projected catch-up, plus its
+  its logit share of the volume), the next model being the better of its current one and what its
+  run budget reaches (:func:`sim.technology.reachable_capability`), less the open floor's projected
+  catch-up (served on the floor if it falls below it), plus its
   app's margin, less payroll and products; investment: a run every ``release_interval_months``;
   its revenue valued at the venture multiple ``foundation_revenue_multiple`` times sentiment
   relative to its start (investors pay for the race while they are keen); its API revenue counts

@@ -69,9 +69,13 @@ def reachable_capability(model: MarketModel, step: int, spend: float, efficiency
 def serving_cost(model: MarketModel, step: int, efficiency: float = 1.0) -> float:
     """Cost to serve a near-frontier model, USD per million tokens, at ``efficiency`` (GPU rent and software
     make it fall ``serving_cost_decline_per_year``)."""
-    tp = model.sc.technology
-    years = model.calendar.years_since_2023(step)
-    return tp.serving_cost_usd_per_mtok_2023 / tp.serving_cost_decline_per_year ** years / efficiency
+    cache = model.serving_cache
+    ref = cache.get(step)
+    if ref is None:
+        tp = model.sc.technology
+        ref = cache[step] = tp.serving_cost_usd_per_mtok_2023 / tp.serving_cost_decline_per_year \
+            ** model.calendar.years_since_2023(step)
+    return ref / efficiency
 
 
 def publish_efficiency(model: MarketModel, firm: Firm) -> None:
@@ -118,7 +122,7 @@ def step(model: MarketModel) -> None:
     t = model.t
     for firm in model.live_firms:
         if firm.run_installments:
-            firm.pay(firm.run_installments.pop())
+            firm.pay_bill(firm.run_installments.pop())
         if firm.run_done_step == t:
             _finish_run(model, firm)
         if t < firm.next_run_step or firm.run_done_step > t:

@@ -66,8 +66,8 @@ BAD_INPUTS: dict[str, tuple[str, str, list[str]]] = {
                        ["'X'", "twice"]),
     "unknown_investor": ('[[giants]]\nname = "G"\n[[startups]]\nname = "S"\ninvestors = ["Alibaba"]\n',
                          "startups.0.investors.0", ["giants", "'G'", "'Alibaba'"]),
-    "unknown_niche": ('[[startups]]\nname = "S"\nvertical_affinity = "astrology"\n', "startups.0.vertical_affinity",
-                      ["niche", "astrology"]),
+    "removed_input": ('[[startups]]\nname = "S"\nvertical_affinity = "medicine"\n', "startups.0.vertical_affinity",
+                      ["unknown key"]),
     "empty_firm_name": ("[[open_labs]]\ncash_usd = 1e8\n", "open_labs.0.name", ["non-empty"]),
     "extends_not_a_string": ("extends = 3\n", "extends", ["path"]),
 }

@@ -1,0 +1,228 @@
+"""Model 3's economics: prices that move revenue, budgets that bind, exits that move assets.
+
+Each test states an equation or an invariant of a mechanism (docs/ODD.md section 7) and could
+fail: the statistical ones over seeds are marked slow.
+"""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+
+from sim import consumer, demand, exits, pricing, strategy
+from sim.model import MarketModel, release, run
+from sim.outputs import EXIT_FIRE_SALE, EXIT_SHUTDOWN
+from sim.scenario import Scenario
+from sim.states import EXITED, FOUNDATION
+
+
+@pytest.fixture
+def model(baseline: Scenario):
+    m = MarketModel(baseline, 0)
+    yield m
+    release(m)
+
+
+def _months(m: MarketModel, n: int) -> None:
+    for _ in range(n):
+        m.step()
+
+
+# ------------------------------------------------------------------ pricing
+def test_best_response_is_the_logit_markup_and_capped(model) -> None:
+    a = model.sc.demand.price_weight
+    for share in (0.0, 0.05, 0.1):
+        m = a * (1 - share) / (a * (1 - share) - 1)
+        assert pricing.best_response(model, 2.0, share) == pytest.approx(2.0 * min(m, model.sc.pricing.max_markup))
+    assert pricing.best_response(model, 2.0, 0.9) == pytest.approx(2.0 * model.sc.pricing.max_markup)  # inelastic
+
+
+def test_limit_price_ties_the_best_rival_within_the_switching_utility(model) -> None:
+    a, tau = model.sc.demand.price_weight, model.sc.pricing.switching_utility
+    p = pricing.limit_price(model, merit=-1.0, best_rival_utility=-2.0)
+    assert -1.0 - a * math.log(p) == pytest.approx(-2.0 - tau)  # its utility at p is the rival's less tau
+
+
+def test_loss_floor_depends_on_the_budget(model) -> None:
+    _months(model, 3)
+    firm = model.firm_by_name["Zhipu"]
+    cost = 1.0
+    rich = pricing.loss_floor(model, firm, cost)
+    firm.cash_usd = 0.0  # no cash: no loss allowance
+    assert pricing.loss_floor(model, firm, cost) == pytest.approx(cost)
+    assert rich < cost
+
+
+def test_revenue_is_price_times_tokens_and_serving_is_paid_per_token(baseline: Scenario) -> None:
+    r = run(baseline.with_overrides({"time.end": "2024-12"}), 1)
+    f = r.firms
+    for i in range(len(f["firm"])):
+        if f["tokens_mtok"][i] > 0:
+            assert f["revenue_enterprise_usd"][i] == pytest.approx(f["api_price_usd_per_mtok"][i] * f["tokens_mtok"][i])
+            assert f["serving_usd"][i] >= f["api_cost_usd_per_mtok"][i] * f["tokens_mtok"][i] * (1 - 1e-12)
+
+
+def test_a_price_below_cost_loses_money_on_every_token(baseline: Scenario) -> None:
+    r = run(baseline, 0)
+    f = r.firms
+    below = [i for i in range(len(f["firm"])) if f["tokens_mtok"][i] > 0
+             and f["api_price_usd_per_mtok"][i] < f["api_cost_usd_per_mtok"][i]]
+    assert below, "some firm sells below cost in the price war"
+    for i in below:
+        margin = (f["api_price_usd_per_mtok"][i] - f["api_cost_usd_per_mtok"][i]) * f["tokens_mtok"][i]
+        assert margin < 0
+
+
+def test_price_war_follows_the_open_entrant_and_not_without_it(baseline: Scenario) -> None:
+    def fall(sc: Scenario) -> float:
+        m = run(sc, 3).model
+        price = dict(zip(m["date"], m["closed_price_usd_per_mtok"], strict=True))
+        return 1 - price["2024-07"] / price["2024-04"]
+    assert fall(baseline) >= 0.8
+    assert fall(baseline.with_overrides({"open_source.enabled": False})) < 0.5
+
+
+# ------------------------------------------------------------------ demand
+def test_token_volume_has_the_stated_price_elasticity(model) -> None:
+    dp = model.sc.demand
+    _months(model, 2)
+    e, p0 = model.enterprise_market, dp.reference_price_usd_per_mtok
+    assert model.api_tokens_mtok == pytest.approx(e / p0 * (model.price_index / p0) ** -dp.price_elasticity)
+
+
+def test_token_shares_and_the_outside_option_sum_below_one(model) -> None:
+    _months(model, 20)
+    total = sum(f.token_share for f in model.live_firms)
+    assert 0 < total < 1
+
+
+# ------------------------------------------------------------------ consumer
+def test_paid_users_cost_more_as_the_market_fills(model) -> None:
+    assert consumer.cost_per_user(model, 0) < consumer.cost_per_user(model, 1e8) < consumer.cost_per_user(model, 3e8)
+
+
+def test_an_app_grows_while_it_spends_and_shrinks_when_it_stops(baseline: Scenario) -> None:
+    sc = baseline.with_overrides({"time.end": "2024-06", "strategy.commitment_months": 120})
+    spend = run(sc.with_overrides({"consumer.marketing_cash_share": 0.05}), 0).firms
+    stop = run(sc.with_overrides({"consumer.marketing_cash_share": 0.0}), 0).firms
+
+    def mau(f, firm, date):
+        return next(f["mau"][i] for i in range(len(f["firm"])) if f["firm"][i] == firm and f["date"][i] == date)
+    assert mau(spend, "MiniMax", "2024-06") > mau(spend, "MiniMax", "2023-06")
+    assert mau(stop, "MiniMax", "2024-06") < mau(spend, "MiniMax", "2024-06")
+
+
+# ------------------------------------------------------------------ budgets
+def test_no_live_firm_ever_has_negative_cash(baseline: Scenario, generic: Scenario) -> None:
+    for sc, seeds in ((baseline, range(5)), (generic, range(2))):
+        for seed in seeds:
+            f = run(sc, seed).firms
+            low = min(c for c, s in zip(f["cash_usd"], f["strategy"], strict=True) if s != EXITED)
+            assert low >= 0, (sc.name, seed, low)
+
+
+@pytest.mark.slow
+def test_no_live_firm_ever_has_negative_cash_over_many_seeds(baseline: Scenario) -> None:
+    for seed in range(100, 150):
+        f = run(baseline, seed, tables=("model", "firms", "events")).firms
+        assert min(c for c, s in zip(f["cash_usd"], f["strategy"], strict=True) if s != EXITED) >= 0, seed
+
+
+def test_a_giants_board_cuts_its_budget_after_losses(model) -> None:
+    from sim import accounts
+    g = model.giants[0]
+    g.results_usd = [-g.external_cash_usd_per_month] * model.sc.accounts.board_window_months
+    accounts.review_budget(model, g)
+    assert g.board_factor == pytest.approx(1 - model.sc.accounts.board_cut_per_month)
+    g.results_usd = [0.0] * model.sc.accounts.board_window_months
+    accounts.review_budget(model, g)
+    assert g.board_factor == pytest.approx(1.0)
+
+
+def test_giants_and_labs_train_within_their_budget(model) -> None:
+    _months(model, 30)
+    for f in model.giants:
+        f.cash_usd = 1e6  # almost broke: its runs must shrink or wait
+    t = model.t
+    from sim import technology
+    for g in model.giants:
+        technology.gap_run(model, g, t, model.sc.technology.giant_release_gap, 6)
+        assert g.run_spend <= 1e6 or g.run_done_step < t
+
+
+# ------------------------------------------------------------------ capital
+def test_venture_money_is_finite(baseline: Scenario) -> None:
+    r = run(baseline.with_overrides({"capital.vc_pool_usd_2023": 2e8, "capital.vc_pool_usd_2024": 2e8}), 0)
+    ev = r.events
+    by_year: dict[str, float] = {}
+    for t, d, a in zip(ev["type"], ev["date"], ev["amount_usd"], strict=True):
+        if t == "funding_round":
+            by_year[d[:4]] = by_year.get(d[:4], 0.0) + a
+    share = baseline.capital.pool_share_simulated
+    assert by_year.get("2023", 0.0) <= 2e8 * share * 1.0001
+    assert by_year.get("2024", 0.0) <= 2e8 * share * (1 + baseline.capital.pool_carryover) * 1.0001
+
+
+def test_rounds_record_valuations_and_down_rounds(baseline: Scenario) -> None:
+    ev = run(baseline, 0).events
+    rounds = [i for i in range(len(ev["type"])) if ev["type"][i] == "funding_round"]
+    assert rounds
+    for i in rounds:
+        assert ev["valuation_usd"][i] == pytest.approx(ev["amount_usd"][i] / baseline.capital.round_dilution)
+
+
+# ------------------------------------------------------------------ exits
+def test_a_fire_sale_moves_users_customers_and_executives(model) -> None:
+    _months(model, 14)
+    firm = model.firm_by_name["Moonshot"]
+    firm.mau, firm.token_share = 1e6, 0.05
+    in_post = firm.executive_counts()[0]
+    buyer = exits.buyer_for(model, firm, exits.value(model, firm) * model.sc.exits.fire_sale_share)
+    assert buyer is not None
+    mau0, share0, cash0 = buyer.mau, buyer.token_share, buyer.cash_usd
+    exits.exit_firm(model, firm, chosen=False)
+    xp = model.sc.exits
+    if buyer.consumer_active:
+        assert buyer.mau == pytest.approx(mau0 + xp.user_retention * 1e6)
+    assert buyer.token_share == pytest.approx(share0 + xp.customer_retention * 0.05)
+    assert buyer.cash_usd < cash0
+    assert firm.strategy == EXITED and firm not in model.live_firms
+    e = model.recorder.events
+    assert e["stage"][-1] == EXIT_FIRE_SALE and e["acquirer"][-1] == buyer.name
+    moved = sum(1 for x in firm.executives if x.destination.endswith(buyer.name))
+    assert moved == in_post or buyer.kind == "startup"
+
+
+def test_no_buyer_means_a_shutdown(model) -> None:
+    _months(model, 3)
+    for g in model.giants:
+        g.cash_usd = 0.0
+    for s in model.live_startups:
+        s.cash_usd = 0.0
+    firm = model.firm_by_name["StepFun"]
+    exits.exit_firm(model, firm, chosen=False)
+    assert model.recorder.events["stage"][-1] == EXIT_SHUTDOWN
+
+
+# ------------------------------------------------------------------ strategy
+def test_paths_are_valued_in_dollars_from_the_economics(model) -> None:
+    _months(model, 13)
+    firm = model.firm_by_name["Zhipu"]
+    vals = strategy.values(model, firm)
+    assert FOUNDATION in vals and "integrator" in vals
+    richer = model.sc.with_overrides({"strategy.foundation_revenue_multiple": 80.0})
+    m2 = MarketModel(richer, 0)
+    try:
+        _months(m2, 13)
+        assert strategy.values(m2, m2.firm_by_name["Zhipu"])[FOUNDATION] > vals[FOUNDATION]
+    finally:
+        release(m2)
+
+
+def test_an_api_under_the_open_floor_has_no_moat(model) -> None:
+    _months(model, 20)
+    firm = model.firm_by_name["Zhipu"]
+    low, _ = demand.offer_profit(model, firm, model.open_floor - 3, 1.0, 0.2)
+    high, _ = demand.offer_profit(model, firm, model.open_floor + 1, 1.0, 0.2)
+    assert high > low
