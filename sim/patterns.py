@@ -72,6 +72,8 @@ if TYPE_CHECKING:
 
 #: Last month of history: the article was written in June 2025.
 HISTORY_END = ARTICLE_DATE
+#: The patterns that read months after :data:`HISTORY_END` (the projection); every other reads history only.
+READS_PROJECTION = ("T14", "T16", "T17")
 #: Smallest distance of a failed sub-condition, so that distance 0 means "holds".
 MIN_MISS = 0.01
 
