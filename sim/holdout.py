@@ -16,7 +16,9 @@ the key and what was expected; the command line exits with code 2):
 * **nothing dated after the article is ever fitted**: a fitting entry reads no month after
   :data:`sim.patterns.HISTORY_END` (2025-06) and its number was public by then (targets'
   ``date`` and ``published``; the patterns in :data:`sim.patterns.READS_PROJECTION`);
-* a target flagged ``input`` is ``none``: a fit to it, or a validation on it, proves nothing.
+* a target flagged ``input`` is ``none``: a fit to it, or a validation on it, proves nothing;
+* a pattern or target measured *built in* (:data:`sim.patterns.BUILT_IN`,
+  :data:`sim.targets.BUILT_IN`; ``python -m sim informative``) is ``none``: it holds everywhere.
 
 The file is read with the project's config toolkit (:mod:`sim.config`: strict schema, ``extends``).
 """
@@ -32,8 +34,10 @@ from pydantic import Field
 from .config import Strict, did_you_mean, load_toml, validate
 from .errors import InputError
 from .facts import PROJECTION_DATE
+from .patterns import BUILT_IN as BUILT_IN_PATTERNS
 from .patterns import HISTORY_END, PATTERN_BY_ID, READS_PROJECTION
 from .targets import AFTER, TARGET_BY_ID
+from .targets import BUILT_IN as BUILT_IN_TARGETS
 
 #: The shipped hold-out file.
 HOLDOUT_FILE = Path(__file__).resolve().parents[1] / "experiments" / "holdout.toml"
@@ -120,6 +124,9 @@ def load_holdout(path: str | Path = HOLDOUT_FILE) -> Holdout:
         if e.id in TARGET_BY_ID and TARGET_BY_ID[e.id].input and e.use != "none":
             raise err(f"{key}.use", f"expected 'none': a starting value was set from the same number as "
                                     f"'{e.id}' ({TARGET_BY_ID[e.id].input}), so it is no evidence")
+        if e.id in BUILT_IN_PATTERNS + BUILT_IN_TARGETS and e.use != "none":
+            raise err(f"{key}.use", f"expected 'none': '{e.id}' is built in (it holds at every corner of the prior "
+                                    "and with its mechanisms off; python -m sim informative), so it is no evidence")
         use[e.id], reason[e.id] = e.use, e.reason
     missing = [k for k in known if k not in use]
     if missing:

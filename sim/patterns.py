@@ -74,6 +74,10 @@ if TYPE_CHECKING:
 HISTORY_END = ARTICLE_DATE
 #: The patterns that read months after :data:`HISTORY_END` (the projection); every other reads history only.
 READS_PROJECTION = ("T14", "T16", "T17")
+#: Patterns measured *built in* for the current model: they hold in every seed of the scenario, at every corner
+#: of the calibration priors and with their own mechanisms switched off (``python -m sim informative``,
+#: docs/targets.md), so their holding is no evidence. The scorecard reports them apart and does not count them.
+BUILT_IN = ("T13", "T14")
 #: Smallest distance of a failed sub-condition, so that distance 0 means "holds".
 MIN_MISS = 0.01
 
@@ -820,12 +824,15 @@ def split_seeds(model: dict[str, list[Any]], firms: dict[str, list[Any]], events
     return {s: (m[s], f.get(s, empty[0]), e.get(s, empty[1])) for s in sorted(m)}
 
 
-def scorecard(per_seed: list[list[PatternResult]]) -> dict[str, Any]:
+def scorecard(per_seed: list[list[PatternResult]], built_in: tuple[str, ...] = BUILT_IN) -> dict[str, Any]:
     """Summarise results over seeds.
 
     Returns ``{"seeds": N, "patterns": [{"id", "name", "pass_rate", "median_distance",
-    "tolerance", "window", "evidence", "mean_distance", "n_passed"}, ...]}`` in id order;
-    with no seeds, pass rates are 0.0 and distances None.
+    "tolerance", "window", "evidence", "mean_distance", "n_passed", "built_in"}, ...],
+    "evidence": {"counted": [...], "built_in": [...]}}`` in id order; with no seeds, pass rates
+    are 0.0 and distances None. ``built_in`` marks the patterns of ``built_in`` (default
+    :data:`BUILT_IN`): they hold everywhere, so ``evidence.counted`` (the ids that count as
+    evidence) leaves them out.
     """
     n = len(per_seed)
     by_id: dict[str, list[PatternResult]] = {}
@@ -848,5 +855,8 @@ def scorecard(per_seed: list[list[PatternResult]]) -> dict[str, Any]:
             "evidence": meta.evidence if meta else "",
             "mean_distance": round(statistics.fmean(dists), 4) if dists else None,
             "n_passed": sum(r.passed for r in rs),
+            "built_in": pid in built_in,
         })
-    return {"seeds": n, "patterns": rows}
+    return {"seeds": n, "patterns": rows,
+            "evidence": {"counted": [r["id"] for r in rows if not r["built_in"]],
+                         "built_in": [r["id"] for r in rows if r["built_in"]]}}

@@ -567,6 +567,9 @@ TARGETS: tuple[Target, ...] = (
            (ZHIPU,), (HISTORY_START, ARTICLE_DATE)),
 )
 
+#: Targets measured *built in* for the current model (``python -m sim informative``, docs/targets.md): they hold
+#: everywhere, so they are no evidence; the hold-out lists them as 'none'.
+BUILT_IN = ("zeroone_revenue_2024", "doubao_mau_2025_01", "deepseek_price_2024_05")
 #: The targets by id.
 TARGET_BY_ID: dict[str, Target] = {t.id: t for t in TARGETS}
 #: Columns the targets read beyond the patterns' (they skip, with this reason, when the results lack them).
@@ -594,7 +597,8 @@ def _round(x: float | None, digits: int = 4) -> float | None:
 
 def target_card(per_seed: list[list[TargetResult]]) -> dict[str, Any]:
     """Summary over seeds: ``{"seeds": N, "targets": [{"id", "name", "status", "hold_rate", "mean_loglik",
-    "median_distance", "median_statistic", "observed", "model", "source", "input", "detail"}, ...]}``.
+    "median_distance", "median_statistic", "observed", "model", "source", "input", "built_in",
+    "detail"}, ...]}``.
 
     ``status`` is ``ok`` when the target was scored in every seed, else the first other status
     (``skipped``, ``not_applicable``) with its ``detail``; rates and means are over scored seeds.
@@ -617,7 +621,8 @@ def target_card(per_seed: list[list[TargetResult]]) -> dict[str, Any]:
             "mean_loglik": _round(statistics.fmean(r.loglik for r in ok)) if ok else None,
             "median_distance": _round(statistics.median(r.distance for r in ok)) if ok else None,
             "median_statistic": med_stat, "observed": t.observed, "model": t.model.describe(),
-            "source": t.source, "input": bool(t.input), "detail": other.detail if other else "",
+            "source": t.source, "input": bool(t.input), "built_in": t.id in BUILT_IN,
+            "detail": other.detail if other else "",
         })
     return {"seeds": len(per_seed), "targets": rows}
 
@@ -631,7 +636,7 @@ def format_target_card(card: dict[str, Any]) -> str:
         if r["status"] != Status.OK:
             lines.append(f"{r['id']:<{width}} {r['detail']}")
             continue
-        flag = "  [input]" if r["input"] else ""
+        flag = ("  [input]" if r["input"] else "") + ("  [built-in]" if r["built_in"] else "")
         lines.append(f"{r['id']:<{width}} {r['hold_rate']:>9.2f} {r['median_distance']:>8.2f} "
                      f"{r['mean_loglik']:>11.2f}  {_show(r['median_statistic'])} / {_show(r['observed'])}{flag}")
     return "\n".join(lines)
