@@ -266,7 +266,7 @@ def format_report(report: dict[str, Any]) -> str:
     lines = [f"informative check of {report['scenario']}: {len(report['seeds'])} seeds x {report['points']} points "
              f"= {report['runs']} runs in {report['wall_seconds']:.1f} s ({report['executor']})",
              f"corners: {report['design']['corners']}",
-             f"{'id':<{width}} {'class':<11} {'scenario':>8} {'corner min':>10} {'corners <1':>10}  "
+             f"{'id':<{width}} {'class':<11} {'use':<8} {'scenario':>8} {'corner min':>10} {'corners <1':>10}  "
              "mechanism off: share"]
 
     def pct(x: float | None) -> str:
@@ -274,8 +274,11 @@ def format_report(report: dict[str, Any]) -> str:
 
     for r in rows:
         off = ", ".join(f"{m} {pct(s)}" for m, s in r["mechanisms_off"].items())
-        lines.append(f"{r['id']:<{width}} {r['class']:<11} {pct(r['scenario']):>8} {pct(r['corners_min']):>10} "
-                     f"{r['corners_failing']:>10}  {off}")
+        lines.append(f"{r['id']:<{width}} {r['class']:<11} {r.get('use', ''):<8} {pct(r['scenario']):>8} "
+                     f"{pct(r['corners_min']):>10} {r['corners_failing']:>10}  {off}")
     built = [r["id"] for r in rows if r["class"] == BUILT_IN]
     lines.append(f"built-in (hold everywhere; no evidence): {', '.join(built) or 'none'}")
+    fitted = [r["id"] for r in rows if r["class"] == BUILT_IN and r.get("use") in ("fit", "validate")]
+    if fitted:
+        lines.append(f"warning: built-in but used as evidence by the hold-out: {', '.join(fitted)}")
     return "\n".join(lines)

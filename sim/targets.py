@@ -519,7 +519,8 @@ TARGETS: tuple[Target, ...] = (
            firm_value(TENCENT, "mau", "2024-11", "MAU"), (TENCENT,), ("2024-11", "2024-11")),
     Target("ai_app_users_2025_02", "Users of all AI apps, 2025-02", "consumer_market_mau at 2025-02 (users)", 240e6,
            "about 240 million", USERS, USERS_ERROR, "[S-APP-MAU]", "2025-02", "2025-03", "",
-           model_value("consumer_market_mau", "2025-02", "consumer market"), (), ("2025-02", "2025-02")),
+           model_value("consumer_market_mau", "2025-02", "consumer market"), (), ("2025-02", "2025-02"),
+           {"model": ("consumer_market_mau",)}),
     # ----------------------------------------------------------------------- prices
     Target("price_war_ratio", "Depth of the 2024-05 price cuts", "geometric mean over ByteDance, Alibaba, Baidu, "
            "Tencent of api_price_usd_per_mtok at 2024-06 over 2024-04", 0.0256,

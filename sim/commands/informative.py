@@ -17,6 +17,7 @@ from pathlib import Path
 from ..config import add_set_argument
 from ..errors import InputError
 from ..experiments.executors import add_executor_args, executor_from_args, executor_kind
+from ..holdout import HOLDOUT_FILE, load_holdout
 from ..informative import DESIGN_SEED, RANDOM_CORNERS, check, check_hash, format_report
 from ..scenario import load_scenario
 from .outputs import FORCE_HELP, prepare_report_folder
@@ -44,6 +45,9 @@ def register(sub: argparse._SubParsersAction) -> None:
                         f"few parameters (default {RANDOM_CORNERS})")
     p.add_argument("--design-seed", type=int, default=DESIGN_SEED, metavar="SEED",
                    help=f"seed of the random corners (default {DESIGN_SEED})")
+    p.add_argument("--holdout", type=Path, default=HOLDOUT_FILE, metavar="FILE",
+                   help="hold-out file whose use (fit, validate, none) each row shows (default "
+                        "experiments/holdout.toml; docs/targets.md)")
     p.add_argument("--out", type=Path, default=None, metavar="DIR", help=f"write DIR/{REPORT}")
     p.add_argument("--force", action="store_true", help=FORCE_HELP)
     p.add_argument("--json", action="store_true", help="print the report as JSON")
@@ -64,13 +68,16 @@ def cmd_informative(args: argparse.Namespace) -> int:
     executor_kind(args)
     scenario = load_scenario(args.scenario, args.overrides)
     priors = load_spec(args.spec).priors
+    holdout = load_holdout(args.holdout)
     seeds = list(range(args.seed_start, args.seed_start + args.seeds))
     if args.out is not None:
         prepare_report_folder(args.out, REPORT, check_hash(scenario, priors, seeds, args.random_corners,
                                                            args.design_seed), args.force)
     with executor_from_args(args) as pool:
         report = check(scenario, priors, seeds, pool, args.random_corners, args.design_seed)
-    report["spec"] = str(args.spec)
+    report["spec"], report["holdout"] = str(args.spec), str(args.holdout)
+    for row in report["items"]:
+        row["use"] = holdout.use.get(row["id"], "")
     if args.out is not None:
         tmp = args.out / f".{REPORT}.tmp"
         tmp.write_text(json.dumps(report, indent=2))
