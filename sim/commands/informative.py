@@ -21,6 +21,7 @@ from ..holdout import HOLDOUT_FILE, load_holdout
 from ..informative import DESIGN_SEED, RANDOM_CORNERS, check, check_hash, format_report
 from ..scenario import load_scenario
 from .outputs import FORCE_HELP, prepare_report_folder
+from .run import add_seed_args, seeds_from_args
 
 #: The calibration spec whose priors give the corners, by default.
 DEFAULT_SPEC = Path("experiments") / "calibration.toml"
@@ -36,8 +37,7 @@ def register(sub: argparse._SubParsersAction) -> None:
                                    "'informative' (fails somewhere) or 'built-in' (holds everywhere). See "
                                    "docs/targets.md.")
     p.add_argument("scenario", metavar="SCENARIO", help="scenario TOML file, e.g. scenarios/baseline.toml")
-    p.add_argument("--seeds", type=int, default=20, metavar="N", help="seeds per point: S..S+N-1 (default 20)")
-    p.add_argument("--seed-start", type=int, default=0, metavar="S", help="first seed (default 0)")
+    add_seed_args(p, 20, "seeds per point")
     p.add_argument("--spec", type=Path, default=DEFAULT_SPEC, metavar="SPEC",
                    help=f"calibration spec whose [[parameters]] priors give the corners (default {DEFAULT_SPEC})")
     p.add_argument("--random-corners", type=int, default=RANDOM_CORNERS, metavar="K",
@@ -59,17 +59,13 @@ def register(sub: argparse._SubParsersAction) -> None:
 def cmd_informative(args: argparse.Namespace) -> int:
     from ..calibration.spec import load_spec
 
-    if args.seeds < 1:
-        raise InputError("--seeds", "", f"expected a positive number of seeds, got {args.seeds}")
-    if args.seed_start < 0:
-        raise InputError("--seed-start", "", f"expected a seed of 0 or more, got {args.seed_start}")
+    seeds = seeds_from_args(args)
     if args.random_corners < 0:
         raise InputError("--random-corners", "", f"expected 0 or more, got {args.random_corners}")
     executor_kind(args)
     scenario = load_scenario(args.scenario, args.overrides)
     priors = load_spec(args.spec).priors
     holdout = load_holdout(args.holdout)
-    seeds = list(range(args.seed_start, args.seed_start + args.seeds))
     if args.out is not None:
         prepare_report_folder(args.out, REPORT, check_hash(scenario, priors, seeds, args.random_corners,
                                                            args.design_seed), args.force)
