@@ -27,7 +27,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import Field
 
@@ -132,3 +132,15 @@ def load_holdout(path: str | Path = HOLDOUT_FILE) -> Holdout:
     if missing:
         raise err("entries", f"expected every pattern and target once; missing: {', '.join(missing)}")
     return Holdout(str(path), hf.holdout.description, use, reason)
+
+
+def summarise_targets(rows: list[dict[str, Any]], holdout: Holdout) -> dict[str, dict[str, Any]]:
+    """Per use (fit, validate, none): the scored targets of ``rows`` (:func:`sim.targets.target_card`'s), the
+    sum of their mean log-likelihoods and the mean of their hold rates; skipped targets are left out."""
+    out: dict[str, dict[str, Any]] = {}
+    for use in USES:
+        scored = [r for r in rows if holdout.use.get(r["id"]) == use and r["mean_loglik"] is not None]
+        out[use] = {"targets": [r["id"] for r in scored],
+                    "sum_mean_loglik": round(sum(r["mean_loglik"] for r in scored), 4),
+                    "mean_hold_rate": round(sum(r["hold_rate"] for r in scored) / len(scored), 4) if scored else None}
+    return out

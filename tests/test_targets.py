@@ -395,3 +395,36 @@ def test_the_baseline_classification_is_the_shipped_one() -> None:
         report = check(scenario, priors, list(range(20)), pool)
     built = {r["id"] for r in report["items"] if r["class"] == BUILT_IN}
     assert built == set(BUILT_IN_PATTERNS) | set(BUILT_IN_TARGETS)
+
+
+def test_score_targets_adds_keys_and_keeps_the_scorecard(tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
+    from sim.model import run
+    from sim.patterns import evaluate
+    from sim.results import write_tables
+    from sim.targets import evaluate_targets
+
+    runs = [run(load_scenario(BASELINE), s) for s in (0, 1)]
+    write_tables(runs, tmp_path)
+    assert main(["score", str(tmp_path), "--json"]) == 0
+    assert json.loads(capsys.readouterr().out) == pattern_scorecard([evaluate(r) for r in runs])
+    assert main(["score", str(tmp_path), "--targets", "--json"]) == 0
+    card = json.loads(capsys.readouterr().out)
+    assert card["targets"] == target_card([evaluate_targets(r) for r in runs])["targets"]
+    h = load_holdout()
+    fit = card["targets_by_use"]["fit"]
+    scored_fit = [r for r in card["targets"] if h.use[r["id"]] == "fit" and r["mean_loglik"] is not None]
+    assert fit["targets"] == [r["id"] for r in scored_fit]
+    assert fit["sum_mean_loglik"] == pytest.approx(sum(r["mean_loglik"] for r in scored_fit), abs=1e-3)
+    assert main(["score", str(tmp_path), "--targets"]) == 0
+    out = capsys.readouterr().out
+    assert "dep_six" in out and "skipped: the results lack" in out and "fit:" in out
+
+
+def test_informative_check_is_the_same_on_one_process_or_two() -> None:
+    scenario = load_scenario(BASELINE)
+    priors = [Prior("talent.base_hazard_per_month", "loguniform", 0.002, 0.01)]
+    reports = []
+    for kind, n in (("serial", 1), ("process", 2)):
+        with make_executor(kind, n) as pool:
+            reports.append(check(scenario, priors, [0, 1, 2], pool))
+    assert reports[0]["items"] == reports[1]["items"]

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import InputError
+from ..holdout import HOLDOUT_FILE, load_holdout, summarise_targets
 from ..patterns import REQUIRED_COLUMNS, PatternResult, evaluate_tables, scorecard, split_seeds
 from ..results import read_table
 from ..targets import TargetResult, evaluate_targets_tables, format_target_card, target_card
@@ -31,6 +32,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--json", action="store_true", help="print the scorecard as JSON")
     p.add_argument("--targets", action="store_true",
                    help="also score the quantitative targets (log-likelihood and distance; docs/targets.md)")
+    p.add_argument("--holdout", type=Path, default=HOLDOUT_FILE, metavar="FILE",
+                   help="with --targets: the hold-out whose fit, validate and none sets are summed "
+                        "(default experiments/holdout.toml)")
     p.set_defaults(func=cmd_score)
 
 
@@ -96,10 +100,12 @@ def format_scorecard(card: dict[str, Any], title: str = "") -> str:
 
 
 def cmd_score(args: argparse.Namespace) -> int:
+    holdout = load_holdout(args.holdout) if args.targets else None
     seeds, results, scored = score_folder_with_targets(args.folder, targets=args.targets)
     card = scorecard(results)
-    if args.targets:
+    if holdout is not None:
         card["targets"] = target_card(scored)["targets"]
+        card["targets_by_use"] = summarise_targets(card["targets"], holdout)
     if args.json:
         print(json.dumps(card, indent=2))
     else:
@@ -108,4 +114,8 @@ def cmd_score(args: argparse.Namespace) -> int:
         if args.targets:
             print()
             print(format_target_card({"seeds": len(seeds), "targets": card["targets"]}))
+            for use, row in card["targets_by_use"].items():
+                rate = "-" if row["mean_hold_rate"] is None else f"{row['mean_hold_rate']:.2f}"
+                print(f"{use}: {len(row['targets'])} targets, sum of mean log-likelihoods "
+                      f"{row['sum_mean_loglik']:.2f}, mean hold rate {rate}")
     return 0
