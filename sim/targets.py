@@ -39,10 +39,13 @@ from .facts import (
     ARTICLE_DATE,
     BAICHUAN,
     DEEPSEEK,
+    DEPARTURES_BY_ARTICLE,
+    DEPARTURES_H1_2025,
     H1_2025,
     HISTORY_START,
     MINIMAX,
     MOONSHOT,
+    PRICE_WAR_DATE,
     SIX,
     YEAR_2024,
     ZERO_ONE,
@@ -428,10 +431,12 @@ PROSPECTUS_ERROR = ("audited, so the report's own error is small; sigma 0.25 is 
 TARGETS: tuple[Target, ...] = (
     # ----------------------------------------------------------------------- counts: departures (¶3-¶6)
     Target("dep_six", "Departures from the six, 2024-01..2025-06", "departure events of the six, 2024-01..2025-06",
-           22, "at least 22", TALLY, TALLY_ERROR, "[Article] ¶3", ARTICLE_DATE, ARTICLE_DATE, "",
+           DEPARTURES_BY_ARTICLE, f"at least {DEPARTURES_BY_ARTICLE}", TALLY, TALLY_ERROR, "[Article] ¶3", ARTICLE_DATE,
+           ARTICLE_DATE, "",
            count_events(EventType.DEPARTURE, SIX, *_D, "departures from the six"), SIX, _D),
     Target("dep_six_h1_2025", "Departures from the six in H1 2025", "departure events of the six, 2025-01..2025-06",
-           12, "12", TALLY, TALLY_ERROR, "[Article] ¶3", ARTICLE_DATE, ARTICLE_DATE, "",
+           DEPARTURES_H1_2025, str(DEPARTURES_H1_2025), TALLY, TALLY_ERROR, "[Article] ¶3", ARTICLE_DATE,
+           ARTICLE_DATE, "",
            count_events(EventType.DEPARTURE, SIX, *H1_2025, "departures from the six"), SIX, H1_2025),
     Target("dep_01ai", "Departures from 01.AI", "departure events of 01.AI, 2024-01..2025-06", 7, "7 (5 technical)",
            Poisson(), "the article names them: an exact tally of one firm, only chance", "[Article] ¶4",
@@ -460,8 +465,8 @@ TARGETS: tuple[Target, ...] = (
            "5 (ByteDance, Alibaba, Baidu, Tencent, Zhipu; Baichuan refused, MiniMax gave free tokens)", Poisson(),
            "who cut is on record; chance only", "[S-PRICE-WAR]", "2024-06", "2024-06",
            "DeepSeek-V2's date (2024-05) is an input of the release schedule and the cuts follow the open floor",
-           distinct_firms(EventType.PRICE_CUT, PRICE_WAR_GIANTS + SIX, "2024-05", "2024-06", "firms cut prices"),
-           PRICE_WAR_GIANTS, ("2024-05", "2024-06")),
+           distinct_firms(EventType.PRICE_CUT, PRICE_WAR_GIANTS + SIX, PRICE_WAR_DATE, "2024-06", "firms cut prices"),
+           PRICE_WAR_GIANTS, (PRICE_WAR_DATE, "2024-06")),
     # ----------------------------------------------------------------------- amounts
     Target("funding_six_2024", "Money raised by the six in 2024", "sum of amount_usd of the six's funding_round "
            "events in 2024 (USD)", 3.403e9, "3.4 billion USD (the rounds with amounts: 400 + 412 + 600 + 1000 + "
@@ -531,18 +536,18 @@ TARGETS: tuple[Target, ...] = (
     Target("deepseek_price_2024_05", "DeepSeek-V2's API price", "DeepSeek's api_price_usd_per_mtok at 2024-05 "
            "(USD per million tokens)", 0.198, "1 RMB in, 2 RMB out per million tokens (0.14 / 0.28 USD; geometric "
            "mean 0.20)", LogNormal(0.35), "one blended price for an unknown mix of input and output tokens: "
-           "sigma 0.35 spans 0.14-0.28", "[S-DEEPSEEK-PRICE]", "2024-05", "2024-05",
+           "sigma 0.35 spans 0.14-0.28", "[S-DEEPSEEK-PRICE]", PRICE_WAR_DATE, PRICE_WAR_DATE,
            "open_price_markup is sourced from this price (open labs price near cost)",
-           firm_value(DEEPSEEK, "api_price_usd_per_mtok", "2024-05", "API price", 1.0, " USD/Mtok"), (DEEPSEEK,),
-           ("2024-05", "2024-05")),
+           firm_value(DEEPSEEK, "api_price_usd_per_mtok", PRICE_WAR_DATE, "API price", 1.0, " USD/Mtok"), (DEEPSEEK,),
+           (PRICE_WAR_DATE, PRICE_WAR_DATE)),
     Target("closed_price_decline", "Fall of closed-model prices at constant capability",
            "closed_api_price_index (model table, model 3) at 2025-05 over 2024-05", 0.1,
            "about 1/10 a year ([S-LLMFLATION]; [S-EPOCH-PRICES]: 9x-900x, about 40x at GPT-4 level)",
            LogNormal(1.2), "estimates of the yearly fall at constant capability span 9x to 40x and more: "
            "sigma 1.2", "[S-LLMFLATION]", "2025-05", "2024-12",
            "serving_cost_decline_per_year is set from the same 10x a year",
-           column_ratio("model", "closed_api_price_index", "2024-05", "2025-05", what="closed price index"), (),
-           ("2024-05", "2025-05"), {"model": ("closed_api_price_index",)}),
+           column_ratio("model", "closed_api_price_index", PRICE_WAR_DATE, "2025-05", what="closed price index"), (),
+           (PRICE_WAR_DATE, "2025-05"), {"model": ("closed_api_price_index",)}),
     Target("doubao_tokens_growth", "Growth of Doubao's tokens served", "ByteDance's tokens_served_mtok (firms "
            "table, model 3) at 2025-05 over 2024-12", 4.1, "x4.1 (4 to 16.4 trillion tokens a day)",
            LogNormal(0.3), "two company announcements of daily averages ('more than'): sigma 0.3",
