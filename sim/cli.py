@@ -22,6 +22,7 @@ COMMAND_MODULES = [
     "sim.commands.app",
     "sim.commands.score",
     "sim.commands.calibrate",
+    "sim.commands.informative",
 ]
 
 

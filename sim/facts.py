@@ -39,3 +39,8 @@ FIRST_ABANDONMENT_WINDOW = ("2024-06", "2025-01")
 PROJECTION_DATE, SEATS_AT_PROJECTION = "2027-12", (1, 2)
 #: The consumer leaders Kimi (Moonshot) trails by an order of magnitude at ``ARTICLE_DATE`` (T12, ¶12).
 CONSUMER_LEADERS = (DEEPSEEK, "ByteDance", "Tencent")
+#: T12's two-sided gap: each leader has at least 10x and at most 100x Kimi's MAU at ``ARTICLE_DATE``. ¶11's
+#: "an order of magnitude or more" gives the lower bound; the upper bound (two orders of magnitude) keeps Kimi the
+#: best-known startup product it still was: 100x below a leader of 100-200 million MAU would be 1-2 million users,
+#: below Yuanbao's 1.2 million of 2024-11 before it grew, and Kimi had 19 million in 2025-01 ([S-APP-MAU]).
+KIMI_GAP_RANGE = (10.0, 100.0)

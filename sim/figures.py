@@ -49,6 +49,7 @@ from .facts import (
     DEPARTURES_START,
     FIRST_ABANDONMENT_WINDOW,
     HISTORY_START,
+    KIMI_GAP_RANGE,
     MOONSHOT,
     PROJECTION_DATE,
     SEATS_AT_PROJECTION,
@@ -641,7 +642,7 @@ def fig_consumer_mau(data: RunData) -> Figure:
                                                                          "lw": 1.6})
             ax.text(x + pd.Timedelta(days=14), float(np.sqrt(low * kimi)),
                     f"Kimi (Moonshot) vs the smallest of\n{', '.join(leaders)} at {ARTICLE_DATE}:\n"
-                    f"{low / kimi:,.0f}× fewer users (T12: at least 10×)",
+                    f"{low / kimi:,.0f}× fewer users (T12: {KIMI_GAP_RANGE[0]:.0f}-{KIMI_GAP_RANGE[1]:.0f}×)",
                     fontsize=10, va="center", ha="left",
                     bbox={"boxstyle": "round", "fc": "white", "ec": "#999999", "alpha": 0.92})
         elif leaders:

@@ -37,6 +37,35 @@ def check_writable(folder: Path, option: str = "--out") -> None:
         raise InputError(str(folder), "", f"cannot write into this folder ({option}): {exc.strerror}") from None
 
 
+def prepare_report_folder(folder: Path, report: str, check_hash: str, force: bool) -> None:
+    """The rule for a command that writes one JSON report into ``folder`` (``informative``).
+
+    A fresh folder, or one holding a report of the same check (its ``check_hash``), is used (the
+    report is replaced); one holding a report of another check, or other files without a report,
+    is refused unless ``force``, which removes only the old report (other files stay).
+    """
+    check_writable(folder)
+    path = folder / report
+    if force:
+        _remove(folder, (report,))
+        return
+    if path.exists():
+        try:
+            old = json.loads(path.read_text(encoding="utf-8")).get("check_hash")
+        except (OSError, ValueError, AttributeError):
+            old = None
+        if old != check_hash:
+            raise InputError(str(path), "check_hash", (
+                f"the folder holds the report of another check (hash {old}, this one {check_hash}); "
+                "use another --out folder, or --force to replace it"))
+        return
+    others = sorted(p.name for p in folder.iterdir())
+    if others:
+        raise InputError(str(folder), "", f"holds {', '.join(others[:5])}{' ...' if len(others) > 5 else ''} "
+                                          f"without a {report} (not a report of this command); use another "
+                                          "--out folder, or --force")
+
+
 def _remove(folder: Path, names: tuple[str, ...]) -> None:
     for name in names:
         path = folder / name
