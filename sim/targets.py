@@ -541,19 +541,19 @@ TARGETS: tuple[Target, ...] = (
            firm_value(DEEPSEEK, "api_price_usd_per_mtok", PRICE_WAR_DATE, "API price", 1.0, " USD/Mtok"), (DEEPSEEK,),
            (PRICE_WAR_DATE, PRICE_WAR_DATE)),
     Target("closed_price_decline", "Fall of closed-model prices at constant capability",
-           "closed_api_price_index (model table, model 3) at 2025-05 over 2024-05", 0.1,
+           "closed_price_usd_per_mtok (model table, model 3) at 2025-05 over 2024-05", 0.1,
            "about 1/10 a year ([S-LLMFLATION]; [S-EPOCH-PRICES]: 9x-900x, about 40x at GPT-4 level)",
            LogNormal(1.2), "estimates of the yearly fall at constant capability span 9x to 40x and more: "
            "sigma 1.2", "[S-LLMFLATION]", "2025-05", "2024-12",
            "serving_cost_decline_per_year is set from the same 10x a year",
-           column_ratio("model", "closed_api_price_index", PRICE_WAR_DATE, "2025-05", what="closed price index"), (),
-           (PRICE_WAR_DATE, "2025-05"), {"model": ("closed_api_price_index",)}),
-    Target("doubao_tokens_growth", "Growth of Doubao's tokens served", "ByteDance's tokens_served_mtok (firms "
+           column_ratio("model", "closed_price_usd_per_mtok", PRICE_WAR_DATE, "2025-05", what="closed price index"), (),
+           (PRICE_WAR_DATE, "2025-05"), {"model": ("closed_price_usd_per_mtok",)}),
+    Target("doubao_tokens_growth", "Growth of Doubao's tokens served", "ByteDance's tokens_mtok (firms "
            "table, model 3) at 2025-05 over 2024-12", 4.1, "x4.1 (4 to 16.4 trillion tokens a day)",
            LogNormal(0.3), "two company announcements of daily averages ('more than'): sigma 0.3",
            "[S-DOUBAO-TOKENS]", "2025-05", ARTICLE_DATE, "",
-           column_ratio("firms", "tokens_served_mtok", "2024-12", "2025-05", BYTEDANCE, "Doubao tokens served"),
-           (BYTEDANCE,), ("2024-12", "2025-05"), {"firms": ("tokens_served_mtok",)}),
+           column_ratio("firms", "tokens_mtok", "2024-12", "2025-05", BYTEDANCE, "Doubao tokens served"),
+           (BYTEDANCE,), ("2024-12", "2025-05"), {"firms": ("tokens_mtok",)}),
     # ----------------------------------------------------------------------- dates
     Target("zerone_turn_date", "01.AI stops training foundation models", "first month 01.AI is not 'foundation', "
            "2023-01..2025-06", "2024-09", "2024-05 (decision) to 2025-01 (joint lab): centre 2024-09",

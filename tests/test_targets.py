@@ -181,7 +181,7 @@ def _baseline_like(extra: tuple[str, ...] = (), tokens: list[float] | None = Non
     """A run of ByteDance over 2024-12..2025-05 (and the columns targets need), as column dicts."""
     cols = {"kind": "giant", "mau": 5e7}
     if tokens is not None:
-        cols["tokens_served_mtok"] = tokens
+        cols["tokens_mtok"] = tokens
     return make_tables(monthly("ByteDance", 24, 6, **cols), extra_firm_cols=extra)
 
 
@@ -189,9 +189,9 @@ def test_a_target_whose_column_is_missing_skips_with_its_reason() -> None:
     t = TARGET_BY_ID["doubao_tokens_growth"]
     (r,) = evaluate_targets_tables(*_baseline_like(), targets=(t,))
     assert r.status == Status.SKIPPED and r.loglik is None and r.distance is None and not r.holds
-    assert "tokens_served_mtok" in r.detail and r.detail.startswith("skipped")
+    assert "tokens_mtok" in r.detail and r.detail.startswith("skipped")
     # with the column (model 3), it is scored: x4.0 against the observed x4.1
-    (r,) = evaluate_targets_tables(*_baseline_like(("tokens_served_mtok",), [1e6, 1.5e6, 2e6, 2.5e6, 3e6, 4e6]),
+    (r,) = evaluate_targets_tables(*_baseline_like(("tokens_mtok",), [1e6, 1.5e6, 2e6, 2.5e6, 3e6, 4e6]),
                                    targets=(t,))
     assert r.status == Status.OK and r.statistic == pytest.approx(4.0)
     assert r.distance == pytest.approx(abs(math.log(4.1 / 4.0)) / 0.3)
