@@ -74,8 +74,8 @@ def measure(seeds: int, large_seeds: int, workers: int) -> dict[str, Any]:
                                          _median_path(large), strict=True))
     return {
         "seeds": f"0-{seeds - 1}", "large_market_seeds": f"0-{large_seeds - 1}",
-        "price_fall_2024_04_to_07": {**_spread(falls), "share_at_least_90pct": sum(x >= PRICE_FALL for x in falls) / seeds,
-                                     "aim": PRICE_SHARE},
+        "price_fall_2024_04_to_07": {**_spread(falls), "aim": PRICE_SHARE,
+                                     "share_at_least_90pct": sum(x >= PRICE_FALL for x in falls) / seeds},
         "negative_cash_rows": sum(b["negative_cash_rows"] for b in base),
         "share_seeds_a_startup_app_grew_in_2024": sum(b["app_grew"] for b in base) / seeds,
         "free_entry_share_shakeout": {"share": sum(shake) / seeds, "aim": SHAKEOUT_SHARE},

@@ -20,8 +20,8 @@ import mesa
 
 from . import demand, technology
 from .calendar import MONTHS_PER_YEAR
-from .technology import serving_cost
 from .states import COMMERCIAL, EXITED, FOUNDATION, INTEGRATOR, TECHNICAL, VERTICAL
+from .technology import serving_cost
 
 if TYPE_CHECKING:
     from .model import MarketModel

@@ -231,7 +231,8 @@ def step(model: MarketModel) -> None:
     rng = model.rng_capital
     rank = current_ranks(model)
     seekers = [f for f in model.live_startups  # a firm that defaulted this month exits; it raises nothing
-               if not f.defaulted and (model.t - f.review_offset) % cp.fundraising_months == 0 and seeks_round(model, f)]
+               if not f.defaulted and (model.t - f.review_offset) % cp.fundraising_months == 0
+               and seeks_round(model, f)]
     order = rng.permutation(len(seekers)) if seekers else []
     for i in order:
         firm = seekers[i]
@@ -254,7 +255,8 @@ def step(model: MarketModel) -> None:
         if giant is not None:
             giant.buy_stake(firm, stake)
             detail += f" with {giant.name}"
-        model.log(firm.name, EventType.FUNDING_ROUND, amount_usd=amount, detail=detail + (" (down round)" if down else ""),
+        detail += " (down round)" if down else ""
+        model.log(firm.name, EventType.FUNDING_ROUND, amount_usd=amount, detail=detail,
                   partner=giant.name if giant is not None else "", valuation_usd=post, down_round=down)
     _ipos(model)
 

@@ -14,14 +14,12 @@ can serve the open floor at the cost of the most efficient open release so far
 
 from __future__ import annotations
 
-import math
 from typing import TYPE_CHECKING
 
 from .outputs import EventType
 from .technology import adopt_architecture, frontier, publish_efficiency
 
 if TYPE_CHECKING:
-    from .agents import Firm
     from .model import MarketModel
 
 #: Scenario section of this mechanism's parameters ("" for none) and its section of docs/ODD.md.

@@ -169,7 +169,8 @@ class DemandParams(Section):
                                             "assumption")
     enterprise_maturity_per_month: float = P(0.0536, 0.0, 1.0, "per month",
                                              "Logistic growth rate of potential spending: slow (article ¶13).",
-                                             "assumption; enterprise_boom raises it; model-2 hand tuning (retired, docs/tuning.md)")
+                                             "assumption; enterprise_boom raises it; model-2 hand tuning "
+                                             "(retired, docs/tuning.md)")
     reference_price_usd_per_mtok: float = P(17.0, 0.01, 1000.0, "USD per million tokens",
                                             "Reference price P0 at which E is spent (the price index's anchor).",
                                             "[S-PRICE-WAR]: the typical list price before 2024-05, 120 RMB per million")
@@ -316,14 +317,104 @@ class CapitalParams(Section):
     pool_rotation_weight: float = P(1.0, 0.0, 20.0, "per unit appeal",
                                     "Fall of next year's pool per unit rise of the outside sector's appeal.",
                                     "[Article] ¶12; [S-EMBODIED-FUNDING]")
-    pool_carryover: float = P(0.5, 0.0, 1.0, "share", "Share of a month's unspent venture money still there next month.",
+    pool_carryover: float = P(0.5, 0.0, 1.0, "share", "Share of a month's unspent venture money still there "
+        "next month.",
                               "assumption")
     min_round_share: float = P(0.3, 0.0, 1.0, "share of ask", "Least share of its ask a round accepts.", "assumption")
-    round_dilution: float = P(0.2, 0.01, 1.0, "share", "Share of the company a round sells (post-money = round / this).",
+    round_dilution: float = P(0.2, 0.01, 1.0, "share", "Share of the company a round sells (post-money = round "
+        "/ this).",
                               "assumption: venture rounds typically sell 15-25%")
     return_sensitivity: float = P(0.5, 0.0, 10.0, "per unit rate",
                                   "Rise of sentiment's level per unit of the 12-month net realised outcome rate.",
                                   "assumption [Gompers2004]")
+    sentiment_initial: float = P(0.7707, 0.0, 1.0, "0-1", "Investor sentiment for foundation-model startups at the "
+                                                          "start.",
+                                 "[Article] ¶1: the 2023 capital boom; model-2 hand tuning (retired, docs/tuning.md)")
+    sentiment_base: float = P(0.4902, 0.0, 1.0, "0-1", "Level sentiment reverts to without shocks.", "assumption"
+        "; model-2 hand tuning (retired, docs/tuning.md)")
+    sentiment_reversion_per_month: float = P(0.0228, 0.0, 1.0, "per month", "Speed of reversion to the base level.",
+                                             "assumption; model-2 hand tuning (retired, docs/tuning.md)")
+    open_shock_sensitivity: float = P(0.292, 0.0, 2.0, "per doubling",
+                                      "Sentiment lost per unit of open-source shock: the record narrowing of the "
+                                      "floor's gap to the "
+                                      "frontier (doublings) divided by 1 + the new gap.",
+                                      "[Article] ¶8, ¶12: open-source shocks cost investors' confidence"
+                                          "; model-2 hand tuning (retired, docs/tuning.md)")
+    departure_sensitivity: float = P(1.0, 0.0, 50.0, "per unit rate",
+                                     "Fall of sentiment's level per unit of last month's departures per executive in "
+                                     "post.", "assumption: [Article] ¶3")
+    outside_rise_start: str = D("2024-06", "Month the outside sector starts to attract capital.",
+                                "exogenous input: the embodied-AI funding wave from mid-2024 [S-EMBODIED-FUNDING]")
+    outside_rise_end: str = D("2025-06", "Month the outside sector's appeal peaks.", "exogenous input")
+    outside_appeal_max: float = P(0.6, 0.0, 1.0, "0-1", "Peak appeal of the outside sector.",
+                                  "strength of the rotation; assumption")
+    rotation_sensitivity: float = P(0.534, 0.0, 2.0, "per unit appeal",
+                                    "Fall of the level sentiment reverts to per unit of outside appeal (capital "
+                                    "rotates away).",
+                                    "[Article] ¶12; model-2 hand tuning (retired, docs/tuning.md)")
+    round_interval_months: int = P(10, 1, 36, "months", "Least time between two rounds of one startup.",
+                                   "assumption: the six raised about once or twice a year; model-2 hand tuning "
+                                   "(retired, docs/tuning.md)")
+    round_runway_trigger_months: float = P(18.0, 0.0, 60.0, "months", "A startup seeks a round when runway falls "
+                                                                      "below this.",
+                                           "assumption")
+    bridge_runway_months: float = P(6.0, 0.0, 60.0, "months",
+                                    "Below this runway a startup seeks a bridge round whatever its last round's date.",
+                                    "assumption")
+    fundraising_months: int = P(3, 1, 24, "months", "A fundraising attempt takes this long; one attempt per period.",
+                                "assumption: a round takes about a quarter to close")
+    traction_scale_usd: float = P(1.0e7, 1e5, 1e10, "USD per year",
+                                  "Annualised revenue that counts as one unit of traction.", "assumption")
+    pre_ipo_bonus: float = P(2.098, 0.0, 10.0, "logit", "Log-odds bonus of a round for a firm in an IPO process.",
+                             "[Article] ¶6: Zhipu kept its financing pace while preparing an IPO"
+                                 "; model-2 hand tuning (retired, docs/tuning.md)")
+    foundation_always_raise: bool = S(True, "switch",
+                                      "Startups training foundation models seek a round whenever the last one is "
+                                      "round_interval_months old, whatever their runway.",
+                                      "[Article] ¶10: 'saturation investment'; all six raised repeatedly in 2023-2024")
+    round_intercept: float = P(-3.714, -10.0, 10.0, "logit", "Log-odds of a round closing at zero sentiment and "
+                                                             "traction.",
+                               "assumption; model-2 hand tuning (retired, docs/tuning.md)")
+    round_sentiment_weight: float = P(12.43, 0.0, 20.0, "logit per unit", "Weight of investor sentiment.", "assumption"
+        "; model-2 hand tuning (retired, docs/tuning.md)")
+    round_traction_weight: float = P(1.958, 0.0, 10.0, "logit per unit",
+                                     "Weight of traction: annualised revenue over traction_scale_usd (at most 10) "
+                                     "plus 5 x MAU share.",
+                                     "assumption; model-2 hand tuning (retired, docs/tuning.md)")
+    round_rank_weight: float = P(1.0, 0.0, 10.0, "logit per unit",
+                                 "Weight of rank (1 for the most capable startup, 0 for the least).", "assumption")
+    round_talent_weight: float = P(2.0, 0.0, 20.0, "logit per unit",
+                                   "Weight of talent stability (share of executives still in post).",
+                                   "assumption: [Article] ¶3")
+    round_foundation_penalty: float = P(-1.5, -10.0, 10.0, "logit",
+                                        "Change in log-odds for a startup that no longer trains foundation models.",
+                                        "assumption: venture investors fund the race to the frontier, not services "
+                                        "firms")
+    round_size_months_of_burn: float = P(25.95, 1.0, 120.0, "months", "A round funds this many months of current burn.",
+                                         "assumption; model-2 hand tuning (retired, docs/tuning.md)")
+    round_size_sentiment_elasticity: float = P(2.0, 0.0, 5.0, "elasticity", "Round size scales with sentiment to "
+                                                                            "this power.",
+                                               "assumption; model-2 hand tuning (retired, docs/tuning.md)")
+    ipo_revenue_usd_per_year: float = P(4.435e+07, 0.0, 1e10, "USD per year",
+                                        "Annualised revenue at which a startup can start an IPO process.",
+                                        "assumption: about 320 million RMB a year, the order of Hong Kong chapter "
+                                        "18C thresholds [S-HKEX-18C]"
+                                            "; model-2 hand tuning (retired, docs/tuning.md)")
+    ipo_months_to_list: int = P(13, 1, 48, "months", "Months from starting the IPO process to listing.", "assumption"
+        "; model-2 hand tuning (retired, docs/tuning.md)")
+    ipo_proceeds_months_of_burn: float = P(36.0, 0.0, 120.0, "months", "IPO proceeds in months of burn.", "assumption")
+    pre_ipo_round: bool = S(True, "switch", "A firm that starts an IPO process raises a pre-IPO round if it can.",
+                            "[Article] ¶6: Zhipu raised and started an IPO in 2025")
+    giant_stake_probability: float = P(0.5, 0.0, 1.0, "probability", "Chance a giant joins a round and takes a stake.",
+                                       "[S-FUNDING-2023]: Alibaba and Tencent invested in most of the six")
+    giant_stake_share: float = P(0.3, 0.0, 1.0, "share of round", "Share of a round a joining giant pays.",
+                                 "assumption")
+    traction_cap: float = P(10.0, 0.0, 1000.0, "units of traction_scale_usd",
+                            "Cap of the revenue term of traction (annualised revenue over traction_scale_usd).",
+                            "assumption: investors stop rewarding revenue beyond a scale")
+    traction_share_weight: float = P(5.0, 0.0, 100.0, "traction per unit share",
+                                     "Traction of the consumer market share (share 0-1 times this).",
+                                     "assumption: a leading consumer app counts like a large revenue")
 
 
 # --------------------------------------------------------------------------- talent
@@ -338,11 +429,13 @@ class TalentParams(Section):
                                              "; model-2 hand tuning (retired, docs/tuning.md)")
     runway_multiplier: float = P(5.0, 1.0, 20.0, "multiplier", "Hazard multiplier when runway is below "
                                                                "runway_alarm_months.",
-                                 "assumption: money runs short ([Article] ¶1); model-2 hand tuning (retired, docs/tuning.md)")
+                                 "assumption: money runs short ([Article] ¶1); model-2 hand tuning (retired, "
+                                 "docs/tuning.md)")
     runway_alarm_months: float = P(12.0, 0.0, 60.0, "months", "Runway below which executives worry.", "assumption")
     poaching_weight: float = P(1.145, 0.0, 20.0, "multiplier per unit",
                                "Hazard multiplier (1 + this x the giants' mean hiring power): poaching offers.",
-                               "[S-TALENT-PAY]: star offers near 10 million RMB a year; model-2 hand tuning (retired, docs/tuning.md)")
+                               "[S-TALENT-PAY]: star offers near 10 million RMB a year; model-2 hand tuning "
+                               "(retired, docs/tuning.md)")
     poaching_rank_focus: float = P(0.6833, 0.0, 1.0, "0-1",
                                    "How much giants aim offers at the most capable startups (0: evenly; 1: offers "
                                    "scale with 2 x capability rank).",
@@ -353,7 +446,8 @@ class TalentParams(Section):
                                  "[Article] ¶5: AI coding, AI voice; model-2 hand tuning (retired, docs/tuning.md)")
     contagion_weight: float = P(0.03351, 0.0, 5.0, "multiplier per departure",
                                 "Hazard rises by this per departure from the same firm in the last 6 months.",
-                                "assumption: departures cluster ([Article] ¶3); model-2 hand tuning (retired, docs/tuning.md)")
+                                "assumption: departures cluster ([Article] ¶3); model-2 hand tuning (retired, "
+                                "docs/tuning.md)")
     sentiment_weight: float = P(2.073, 0.0, 20.0, "multiplier per unit",
                                 "Hazard rises by this times the fall of investor sentiment below its starting level "
                                 "(startup equity and careers lose value as the boom recedes).",
@@ -383,14 +477,16 @@ class StrategyParams(Section):
     review_interval_months: int = P(3, 1, 24, "months", "Months between a startup's strategy reviews (staggered).",
                                     "assumption: quarterly board reviews")
     commitment_months: int = P(12, 0, 120, "months",
-                               "A startup's first strategy review comes this long after it entered (or after the start).",
+                               "A startup's first strategy review comes this long after it entered (or after "
+                               "the start).",
                                "assumption: a venture round funds a plan of a year or more")
     horizon_months: int = P(24, 3, 120, "months", "Horizon over which a board values each path.",
                             "assumption: boards plan about two years ahead")
     temperature: float = P(0.15, 0.01, 10.0, "share of horizon burn",
                            "Logit temperature of the choice among paths, in units of the firm's burn over the horizon "
                            "(bounded rationality).", "assumption")
-    inertia: float = P(2.0, 0.0, 20.0, "logit", "Bonus for keeping the current path (in the logit; times the temperature it is a share of the horizon burn).",
+    inertia: float = P(2.0, 0.0, 20.0, "logit", "Bonus for keeping the current path (in the logit; times the "
+        "temperature it is a share of the horizon burn).",
                        "assumption: switching costs")
     foundation_revenue_multiple: float = P(40.0, 0.0, 200.0, "x annual revenue",
                                            "Venture multiple on the revenue of a firm still training foundation models "
@@ -419,7 +515,8 @@ class StrategyParams(Section):
     target_margin_doublings: float = P(1.292, -3.0, 5.0, "doublings",
                                        "Margin over the open floor investors expect a racing firm to reach (sets the "
                                        "keep-up cost in a round's need).",
-                                       "[Article] ¶9: could neither keep up nor pull ahead; model-2 hand tuning (retired, docs/tuning.md)")
+                                       "[Article] ¶9: could neither keep up nor pull ahead; model-2 hand tuning "
+                                       "(retired, docs/tuning.md)")
     cut_runway_months: float = P(18.0, 0.0, 60.0, "months", "Runway below which a side product is cut.",
                                  "[Article] ¶11: StepFun closed its companion app to concentrate resources")
     vertical_cost_share: float = P(0.35, 0.0, 1.0, "share", "Payroll a vertical or integrator keeps after pivoting.",

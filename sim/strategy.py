@@ -44,8 +44,7 @@ from . import capital, demand, exits
 from .calendar import MONTHS_PER_YEAR
 from .outputs import EventType
 from .states import FOUNDATION, INTEGRATOR, VERTICAL
-from .technology import (frontier, reachable_capability, run_cost, serving_cost, startup_efficiency,
-                         startup_run_budget)
+from .technology import frontier, reachable_capability, run_cost, serving_cost, startup_efficiency, startup_run_budget
 
 if TYPE_CHECKING:
     from .agents import Startup
