@@ -12,8 +12,8 @@ A buyer values the firm's assets at
 and pays ``V`` in a chosen sale or ``fire_sale_share * V`` when the firm is out of money. Buyers are
 the giants and the foundation startups whose cash, less ``buyer_reserve_months`` of their own
 spending, covers the price; a giant that holds a stake comes first (it knows the firm), then the
-richest. The price moves from the buyer to the firm's shareholders (a transfer, then a payout on
-exit), and the assets move: ``user_retention`` of its users join the buyer's app (if it has one),
+richest. The buyer pays the price to the firm's shareholders, who are outside the model (a cost of
+the buyer's), and the assets move: ``user_retention`` of its users join the buyer's app (if it has one),
 ``customer_retention`` of its API customers (token share) move to the buyer, and its executives in
 post join the buyer (a startup buyer takes them on as its own). With no buyer, or a price under
 ``min_deal_usd``, the firm shuts down: its users and customers return to the market.
@@ -91,8 +91,7 @@ def exit_firm(model: MarketModel, firm: Startup, chosen: bool) -> None:
     stage = EXIT_SHUTDOWN
     if buyer is not None:
         stage = EXIT_ACQUIRED if chosen else EXIT_FIRE_SALE
-        buyer.receive(-price, transfers=-price)
-        firm.receive(price, transfers=price)
+        buyer.pay(price)  # to the firm's shareholders, who are outside the model
         _move_assets(model, firm, buyer)
     for ex in firm.executives:
         if ex.status == "in_post":

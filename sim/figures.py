@@ -816,7 +816,7 @@ def fig_prices(data: RunData) -> Figure:
         no_data(ax2, "no price cuts in this run")
     ax2.set_ylabel("price cuts\n(per month, per seed)")
     ax2.set_title(f"Price-cut events (a firm's price falls at least "
-                  f"{data.scenario.open_source.price_cut_threshold:.0%} in a month), mean over seeds",
+                  f"{data.scenario.pricing.price_cut_threshold:.0%} in a month), mean over seeds",
                   loc="left", fontsize=10.5)
     for ax in (ax1, ax2):
         release_lines(ax, rels)

@@ -215,7 +215,7 @@ EVENT_DOCS: dict[EventType, EventDoc] = {
         "`model #k, x.xx doublings below frontier` (prefixed `open-weight ` when it raises the floor); dated: "
         "`open-weight <name>, x.xx doublings below frontier`"),
     EventType.PRICE_CUT: EventDoc(
-        "a firm's API price falls by at least `open_source.price_cut_threshold` in one month", "NaN",
+        "a firm's API price falls by at least `pricing.price_cut_threshold` in one month", "NaN",
         "`API price a -> b USD/Mtok`"),
     EventType.FUNDING_ROUND: EventDoc("a startup's round closes", "the whole round, including a giant's stake",
                                       "`venture round` or `venture round with <giant>`"),

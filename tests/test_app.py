@@ -267,7 +267,7 @@ def test_about_tab_follows_the_month_and_the_scenario(baseline):
     from sim import app_about
     from sim.month import MONTH
 
-    sc = baseline.with_overrides({"strategy.exit_runway_months": 3.5, "entry.enabled": True, "time.end": "2026-06",
+    sc = baseline.with_overrides({"exits.exit_runway_months": 3.5, "entry.enabled": True, "time.end": "2026-06",
                                   "population.startups": 4})
     model = MarketModel(sc, 0)
     try:

@@ -204,7 +204,7 @@ def _check_params_output(rows: dict[str, list[str]], sc: Scenario) -> None:
     expected = {path for path, *_ in iter_params(sc)}
     assert set(rows) == expected
     for key in ("capital.sentiment_base", "technology.run_cost_growth_per_year", "talent.base_hazard_per_month",
-                "open_source.max_markup", "strategy.temperature", "entry.enabled", "time.end"):
+                "pricing.max_markup", "strategy.temperature", "entry.enabled", "time.end"):
         assert key in rows
     value, unit, rng, doc, source = rows["technology.run_cost_growth_per_year"][:5]
     assert float(value) == sc.technology.run_cost_growth_per_year

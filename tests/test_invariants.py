@@ -14,10 +14,10 @@ from dataclasses import dataclass, field
 import pytest
 
 from sim.agents import EXITED, FOUNDATION, INTEGRATOR, VERTICAL, Startup
+from sim.exits import exit_firm
 from sim.model import MarketModel, release
 from sim.results import RunResult
 from sim.scenario import Scenario
-from sim.strategy import exit_firm
 
 SEEDS = [0, 1, 2]
 SCENARIOS = ["baseline", "generic", "distressed"]
@@ -36,7 +36,6 @@ class Trace:
     initial_execs: dict[str, int]  # executives per startup when it was created
     exec_counts: list[dict[str, tuple[int, int, int, int]]] = field(default_factory=list)
     # per step: firm -> (in post, departed, released, size of the executive list)
-    vertical_counts: list[tuple[dict[str, int], dict[str, int]]] = field(default_factory=list)
     # per step: (the model's incremental count of live vertical startups per niche, a recount)
 
     def rows(self) -> dict[str, list[dict]]:
@@ -66,11 +65,6 @@ def trace(scenario: Scenario, seed: int) -> Trace:
                 counts[f.name] = (status.count("in_post"), status.count("departed"), status.count("released"),
                                   len(status))
             tr.exec_counts.append(counts)
-            recount: dict[str, int] = defaultdict(int)
-            for f in model.live_startups:
-                if f.strategy == VERTICAL:
-                    recount[f.niche] += 1
-            tr.vertical_counts.append(({k: v for k, v in model.vertical_counts.items() if v}, dict(recount)))
         tr.result = model.recorder.result(model)
         return tr
     finally:
@@ -211,22 +205,19 @@ def test_no_firm_acts_after_it_exits(tr: Trace) -> None:
         assert all(st == "released" or st == "departed" for _, st, _, _ in tr.result.executives[firm])
 
 
-def test_vertical_counts_match_a_recount(tr: Trace) -> None:
-    """The per-niche count of live vertical startups that pivots use (kept incrementally by
-    ``strategy.pivot`` and ``strategy.exit_firm``) equals a recount every month."""
-    for step, (kept, recount) in enumerate(tr.vertical_counts):
-        assert kept == recount, (step, kept, recount)
-
-
-def test_vertical_count_falls_when_a_vertical_startup_exits(baseline: Scenario) -> None:
-    model = MarketModel(baseline, 0)
+def test_a_vertical_exit_frees_its_niche(baseline: Scenario) -> None:
+    """Niche rivals are recounted from the live verticals: an exited vertical competes no more."""
+    from sim import demand
+    model = MarketModel(baseline.with_overrides({"strategy.commitment_months": 0}), 0)
     try:
-        while not any(f.strategy == VERTICAL for f in model.live_startups):
+        while not any(f.strategy == VERTICAL for f in model.live_startups) and model.t < model.calendar.n_steps - 1:
             model.step()
-        firm = next(f for f in model.live_startups if f.strategy == VERTICAL)
-        before = model.vertical_counts[firm.niche]
-        exit_firm(model, firm)
-        assert model.vertical_counts[firm.niche] == before - 1
+        firm = next((f for f in model.live_startups if f.strategy == VERTICAL), None)
+        if firm is None:
+            pytest.skip("no vertical in this run")
+        before = demand.niche_rivals_fit(model, firm.niche)
+        exit_firm(model, firm, chosen=False)
+        assert demand.niche_rivals_fit(model, firm.niche) == pytest.approx(before - demand.vertical_fit(model, firm))
     finally:
         release(model)
 
@@ -293,7 +284,7 @@ def test_forced_exit_keeps_the_books(baseline: Scenario) -> None:
         for _ in range(6):
             model.step()
         firm = next(f for f in model.live_startups)
-        exit_firm(model, firm)
+        exit_firm(model, firm, chosen=False)
         assert firm.strategy == EXITED and firm not in model.live_firms and firm not in model.live_startups
         assert all(e.status != "in_post" for e in firm.executives)
         cash = firm.cash_usd
@@ -318,7 +309,7 @@ def test_scheduled_release_of_an_exited_firm(baseline: Scenario) -> None:
     try:
         model.step()
         firm = model.firm_by_name["Moonshot"]
-        exit_firm(model, firm)
+        exit_firm(model, firm, chosen=False)
         cap = firm.capability
         while model.t < model.calendar.n_steps:
             model.step()

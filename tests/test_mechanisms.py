@@ -8,7 +8,7 @@ from itertools import pairwise
 
 import pytest
 
-from sim import capital, demand, open_source, talent, technology
+from sim import capital, demand, pricing, talent, technology
 from sim.agents import COMMERCIAL, FOUNDATION, INTEGRATOR, TECHNICAL, VERTICAL
 from sim.calendar import Calendar, format_month, parse_month
 from sim.model import MarketModel, release
@@ -22,10 +22,8 @@ HAND = {
     "technology.run_cost_growth_per_year": 2.4,
     "technology.frontier_run_cost_usd_2023": 3.0e7,
     "technology.run_cost_scale": 1.0,
-    "open_source.max_markup": 3.0,
-    "open_source.margin_scale_doublings": 1.0,
-    "open_source.serving_cost_usd_per_mtok_2023": 2.0,
-    "open_source.serving_cost_decline_per_year": 2.5,
+    "technology.serving_cost_usd_per_mtok_2023": 2.0,
+    "technology.serving_cost_decline_per_year": 2.5,
     "capital.sentiment_base": 0.5,
     "capital.sentiment_reversion_per_month": 0.04,
     "capital.outside_rise_start": "2024-06",
@@ -137,23 +135,12 @@ def test_run_budget_is_capped(model) -> None:
 
 
 # ----------------------------------------------------------------------------- open source and prices
-def test_markup_is_zero_at_the_floor_and_approaches_the_maximum(model) -> None:
-    model.open_floor = 1.25
-    assert open_source.markup(model, 1.25) == 0.0
-    assert open_source.markup(model, 0.0) == 0.0  # below the floor: no markup either
-    assert open_source.markup(model, 2.25) == pytest.approx(3.0 * (1 - math.exp(-1.0)), rel=1e-12)
-    assert open_source.markup(model, 40.0) == pytest.approx(3.0, rel=1e-9)
-    values = [open_source.markup(model, 1.25 + 0.25 * i) for i in range(30)]
-    assert all(a < b for a, b in pairwise(values))
-    assert all(v < 3.0 for v in values)
-
-
 def test_serving_cost_falls_by_the_decline_factor_a_year(model) -> None:
-    assert open_source.serving_cost(model, 0) == pytest.approx(2.0, rel=1e-12)
+    assert technology.serving_cost(model, 0) == pytest.approx(2.0, rel=1e-12)
     for t in (0, 7, 30):
-        assert open_source.serving_cost(model, t + 12) / open_source.serving_cost(model, t) == \
+        assert technology.serving_cost(model, t + 12) / technology.serving_cost(model, t) == \
             pytest.approx(1 / 2.5, rel=1e-12)
-    assert open_source.serving_cost(model, 12, efficiency=4.0) == pytest.approx(2.0 / 2.5 / 4, rel=1e-12)
+    assert technology.serving_cost(model, 12, efficiency=4.0) == pytest.approx(2.0 / 2.5 / 4, rel=1e-12)
 
 
 def test_scheduled_releases_scale_and_shift(baseline: Scenario) -> None:
@@ -186,10 +173,9 @@ def test_release_raises_the_floor_and_prices_follow(baseline: Scenario) -> None:
         assert closest > 0.2
         assert m.floor_shock == pytest.approx((closest - 0.2) / 1.2)
         assert m.closest_floor_gap == pytest.approx(0.2)
-        for f in m.live_startups:
-            if f.strategy == FOUNDATION:
-                expected = open_source.serving_cost(m, 2, f.efficiency) * (1 + open_source.markup(m, f.capability))
-                assert f.api_price == pytest.approx(expected)
+        for f in m.live_firms:  # every API is priced by the rule of sim.pricing against this month's offers
+            if f.api_cost is not None and not f.open_prices:
+                assert f.api_price <= pricing.best_response(m, f.api_cost, f.token_share) * (1 + 1e-12)
         m.step()  # no release: no shock
         assert m.floor_shock == 0.0
     finally:
@@ -205,20 +191,6 @@ def test_hhi() -> None:
     assert demand.hhi([5.0, 0.0, 0.0]) == 1.0
     assert demand.hhi([0.0, 0.0]) == 0.0
     assert demand.hhi([]) == 0.0
-
-
-def test_softmax() -> None:
-    shares = demand._softmax([0.0, 1.0, 2.5], outside=None)
-    assert sum(shares) == pytest.approx(1.0, abs=1e-12)
-    assert shares[2] > shares[1] > shares[0]
-    assert shares[1] / shares[0] == pytest.approx(math.e)
-    assert demand._softmax([1000.0, 1001.0], outside=None) == pytest.approx(demand._softmax([0.0, 1.0], None))
-    with_out = demand._softmax([0.0, 1.0, 2.5], outside=0.5)
-    assert sum(with_out) < 1.0
-    denom = 1 + math.e + math.exp(2.5) + math.exp(0.5)
-    assert sum(with_out) == pytest.approx(1 - math.exp(0.5) / denom, rel=1e-12)
-    assert demand._softmax([0.0], outside=50.0)[0] == pytest.approx(math.exp(-50.0), rel=1e-9)
-    assert demand._softmax([], outside=0.0) == []
 
 
 def test_consumer_shares_sum_to_the_market_target(model) -> None:
@@ -263,8 +235,11 @@ def test_sentiment_moves_toward_base_without_shocks(model) -> None:
 def test_sentiment_falls_with_shocks_departures_and_rotation(model) -> None:
     cp = model.sc.capital
     model.sentiment, model.floor_shock, model.departures_last_month, model.outside_appeal = 0.5, 0.4, 3, 0.0
+    in_post = sum(f.executive_counts()[0] for f in model.live_startups)
     capital.update_sentiment(model)
-    assert model.sentiment == pytest.approx(0.5 - cp.open_shock_sensitivity * 0.4 - cp.departure_sensitivity * 3)
+    level = cp.sentiment_base - cp.departure_sensitivity * 3 / in_post  # no appeal, no outcomes yet
+    assert model.sentiment == pytest.approx(0.5 + cp.sentiment_reversion_per_month * (level - 0.5)
+                                            - cp.open_shock_sensitivity * 0.4)
     model.floor_shock, model.departures_last_month = 0.0, 0
     model.sentiment = 0.5
     capital.update_sentiment(model)
@@ -316,8 +291,10 @@ def test_hazard_baseline_formula(model) -> None:
 def test_poaching_aims_at_the_most_capable(baseline: Scenario) -> None:
     m = MarketModel(baseline.with_overrides({**HAND, "talent.poaching_rank_focus": 1.0}), 0)
     try:
-        live = sorted(m.live_startups, key=lambda f: f.capability)
+        live = list(m.live_startups)  # the six start equal: make one the best, one the worst
         worst, best = live[0], live[-1]
+        worst.capability -= 1.0
+        best.capability += 1.0
         assert worst.capability < best.capability
         for f in (worst, best):
             _calm(m, f)

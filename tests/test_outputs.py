@@ -91,7 +91,8 @@ def test_structured_event_columns_agree_with_the_detail_text(runs, baseline: Sce
             if typ == "pivot" and detail.startswith("pivots to "):
                 assert ev["niche"][i] == detail.removeprefix("pivots to ")
             if typ == "funding_round":
-                assert detail == ("venture round" + (f" with {ev['partner'][i]}" if ev["partner"][i] else ""))
+                assert detail == ("venture round" + (f" with {ev['partner'][i]}" if ev["partner"][i] else "")
+                                  + (" (down round)" if ev["down_round"][i] else ""))
             if typ == EventType.RELEASE:
                 gap, number = ev["gap_doublings"][i], ev["model_number"][i]
                 assert detail.endswith(f", {gap:.2f} doublings below frontier")
