@@ -38,9 +38,9 @@ SECTION, ODD = 'exits', '7.10 Exits and acquisitions'
 #: This mechanism in a student's words, for the explorer's About tab: (heading, Markdown paragraph;
 #: ``{...}`` fields are filled from the scenario shown by :func:`sim.app_about.mechanisms_html`).
 STUDENT = ("Exits", """\
-A startup that cannot pay its bills or raise money leaves: sold cheaply to a giant or a richer
-rival (its users, customers and leaders move to the buyer), or shut down. A board may also choose
-to sell.""")
+A startup that cannot pay its bills, or has under {exit_runway_months:g} months of cash and no new
+round, leaves: sold cheaply to a giant or a richer rival (its users, customers and leaders move to
+the buyer), or shut down. A board may also choose to sell.""")
 
 
 def init(model: MarketModel) -> None:
