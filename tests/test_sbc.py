@@ -25,12 +25,14 @@ ROOT = Path(__file__).resolve().parents[1]
 TOY_SPEC = ROOT / "experiments" / "toy_calibration.toml"
 REAL_SPEC = ROOT / "experiments" / "calibration.toml"
 
-#: The toy's observed history: the toy at (a, b) = (0.4, -0.7), seed 11.
-TOY_TRUTH, TOY_SEED = {"a": 0.4, "b": -0.7}, 11
-#: Tolerances of the toy check against the grid posterior: the sampler's mean within this many
-#: grid standard deviations, its standard deviation within this share (the averaged scheme's
-#: is about 29% too small, 1 - 1/sqrt(2)).
-MEAN_TOL_SD, SD_TOL = 0.25, 0.15
+#: The toy's observed summaries: its expected summaries at (a, b) = (0.4, -0.7), inside the prior
+#: (at least 2.6 posterior standard deviations from its bounds, so the spreads barely feel them).
+TOY_OBSERVED = {"mean": 0.4, "slope": -0.7}
+#: Tolerances of the toy check against the grid posterior, on the average over the sampler seeds
+#: TOY_SEEDS: the sampler's mean within this many grid standard deviations, its standard
+#: deviation within this share (the averaged scheme's is about 29% too small, 1 - 1/sqrt(2)).
+MEAN_TOL_SD, SD_TOL = 0.2, 0.1
+TOY_SEEDS = (1, 2, 3, 4)
 
 
 def moments(pop: Population) -> tuple[np.ndarray, np.ndarray]:
@@ -38,19 +40,31 @@ def moments(pop: Population) -> tuple[np.ndarray, np.ndarray]:
     return m, np.sqrt(pop.weights @ (pop.z - m) ** 2)
 
 
-def toy_run(averaged: bool = False) -> tuple[dict[str, tuple[float, float]], np.ndarray, np.ndarray, float]:
-    """The shipped toy spec's sampler (the real spec's [smc] and [stopping]) on the toy's history."""
+def toy_run(averaged: bool = False, seed: int = 0) -> tuple[dict[str, tuple[float, float]], np.ndarray,
+                                                             np.ndarray, float]:
+    """The shipped toy spec's sampler (the real spec's [smc] and [stopping]) on the toy's history:
+    grid moments at the final tolerance, the sampler's weighted mean and sd, the final tolerance."""
     spec = load_spec(TOY_SPEC)
     toy = LinearGaussian(spec.toy.n, spec.toy.sigma)
-    observed = toy(TOY_TRUTH, TOY_SEED)
-    dist = StandardisedDistance(observed, toy.scales())
-    sim, smc = toy, spec.smc
+    dist = StandardisedDistance(TOY_OBSERVED, toy.scales())
+    sim, smc = toy, replace(spec.smc, master_seed=seed)
     if averaged:  # the old scheme: average the replications, accept on the average
-        sim, smc = AveragedReplications(toy, spec.smc.replications), replace(spec.smc, replications=1)
+        sim, smc = AveragedReplications(toy, spec.smc.replications), replace(smc, replications=1)
     res = ABCSMC(spec.priors, sim, dist, smc, spec.stopping, progress=False).run()
     m, sd = moments(res.population)
-    grid = toy.grid_moments(observed, [(p.low, p.high) for p in spec.priors], eps=res.population.epsilon)
+    grid = toy.grid_moments(TOY_OBSERVED, [(p.low, p.high) for p in spec.priors], eps=res.population.epsilon)
     return grid, m, sd, res.population.epsilon
+
+
+def toy_check(averaged: bool) -> tuple[np.ndarray, np.ndarray, float]:
+    """Over :data:`TOY_SEEDS` sampler seeds: mean error in grid sds, sd / grid sd (per parameter), largest tolerance."""
+    errs, ratios, eps = [], [], []
+    for seed in TOY_SEEDS:
+        grid, m, sd, e = toy_run(averaged, seed)
+        errs.append([(m[k] - grid[n][0]) / grid[n][1] for k, n in enumerate(("a", "b"))])
+        ratios.append([sd[k] / grid[n][1] for k, n in enumerate(("a", "b"))])
+        eps.append(e)
+    return np.mean(errs, axis=0), np.mean(ratios, axis=0), max(eps)
 
 
 def test_toy_spec_uses_the_shipped_sampler_settings():
@@ -61,19 +75,18 @@ def test_toy_spec_uses_the_shipped_sampler_settings():
     assert toy.stopping == real.stopping and toy.smc.replications == 2
 
 
+@pytest.mark.slow
 def test_toy_posterior_matches_the_grid_and_the_averaged_scheme_does_not():
-    """With 2 replications per particle, the share-within-tolerance scheme finds the grid
-    posterior (the ABC posterior at the tolerance reached, exact on a grid) in mean and spread;
-    averaging the two replications first gives a posterior about 30% too narrow."""
-    grid, m, sd, eps = toy_run()
-    assert eps < 0.4  # close to the exact posterior: the ABC posterior at eps is only a few % wider
-    for k, name in enumerate(("a", "b")):
-        gm, gsd = grid[name]
-        assert abs(m[k] - gm) < MEAN_TOL_SD * gsd, (name, m[k], gm, gsd)
-        assert abs(sd[k] / gsd - 1) < SD_TOL, (name, sd[k], gsd)
-    grid_old, m_old, sd_old, _ = toy_run(averaged=True)
-    ratios = [sd_old[k] / grid_old[n][1] for k, n in enumerate(("a", "b"))]
-    assert all(r < 1 - SD_TOL for r in ratios), ratios  # the check has the power to see the old scheme
+    """With the shipped settings (300 particles, 2 replications, kernel 2x, median tolerance), the
+    share-within-tolerance scheme finds the grid posterior (the ABC posterior at the tolerance
+    reached, exact on a grid) in mean and spread, averaged over 4 sampler seeds; averaging the two
+    replications first (the old scheme) gives a posterior about 25-30% too narrow."""
+    err, ratio, eps = toy_check(averaged=False)
+    assert eps < 0.45  # near the exact posterior: the ABC posterior at eps is at most ~5% wider
+    assert np.all(np.abs(err) < MEAN_TOL_SD), err
+    assert np.all(np.abs(ratio - 1) < SD_TOL), ratio
+    _err_old, ratio_old, _ = toy_check(averaged=True)
+    assert np.all(ratio_old < 1 - SD_TOL), ratio_old  # the check has the power to see the old scheme
 
 
 def test_grid_posterior_of_the_toy():
@@ -119,6 +132,8 @@ def test_likelihood_share_and_the_tolerance_of_the_next_generation():
 
 # ------------------------------------------------------------------------------------ SBC
 SMALL = Budget(population=60, max_generations=4, max_simulations=40_000, draws=19)
+#: The budget per truth of the slow SBC test (and of the numbers in docs/calibration.md).
+SBC_TEST_BUDGET = Budget(population=100, max_generations=8, max_simulations=40_000)
 
 
 def strip(summary: dict) -> dict:
@@ -156,17 +171,19 @@ def test_bins_of_the_rank_histogram():
 
 @pytest.mark.slow
 def test_sbc_on_the_toy_has_nominal_coverage(tmp_path):
-    """100 truths from the toy's prior, each calibrated with the shipped sampler settings at a
-    cheaper budget: the 50% and 90% credible intervals cover the truth within 10 points of
-    nominal for both parameters, and the rank histograms pass a chi-square test of uniformity."""
+    """200 truths from the toy's prior, each calibrated with the shipped sampler settings at a
+    cheaper budget (100 particles, 8 generations): the 50% and 90% credible intervals cover the
+    truth within 10 points of nominal for both parameters, and within 7 points of the exact
+    posterior's coverage of the same histories (which separates the check's own noise from the
+    sampler's error); no rank histogram is grossly non-uniform."""
     spec = load_spec(TOY_SPEC)
-    budget = Budget(population=150, max_generations=8, max_simulations=40_000)
-    s = run_sbc(spec, tmp_path, 100, budget, SerialExecutor(), progress=False, log=lambda m: None)
-    assert s["truths"] == 100 and s["failed_truths"] == 0 and s["bins"] == 20
+    s = run_sbc(spec, tmp_path, 200, SBC_TEST_BUDGET, SerialExecutor(), progress=False, log=lambda m: None)
+    assert s["truths"] == 200 and s["failed_truths"] == 0 and s["bins"] == 20
     for row in s["parameters"]:
-        assert abs(row["coverage_50"] - 0.5) <= 0.10, row
-        assert abs(row["coverage_90"] - 0.9) <= 0.10, row
-        assert row["chi2_p"] > 0.01, row
+        for level in (50, 90):
+            assert abs(row[f"coverage_{level}"] - level / 100) <= 0.10, row
+            assert abs(row[f"coverage_{level}"] - row[f"exact_coverage_{level}"]) <= 0.07, row
+        assert row["chi2_p"] > 0.001, row
         assert row["contraction_mean"] > 0.7, row
 
 
