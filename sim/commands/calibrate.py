@@ -50,7 +50,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("sbc", help="simulation-based calibration of the sampler over truths drawn from the prior",
                        description="Draw N parameter sets from the prior of SPEC, simulate a synthetic history at "
                                    "each, calibrate against it with the same sampler (a cheaper budget per truth), "
-                                   "and report per parameter the coverage of the 50%% and 90%% credible intervals, "
+                                   "and report per parameter the coverage of the 50% and 90% credible intervals, "
                                    "the rank histogram with a chi-square test and the contraction: sbc.json, sbc.md, "
                                    "sbc_ranks.png. Rerun to continue; a larger --truths extends. "
                                    "See docs/calibration.md, 'Simulation-based calibration'.")
