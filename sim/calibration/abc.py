@@ -163,6 +163,10 @@ class Prior:
     def to_z(self, value: float) -> float:
         return math.log(value) if self.kind == "loguniform" else float(value)
 
+    def variance_z(self) -> float:
+        """Prior variance in the sampling space (for the contraction of ``sbc``)."""
+        return float(self._dist().var())
+
     def quantile(self, q: float) -> float:
         """Value at prior quantile ``q`` (for plots and the parameter-recovery truth)."""
         z = float(self._dist().ppf(q))

@@ -161,7 +161,7 @@ def run_truth(problem: Problem, i: int) -> dict[str, Any]:
         qs = weighted_quantiles(zk, pop.weights, [q for lev in LEVELS for q in ((1 - lev) / 2, (1 + lev) / 2)])
         mean = float(np.average(zk, weights=pop.weights))
         var = float(np.average((zk - mean) ** 2, weights=pop.weights))
-        prior_var = float(p._dist().var())
+        prior_var = p.variance_z()
         params[p.name] = {
             "truth_z": tz, "rank": rank, "posterior_mean_z": mean, "posterior_sd_z": math.sqrt(var),
             "contraction": 1.0 - var / prior_var,
