@@ -76,7 +76,8 @@ class DistanceSection(Strict):
 
 class SMCSection(Strict):
     population: int = Field(200, ge=2, description="Particles per generation.")
-    replications: int = Field(2, ge=1, description="Seeds per particle.")
+    replications: int = Field(2, ge=1,
+                              description="Seeds per particle (weight = share of its runs within the tolerance).")
     epsilon_quantile: float = Field(0.5, gt=0, le=0.99,
                                     description="Tolerance = this weighted quantile of the previous distances.")
     kernel_scale: float = Field(2.0, gt=0, allow_inf_nan=False,
