@@ -19,6 +19,7 @@ from sim.calibration.abc import (
     Prior,
     SMCSettings,
     StoppingRule,
+    mean_distance,
     weighted_quantile,
 )
 from sim.calibration.predictive import apply_to_scenario
@@ -110,12 +111,12 @@ def test_local_search_moves_the_point_towards_a_better_fit():
     pop = Population(3, 0.5, z, np.full(200, 1 / 200), np.zeros(200), np.zeros((200, 1), dtype=np.int64))
     seeds = list(range(20))
     sim, dist = NormalMean(), AbsDistance(XBAR)
-    d0 = dist([sim({"mu": 3.0}, s) for s in seeds])
+    d0 = mean_distance(dist, [sim({"mu": 3.0}, s) for s in seeds])
     best, d, trace = refine(sim, dist, pop, [PRIOR_MU], np.array([3.0]), d0, seeds, rounds=25, batch=4, master_seed=0)
     ds = [t["distance"] for t in trace]
     assert ds == sorted(ds, reverse=True) and d == ds[-1] and d < d0 / 5
     assert abs(best[0] - XBAR) < 0.4
-    assert dist([sim({"mu": float(best[0])}, s) for s in seeds]) == pytest.approx(d)
+    assert mean_distance(dist, [sim({"mu": float(best[0])}, s) for s in seeds]) == pytest.approx(d)
 
 
 def test_weighted_quantile():

@@ -1,20 +1,44 @@
 """ABC-SMC on numpy/scipy: population Monte Carlo with an adaptive tolerance, resumable by generation.
 
 The algorithm (Beaumont, Cornuet, Marin & Robert 2009, "Adaptive approximate Bayesian
-computation", Biometrika 96(4); the tolerance schedule as in Del Moral, Doucet & Jasra 2012 and
-pyabc's default):
+computation", Biometrika 96(4); several pseudo-samples per particle and the tolerance schedule
+as in Del Moral, Doucet & Jasra 2012, "An adaptive sequential Monte Carlo method for
+approximate Bayesian computation", Statistics and Computing 22(5)):
 
-1. Generation 0: draw ``N`` particles from the prior, simulate each, accept all (tolerance
-   infinite); weights are equal.
-2. Generation ``t >= 1``: the tolerance ``eps_t`` is the weighted ``alpha``-quantile of the
-   distances of generation ``t-1``. Propose a particle by drawing one of generation ``t-1`` by
-   weight and moving it with a Gaussian kernel whose covariance is ``kernel_scale`` (2 by default,
-   Beaumont et al.) times the weighted covariance of generation ``t-1``; proposals outside the
-   prior's support are redrawn without simulating. Simulate; accept when the distance is at most
-   ``eps_t``. Repeat until ``N`` particles are accepted. The weight of an accepted particle is
-   ``prior(theta) / sum_j W_j K(theta | theta_j)``, normalised.
+Each particle ``theta`` is run on ``R`` seeds (``replications``), giving summaries
+``s_1 .. s_R`` and one distance per replication, ``d_r = distance(s_r)``. Its *ABC likelihood
+estimate* at tolerance ``eps`` is the share of replications within the tolerance,
+
+    L_hat(theta) = (1/R) * #{r : d_r <= eps},
+
+an unbiased estimate of ``P(distance(s) <= eps | theta)``. The target is the ABC posterior
+``pi_eps(theta) ∝ prior(theta) * P(distance(s) <= eps | theta)`` whatever ``R``; more
+replications only lower the variance of the weights. (Averaging the replications first and
+accepting on the average, as this module once did, targets
+``prior(theta) * P(distance(mean of R summaries) <= eps | theta)``: a posterior about
+``sqrt(R)`` times too narrow for a Gaussian summary; see :mod:`sim.calibration.toy`.)
+
+1. Generation 0: draw particles from the prior, simulate each ``R`` times; the tolerance is
+   infinite, so every particle with at least one finite distance is kept, with weight
+   ``∝ L_hat`` (the share of its runs that did not fail), until ``N`` are kept.
+2. Generation ``t >= 1``: the tolerance ``eps_t`` is the ``alpha``-quantile of the distances
+   of generation ``t-1`` that were within ``eps_{t-1}``, each replication weighted
+   ``W_i / k_i`` (``k_i`` the number of particle ``i``'s replications within ``eps_{t-1}``):
+   the distribution of the distance under the previous ABC posterior. Propose a particle by
+   drawing one of generation ``t-1`` by weight and moving it with a Gaussian kernel whose
+   covariance is ``kernel_scale`` (2 by default, Beaumont et al.) times the weighted covariance
+   of generation ``t-1``; proposals outside the prior's support are redrawn without
+   simulating. Simulate it ``R`` times; keep it when ``L_hat > 0`` (a proposal with
+   ``L_hat = 0`` would have weight 0). Repeat until ``N`` particles are kept. The weight of a
+   kept particle is
+
+       W_i ∝ L_hat(theta_i) * prior(theta_i) / sum_j W_j^{t-1} K(theta_i | theta_j),
+
+   normalised. With ``R = 1`` this is the usual ABC-SMC of Beaumont et al.
 3. Stop when a rule of the :class:`StoppingRule` fires (number of generations, tolerance reached,
    acceptance rate too low, simulation budget spent).
+
+The *acceptance rate* is the share of proposals kept (``L_hat > 0``).
 
 Parameters live in a *sampling space* ``z``: the value itself for uniform and normal priors, its
 logarithm for log-uniform priors (a kernel step then means the same relative change at any
@@ -28,16 +52,17 @@ spec and on earlier results, each batch from its own random stream
 seed from that stream; the batch is run on any ``concurrent.futures`` executor (those of
 :mod:`sim.experiments.executors`: serial, processes or Dask) and its results are taken in
 proposal order. A calibration is therefore the same on one process, many, or a cluster; and the
-first ``N`` accepted proposals are an unbiased draw because the proposal order does not depend
+first ``N`` kept proposals are an unbiased draw because the proposal order does not depend
 on the results.
 
-Resuming: after each generation its particles, weights, distances and summaries are written to
-``DIR/generations/gen_XXX.parquet`` and ``DIR/state.json`` (each written to a temporary file and
-moved into place with :func:`os.replace`, so a crash leaves either the old or the new file). A
-rerun reads them and continues after the last complete generation; because every random stream
-depends only on ``(master_seed, generation, batch)`` and the next generation depends only on the
-stored population, an interrupted-then-resumed calibration gives exactly the result of an
-uninterrupted one. Work inside an unfinished generation is lost.
+Resuming: after each generation its particles, weights, distances (one column per replication)
+and summaries are written to ``DIR/generations/gen_XXX.parquet`` and ``DIR/state.json`` (each
+written to a temporary file and moved into place with :func:`os.replace`, so a crash leaves
+either the old or the new file). A rerun reads them and continues after the last complete
+generation; because every random stream depends only on ``(master_seed, generation, batch)``
+and the next generation depends only on the stored population, an interrupted-then-resumed
+calibration gives exactly the result of an uninterrupted one. Work inside an unfinished
+generation is lost.
 """
 
 from __future__ import annotations
@@ -68,10 +93,14 @@ PRIOR_KINDS = ("uniform", "loguniform", "normal")
 #: dropped; the first ones inside are kept, so results depend only on the random stream).
 PROPOSAL_BLOCK = 4096
 
+#: Identifies the sampling scheme in a calibration's identity: folders of another scheme are not resumed.
+SCHEME = "abc-smc/per-replication-likelihood/1"
+
 #: Simulate one parameter set with one seed; return named summaries (e.g. pattern distances).
 Simulate = Callable[[dict[str, float], int], dict[str, float]]
-#: Turn the summaries of one particle's replications into one distance (smaller is closer).
-Distance = Callable[[list[dict[str, float]]], float]
+#: Turn the summaries of *one* replication into a non-negative distance (smaller is closer;
+#: ``inf`` or ``nan`` means never within any tolerance, e.g. a failed run).
+Distance = Callable[[dict[str, float]], float]
 
 
 # --------------------------------------------------------------------------- priors
@@ -133,6 +162,10 @@ class Prior:
 
     def to_z(self, value: float) -> float:
         return math.log(value) if self.kind == "loguniform" else float(value)
+
+    def variance_z(self) -> float:
+        """Prior variance in the sampling space (for the contraction of ``sbc``)."""
+        return float(self._dist().var())
 
     def quantile(self, q: float) -> float:
         """Value at prior quantile ``q`` (for plots and the parameter-recovery truth)."""
@@ -205,26 +238,48 @@ class Population:
     epsilon: float
     z: np.ndarray                       # (N, d)
     weights: np.ndarray                 # (N,), sum 1
-    distances: np.ndarray               # (N,)
+    rep_distances: np.ndarray           # (N, R): distance of each replication (inf: failed)
     seeds: np.ndarray                   # (N, R) model seeds
     summaries: dict[str, np.ndarray] = field(default_factory=dict)  # name -> (N,) mean over replications
     stats: dict[str, Any] = field(default_factory=dict)
 
+    def __post_init__(self) -> None:
+        self.rep_distances = np.asarray(self.rep_distances, dtype=float).reshape(len(self.weights), -1)
+
     @property
     def ess(self) -> float:
         return float(1.0 / np.sum(self.weights ** 2))
+
+    @property
+    def distances(self) -> np.ndarray:
+        """Each particle's mean distance over its replications (inf if one failed); for ranking particles."""
+        return np.mean(self.rep_distances, axis=1)
+
+    @property
+    def likelihood(self) -> np.ndarray:
+        """Each particle's ABC likelihood estimate at this generation's tolerance (share of replications within)."""
+        return within(self.rep_distances, self.epsilon).mean(axis=1)
+
+    def within_distances(self) -> tuple[np.ndarray, np.ndarray]:
+        """The replications within the tolerance and their weights ``W_i / k_i`` (module docstring)."""
+        ok = within(self.rep_distances, self.epsilon)
+        k = ok.sum(axis=1)
+        w = np.where(ok, (self.weights / np.maximum(k, 1))[:, None], 0.0)
+        return self.rep_distances[ok], w[ok]
 
     def values(self, priors: Sequence[Prior]) -> dict[str, np.ndarray]:
         return {p.name: np.array([p.to_value(z) for z in self.z[:, k]]) for k, p in enumerate(priors)}
 
     def to_frame(self, priors: Sequence[Prior]) -> pd.DataFrame:
         data: dict[str, Any] = {"particle": np.arange(len(self.weights)), "weight": self.weights,
-                                "distance": self.distances}
+                                "distance": self.distances, "abc_likelihood": self.likelihood}
         data.update(self.values(priors))
         for k, p in enumerate(priors):
             data[f"z:{p.name}"] = self.z[:, k]
         for r in range(self.seeds.shape[1]):
             data[f"seed:{r}"] = self.seeds[:, r]
+        for r in range(self.rep_distances.shape[1]):
+            data[f"distance:{r}"] = self.rep_distances[:, r]
         for name, col in self.summaries.items():
             data[f"s:{name}"] = col
         return pd.DataFrame(data)
@@ -234,9 +289,16 @@ class Population:
                    stats_: dict[str, Any]) -> Population:
         z = np.column_stack([df[f"z:{p.name}"].to_numpy(float) for p in priors])
         seed_cols = sorted((c for c in df.columns if c.startswith("seed:")), key=lambda c: int(c[5:]))
+        dist_cols = sorted((c for c in df.columns if c.startswith("distance:")), key=lambda c: int(c[9:]))
         summaries = {c[2:]: df[c].to_numpy(float) for c in df.columns if c.startswith("s:")}
-        return cls(generation, epsilon, z, df["weight"].to_numpy(float), df["distance"].to_numpy(float),
+        return cls(generation, epsilon, z, df["weight"].to_numpy(float), df[dist_cols].to_numpy(float),
                    df[seed_cols].to_numpy(np.int64), summaries, dict(stats_))
+
+
+def within(d: np.ndarray, eps: float) -> np.ndarray:
+    """``d <= eps`` for finite distances; a non-finite distance (a failed run) is never within."""
+    d = np.asarray(d, dtype=float)
+    return np.isfinite(d) & (d <= eps)
 
 
 def weighted_quantile(x: np.ndarray, w: np.ndarray, q: float) -> float:
@@ -365,8 +427,8 @@ class ABCSMC:
 
     ``simulate(params, seed) -> summaries`` must be picklable (a module-level function, a
     ``functools.partial`` of one, or an instance of a module-level class) to run on processes.
-    ``distance(list_of_summaries) -> float`` combines one particle's replications; it runs in the
-    calling process.
+    ``distance(summaries) -> float`` is the distance of one replication (non-negative; smaller is
+    closer); it runs in the calling process.
     """
 
     def __init__(self, priors: Sequence[Prior], simulate: Simulate, distance: Distance,
@@ -465,13 +527,13 @@ class ABCSMC:
             rate_guess = 1.0
             chol = None
         else:
-            eps = weighted_quantile(prev.distances, prev.weights, s.epsilon_quantile)
+            eps = weighted_quantile(*prev.within_distances(), s.epsilon_quantile)
             rate_guess = max(prev.stats["acceptance_rate"] * 0.8, self.stop.min_acceptance_rate)
             cov = s.kernel_scale * weighted_cov(prev.z, prev.weights)
             chol = np.linalg.cholesky(cov)
-        max_props = math.ceil(N / self.stop.min_acceptance_rate) if prev is not None else N
+        max_props = math.ceil(N / self.stop.min_acceptance_rate)
         acc_z: list[np.ndarray] = []
-        acc_d: list[float] = []
+        acc_d: list[np.ndarray] = []
         acc_seeds: list[np.ndarray] = []
         acc_sum: list[dict[str, float]] = []
         n_props = n_acc_all = 0
@@ -481,13 +543,13 @@ class ABCSMC:
             batch = 0
             while len(acc_d) < N:
                 need = N - len(acc_d)
-                if prev is None:
-                    size = need
-                else:
-                    size = max(s.min_batch, math.ceil(need / rate_guess))
-                    size = min(size, max_props - n_props)
-                    if size <= 0:
-                        return None
+                size = need if batch == 0 and prev is None else max(s.min_batch, math.ceil(need / rate_guess))
+                size = min(size, max_props - n_props)
+                if size <= 0:
+                    if prev is None:
+                        raise RuntimeError(f"fewer than {N} of {n_props} prior draws gave a finite distance "
+                                           "(failed runs or a distance that is never finite)")
+                    return None
                 rng = np.random.default_rng(np.random.SeedSequence(s.master_seed, spawn_key=(t, batch)))
                 Z = self._propose(rng, size, prev, chol)
                 seeds = rng.integers(0, 2**31 - 1, size=(size, R), dtype=np.int64)
@@ -497,10 +559,8 @@ class ABCSMC:
                                        "the first failure is printed above")
                 for i in range(size):
                     reps = summaries[i * R:(i + 1) * R]
-                    d = float(self.distance(reps))
-                    if not math.isfinite(d):
-                        d = math.inf
-                    if d <= eps:
+                    d = np.array([_distance_of(self.distance, r) for r in reps])
+                    if within(d, eps).any():
                         n_acc_all += 1
                         if len(acc_d) < N:
                             acc_z.append(Z[i])
@@ -510,23 +570,23 @@ class ABCSMC:
                             bar.update()
                 n_props += size
                 self.sims_total += size * R
-                if prev is not None:
-                    rate_guess = max(n_acc_all / n_props, self.stop.min_acceptance_rate)
+                rate_guess = max(n_acc_all / n_props, self.stop.min_acceptance_rate)
                 batch += 1
         finally:
             bar.close()
         Z = np.array(acc_z)
-        if prev is None:
-            w = np.full(N, 1.0 / N)
-        else:
-            w = self._weights(Z, prev, chol)
+        D = np.array(acc_d)
+        lik = within(D, eps).mean(axis=1)
+        w = lik / lik.sum() if prev is None else self._weights(Z, prev, chol, lik)
         keys = sorted({k for sm in acc_sum for k in sm})
         summaries_arr = {k: np.array([sm.get(k, math.nan) for sm in acc_sum]) for k in keys}
-        pop = Population(t, eps, Z, w, np.array(acc_d), np.array(acc_seeds, dtype=np.int64), summaries_arr)
+        pop = Population(t, eps, Z, w, D, np.array(acc_seeds, dtype=np.int64), summaries_arr)
+        inside = D[within(D, eps)]
         pop.stats = {"generation": t, "epsilon": eps if math.isfinite(eps) else float("inf"), "ess": pop.ess,
                      "acceptance_rate": n_acc_all / n_props, "n_proposals": n_props, "n_sims": n_props * R,
-                     "n_sims_total": self.sims_total, "distance_median": float(np.median(acc_d)),
-                     "distance_min": float(np.min(acc_d)), "seconds": round(time.perf_counter() - t0, 2)}
+                     "n_sims_total": self.sims_total, "distance_median": float(np.median(inside)),
+                     "distance_min": float(np.min(inside)), "mean_abc_likelihood": float(np.mean(lik)),
+                     "seconds": round(time.perf_counter() - t0, 2)}
         return pop
 
     def _propose(self, rng: np.random.Generator, size: int, prev: Population | None,
@@ -566,7 +626,8 @@ class ABCSMC:
         """The model's parameter dict for one particle in sampling space."""
         return {p.name: p.to_value(z[k]) for k, p in enumerate(self.priors)}
 
-    def _weights(self, Z: np.ndarray, prev: Population, chol: np.ndarray) -> np.ndarray:
+    def _weights(self, Z: np.ndarray, prev: Population, chol: np.ndarray, lik: np.ndarray) -> np.ndarray:
+        """``lik * prior / sum_j W_j K(z | z_j)``, normalised (module docstring)."""
         cov = chol @ chol.T
         logprior = joint_logpdf(self.priors, Z)
         # log sum_j W_j N(z_i; z_j, cov), for every i
@@ -574,9 +635,24 @@ class ABCSMC:
         mvn = stats.multivariate_normal(mean=np.zeros(Z.shape[1]), cov=cov)
         logk = mvn.logpdf(diff.reshape(-1, Z.shape[1])).reshape(len(Z), len(prev.z))
         logq = logsumexp(logk + np.log(prev.weights)[None, :], axis=1)
-        logw = logprior - logq
+        logw = logprior - logq + np.log(lik)
         w = np.exp(logw - logw.max())
         return w / w.sum()
+
+
+def _distance_of(distance: Distance, summaries: dict[str, float]) -> float:
+    """One replication's distance; a failed run (``error``) or a non-finite value is ``inf``."""
+    if summaries.get("error", 0.0):
+        return math.inf
+    d = float(distance(summaries))
+    if d < 0:
+        raise ValueError(f"a distance must be non-negative, got {d} (distance {distance!r})")
+    return d if math.isfinite(d) else math.inf
+
+
+def mean_distance(distance: Distance, reps: list[dict[str, float]]) -> float:
+    """Mean of the replications' distances (inf if one failed): how the point estimate ranks candidates."""
+    return float(np.mean([_distance_of(distance, r) for r in reps])) if reps else math.inf
 
 
 def _mean_summaries(reps: list[dict[str, float]]) -> dict[str, float]:

@@ -298,3 +298,49 @@ def recovery(rows: list[dict[str, Any]], priors: list[Prior], out: Path, title: 
     path = out / "recovery.png"
     fig.savefig(path)
     return path
+
+
+def sbc_ranks(summary: dict[str, Any], path: Path) -> Path:
+    """``sbc_ranks.png``: per parameter, the histogram of the truth's rank among the posterior draws.
+
+    The black line is the uniform expectation (truths / bins), the grey band its central
+    ``band`` interval (binomial); bars outside the band in a U shape mean a posterior too narrow,
+    a hump too wide, a slope a bias.
+    """
+    rows = summary["parameters"]
+    d, B, L = len(rows), summary["bins"], summary["budget"]["draws"]
+    n = summary["truths"] - summary["failed_truths"]
+    ncol = min(4, d)
+    nrow = math.ceil(d / ncol)
+    fig = Figure(figsize=(3.3 * ncol, 2.6 * nrow + 0.8), layout="constrained")
+    axes = fig.subplots(nrow, ncol, squeeze=False)
+    width = (L + 1) / B
+    left = np.arange(B) * width
+    lo, hi = summary["band_counts"]
+    for k, r in enumerate(rows):
+        ax = axes[k // ncol][k % ncol]
+        ax.axhspan(lo, hi, color=_PRIOR, alpha=0.3, lw=0, label=f"{summary['band']:.0%} band if uniform")
+        ax.bar(left, r["rank_counts"], width=width, align="edge", color=_POST, alpha=0.8, edgecolor="white",
+               label="truths per bin")
+        for edge in (lo, hi):  # the band's edges stay visible above the bars
+            ax.axhline(edge, color="#555555", lw=0.9, ls=":")
+        ax.axhline(n / B, color="black", lw=1.2, label="uniform expectation")
+        ax.set_xlim(0, L + 1)
+        ax.set_xlabel(f"rank of the truth among {L} posterior draws")
+        ax.set_ylabel("truths (count)")
+        ax.set_title(f"{r['parameter']}\ncover 50%: {r['coverage_50']:.0%}, 90%: {r['coverage_90']:.0%}; "
+                     f"chi-square p = {r['chi2_p']:.2f}", fontsize=8.5)
+        ax.set_ylim(0, max(hi, max(r["rank_counts"], default=0)) * 1.15 + 0.5)
+    for k in range(d, nrow * ncol):
+        axes[k // ncol][k % ncol].set_visible(False)
+    handles, labels = axes[0][0].get_legend_handles_labels()
+    fig.legend(handles, labels, loc="outside lower center", ncol=3, fontsize=8, frameon=False)
+    b = summary["budget"]
+    fig.suptitle(f"Simulation-based calibration: {Path(summary['spec']).name}, {n} truths in {B} bins\n"
+                 f"each truth: population {b['population']}, <= {b['max_generations']} generations, "
+                 f"{summary['replications']} replications per particle", fontsize=10)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(path.name + ".tmp.png")
+    fig.savefig(tmp)
+    tmp.replace(path)
+    return path

@@ -46,7 +46,7 @@ from .predictive import (
     write_calibrated,
 )
 from .recovery import prior_sensitivity, recovery_table, weighted_quantiles
-from .simulator import ModelSimulator, PatternDistance, StatisticDistance
+from .simulator import ModelSimulator, PatternDistance, StandardisedDistance
 from .spec import CalibrationSpec
 
 HISTORY_STREAM = 1_000_002
@@ -208,7 +208,8 @@ def recover(spec: CalibrationSpec, out: Path, executor: Any, n_workers: int = 1,
              for n in rec.statistics}
     log("synthetic history (truth " + ", ".join(f"{k}={v:g}" for k, v in rec.truth.items()) + "):\n  "
         + "\n  ".join(f"{k} = {v:.4g} (scale {rec.scales[k]:g})" for k, v in observed.items()))
-    smc, _store = _sampler(spec, out, sim_stats, StatisticDistance(observed, rec.scales), executor, n_workers,
+    distance = StandardisedDistance(observed, rec.scales, prefix="x:")
+    smc, _store = _sampler(spec, out, sim_stats, distance, executor, n_workers,
                            progress, log)
     result = smc.run(max_generations)
     title = f"parameter recovery: {Path(spec.file).name}"

@@ -45,7 +45,7 @@ import tomli_w
 from ..config import NAME, get_path, resolve_path
 from ..errors import InputError
 from ..scenario import load_scenario
-from .abc import ABCResult, Population, run_many
+from .abc import ABCResult, Population, mean_distance, run_many
 from .recovery import weighted_quantiles
 from .simulator import ModelSimulator, PatternDistance
 from .spec import CalibrationSpec
@@ -101,7 +101,7 @@ def choose_point(spec: CalibrationSpec, result: ABCResult, executor: Any, n_work
     rows = []
     for j, (label, z) in enumerate(cands):
         reps = out[j * len(seeds):(j + 1) * len(seeds)]
-        rows.append({"candidate": label, "params": params(z), "distance": dist(reps),
+        rows.append({"candidate": label, "params": params(z), "distance": mean_distance(dist, reps),
                      "pass_rates": _pass_rates(reps)})
     best = min(range(len(rows)), key=lambda j: (rows[j]["distance"], j))
     chosen = rows[best]["candidate"]
@@ -123,6 +123,8 @@ def refine(simulate: Any, dist: Any, pop: Population, priors: list[Any], z0: np.
            n_workers: int = 1, bar: Any = None) -> tuple[np.ndarray, float, list[dict[str, Any]]]:
     """Stochastic local search from ``z0`` (sampling space, distance ``d0``) on the common ``seeds``.
 
+    ``dist`` is a one-run distance; a point's distance is its mean over the seeds.
+
     ``rounds`` rounds of ``batch`` points each, from the random stream of ``master_seed``; steps
     are scaled by each parameter's weighted standard deviation in ``pop`` (see the module
     docstring). Returns the best point, its mean distance and one record per round (step scale,
@@ -141,7 +143,7 @@ def refine(simulate: Any, dist: Any, pop: Population, priors: list[Any], z0: np.
         tasks = [({p.name: p.to_value(c[k]) for k, p in enumerate(priors)}, s) for c in cands for s in seeds]
         out = run_many(simulate, tasks, executor, n_workers, bar)
         n = len(seeds)
-        dists = [dist(out[j * n:(j + 1) * n]) for j in range(len(cands))]
+        dists = [mean_distance(dist, out[j * n:(j + 1) * n]) for j in range(len(cands))]
         j = int(np.argmin(dists))
         if dists[j] < d:
             z, d, rates = cands[j], float(dists[j]), _pass_rates(out[j * n:(j + 1) * n])

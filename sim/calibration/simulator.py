@@ -9,10 +9,16 @@ market model. It sets the calibrated parameters by key path on the base scenario
 - ``x:<name>``: the recovery statistics of :mod:`sim.calibration.recovery` (when asked for);
 - ``error``: 1.0 if the model raised (the failure is recorded as data; its distance is infinite).
 
-:class:`PatternDistance` turns one particle's replications into the calibration distance: the
-weighted mean, over the fitting patterns, of each pattern's distance averaged over replications
-and capped at ``cap``. :class:`StatisticDistance` is the parameter-recovery distance: the weighted
-mean of ``|mean statistic - observed| / scale``.
+A *distance* is any callable from one replication's summaries to a non-negative float (the
+sampler, :mod:`sim.calibration.abc`, combines replications itself, through the share within
+the tolerance). Two are defined here:
+
+- :class:`StandardisedDistance` (the continuous default, used by ``recover`` and ``sbc``): the
+  root mean square of ``(summary - observed) / scale`` over the named summaries;
+- :class:`PatternDistance` (``calibrate`` against the article): the weighted mean over the
+  fitting patterns of each pattern's distance, capped at ``cap``. A pattern's distance is 0
+  anywhere inside its band, so this distance is flat inside the bands and carries no
+  information there; it is kept until targets with observation models replace the bands.
 """
 
 from __future__ import annotations
@@ -67,45 +73,51 @@ class ModelSimulator:
         return out
 
 
-def _mean(values: list[float]) -> float:
-    return sum(values) / len(values) if values else math.nan
-
-
 @dataclass(frozen=True)
 class PatternDistance:
-    """Weighted mean over the fitting patterns of their replication-averaged distances, each capped."""
+    """Weighted mean over the fitting patterns of one run's pattern distances, each capped at ``cap``."""
 
     weights: dict[str, float]
     cap: float = math.inf
 
-    def per_pattern(self, reps: list[dict[str, float]]) -> dict[str, float]:
+    def per_pattern(self, summaries: dict[str, float]) -> dict[str, float]:
         out = {}
         for pid in self.weights:
-            vals = [r.get(f"d:{pid}", math.nan) for r in reps]
-            d = _mean([v if math.isfinite(v) else math.inf for v in vals])
-            out[pid] = min(d, self.cap) if not math.isnan(d) else self.cap
+            v = summaries.get(f"d:{pid}", math.nan)
+            out[pid] = min(v, self.cap) if not math.isnan(v) else self.cap
         return out
 
-    def __call__(self, reps: list[dict[str, float]]) -> float:
-        if any(r.get("error", 0.0) for r in reps):
+    def __call__(self, summaries: dict[str, float]) -> float:
+        if summaries.get("error", 0.0):
             return math.inf
-        per = self.per_pattern(reps)
+        per = self.per_pattern(summaries)
         total = sum(self.weights.values())
         return sum(self.weights[p] * per[p] for p in per) / total
 
 
 @dataclass(frozen=True)
-class StatisticDistance:
-    """Weighted mean of ``|replication mean of statistic - observed| / scale`` (parameter recovery)."""
+class StandardisedDistance:
+    """``sqrt(mean_k ((summary_k - observed_k) / scale_k)**2)`` over the observed summaries.
+
+    ``observed`` and ``scales`` are keyed by summary name as :class:`ModelSimulator` (``x:NAME``)
+    or the toy models return them; ``prefix`` is prepended to the keys (``"x:"`` for recovery
+    statistics). A scale is the size of one meaningful difference, ideally the summary's
+    seed-to-seed spread. Continuous: it ranks runs inside any band.
+    """
 
     observed: dict[str, float]
     scales: dict[str, float]
+    prefix: str = ""
 
-    def __call__(self, reps: list[dict[str, float]]) -> float:
-        if any(r.get("error", 0.0) for r in reps):
+    def __post_init__(self) -> None:
+        for k in self.observed:
+            if not self.scales.get(k, 0) > 0:
+                raise ValueError(f"StandardisedDistance: summary {k!r} needs a positive scale")
+
+    def __call__(self, summaries: dict[str, float]) -> float:
+        if summaries.get("error", 0.0):
             return math.inf
         total = 0.0
         for name, obs in self.observed.items():
-            sim = _mean([r[f"x:{name}"] for r in reps])
-            total += abs(sim - obs) / self.scales[name]
-        return total / len(self.observed)
+            total += ((summaries[self.prefix + name] - obs) / self.scales[name]) ** 2
+        return math.sqrt(total / len(self.observed))

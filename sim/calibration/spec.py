@@ -7,6 +7,11 @@ one ``[[parameters]]`` table per calibrated parameter (its scenario ``key``, its
 ``[patterns]`` (fit and validate), ``[distance]``, ``[smc]``, ``[stopping]``, ``[predictive]``
 and, in a parameter-recovery spec, ``[recovery]``.
 
+``[calibration] simulator = "toy"`` makes a *toy spec*: the parameters are those of
+:class:`sim.calibration.toy.LinearGaussian` (``a`` and ``b``, with ``[toy]`` setting its size and
+noise) instead of scenario keys, for checking the sampler with ``sbc`` where the answer is known;
+the base scenario, patterns and predictive settings are then read but not used.
+
 A spec may say ``extends = "other.toml"`` and override only what differs, as scenario files do
 (:mod:`sim.config`: tables merge key by key; ``[[parameters]]`` has no names, so a child's list
 replaces the parent's). It is read and validated as strictly as a scenario: every error is one
@@ -38,6 +43,12 @@ class CalibrationSection(Strict):
     scenario: str = Field(description="Base scenario file, relative to the spec.")
     master_seed: int = Field(0, ge=0, description="Every random stream of the calibration derives from it.")
     description: str = Field("", description="What the calibration is for.")
+    simulator: Literal["model", "toy"] = Field("model", description="model (the market model) or toy (sbc checks).")
+
+
+class ToySection(Strict):
+    n: int = Field(10, ge=3, description="Observations of the toy (LinearGaussian).")
+    sigma: float = Field(1.0, gt=0, allow_inf_nan=False, description="Noise standard deviation of the toy.")
 
 
 class ParameterEntry(Strict):
@@ -65,7 +76,8 @@ class DistanceSection(Strict):
 
 class SMCSection(Strict):
     population: int = Field(200, ge=2, description="Particles per generation.")
-    replications: int = Field(2, ge=1, description="Seeds per particle.")
+    replications: int = Field(2, ge=1,
+                              description="Seeds per particle (weight = share of its runs within the tolerance).")
     epsilon_quantile: float = Field(0.5, gt=0, le=0.99,
                                     description="Tolerance = this weighted quantile of the previous distances.")
     kernel_scale: float = Field(2.0, gt=0, allow_inf_nan=False,
@@ -114,6 +126,7 @@ class SpecFile(Strict):
     stopping: StoppingSection = StoppingSection()
     predictive: PredictiveSpec = PredictiveSpec()
     recovery: RecoverySection | None = None
+    toy: ToySection = ToySection()
 
 
 @dataclass(frozen=True)
@@ -153,6 +166,8 @@ class CalibrationSpec:
     predictive: PredictiveSpec
     recovery: RecoverySpec | None = None
     raw: dict[str, Any] = field(default_factory=dict)
+    simulator: str = "model"
+    toy: ToySection = field(default_factory=ToySection)
 
     @property
     def priors(self) -> list[Prior]:
@@ -165,9 +180,18 @@ class CalibrationSpec:
         be extended (raise ``max_generations``) or re-checked without starting again.
         """
         from .. import MODEL_VERSION
+        from .abc import SCHEME
 
         ident = copy.deepcopy({k: self.raw.get(k) for k in ("parameters", "patterns", "distance", "smc")})
         ident["master_seed"] = self.master_seed
+        ident["sampler"] = SCHEME
+        if self.simulator == "toy":
+            for p in ident["parameters"] or []:
+                p.pop("rationale", None)
+            ident["toy"] = self.toy.model_dump()
+            ident.pop("patterns")
+            ident.pop("distance")
+            return ident
         # the calibrated parameters' own values in the base scenario do not matter (every particle
         # sets them), so they are neutralised: writing the point estimate into the base scenario
         # (--apply-to) keeps the identity, and the same command still resumes the same folder
@@ -210,7 +234,15 @@ def load_spec(path: str | Path, require_recovery: bool = False) -> CalibrationSp
     if not scenario_file.exists():
         raise err("calibration.scenario", f"file not found: {scenario_file}")
     scenario = load_scenario(scenario_file)
-    parameters = [_parameter(i, pe, scenario, err, file) for i, pe in enumerate(sf.parameters)]
+    toy = sf.calibration.simulator == "toy"
+    parameters = [(_toy_parameter if toy else _parameter)(i, pe, scenario, err, file)
+                  for i, pe in enumerate(sf.parameters)]
+    if toy:
+        from .toy import LinearGaussian
+
+        missing = [k for k in LinearGaussian.PARAMETERS if k not in [p.key for p in parameters]]
+        if missing:
+            raise err("parameters", f"a toy spec calibrates {list(LinearGaussian.PARAMETERS)}; missing {missing}")
     keys = [p.key for p in parameters]
     for i, k in enumerate(keys):
         if k in keys[:i]:
@@ -239,6 +271,8 @@ def load_spec(path: str | Path, require_recovery: bool = False) -> CalibrationSp
     smc = SMCSettings(master_seed=sf.calibration.master_seed, **sf.smc.model_dump())
     stopping = StoppingRule(**sf.stopping.model_dump())
     recovery = None
+    if toy and sf.recovery is not None:
+        raise err("recovery", "expected no [recovery] section in a toy spec (simulator = \"toy\")")
     if sf.recovery is not None:
         recovery = _recovery(sf.recovery, parameters, scenario, err, file)
     elif require_recovery:
@@ -247,7 +281,27 @@ def load_spec(path: str | Path, require_recovery: bool = False) -> CalibrationSp
     raw = _jsonable({k: loaded.data.get(k) for k in ("parameters", "patterns", "distance", "smc")})
     return CalibrationSpec(file, scenario_file, scenario, sf.calibration.description, sf.calibration.master_seed,
                            parameters, list(fit), list(validate_), sf.patterns.split_reason, weights,
-                           float(sf.distance.cap), smc, stopping, sf.predictive, recovery, raw)
+                           float(sf.distance.cap), smc, stopping, sf.predictive, recovery, raw,
+                           sf.calibration.simulator, sf.toy)
+
+
+def _toy_parameter(i: int, pe: ParameterEntry, scenario: Scenario, err: Any, file: str) -> ParameterSpec:
+    """One ``[[parameters]]`` entry of a toy spec: ``a`` or ``b`` with a uniform prior."""
+    from .toy import LinearGaussian
+
+    where = f"parameters.{i}"
+    if pe.key not in LinearGaussian.PARAMETERS:
+        raise err(f"{where}.key", f"expected a toy parameter ({', '.join(LinearGaussian.PARAMETERS)}), "
+                                  f"got '{pe.key}'")
+    if pe.prior != "uniform":
+        raise err(f"{where}.prior", "expected \"uniform\" (the toy's posterior is computed for uniform priors)")
+    for name in ("low", "high"):
+        v = getattr(pe, name)
+        if v is None or not math.isfinite(v):
+            raise err(f"{where}.{name}", f"expected a finite number, got {v!r}")
+    if not pe.low < pe.high:  # type: ignore[operator]
+        raise err(f"{where}.high", f"expected high > low ({pe.low}), got {pe.high}")
+    return ParameterSpec(pe.key, Prior(pe.key, "uniform", float(pe.low), float(pe.high)), pe.rationale)  # type: ignore[arg-type]
 
 
 def _parameter(i: int, pe: ParameterEntry, scenario: Scenario, err: Any, file: str) -> ParameterSpec:

@@ -1,4 +1,4 @@
-"""The one rule for output folders of ``run``, ``sweep``, ``sensitivity`` and ``compare``.
+"""The one rule for output folders of ``run``, ``sweep``, ``sensitivity``, ``compare`` and ``sbc``.
 
 A command writes into a fresh folder, or into one that holds results of the same scenario
 (``run``) or experiment spec (the others): ``run`` then replaces its results, a sweep resumes.
@@ -116,3 +116,32 @@ def clear_store(folder: Path, spec: Any) -> None:
     if is_held(store.journal / "sweep.lock"):
         raise InputError(str(folder), "", "a sweep is running on this folder; stop it before --force")
     _remove(folder, STORE_OUTPUTS + RUN_OUTPUTS)
+
+
+def prepare_sbc_folder(folder: Path, identity_hash: str, force: bool) -> None:
+    """Apply the rule (module docstring) for ``sbc``: resume a folder of the same spec and budget,
+    refuse one of another (unless ``force``, which removes its SBC results) or one holding other files."""
+    from ..calibration.sbc import SBC_OUTPUTS
+
+    check_writable(folder)
+    others = sorted(p.name for p in folder.iterdir() if p.name not in SBC_OUTPUTS and not p.name.startswith("."))
+    if others:
+        raise InputError(str(folder), "", f"holds {', '.join(others[:5])}, which are not results of 'sbc'; "
+                                          "use another --out folder")
+    ident = folder / "sbc_identity.json"
+    theirs = [p.name for p in folder.iterdir() if p.name in SBC_OUTPUTS]
+    if ident.exists():
+        try:
+            old = json.loads(ident.read_text(encoding="utf-8")).get("identity_hash")
+        except (OSError, ValueError):
+            old = None
+        if old == identity_hash:
+            return
+        if not force:
+            raise InputError(str(ident), "identity_hash", (
+                f"the folder holds an SBC of another spec or budget (identity {old}, this one {identity_hash}); "
+                "use another --out folder, or --force to replace it"))
+    elif theirs and not force:
+        raise InputError(str(folder), "", f"holds {', '.join(sorted(theirs))} without sbc_identity.json; "
+                                          "use another --out folder, or --force")
+    _remove(folder, SBC_OUTPUTS)
