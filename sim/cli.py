@@ -22,6 +22,8 @@ COMMAND_MODULES = [
     "sim.commands.app",
     "sim.commands.score",
     "sim.commands.calibrate",
+    "sim.commands.lifecycle",
+    "sim.commands.nullmodels",
 ]
 
 

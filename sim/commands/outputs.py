@@ -6,6 +6,10 @@ A folder that holds results of a different scenario or spec, or files that are n
 this command, is refused (exit 2) unless ``--force``, which first removes the results there (of
 ``run`` or of a sweep; files of neither stay, and a sweep still refuses a folder holding them).
 The folder is checked (writable, not a file) before anything is simulated.
+
+An analysis of results (``lifecycle``, ``nullmodels``) follows the same rule with its own files:
+the first of them is a JSON summary carrying ``"input_hash"``, the hash of what was analysed
+(:func:`prepare_analysis_folder`); the same hash is replaced, another is refused unless ``--force``.
 """
 
 from __future__ import annotations
@@ -87,3 +91,30 @@ def clear_store(folder: Path, spec: Any) -> None:
     if is_held(store.journal / "sweep.lock"):
         raise InputError(str(folder), "", "a sweep is running on this folder; stop it before --force")
     _remove(folder, STORE_OUTPUTS + RUN_OUTPUTS)
+
+
+def prepare_analysis_folder(folder: Path, outputs: tuple[str, ...], input_hash: str, force: bool) -> None:
+    """Apply the rule (module docstring) for an analysis writing ``outputs`` (the first its JSON summary).
+
+    Refused (exit 2) unless ``force``: a folder holding this analysis's summary of another ``input_hash``, or
+    holding files other than this analysis's outputs. With ``force``, only this analysis's outputs are removed;
+    other files stay.
+    """
+    check_writable(folder)
+    summary = folder / outputs[0]
+    theirs = sorted(p.name for p in folder.iterdir() if p.name not in outputs and not p.name.startswith("."))
+    if not force:
+        if summary.exists():
+            try:
+                old = json.loads(summary.read_text(encoding="utf-8")).get("input_hash")
+            except (OSError, ValueError, AttributeError):
+                old = None
+            if old != input_hash:
+                raise InputError(str(summary), "input_hash", (
+                    f"the folder holds this analysis of other inputs (hash {old}, these {input_hash}); "
+                    "use another --out folder, or --force to replace it"))
+        if theirs:
+            shown = ", ".join(theirs[:5]) + (", ..." if len(theirs) > 5 else "")
+            raise InputError(str(folder), "", f"holds {shown}, not outputs of this analysis; use another --out "
+                                              "folder, or --force")
+    _remove(folder, outputs)
