@@ -249,12 +249,12 @@ def _rate(rows: list[dict[str, Any]], key: str) -> dict[str, float]:
 def reading(baseline: float, homogenised: float) -> str:
     """Where a pattern comes from, by its pass rates as given and homogenised (thresholds :data:`EFFECT`,
     :data:`HOLDS`)."""
-    if baseline < HOLDS and homogenised < HOLDS:
-        return "rarely holds"
     if baseline - homogenised >= EFFECT:
         return "firm inputs"
     if homogenised - baseline >= EFFECT:
         return "holds more without firm differences"
+    if baseline < HOLDS and homogenised < HOLDS:
+        return "rarely holds"
     return "system"
 
 
