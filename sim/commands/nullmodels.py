@@ -22,6 +22,7 @@ from ..experiments import nullmodels as nm
 from ..experiments.executors import add_executor_args, executor_from_args, executor_kind
 from ..scenario import load_scenario
 from .outputs import FORCE_HELP, prepare_analysis_folder
+from .run import add_seed_args, seeds_from_args
 
 #: What the command writes (the summary first).
 OUTPUTS = ("nullmodels.json", "nullmodels.md")
@@ -38,9 +39,7 @@ def register(sub: argparse._SubParsersAction) -> None:
                                    "where it holds, and whether a firm-named outcome follows the firm's inputs "
                                    "(docs/null-models.md).")
     p.add_argument("scenario", metavar="SCENARIO", help="scenario TOML file, e.g. scenarios/baseline.toml")
-    p.add_argument("--seeds", type=int, default=DEFAULT_SEEDS, metavar="N",
-                   help=f"seeds 0..N-1 (with --seed-start S: S..S+N-1) in every variant (default {DEFAULT_SEEDS})")
-    p.add_argument("--seed-start", type=int, default=0, metavar="S", help="first seed (default 0)")
+    add_seed_args(p, DEFAULT_SEEDS)  # the same seeds in every variant
     p.add_argument("--swaps", default=None, metavar="A:B,...",
                    help="pairs of startups to swap (default: every firm named by a firm-named pattern swapped once)")
     p.add_argument("--out", type=Path, default=None, metavar="DIR",
@@ -53,17 +52,13 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def cmd_nullmodels(args: argparse.Namespace) -> int:
-    if args.seeds < 1:
-        raise InputError("--seeds", "", f"expected a positive number of seeds, got {args.seeds}")
-    if args.seed_start < 0:
-        raise InputError("--seed-start", "", f"expected a seed of 0 or more, got {args.seed_start}")
+    seeds = seeds_from_args(args)
     executor_kind(args)
     scenario = load_scenario(args.scenario, args.overrides)
     if len(scenario.startups) < 2:
         raise InputError(str(args.scenario), "startups", "expected at least two named startups to homogenise "
                                                          f"and swap, found {len(scenario.startups)}")
     swaps = nm.parse_swaps(args.swaps, scenario) if args.swaps else nm.default_swaps(scenario)
-    seeds = list(range(args.seed_start, args.seed_start + args.seeds))
     out = args.out or Path("results") / "nullmodels" / scenario.name
     input_hash = canonical_hash({"scenario": scenario.hash(), "seeds": seeds, "swaps": swaps,
                                  "model_version": MODEL_VERSION})

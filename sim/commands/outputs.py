@@ -41,6 +41,23 @@ def check_writable(folder: Path, option: str = "--out") -> None:
         raise InputError(str(folder), "", f"cannot write into this folder ({option}): {exc.strerror}") from None
 
 
+def recorded(summary: Path, key: str) -> Any:
+    """``key`` of the JSON object in ``summary``, or None if it cannot be read."""
+    try:
+        data = json.loads(summary.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    return data.get(key) if isinstance(data, dict) else None
+
+
+def refuse_other(summary: Path, key: str, current: str, what: str) -> None:
+    """:class:`InputError` unless ``summary`` records ``current`` as its ``key`` (``what`` says what it holds)."""
+    old = recorded(summary, key)
+    if old != current:
+        raise InputError(str(summary), key, f"the folder holds {what} (hash {old}, this one {current}); "
+                                            "use another --out folder, or --force to replace them")
+
+
 def _remove(folder: Path, names: tuple[str, ...]) -> None:
     for name in names:
         path = folder / name
@@ -60,14 +77,7 @@ def prepare_run_folder(folder: Path, scenario_hash: str, force: bool) -> None:
             raise InputError(str(folder), "", "holds an experiment results folder (manifest.json), not results "
                                               "of 'run'; use another --out folder, or --force")
         if summary.exists():
-            try:
-                old = json.loads(summary.read_text(encoding="utf-8")).get("scenario_hash")
-            except (OSError, ValueError):
-                old = None
-            if old != scenario_hash:
-                raise InputError(str(summary), "scenario_hash", (
-                    f"the folder holds results of another scenario (hash {old}, this one {scenario_hash}); "
-                    "use another --out folder, or --force to replace them"))
+            refuse_other(summary, "scenario_hash", scenario_hash, "results of another scenario")
         elif theirs:
             raise InputError(str(folder), "", f"holds {', '.join(sorted(theirs))} without a summary.json (not "
                                               "results of a finished 'run'); use another --out folder, or --force")
@@ -105,14 +115,7 @@ def prepare_analysis_folder(folder: Path, outputs: tuple[str, ...], input_hash: 
     theirs = sorted(p.name for p in folder.iterdir() if p.name not in outputs and not p.name.startswith("."))
     if not force:
         if summary.exists():
-            try:
-                old = json.loads(summary.read_text(encoding="utf-8")).get("input_hash")
-            except (OSError, ValueError, AttributeError):
-                old = None
-            if old != input_hash:
-                raise InputError(str(summary), "input_hash", (
-                    f"the folder holds this analysis of other inputs (hash {old}, these {input_hash}); "
-                    "use another --out folder, or --force to replace it"))
+            refuse_other(summary, "input_hash", input_hash, "this analysis of other inputs")
         if theirs:
             shown = ", ".join(theirs[:5]) + (", ..." if len(theirs) > 5 else "")
             raise InputError(str(folder), "", f"holds {shown}, not outputs of this analysis; use another --out "

@@ -28,9 +28,7 @@ def register(sub: argparse._SubParsersAction) -> None:
                                    "scenario (they are replaced); results of another scenario are refused unless "
                                    "--force.")
     p.add_argument("scenario", metavar="SCENARIO", help="scenario TOML file, e.g. scenarios/baseline.toml")
-    p.add_argument("--seeds", type=int, default=100, metavar="N",
-                   help="number of seeds: S..S+N-1 with --seed-start S (default 100)")
-    p.add_argument("--seed-start", type=int, default=0, metavar="S", help="first seed (default 0)")
+    add_seed_args(p, 100)
     p.add_argument("--out", type=Path, default=None, metavar="DIR", help="output folder (default results/<name>/)")
     p.add_argument("--force", action="store_true", help=FORCE_HELP)
     p.add_argument("--format", choices=("parquet", "csv"), default="parquet", help="table format (default parquet)")
@@ -41,18 +39,30 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(func=cmd_run)
 
 
-def cmd_run(args: argparse.Namespace) -> int:
+def add_seed_args(p: argparse.ArgumentParser, default: int) -> None:
+    """Add ``--seeds N`` (default ``default``) and ``--seed-start S``: the seeds S..S+N-1."""
+    p.add_argument("--seeds", type=int, default=default, metavar="N",
+                   help=f"number of seeds: S..S+N-1 with --seed-start S (default {default})")
+    p.add_argument("--seed-start", type=int, default=0, metavar="S", help="first seed (default 0)")
+
+
+def seeds_from_args(args: argparse.Namespace) -> list[int]:
+    """The seeds of ``--seeds`` and ``--seed-start``; :class:`InputError` for a bad count or start."""
     if args.seeds < 1:
         raise InputError("--seeds", "", f"expected a positive number of seeds, got {args.seeds}")
     if args.seed_start < 0:
         raise InputError("--seed-start", "", f"expected a seed of 0 or more, got {args.seed_start}")
+    return list(range(args.seed_start, args.seed_start + args.seeds))
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    seeds = seeds_from_args(args)
     executor_kind(args)  # bad executor options fail before anything is written
     scenario = load_scenario(args.scenario, args.overrides)
     from ..patterns import evaluate, scorecard
 
     out = args.out or Path("results") / scenario.name
     prepare_run_folder(out, scenario.hash(), args.force)  # before simulating: a bad --out costs nothing
-    seeds = list(range(args.seed_start, args.seed_start + args.seeds))
     t0 = time.perf_counter()
     with executor_from_args(args) as pool:
         results = run_seeds(scenario, seeds, pool, progress=not args.quiet)

@@ -27,8 +27,11 @@ result and leaves the original untouched:
 (seed *i* in every variant) on a :class:`sim.experiments.executors.Pool`, and reports, per pattern
 T1-T17, the share of seeds where it holds. For a swap it also evaluates the patterns on the run's
 tables with the two names exchanged back (:func:`relabel`): a pattern about firm X is then judged
-on the firm that carries X's inputs. When the outcome follows the inputs, the relabelled share is
-near the original's and the share as named falls: after a swap the partner does what X did.
+on the firm that carries X's inputs. Names are only labels in the model, so the relabelled run is
+exactly the scenario with the two firms' places in the list exchanged, inputs and names together
+(a test checks it). When the outcome follows the inputs, the relabelled share exceeds the share as
+named: after a swap the partner does what X did. When the relabelled share differs from the
+original's, the outcome also depends on the firm's place in the list (:func:`follows`).
 """
 
 from __future__ import annotations
