@@ -20,7 +20,7 @@ from .. import MODEL_VERSION
 from ..config import canonical_hash
 from ..errors import InputError
 from ..experiments import lifecycle as lc
-from .outputs import FORCE_HELP, prepare_analysis_folder
+from .outputs import ANALYSIS_FORCE_HELP, prepare_analysis_folder
 from .score import read_tables
 
 #: What the command writes (the summary first).
@@ -37,7 +37,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("folder", type=Path, metavar="RESULTS_DIR", help="results folder of 'python -m sim run'")
     p.add_argument("--out", type=Path, default=None, metavar="DIR",
                    help="output folder (default RESULTS_DIR/lifecycle/)")
-    p.add_argument("--force", action="store_true", help=FORCE_HELP)
+    p.add_argument("--force", action="store_true", help=ANALYSIS_FORCE_HELP)
     p.add_argument("--criterion", action="append", default=[], metavar="NAME=VALUE",
                    help=f"change a criterion's threshold (repeatable); names: {names}")
     p.add_argument("--json", action="store_true", help="print the summary as JSON on stdout")

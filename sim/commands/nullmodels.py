@@ -21,7 +21,7 @@ from ..errors import InputError
 from ..experiments import nullmodels as nm
 from ..experiments.executors import add_executor_args, executor_from_args, executor_kind
 from ..scenario import load_scenario
-from .outputs import FORCE_HELP, prepare_analysis_folder
+from .outputs import ANALYSIS_FORCE_HELP, prepare_analysis_folder
 from .run import add_seed_args, seeds_from_args
 
 #: What the command writes (the summary first).
@@ -44,7 +44,7 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="pairs of startups to swap (default: every firm named by a firm-named pattern swapped once)")
     p.add_argument("--out", type=Path, default=None, metavar="DIR",
                    help="output folder (default results/nullmodels/<scenario name>/)")
-    p.add_argument("--force", action="store_true", help=FORCE_HELP)
+    p.add_argument("--force", action="store_true", help=ANALYSIS_FORCE_HELP)
     p.add_argument("--json", action="store_true", help="print the report as JSON on stdout")
     add_set_argument(p)
     add_executor_args(p)

@@ -24,6 +24,9 @@ from ..errors import InputError
 
 FORCE_HELP = ("replace the results in the output folder even if they are of another scenario or spec "
               "(default: refuse; results of the same one are resumed or replaced)")
+#: ``--force`` of an analysis of results (``lifecycle``, ``nullmodels``).
+ANALYSIS_FORCE_HELP = ("replace this analysis's files in the output folder even if they are of other inputs, and "
+                       "write beside other files (default: refuse; the same inputs are replaced)")
 #: What ``run`` writes into its folder (tables in either format, the summary and the figures).
 RUN_OUTPUTS = ("model.parquet", "firms.parquet", "events.parquet", "model.csv", "firms.csv", "events.csv",
                "summary.json", "figures")
