@@ -46,6 +46,7 @@ import numpy as np
 import pandas as pd
 
 from ..outputs import EventType
+from ..palette import LIFECYCLE_COLOURS
 
 #: Kinds of firm counted as producers (see the module docstring for why only startups).
 PRODUCER_KINDS: tuple[str, ...] = ("startup",)
@@ -321,9 +322,6 @@ def month_label(first: str | None, offset: float | None) -> str:
 # ---------------------------------------------------------------------------------------------- figure
 #: Axes whose values reach this are drawn in millions (a display rule).
 MILLION = 1e6
-#: Colours of the figure's series (Okabe-Ito, as :mod:`sim.palette`).
-COLOURS = {"producers": "#D55E00", "entries": "#E69F00", "exits": "#000000", "output": "#0072B2",
-           "users": "#56B4E9", "top_decile_share": "#009E73"}
 
 
 def figure(b: dict[str, Any], path: Any, title: str, output_metric: str) -> Any:
@@ -351,9 +349,9 @@ def figure(b: dict[str, Any], path: Any, title: str, output_metric: str) -> Any:
         ylabel = f"{ylabel} (millions)" if scale > 1 else ylabel
         for key, name in series:
             q = {k: np.asarray(v, dtype=float) / scale for k, v in b[key].items()}
-            ax.fill_between(x, q["p05"], q["p95"], color=COLOURS[key], alpha=0.2, linewidth=0,
+            ax.fill_between(x, q["p05"], q["p95"], color=LIFECYCLE_COLOURS[key], alpha=0.2, linewidth=0,
                             label=f"{name}: 5-95% of seeds")
-            ax.plot(x, q["median"], color=COLOURS[key], linewidth=1.8, label=f"{name}: median")
+            ax.plot(x, q["median"], color=LIFECYCLE_COLOURS[key], linewidth=1.8, label=f"{name}: median")
         ax.set_title(heading, fontsize=10, loc="left")
         ax.set_ylabel(ylabel)
         ax.grid(alpha=0.3)
