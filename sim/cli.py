@@ -23,6 +23,8 @@ COMMAND_MODULES = [
     "sim.commands.score",
     "sim.commands.calibrate",
     "sim.commands.informative",
+    "sim.commands.lifecycle",
+    "sim.commands.nullmodels",
 ]
 
 

@@ -34,3 +34,8 @@ EVENT_COLOURS = {
     "release": "#0072B2", "price_cut": "#999999", "funding_round": "#56B4E9", "departure": "#D55E00",
     "pivot": "#009E73", "product_cut": "#CC79A7", "ipo": "#B8A000", "exit": "#000000", "entry": "#E69F00",
 }
+#: The industry life cycle's series (``python -m sim lifecycle``): producers as startups, entries and exits as
+#: their events.
+LIFECYCLE_COLOURS = {"producers": KIND_COLOURS["startup"], "entries": EVENT_COLOURS["entry"],
+                     "exits": EVENT_COLOURS["exit"], "output": "#0072B2", "users": "#56B4E9",
+                     "top_decile_share": "#009E73"}

@@ -6,6 +6,10 @@ A folder that holds results of a different scenario or spec, or files that are n
 this command, is refused (exit 2) unless ``--force``, which first removes the results there (of
 ``run`` or of a sweep; files of neither stay, and a sweep still refuses a folder holding them).
 The folder is checked (writable, not a file) before anything is simulated.
+
+An analysis of results (``lifecycle``, ``nullmodels``) follows the same rule with its own files:
+the first of them is a JSON summary carrying ``"input_hash"``, the hash of what was analysed
+(:func:`prepare_analysis_folder`); the same hash is replaced, another is refused unless ``--force``.
 """
 
 from __future__ import annotations
@@ -20,6 +24,9 @@ from ..errors import InputError
 
 FORCE_HELP = ("replace the results in the output folder even if they are of another scenario or spec "
               "(default: refuse; results of the same one are resumed or replaced)")
+#: ``--force`` of an analysis of results (``lifecycle``, ``nullmodels``).
+ANALYSIS_FORCE_HELP = ("replace this analysis's files in the output folder even if they are of other inputs, and "
+                       "write beside other files (default: refuse; the same inputs are replaced)")
 #: What ``run`` writes into its folder (tables in either format, the summary and the figures).
 RUN_OUTPUTS = ("model.parquet", "firms.parquet", "events.parquet", "model.csv", "firms.csv", "events.csv",
                "summary.json", "figures")
@@ -64,6 +71,21 @@ def prepare_report_folder(folder: Path, report: str, check_hash: str, force: boo
         raise InputError(str(folder), "", f"holds {', '.join(others[:5])}{' ...' if len(others) > 5 else ''} "
                                           f"without a {report} (not a report of this command); use another "
                                           "--out folder, or --force")
+def recorded(summary: Path, key: str) -> Any:
+    """``key`` of the JSON object in ``summary``, or None if it cannot be read."""
+    try:
+        data = json.loads(summary.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    return data.get(key) if isinstance(data, dict) else None
+
+
+def refuse_other(summary: Path, key: str, current: str, what: str) -> None:
+    """:class:`InputError` unless ``summary`` records ``current`` as its ``key`` (``what`` says what it holds)."""
+    old = recorded(summary, key)
+    if old != current:
+        raise InputError(str(summary), key, f"the folder holds {what} (hash {old}, this one {current}); "
+                                            "use another --out folder, or --force to replace them")
 
 
 def _remove(folder: Path, names: tuple[str, ...]) -> None:
@@ -85,14 +107,7 @@ def prepare_run_folder(folder: Path, scenario_hash: str, force: bool) -> None:
             raise InputError(str(folder), "", "holds an experiment results folder (manifest.json), not results "
                                               "of 'run'; use another --out folder, or --force")
         if summary.exists():
-            try:
-                old = json.loads(summary.read_text(encoding="utf-8")).get("scenario_hash")
-            except (OSError, ValueError):
-                old = None
-            if old != scenario_hash:
-                raise InputError(str(summary), "scenario_hash", (
-                    f"the folder holds results of another scenario (hash {old}, this one {scenario_hash}); "
-                    "use another --out folder, or --force to replace them"))
+            refuse_other(summary, "scenario_hash", scenario_hash, "results of another scenario")
         elif theirs:
             raise InputError(str(folder), "", f"holds {', '.join(sorted(theirs))} without a summary.json (not "
                                               "results of a finished 'run'); use another --out folder, or --force")
@@ -145,3 +160,21 @@ def prepare_sbc_folder(folder: Path, identity_hash: str, force: bool) -> None:
         raise InputError(str(folder), "", f"holds {', '.join(sorted(theirs))} without sbc_identity.json; "
                                           "use another --out folder, or --force")
     _remove(folder, SBC_OUTPUTS)
+def prepare_analysis_folder(folder: Path, outputs: tuple[str, ...], input_hash: str, force: bool) -> None:
+    """Apply the rule (module docstring) for an analysis writing ``outputs`` (the first its JSON summary).
+
+    Refused (exit 2) unless ``force``: a folder holding this analysis's summary of another ``input_hash``, or
+    holding files other than this analysis's outputs. With ``force``, only this analysis's outputs are removed;
+    other files stay.
+    """
+    check_writable(folder)
+    summary = folder / outputs[0]
+    theirs = sorted(p.name for p in folder.iterdir() if p.name not in outputs and not p.name.startswith("."))
+    if not force:
+        if summary.exists():
+            refuse_other(summary, "input_hash", input_hash, "this analysis of other inputs")
+        if theirs:
+            shown = ", ".join(theirs[:5]) + (", ..." if len(theirs) > 5 else "")
+            raise InputError(str(folder), "", f"holds {shown}, not outputs of this analysis; use another --out "
+                                              "folder, or --force")
+    _remove(folder, outputs)

@@ -16,6 +16,8 @@ import json
 from pathlib import Path
 from typing import Any
 
+import pyarrow as pa
+
 from ..errors import InputError
 from ..holdout import HOLDOUT_FILE, load_holdout, summarise_targets
 from ..patterns import REQUIRED_COLUMNS, PatternResult, evaluate_tables, scorecard, split_seeds
@@ -38,15 +40,17 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(func=cmd_score)
 
 
-def load_tables(folder: Path) -> dict[str, dict[str, list[Any]]]:
-    """The three tables of ``folder`` as column dicts; :class:`InputError` if missing, unreadable or empty."""
+def read_tables(folder: Path, required: dict[str, tuple[str, ...]] = REQUIRED_COLUMNS) -> dict[str, pa.Table]:
+    """The tables named in ``required`` of ``folder`` as pyarrow tables, each checked to hold ``seed`` and the
+    columns listed for it (other columns may be there too); :class:`InputError` if one is missing, unreadable or
+    empty."""
     if not folder.is_dir():
         raise InputError(str(folder), "", "expected a results folder with model, firms and events tables "
                                           "(.parquet or .csv), e.g. from 'python -m sim run'")
-    if not any((folder / f"{n}.{ext}").exists() for n in REQUIRED_COLUMNS for ext in ("parquet", "csv")):
+    if not any((folder / f"{n}.{ext}").exists() for n in required for ext in ("parquet", "csv")):
         raise InputError(str(folder), "", "expected model, firms and events tables (.parquet or .csv), found none")
-    tables: dict[str, dict[str, list[Any]]] = {}
-    for name, needed in REQUIRED_COLUMNS.items():
+    tables: dict[str, pa.Table] = {}
+    for name, needed in required.items():
         try:
             table = read_table(folder, name)
         except FileNotFoundError:
@@ -57,10 +61,15 @@ def load_tables(folder: Path) -> dict[str, dict[str, list[Any]]]:
         missing = [c for c in ("seed", *needed) if c not in table.column_names]
         if missing:
             raise InputError(str(folder / name), "", f"expected column(s) {', '.join(missing)}")
-        tables[name] = table.to_pydict()
-    if not tables["model"]["seed"]:
+        tables[name] = table
+    if "model" in tables and tables["model"].num_rows == 0:
         raise InputError(str(folder / "model"), "", "expected at least one seed's rows, found none")
     return tables
+
+
+def load_tables(folder: Path) -> dict[str, dict[str, list[Any]]]:
+    """The three tables of ``folder`` as column dicts; :class:`InputError` if missing, unreadable or empty."""
+    return {name: table.to_pydict() for name, table in read_tables(folder).items()}
 
 
 def score_folder(folder: Path) -> tuple[list[int], list[list[PatternResult]]]:
