@@ -69,10 +69,15 @@ ACQUIRED = "acquired"
 
 
 def init(model: MarketModel) -> None:
-    """Each startup's review month (staggered) and the giants with a cloud."""
+    """Each startup's review month and the giants with a cloud.
+
+    A startup's review (and fundraising) phase is drawn from the strategy stream, not set by its place
+    in the scenario's list: a firm's position must not act as a hidden input (the label-swap
+    experiments of docs/null-models.md found that it did)."""
     model.cloud_giants = frozenset(g.name for g in model.giants if g.cloud > 0)
-    for i, firm in enumerate(model.live_startups):
-        firm.review_offset = i % model.sc.strategy.review_interval_months
+    months = model.sc.strategy.review_interval_months
+    for firm in model.live_startups:
+        firm.review_offset = int(model.rng_strategy.integers(months))
 
 
 def projected_floor_gain(model: MarketModel) -> float:

@@ -170,9 +170,10 @@ def free_entry_short() -> Scenario:
 
 
 def test_producers_follow_entries_and_exits_in_a_real_run(free_entry_short: Scenario) -> None:
-    """Producers are live startups: their count moves by exactly the month's entries minus its exits (a run with
-    both: firms exit with a year of runway left)."""
-    r = run(free_entry_short.with_overrides({"strategy.exit_runway_months": 12, "population.startups": 8}), 0)
+    """Producers are startups training foundation models: their count moves by exactly the month's entries minus
+    its exits from production (pivots, and exits of firms that had not pivoted); a run with both."""
+    r = run(free_entry_short.with_overrides({"exits.exit_runway_months": 12, "population.startups": 8,
+                                             "strategy.commitment_months": 0}), 0)
     (s,) = lc.monthly(lc.frames_from_results([r]))
     assert np.array_equal(np.diff(s.producers), s.entries[1:] - s.exits[1:])
     assert s.producers[0] == 8 + s.entries[0] - s.exits[0]
@@ -189,7 +190,7 @@ def test_the_command_end_to_end(tmp_path: Path, capsys: pytest.CaptureFixture) -
     printed = json.loads(capsys.readouterr().out)
     saved = json.loads((res / "lifecycle" / "lifecycle.json").read_text())
     assert printed["seeds"] == 3 and printed["scenario"] == "free_entry" and printed["model_version"]
-    assert printed["thresholds"]["fall_from_peak"] == 0.4 and printed["output_metric"] == "revenue_usd"
+    assert printed["thresholds"]["fall_from_peak"] == 0.4 and printed["output_metric"] == "tokens_mtok"
     per = saved["per_seed"]
     assert [p["seed"] for p in per] == [0, 1, 2]
     for name in lc.CRITERIA:

@@ -7,18 +7,21 @@ analysis reruns unchanged on a later model version; columns it does not read may
 
 Per seed and month (:func:`monthly`):
 
-* **producers**: live firms of :data:`PRODUCER_KINDS` (kind ``startup``, any strategy but ``exited``).
-  Only startups enter and exit in the model; giants and open labs are a fixed set that would only
-  add a constant to the count. Pivoted startups (vertical, integrator) still sell model services,
-  so they count. With these kinds, producers(t) = producers(t-1) + entries(t) - exits(t).
-* **entries, exits**: ``entry`` and ``exit`` events of producers that month.
-* **output**: the producers' total of :data:`TOKENS_COLUMN` (million tokens served a month) if the
-  firms table has that column, else their total ``revenue_usd`` (USD a month); their total
-  consumer users (``mau``) is kept as a second output series. ``Lifecycle.output_metric`` names
-  the one used.
-* **concentration**: the share of the producers' revenue earned by their top decile (the
-  ``ceil(0.1 n)`` largest of ``n`` live producers, at least one), and the Gini coefficient of
-  their revenues. NaN in a month where producers earn nothing.
+* **producers**: firms of :data:`PRODUCER_KINDS` (kind ``startup``) that *produce foundation models*:
+  strategy :data:`PRODUCING`. The industry's product is the foundation model, as Klepper's was the
+  car or the tyre: a startup that pivots to a vertical or to integrating others' models has left
+  that industry, like one that exits (it goes on as a customer of the producers). Giants and open
+  labs are a fixed set that would only add a constant. producers(t) = producers(t-1) + entries(t)
+  - exits(t).
+* **entries, exits**: ``entry`` events, and a producer's ``pivot`` or its ``exit`` when it had not
+  pivoted before (it stops producing) that month.
+* **output**: the industry's total of :data:`TOKENS_COLUMN` (million tokens served a month, by every
+  live startup) if the firms table has that column, else their total ``revenue_usd`` (USD a month);
+  their total consumer users (``mau``) is kept as a second output series.
+  ``Lifecycle.output_metric`` names the one used.
+* **concentration**: the share of the live startups' revenue earned by their top decile (the
+  ``ceil(0.1 n)`` largest of ``n``, at least one), and the Gini coefficient of their revenues. NaN
+  in a month where they earn nothing.
 
 The four regularities (:func:`check`), each a named criterion with its thresholds in
 :class:`Criteria`; a run *shows a shakeout* when all four hold:
@@ -52,6 +55,8 @@ from ..palette import LIFECYCLE_COLOURS
 PRODUCER_KINDS: tuple[str, ...] = ("startup",)
 #: The strategy of a firm that has left the market.
 EXITED = "exited"
+#: The strategy of a producer: a startup that still trains foundation models.
+PRODUCING = "foundation"
 #: Firms-table column of output in tokens (model 3); used when present.
 TOKENS_COLUMN = "tokens_mtok"
 #: Output metrics: column -> (label, unit).
@@ -171,25 +176,30 @@ def monthly(tables: dict[str, pd.DataFrame], criteria: Criteria = Criteria(),
     model, firms, events = tables["model"], tables["firms"], tables["events"]
     metric = TOKENS_COLUMN if TOKENS_COLUMN in firms.columns else "revenue_usd"
     live = firms[firms["kind"].isin(kinds) & (firms["strategy"] != EXITED)]
+    producing = live[live["strategy"] == PRODUCING]
     producer_names = set(firms.loc[firms["kind"].isin(kinds), "firm"])
     ev = events[events["firm"].isin(producer_names)]
     live_by_seed = dict(tuple(live.groupby("seed")))
+    producing_by_seed = dict(tuple(producing.groupby("seed")))
     ev_by_seed = dict(tuple(ev.groupby("seed")))
     empty_firms, empty_events, nothing = live.iloc[:0], ev.iloc[:0], np.zeros(0)
     out = []
     for seed, m in model.groupby("seed", sort=True):
         dates = sorted(set(m["date"]))
         grouped = live_by_seed.get(seed, empty_firms).groupby("date")
-        count = grouped.size().reindex(dates, fill_value=0)
+        count = producing_by_seed.get(seed, empty_firms).groupby("date").size().reindex(dates, fill_value=0)
         output = grouped[metric].sum().reindex(dates, fill_value=0.0)
         users = grouped["mau"].sum().reindex(dates, fill_value=0.0)
         revs = {d: g.to_numpy(dtype=float) for d, g in grouped["revenue_usd"]}
         es = ev_by_seed.get(seed, empty_events)
-        per = {t: es[es["type"] == t].groupby("date").size().reindex(dates, fill_value=0).to_numpy(dtype=int)
-               for t in (EventType.ENTRY.value, EventType.EXIT.value)}
+        pivoted = set(es.loc[es["type"] == EventType.PIVOT.value, "firm"])
+        leaving = es[(es["type"] == EventType.PIVOT.value)
+                     | ((es["type"] == EventType.EXIT.value) & ~es["firm"].isin(pivoted))]
+        entries = es[es["type"] == EventType.ENTRY.value].groupby("date").size().reindex(dates, fill_value=0)
+        exits = leaving.groupby("date").size().reindex(dates, fill_value=0)
         out.append(Lifecycle(
             seed=int(seed), dates=dates, producers=count.to_numpy(dtype=int),
-            entries=per[EventType.ENTRY.value], exits=per[EventType.EXIT.value],
+            entries=entries.to_numpy(dtype=int), exits=exits.to_numpy(dtype=int),
             output=output.to_numpy(dtype=float), output_metric=metric, users=users.to_numpy(dtype=float),
             top_decile_share=np.array([top_share(revs.get(d, nothing), criteria.top_decile) for d in dates]),
             gini=np.array([gini(revs.get(d, nothing)) for d in dates])))
