@@ -90,7 +90,8 @@ def _fmt(r: dict[str, Any], spec: str) -> str:
 def report(summary: dict[str, Any]) -> str:
     """The summary as text: shares of seeds per criterion, then the 5-95% ranges."""
     lines = [f"industry life cycle of {summary['scenario']} (model version {summary['model_version']}), "
-             f"{summary['seeds']} seeds; producers = live {'/'.join(summary['producer_kinds'])} firms; "
+             f"{summary['seeds']} seeds; producers = {'/'.join(summary['producer_kinds'])} firms training foundation "
+             "models; "
              f"output = {summary['output_metric']}"]
     for name in lc.CRITERIA:
         lines.append(f"  {name:<22} {summary['share'][name]:>5.0%}  {summary['criteria'][name]}")

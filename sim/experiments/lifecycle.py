@@ -94,7 +94,7 @@ class Criteria:
     output_growth: float = 1.0  # last-window output / peak-window output must exceed this
     entry_collapse_fraction: float = 0.25  # rolling entries below this share of their peak = collapsed
     top_decile_end: float = 0.5  # least top-decile revenue share at the end
-    top_decile: float = 0.1  # the top "decile": this share of live producers (rounded up, at least one)
+    top_decile: float = 0.1  # the top "decile": this share of live startups (rounded up, at least one)
 
     def describe(self) -> dict[str, str]:
         """Each criterion's meaning with these thresholds."""
@@ -346,7 +346,7 @@ def figure(b: dict[str, Any], path: Any, title: str, output_metric: str) -> Any:
     x = pd.to_datetime(b["dates"], format="%Y-%m")
     label, unit = OUTPUT_METRICS[output_metric]
     panels = [
-        ("Producers (live startups)", "firms", [("producers", "producers")]),
+        ("Producers (startups training foundation models)", "firms", [("producers", "producers")]),
         ("Entries and exits", "firms per month", [("entries", "entries"), ("exits", "exits")]),
         (f"Output: producers' total {label}", unit, [("output", label)]),
         ("Concentration: top decile's share of revenue", "share of producers' revenue (0-1)",
