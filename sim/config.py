@@ -63,7 +63,8 @@ class _View:
     def __setattr__(self, name: str, value: Any) -> None:
         raise TypeError(f"{type(self._model).__name__} is frozen: a view cannot be assigned to")
 
-    __delattr__ = __setattr__  # type: ignore[assignment]
+    def __delattr__(self, name: str) -> None:
+        raise TypeError(f"{type(self._model).__name__} is frozen: a view cannot be assigned to")
 
     def __eq__(self, other: object) -> bool:
         return self._model == (other._model if isinstance(other, _View) else other)
