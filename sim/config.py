@@ -49,6 +49,90 @@ class Strict(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
 
+
+# --------------------------------------------------------------------------- fast read-only views
+M = typing.TypeVar("M", bound=BaseModel)
+_VIEW_CLASSES: dict[type[BaseModel], type] = {}
+
+
+class _View:
+    """Base of :func:`plain_view`'s classes: read-only, equal to (and hashing as) the model it mirrors."""
+
+    __slots__ = ("_model",)
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        raise TypeError(f"{type(self._model).__name__} is frozen: a view cannot be assigned to")
+
+    def __delattr__(self, name: str) -> None:
+        raise TypeError(f"{type(self._model).__name__} is frozen: a view cannot be assigned to")
+
+    def __eq__(self, other: object) -> bool:
+        return self._model == (other._model if isinstance(other, _View) else other)
+
+    def __hash__(self) -> int:
+        return hash(self._model)
+
+    def __repr__(self) -> str:
+        return f"plain_view({self._model!r})"
+
+
+def _delegate(name: str) -> property:
+    return property(lambda self: getattr(self._model, name), doc=f"The model's ``{name}``.")
+
+
+def _view_class(cls: type[BaseModel]) -> type:
+    """The view class of ``cls`` (made once per class): a slot per field; every other public attribute
+    (methods such as ``to_dict``, ``model_dump``) is read from the model itself."""
+    view = _VIEW_CLASSES.get(cls)
+    if view is None:
+        fields = tuple(cls.model_fields)
+        ns: dict[str, Any] = {"__slots__": fields, "__doc__": f"Read-only plain view of a {cls.__name__}."}
+        for name in dir(cls):
+            if not name.startswith("_") and name not in fields:
+                ns[name] = _delegate(name)
+        view = _VIEW_CLASSES[cls] = type(f"{cls.__name__}View", (_View,), ns)
+    return view
+
+
+#: Field values kept as they are (immutable): most of a scenario's values.
+_SCALARS = frozenset({float, int, str, bool, type(None)})
+
+
+def _viewed(value: Any) -> Any:
+    kind = type(value)
+    if kind in _SCALARS:
+        return value
+    if isinstance(value, BaseModel):
+        return plain_view(value)
+    if kind is list:
+        return [_viewed(v) for v in value]
+    if kind is tuple:
+        return tuple(_viewed(v) for v in value)
+    if kind is dict:
+        return {k: _viewed(v) for k, v in value.items()}
+    return value
+
+
+def plain_view(model: M) -> M:
+    """A read-only copy of a (frozen) pydantic ``model`` whose fields are plain slots, nested models too.
+
+    Reading a field of a pydantic model costs several times a plain attribute: ``BaseModel`` defines
+    ``__getattr__``, which keeps Python 3.11 from specialising the attribute load. The simulation
+    reads its parameters (``model.sc.demand.quality_weight``) tens of thousands of times a run, so
+    :class:`sim.model.MarketModel` reads them from this view (measured: about 12 % of a baseline
+    run's instructions, ``docs/performance.md``). The values are the model's own objects (the same
+    floats: results are bit-identical); lists, tuples and dicts are copied with their items viewed.
+    Other public attributes (``to_dict``, ``hash``, ``with_overrides``, ``model_dump`` ...) are the
+    model's; a view compares and hashes as its model, and refuses assignment.
+    """
+    cls = _view_class(type(model))
+    view = object.__new__(cls)
+    values = model.__dict__  # a pydantic model's fields
+    for name in cls.__slots__:
+        object.__setattr__(view, name, _viewed(values[name]))
+    object.__setattr__(view, "_model", model)
+    return typing.cast(M, view)
+
 #: The key that points a file at the file it extends.
 EXTENDS = "extends"
 #: The key of a list item that names it (lists of tables whose items all have it merge by it).

@@ -22,6 +22,7 @@ import numpy as np
 from . import population
 from .agents import EXITED, FOUNDATION, Firm, Giant, Startup
 from .calendar import Calendar
+from .config import plain_view
 from .month import MONTH
 from .results import Recorder, RunResult
 from .scenario import Scenario
@@ -41,7 +42,9 @@ class MarketModel(mesa.Model):
     def __init__(self, scenario: Scenario, seed: int = 0, record_firms: bool = True) -> None:
         streams = np.random.SeedSequence(seed).spawn(5)
         super().__init__(rng=np.random.default_rng(streams[0]))
-        self.sc = scenario
+        #: The scenario, read through a plain view: the mechanisms read its parameters tens of thousands of
+        #: times a run, several times faster than through pydantic (:func:`sim.config.plain_view`).
+        self.sc = plain_view(scenario)
         self.seed_value = seed
         self.rng_capital, self.rng_talent, self.rng_strategy, self.rng_entry = (
             np.random.default_rng(s) for s in streams[1:])

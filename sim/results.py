@@ -41,18 +41,33 @@ def _row_builder(params: str, columns: tuple[Column, ...], env: dict[str, Any]) 
     return eval(f"lambda {params}: ({', '.join(c.get for c in columns)},)", env)  # noqa: S307 - our own declarations
 
 
+def _rows_builder(columns: tuple[Column, ...]) -> Callable[..., list[tuple[Any, ...]]]:
+    """``rows(firms, seed, t, date)``: one firms-table row per firm, in one comprehension (no call per firm
+    but ``f.executive_counts()``, bound to the getters' ``ex``)."""
+    row = ", ".join(c.get for c in columns)
+    src = f"lambda firms, seed, t, date: [({row},) for f in firms for ex in (f.executive_counts(),)]"
+    return eval(src, {"math": math})  # noqa: S307 - our own declarations
+
+
 _MODEL_ROW = _row_builder("m, c, live", MODEL_COLUMNS, {"hhi": hhi, "frontier": frontier})
-_FIRM_ROW = _row_builder("f, ex, seed, t, date", FIRMS_COLUMNS, {"math": math})
+_FIRM_ROWS = _rows_builder(FIRMS_COLUMNS)
 #: Event columns a ``log`` call may set, with their defaults (every column after ``type``).
 _EVENT_FIELDS = EVENTS_COLUMNS[5:]
+#: Event type (member or value) -> its value: checking a type is one dict lookup (``EventType(x)`` costs
+#: about as much as the rest of a ``log`` call).
+_EVENT_VALUES: dict[str, str] = {e.value: e.value for e in EventType}
 
 
 def _event_logger_source() -> str:
-    """Source of the ``log`` function: one append per declared events column."""
+    """Source of the ``log`` function: one append per declared events column (each column's bound
+    ``list.append`` is a global of the function, ``_append_<column>``)."""
     kw = ", ".join(f"{c.name}={c.get}" for c in _EVENT_FIELDS)
     lines = [f"def log(firm, type_, *, {kw}):",
-             "    type_ = EventType(type_).value  # an unknown type raises ValueError"]
-    lines += [f"    ev[{c.name!r}].append({c.get if i < 5 else c.name})" for i, c in enumerate(EVENTS_COLUMNS)]
+             "    try:",
+             "        type_ = EVENT_VALUES[type_]",
+             "    except (KeyError, TypeError):",
+             "        raise ValueError(f'{type_!r} is not a valid EventType') from None"]
+    lines += [f"    _append_{c.name}({c.get if i < 5 else c.name})" for i, c in enumerate(EVENTS_COLUMNS)]
     return "\n".join(lines)
 
 
@@ -102,7 +117,8 @@ class Recorder:
         """A ``log(firm, type, amount_usd=nan, role='', ..., open_weights=False)`` bound to ``model``: one row
         of the events table, every column after ``type`` a keyword (``sim.outputs.EVENTS_COLUMNS``).
         ``type`` must be an :class:`~sim.outputs.EventType` (or its value); any other raises ``ValueError``."""
-        env = {"ev": self.events, "model": model, "math": math, "EventType": EventType}
+        env: dict[str, Any] = {"model": model, "math": math, "EVENT_VALUES": _EVENT_VALUES}
+        env.update({f"_append_{name}": column.append for name, column in self.events.items()})
         exec(_EVENT_LOGGER_CODE, env)  # noqa: S102 - our own declarations
         return env["log"]
 
@@ -114,9 +130,7 @@ class Recorder:
             m[name].append(value)
         if not self.record_firms:
             return
-        rows = self._firm_rows
-        for f in model.firms:
-            rows.append(_FIRM_ROW(f, f.executive_counts(), seed, t, date))
+        self._firm_rows += _FIRM_ROWS(model.firms, seed, t, date)
 
     def result(self, model: MarketModel) -> RunResult:
         execs = {f.name: [(e.role, e.status, e.destination, e.left_step) for e in f.executives]
