@@ -1,5 +1,5 @@
 # On a fresh machine with Python 3.11 and make (the environment .venv is made on first use):
-#   make run     - the calibrated baseline (100 seeds): tables, scorecard and figures in results/baseline/
+#   make run     - the baseline (100 seeds): tables, scorecard and figures in results/baseline/
 #   make score   - the scorecard of results/baseline (patterns T1-T17)
 #   make app     - the explorer for students at http://127.0.0.1:8765
 #   make test    - the whole test suite

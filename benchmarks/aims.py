@@ -8,7 +8,8 @@ Reports, with the seeds used and the spread:
   (`closed_price_usd_per_mtok`) falls by at least 90% between 2024-04 and 2024-07;
 * **budgets**: the number of (seed, month, live firm) rows with negative cash (aim: none);
 * **consumer growth**: the share of seeds in which at least one of the six has more app users at
-  2024-12 than at 2024-01 (a startup app that grows while it spends);
+  2024-12 than at 2024-01 (a startup app that grows while it spends), and the share in which at
+  least one has not collapsed (ends 2024 with at least half its 2024-01 users);
 * **shakeout**: the share of `free_entry` seeds meeting every life-cycle regularity of
   :mod:`sim.experiments.lifecycle`;
 * **rates, not counts**: the largest gap between the median sentiment paths of `large_market`
@@ -33,6 +34,8 @@ ROOT = Path(__file__).resolve().parent.parent
 SCENARIOS = ROOT / "scenarios"
 #: The aims of model 3 (shares of seeds, and a sentiment gap).
 PRICE_FALL, PRICE_SHARE, SHAKEOUT_SHARE, SENTIMENT_GAP = 0.9, 0.7, 0.7, 0.1
+#: An app has *collapsed* in 2024 when it ends the year with less than this share of its 2024-01 users.
+COLLAPSE = 0.5
 
 
 def _baseline_seed(seed: int) -> dict[str, Any]:
@@ -42,13 +45,16 @@ def _baseline_seed(seed: int) -> dict[str, Any]:
     negative = sum(1 for c, s in zip(f["cash_usd"], f["strategy"], strict=True) if s != "exited" and c < 0)
     mau = {(n, d): u for n, d, u in zip(f["firm"], f["date"], f["mau"], strict=True)}
     grew = any(mau.get((n, "2024-12"), 0.0) > mau.get((n, "2024-01"), 0.0) > 0 for n in SIX)
+    kept = any(mau.get((n, "2024-12"), 0.0) >= COLLAPSE * mau.get((n, "2024-01"), 0.0) > 0 for n in SIX)
     return {"fall": 1.0 - price["2024-07"] / price["2024-04"], "negative_cash_rows": negative, "app_grew": grew,
+            "app_kept": kept,
             "sentiment": m["vc_sentiment"]}
 
 
 def _free_entry_seed(seed: int) -> bool:
     r = run(load_scenario(SCENARIOS / "free_entry.toml"), seed)
-    return lifecycle.check_run(lifecycle.monthly(r)).all_hold
+    (series,) = lifecycle.monthly(lifecycle.frames_from_results([r]))
+    return lifecycle.check(series).shakeout
 
 
 def _large_seed(seed: int) -> list[float]:
@@ -78,6 +84,7 @@ def measure(seeds: int, large_seeds: int, workers: int) -> dict[str, Any]:
                                      "share_at_least_90pct": sum(x >= PRICE_FALL for x in falls) / seeds},
         "negative_cash_rows": sum(b["negative_cash_rows"] for b in base),
         "share_seeds_a_startup_app_grew_in_2024": sum(b["app_grew"] for b in base) / seeds,
+        "share_seeds_a_startup_app_did_not_collapse_in_2024": sum(b["app_kept"] for b in base) / seeds,
         "free_entry_share_shakeout": {"share": sum(shake) / seeds, "aim": SHAKEOUT_SHARE},
         "large_market_sentiment_max_gap": {"gap": gap, "aim": SENTIMENT_GAP},
     }

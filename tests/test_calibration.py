@@ -271,10 +271,10 @@ high = 0.02
 rationale = "test"
 
 [[parameters]]
-key = "strategy.foundation_utility"
+key = "strategy.foundation_revenue_multiple"
 prior = "uniform"
-low = -1.0
-high = 2.0
+low = 10.0
+high = 60.0
 rationale = "test"
 
 [[parameters]]

@@ -347,9 +347,10 @@ def figure(b: dict[str, Any], path: Any, title: str, output_metric: str) -> Any:
     label, unit = OUTPUT_METRICS[output_metric]
     panels = [
         ("Producers (startups training foundation models)", "firms", [("producers", "producers")]),
-        ("Entries and exits", "firms per month", [("entries", "entries"), ("exits", "exits")]),
-        (f"Output: producers' total {label}", unit, [("output", label)]),
-        ("Concentration: top decile's share of revenue", "share of producers' revenue (0-1)",
+        ("Entries, and exits from production (pivots and exits)", "firms per month",
+         [("entries", "entries"), ("exits", "exits")]),
+        (f"Output: all live startups' total {label}", unit, [("output", label)]),
+        ("Concentration: top decile's share of revenue", "share of live startups' revenue (0-1)",
          [("top_decile_share", "top-decile share")]),
     ]
     fig, axes = plt.subplots(len(panels), 1, figsize=(9, 11), sharex=True)
