@@ -103,9 +103,12 @@ def test_a_students_session():
         assert "month 0 of 60" in _html(other_visitor, "sim-status")  # sessions do not share a model
 
         # -- a bad seed: a message beside the box, Reset changes nothing
-        seed = rc.find(v.TextField, label="Seed (whole number ≥ 0)").widget
-        seed.v_model = "abc"
-        assert seed.error is True and "whole number" in str(seed.messages)
+        rc.find(v.TextField, label="Seed (whole number ≥ 0)").widget.v_model = "abc"
+        deadline = time.monotonic() + WAIT_S
+        while not (seed := rc.find(v.TextField, label="Seed (whole number ≥ 0)").widget).error:
+            assert time.monotonic() < deadline, "the bad seed never shows its error"
+            time.sleep(0.05)  # the page re-renders the field after the change
+        assert "whole number" in str(seed.messages)
         _click(rc, "sim-reset")
         time.sleep(0.2)
         assert "month 2 of 60" in _html(rc, "sim-status")
