@@ -77,7 +77,8 @@ READS_PROJECTION = ("T14", "T16", "T17")
 #: Patterns measured *built in* for the current model: they hold in every seed of the scenario, at every corner
 #: of the calibration priors and with their own mechanisms switched off (``python -m sim informative``,
 #: docs/targets.md), so their holding is no evidence. The scorecard reports them apart and does not count them.
-BUILT_IN = ("T13", "T14")
+#: Model 3: none (model 2's were T13 and T14: its capped run budget and its DeepSeek pricing rule forced them).
+BUILT_IN: tuple[str, ...] = ()
 #: Smallest distance of a failed sub-condition, so that distance 0 means "holds".
 MIN_MISS = 0.01
 
