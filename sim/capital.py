@@ -74,7 +74,7 @@ def init(model: MarketModel) -> None:
     model.vc_pool_usd = pool_for_year(model, model.vc_pool_year, None)  # this year's venture money, USD
     model.vc_available_usd = 0.0  # venture money still available this month, USD
     model.outcomes = []  # (step, +1 or -1) realised outcomes: listings, up and down rounds, exits
-    model.outcome_exits = []  # (step, -1) of each exit (they widen the window's population)
+    model.exit_steps = []  # step of each exit in the last 12 months (they widen the window's population)
     model.year_outcomes = 0.0  # net outcomes per live startup so far this year
     model.year_appeal_start = model.outside_appeal
     model.realised_rate = 0.0  # R_12
@@ -105,7 +105,7 @@ def record_outcome(model: MarketModel, sign: int) -> None:
 def record_exit(model: MarketModel) -> None:
     """A startup exited: a realised outcome of -1, and one more firm in the window's population."""
     record_outcome(model, -1)
-    model.outcome_exits.append((model.t, -1))
+    model.exit_steps.append(model.t)
 
 
 def expected_raise(model: MarketModel, firm: Startup) -> float:
@@ -145,8 +145,8 @@ def update_sentiment(model: MarketModel) -> None:
     model.vc_available_usd = model.vc_pool_usd / MONTHS_PER_YEAR + cp.pool_carryover * model.vc_available_usd
     window = [sign for step, sign in model.outcomes if model.t - step < MONTHS_PER_YEAR]
     del model.outcomes[:len(model.outcomes) - len(window)]
-    exited = sum(1 for step, sign in model.outcome_exits if model.t - step < MONTHS_PER_YEAR)
-    model.realised_rate = sum(window) / max(1, len(model.live_startups) + exited)
+    model.exit_steps = [step for step in model.exit_steps if model.t - step < MONTHS_PER_YEAR]
+    model.realised_rate = sum(window) / max(1, len(model.live_startups) + len(model.exit_steps))
     in_post = sum(f.executive_counts()[0] for f in model.live_startups)
     departure_rate = model.departures_last_month / in_post if in_post else 0.0
     s = model.sentiment
