@@ -337,17 +337,8 @@ class Startup(Firm):
         return self.total_burn_usd() - self.revenue_usd
 
     def runway_months(self) -> float:
-        """Months of cash at :meth:`net_burn_usd` (infinite for a firm that earns more than it spends).
-
-        Written out rather than calling :meth:`net_burn_usd`: every mechanism asks for it, every month."""
-        burn = self.payroll_usd + self.marketing_spend_usd + self.serving_usd - self.revenue_consumer_usd \
-            - self.revenue_enterprise_usd
-        if self.side_products:
-            burn += len(self.side_products) * self.side_product_usd_per_month
-        if self.revenue_vertical_usd:
-            burn -= self.model.sc.strategy.vertical_margin * self.revenue_vertical_usd
-        if self.strategy == FOUNDATION:
-            burn += self.run_spend / self.model.sc.technology.release_interval_months
+        """Months of cash at :meth:`net_burn_usd` (infinite for a firm that earns more than it spends)."""
+        burn = self.net_burn_usd()
         return self.cash_usd / burn if burn > 0 else math.inf
 
     def executive_counts(self) -> tuple[int, int]:
