@@ -67,9 +67,9 @@ class TechnologyParams(Section):
         "The strength of the rising-cost mechanism: 1.0 means flat costs.",
         "[Cottier2024]: 2.4x (95% CI 2.0-3.1)")
     frontier_run_cost_usd_2023: float = P(
-        3.553e+07, 1e6, 5e8, "USD",
+        3.0e7, 1e6, 5e8, "USD",
         "Cost in 2023-01 of one training run that reaches the global frontier at efficiency 1.",
-        "[Cottier2024] puts GPT-4-class runs at tens of millions USD; model-2 hand tuning (retired, docs/tuning.md)")
+        "[Cottier2024] puts GPT-4-class runs at tens of millions USD; set a priori in model 3")
     run_cost_scale: float = P(
         1.0, 0.05, 5.0, "multiplier",
         "Multiplies every training run's cost (the cheap_compute counterfactual lowers it).",
@@ -82,9 +82,9 @@ class TechnologyParams(Section):
     training_budget_share: float = P(0.1371, 0.02, 1.0, "share of cash",
         "Share of its cash a startup is willing to commit to one training run.",
         "assumption; tuned so startup runs cost 1-50 million USD (T13 is then checked, not forced)"
-            "; model-2 hand tuning (retired, docs/tuning.md)")
+            "; calibrated (experiments/calibration.toml)")
     max_run_spend_usd: float = P(1.0e8, 1e6, 1e9, "USD", "Most a startup spends on one run (board limit).",
-                                 "assumption: a board limit on one run; model-2 hand tuning (retired, docs/tuning.md)")
+                                 "assumption: a board limit on one run; set a priori in model 3")
     training_reserve_months: float = P(9.0, 0.0, 60.0, "months",
                                        "Months of operating burn a startup keeps in cash and never spends on training.",
                                        "assumption")
@@ -164,13 +164,13 @@ class DemandParams(Section):
     enterprise_usd_per_month_2023: float = P(8.0e6, 0.0, 1e10, "USD per month",
                                              "Potential enterprise API spending E in 2023-01, at the reference price.",
                                              "assumption, order of magnitude of China's 2023 B2B LLM market"
-                                                 "; model-2 hand tuning (retired, docs/tuning.md)")
+                                                 "; set a priori in model 3")
     enterprise_usd_per_month_max: float = P(4.0e8, 0.0, 1e11, "USD per month", "Mature potential spending.",
                                             "assumption")
     enterprise_maturity_per_month: float = P(0.0536, 0.0, 1.0, "per month",
                                              "Logistic growth rate of potential spending: slow (article ¶13).",
-                                             "assumption; enterprise_boom raises it; model-2 hand tuning "
-                                             "(retired, docs/tuning.md)")
+                                             "assumption; enterprise_boom raises it; "
+        "calibrated (experiments/calibration.toml)")
     reference_price_usd_per_mtok: float = P(17.0, 0.01, 1000.0, "USD per million tokens",
                                             "Reference price P0 at which E is spent (the price index's anchor).",
                                             "[S-PRICE-WAR]: the typical list price before 2024-05, 120 RMB per million")
@@ -329,17 +329,17 @@ class CapitalParams(Section):
                                   "assumption [Gompers2004]")
     sentiment_initial: float = P(0.7707, 0.0, 1.0, "0-1", "Investor sentiment for foundation-model startups at the "
                                                           "start.",
-                                 "[Article] ¶1: the 2023 capital boom; model-2 hand tuning (retired, docs/tuning.md)")
+                                 "[Article] ¶1: the 2023 capital boom; calibrated (experiments/calibration.toml)")
     sentiment_base: float = P(0.4902, 0.0, 1.0, "0-1", "Level sentiment reverts to without shocks.", "assumption"
-        "; model-2 hand tuning (retired, docs/tuning.md)")
-    sentiment_reversion_per_month: float = P(0.0228, 0.0, 1.0, "per month", "Speed of reversion to the base level.",
-                                             "assumption; model-2 hand tuning (retired, docs/tuning.md)")
+        "; calibrated (experiments/calibration.toml)")
+    sentiment_reversion_per_month: float = P(0.02, 0.0, 1.0, "per month", "Speed of reversion to the base level.",
+                                             "assumption; set a priori in model 3")
     open_shock_sensitivity: float = P(0.292, 0.0, 2.0, "per doubling",
                                       "Sentiment lost per unit of open-source shock: the record narrowing of the "
                                       "floor's gap to the "
                                       "frontier (doublings) divided by 1 + the new gap.",
                                       "[Article] ¶8, ¶12: open-source shocks cost investors' confidence"
-                                          "; model-2 hand tuning (retired, docs/tuning.md)")
+                                          "; set a priori in model 3")
     departure_sensitivity: float = P(1.0, 0.0, 50.0, "per unit rate",
                                      "Fall of sentiment's level per unit of last month's departures per executive in "
                                      "post.", "assumption: [Article] ¶3")
@@ -351,10 +351,9 @@ class CapitalParams(Section):
     rotation_sensitivity: float = P(0.534, 0.0, 2.0, "per unit appeal",
                                     "Fall of the level sentiment reverts to per unit of outside appeal (capital "
                                     "rotates away).",
-                                    "[Article] ¶12; model-2 hand tuning (retired, docs/tuning.md)")
+                                    "[Article] ¶12; calibrated (experiments/calibration.toml)")
     round_interval_months: int = P(10, 1, 36, "months", "Least time between two rounds of one startup.",
-                                   "assumption: the six raised about once or twice a year; model-2 hand tuning "
-                                   "(retired, docs/tuning.md)")
+                                   "assumption: the six raised about once or twice a year; set a priori in model 3")
     round_runway_trigger_months: float = P(18.0, 0.0, 60.0, "months", "A startup seeks a round when runway falls "
                                                                       "below this.",
                                            "assumption")
@@ -365,22 +364,22 @@ class CapitalParams(Section):
                                 "assumption: a round takes about a quarter to close")
     traction_scale_usd: float = P(1.0e7, 1e5, 1e10, "USD per year",
                                   "Annualised revenue that counts as one unit of traction.", "assumption")
-    pre_ipo_bonus: float = P(2.098, 0.0, 10.0, "logit", "Log-odds bonus of a round for a firm in an IPO process.",
+    pre_ipo_bonus: float = P(2.0, 0.0, 10.0, "logit", "Log-odds bonus of a round for a firm in an IPO process.",
                              "[Article] ¶6: Zhipu kept its financing pace while preparing an IPO"
-                                 "; model-2 hand tuning (retired, docs/tuning.md)")
+                                 "; set a priori in model 3")
     foundation_always_raise: bool = S(True, "switch",
                                       "Startups training foundation models seek a round whenever the last one is "
                                       "round_interval_months old, whatever their runway.",
                                       "[Article] ¶10: 'saturation investment'; all six raised repeatedly in 2023-2024")
     round_intercept: float = P(-3.714, -10.0, 10.0, "logit", "Log-odds of a round closing at zero sentiment and "
                                                              "traction.",
-                               "assumption; model-2 hand tuning (retired, docs/tuning.md)")
+                               "assumption; calibrated (experiments/calibration.toml)")
     round_sentiment_weight: float = P(12.43, 0.0, 20.0, "logit per unit", "Weight of investor sentiment.", "assumption"
-        "; model-2 hand tuning (retired, docs/tuning.md)")
-    round_traction_weight: float = P(1.958, 0.0, 10.0, "logit per unit",
+        "; calibrated (experiments/calibration.toml)")
+    round_traction_weight: float = P(2.0, 0.0, 10.0, "logit per unit",
                                      "Weight of traction: annualised revenue over traction_scale_usd (at most 10) "
                                      "plus 5 x MAU share.",
-                                     "assumption; model-2 hand tuning (retired, docs/tuning.md)")
+                                     "assumption; set a priori in model 3")
     round_rank_weight: float = P(1.0, 0.0, 10.0, "logit per unit",
                                  "Weight of rank (1 for the most capable startup, 0 for the least).", "assumption")
     round_talent_weight: float = P(2.0, 0.0, 20.0, "logit per unit",
@@ -391,17 +390,17 @@ class CapitalParams(Section):
                                         "assumption: venture investors fund the race to the frontier, not services "
                                         "firms")
     round_size_months_of_burn: float = P(25.95, 1.0, 120.0, "months", "A round funds this many months of current burn.",
-                                         "assumption; model-2 hand tuning (retired, docs/tuning.md)")
+                                         "assumption; calibrated (experiments/calibration.toml)")
     round_size_sentiment_elasticity: float = P(2.0, 0.0, 5.0, "elasticity", "Round size scales with sentiment to "
                                                                             "this power.",
-                                               "assumption; model-2 hand tuning (retired, docs/tuning.md)")
+                                               "assumption; set a priori in model 3")
     ipo_revenue_usd_per_year: float = P(4.435e+07, 0.0, 1e10, "USD per year",
                                         "Annualised revenue at which a startup can start an IPO process.",
                                         "assumption: about 320 million RMB a year, the order of Hong Kong chapter "
                                         "18C thresholds [S-HKEX-18C]"
-                                            "; model-2 hand tuning (retired, docs/tuning.md)")
-    ipo_months_to_list: int = P(13, 1, 48, "months", "Months from starting the IPO process to listing.", "assumption"
-        "; model-2 hand tuning (retired, docs/tuning.md)")
+                                            "; calibrated (experiments/calibration.toml)")
+    ipo_months_to_list: int = P(12, 1, 48, "months", "Months from starting the IPO process to listing.", "assumption"
+        "; set a priori in model 3")
     ipo_proceeds_months_of_burn: float = P(36.0, 0.0, 120.0, "months", "IPO proceeds in months of burn.", "assumption")
     pre_ipo_round: bool = S(True, "switch", "A firm that starts an IPO process raises a pre-IPO round if it can.",
                             "[Article] ¶6: Zhipu raised and started an IPO in 2025")
@@ -422,40 +421,40 @@ class TalentParams(Section):
     enabled: bool = S(True, "switch", "Executives can leave; false keeps every executive in post.", "switch")
     base_hazard_per_month: float = P(0.0031, 0.0, 0.5, "per month", "Monthly chance a settled executive leaves.",
                                      "assumption: about 4% a year in a calm startup, before poaching and niche pull"
-                                         "; model-2 hand tuning (retired, docs/tuning.md)")
+                                         "; calibrated (experiments/calibration.toml)")
     abandoned_work_multiplier: float = P(19.9, 1.0, 100.0, "multiplier",
                                          "Hazard multiplier for a technical executive whose firm stopped training "
                                          "foundation models.", "[Article] ¶4: 01.AI no longer needs its technical team"
-                                             "; model-2 hand tuning (retired, docs/tuning.md)")
+                                             "; calibrated (experiments/calibration.toml)")
     runway_multiplier: float = P(5.0, 1.0, 20.0, "multiplier", "Hazard multiplier when runway is below "
                                                                "runway_alarm_months.",
-                                 "assumption: money runs short ([Article] ¶1); model-2 hand tuning (retired, "
-                                 "docs/tuning.md)")
+                                 "assumption: money runs short ([Article] ¶1); "
+        "calibrated (experiments/calibration.toml)")
     runway_alarm_months: float = P(12.0, 0.0, 60.0, "months", "Runway below which executives worry.", "assumption")
     poaching_weight: float = P(1.145, 0.0, 20.0, "multiplier per unit",
                                "Hazard multiplier (1 + this x the giants' mean hiring power): poaching offers.",
-                               "[S-TALENT-PAY]: star offers near 10 million RMB a year; model-2 hand tuning "
-                               "(retired, docs/tuning.md)")
+                               "[S-TALENT-PAY]: star offers near 10 million RMB a year; "
+        "calibrated (experiments/calibration.toml)")
     poaching_rank_focus: float = P(0.6833, 0.0, 1.0, "0-1",
                                    "How much giants aim offers at the most capable startups (0: evenly; 1: offers "
                                    "scale with 2 x capability rank).",
                                    "[S-TALENT-PAY]: star researchers poached with offers near 10 million RMB"
-                                       "; model-2 hand tuning (retired, docs/tuning.md)")
+                                       "; calibrated (experiments/calibration.toml)")
     niche_heat_weight: float = P(0.2, 0.0, 20.0, "multiplier per unit",
                                  "Hazard rises by this times the hottest niche's heat (founding a venture).",
-                                 "[Article] ¶5: AI coding, AI voice; model-2 hand tuning (retired, docs/tuning.md)")
+                                 "[Article] ¶5: AI coding, AI voice; set a priori in model 3")
     contagion_weight: float = P(0.03351, 0.0, 5.0, "multiplier per departure",
                                 "Hazard rises by this per departure from the same firm in the last 6 months.",
-                                "assumption: departures cluster ([Article] ¶3); model-2 hand tuning (retired, "
-                                "docs/tuning.md)")
+                                "assumption: departures cluster ([Article] ¶3); "
+        "calibrated (experiments/calibration.toml)")
     sentiment_weight: float = P(2.073, 0.0, 20.0, "multiplier per unit",
                                 "Hazard rises by this times the fall of investor sentiment below its starting level "
                                 "(startup equity and careers lose value as the boom recedes).",
                                 "[Article] ¶1, ¶3: talent drains away as the gold rush recedes"
-                                    "; model-2 hand tuning (retired, docs/tuning.md)")
-    pivot_commercial_multiplier: float = P(1.807, 1.0, 20.0, "multiplier",
+                                    "; calibrated (experiments/calibration.toml)")
+    pivot_commercial_multiplier: float = P(2.0, 1.0, 20.0, "multiplier",
                                            "Hazard multiplier for commercial executives in a firm that pivoted.",
-                                           "assumption; model-2 hand tuning (retired, docs/tuning.md)")
+                                           "assumption; set a priori in model 3")
     giant_destination_weight: float = P(1.0, 0.0, 10.0, "weight", "Relative pull of joining a giant.", "[Article] ¶3")
     founder_destination_weight: float = P(0.8, 0.0, 10.0, "weight", "Relative pull of founding a focused startup.",
                                           "[Article] ¶3, ¶5")
@@ -512,11 +511,10 @@ class StrategyParams(Section):
     floor_trend_window_months: int = P(12, 1, 60, "months",
                                        "Window over which firms observe the open floor's catch-up (its narrowing "
                                        "gap to the frontier) when they project it.", "assumption: bounded foresight")
-    target_margin_doublings: float = P(1.292, -3.0, 5.0, "doublings",
+    target_margin_doublings: float = P(1.0, -3.0, 5.0, "doublings",
                                        "Margin over the open floor investors expect a racing firm to reach (sets the "
                                        "keep-up cost in a round's need).",
-                                       "[Article] ¶9: could neither keep up nor pull ahead; model-2 hand tuning "
-                                       "(retired, docs/tuning.md)")
+                                       "[Article] ¶9: could neither keep up nor pull ahead; set a priori in model 3")
     cut_runway_months: float = P(18.0, 0.0, 60.0, "months", "Runway below which a side product is cut.",
                                  "[Article] ¶11: StepFun closed its companion app to concentrate resources")
     vertical_cost_share: float = P(0.35, 0.0, 1.0, "share", "Payroll a vertical or integrator keeps after pivoting.",

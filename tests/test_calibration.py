@@ -180,6 +180,36 @@ def write(tmp_path: Path, text: str, name: str = "spec.toml") -> Path:
     return p
 
 
+def lists_spec(tmp_path: Path) -> Path:
+    """A copy of the shipped spec naming its sets as lists instead of the hold-out file."""
+    text = SPEC.read_text().replace('holdout = "holdout.toml"', 'fit = ["T1", "T2"]\nvalidate = ["T5"]')
+    text = text.replace('scenario = "../scenarios/baseline.toml"',
+                        f'scenario = "{(ROOT / "scenarios" / "baseline.toml").as_posix()}"')
+    p = tmp_path / "lists.toml"
+    p.write_text(text)
+    return p
+
+
+def test_the_spec_fits_the_holdout_sets():
+    """The shipped spec takes its sets from the hold-out file, targets included, and fits them by their distance."""
+    from sim.holdout import load_holdout
+
+    spec, ho = load_spec(SPEC), load_holdout()
+    assert spec.fit == ho.ids("fit") and spec.validate == ho.ids("validate") and spec.uses_targets
+    d = spec.distance()
+    assert d.scales["T1"] == spec.pattern_scale and "dep_six" not in d.scales
+    # a target's deviance residual counts as is, a pattern's miss over the pattern scale; both capped
+    per = d.per_pattern({"d:T1": 0.1, "d:dep_six": 1.5, "d:T2": 100.0})
+    assert per["T1"] == pytest.approx(0.1 / spec.pattern_scale) and per["dep_six"] == 1.5
+    assert per["T2"] == spec.cap and per["T3"] == spec.cap  # T3 absent from the run: the cap
+
+
+def test_holdout_and_lists_are_exclusive(tmp_path):
+    with pytest.raises(InputError) as info:
+        load_spec(write(tmp_path, '[patterns]\nvalidate = ["T1"]\n'))
+    assert info.value.key == "patterns.holdout" and "not both" in info.value.expected
+
+
 def test_the_shipped_specs_load():
     spec = load_spec(SPEC)
     assert len(spec.parameters) >= 6 and set(spec.fit).isdisjoint(spec.validate)
@@ -193,17 +223,19 @@ def test_the_shipped_specs_load():
     ("[smc]\npopulaton = 100\n", "smc.populaton", "did you mean 'population'"),
     ("[stopping]\nmin_acceptance_rate = 0\n", "stopping.min_acceptance_rate", "expected a value > 0"),
     ("[patterns]\nvalidate = [\"T1\"]\n", "patterns.validate", "disjoint"),
-    ("[patterns]\nfit = [\"T99\"]\n", "patterns.fit.0", "unknown pattern 'T99'"),
-    ("[patterns]\nfit = [\"t12\"]\n", "patterns.fit.0", "unknown pattern 't12' (did you mean 'T12'?)"),
+    ("[patterns]\nfit = [\"T99\"]\n", "patterns.fit.0", "unknown pattern or target 'T99'"),
+    ("[patterns]\nfit = [\"t12\"]\n", "patterns.fit.0", "unknown pattern or target 't12' (did you mean 'T12'?)"),
     ("[predictive]\npoint_estimate = \"mode\"\n", "predictive.point_estimate",
      "expected one of 'best', 'median', 'mean'"),
-    ("[distance]\nweights = { T5 = 1.0 }\n", "distance.weights.T5", "only for a pattern in patterns.fit"),
+    ("[distance]\nweights = { T5 = 1.0 }\n", "distance.weights.T5", "only for a fitting pattern or target"),
     ("[predictive]\nrefine_rounds = -1\n", "predictive.refine_rounds", "expected a value >= 0"),
     ("[bogus]\nx = 1\n", "bogus", "unknown key"),
 ])
 def test_spec_errors_name_the_key(tmp_path, text, key, words):
+    p = tmp_path / "child.toml"
+    p.write_text(f'extends = "{lists_spec(tmp_path).as_posix()}"\n' + text)
     with pytest.raises(InputError) as info:
-        load_spec(write(tmp_path, text))
+        load_spec(p)
     assert info.value.key == key and words in info.value.expected
 
 

@@ -17,6 +17,7 @@ import pytest
 from test_patterns import World
 
 from sim.calibration.abc import Prior
+from sim.calibration.spec import load_spec
 from sim.cli import main
 from sim.experiments.executors import make_executor
 from sim.holdout import HOLDOUT_FILE, after_history, known_ids, load_holdout
@@ -53,6 +54,8 @@ from sim.targets import (
 
 ROOT = Path(__file__).resolve().parents[1]
 BASELINE = ROOT / "scenarios" / "baseline.toml"
+#: Parameters of the shipped calibration spec, whose prior corners `informative` runs by default.
+N_CALIBRATED = len(load_spec(ROOT / "experiments" / "calibration.toml").parameters)
 SQRT_2PI = math.sqrt(2 * math.pi)
 
 
@@ -370,7 +373,7 @@ def test_informative_command_writes_its_report_and_keeps_the_folder_rule(tmp_pat
     assert main([*args, "--out", str(out), "--json"]) == 0
     printed = json.loads(capsys.readouterr().out)
     saved = json.loads((out / "informative.json").read_text())
-    assert printed == saved and saved["seeds"] == [0] and saved["design"]["n_corners"] == 26
+    assert printed == saved and saved["seeds"] == [0] and saved["design"]["n_corners"] == 2 * N_CALIBRATED
     assert {r["id"] for r in saved["items"]} == set(known_ids())
     assert all(r["use"] in ("fit", "validate", "none") for r in saved["items"])
     assert main([*args, "--out", str(out)]) == 0  # the same check: replaced

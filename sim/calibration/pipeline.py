@@ -46,7 +46,7 @@ from .predictive import (
     write_calibrated,
 )
 from .recovery import prior_sensitivity, recovery_table, weighted_quantiles
-from .simulator import ModelSimulator, PatternDistance, StandardisedDistance
+from .simulator import ModelSimulator, StandardisedDistance
 from .spec import CalibrationSpec
 
 HISTORY_STREAM = 1_000_002
@@ -104,7 +104,7 @@ def calibrate(spec: CalibrationSpec, out: Path, executor: Any, n_workers: int = 
     """Run (or resume) the calibration of ``spec`` into ``out``; return a summary dict."""
     out = Path(out)
     t0 = time.perf_counter()
-    smc, store = _sampler(spec, out, ModelSimulator(spec.scenario), PatternDistance(spec.weights, spec.cap),
+    smc, store = _sampler(spec, out, spec.simulator_of(), spec.distance(),
                           executor, n_workers, progress, log)
     result = smc.run(max_generations)
     title = f"calibration: {Path(spec.file).name} on {spec.scenario.name}"
@@ -181,7 +181,7 @@ def _point_scorecard(spec: CalibrationSpec, point: dict[str, Any], executor: Any
                      bar: Any) -> dict[str, Any]:
     """The point estimate's own scorecard (seeds 0..point_seeds-1, as ``python -m sim run`` would use)."""
     seeds = list(range(spec.predictive.point_seeds))
-    out = run_many(ModelSimulator(spec.scenario), [(point["params"], s) for s in seeds], executor, n_workers, bar)
+    out = run_many(spec.simulator_of(), [(point["params"], s) for s in seeds], executor, n_workers, bar)
     return scorecard_from(spec, out, {"draws": 1, "seeds_per_draw": len(seeds), "runs": len(out),
                                       "failed_runs": int(sum(r.get("error", 0.0) for r in out))})
 

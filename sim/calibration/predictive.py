@@ -47,7 +47,6 @@ from ..errors import InputError
 from ..scenario import load_scenario
 from .abc import ABCResult, Population, mean_distance, run_many
 from .recovery import weighted_quantiles
-from .simulator import ModelSimulator, PatternDistance
 from .spec import CalibrationSpec
 
 #: spawn_key[0] of the random streams used after the sampler (generations use 0, 1, 2, ...).
@@ -62,11 +61,17 @@ AIM_FIT = 0.8
 AIM_VALIDATE = 0.7
 
 
-def pattern_meta() -> dict[str, dict[str, str]]:
-    """id -> name, tolerance, given (what the inputs force), from :mod:`sim.patterns`."""
+def pattern_meta(targets: bool = False) -> dict[str, dict[str, str]]:
+    """id -> name, tolerance, given (what the inputs force), from :mod:`sim.patterns` and, with
+    ``targets``, :mod:`sim.targets` (its observation model as the tolerance, the input set from the
+    same number as what is given)."""
     from .. import patterns
+    from ..targets import TARGETS
 
-    return {p.id: {"name": p.name, "tolerance": p.tolerance, "given": p.given} for p in patterns.PATTERNS}
+    meta = {p.id: {"name": p.name, "tolerance": p.tolerance, "given": p.given} for p in patterns.PATTERNS}
+    if targets:
+        meta |= {t.id: {"name": t.name, "tolerance": t.model.describe(), "given": t.input} for t in TARGETS}
+    return meta
 
 
 def _z_point(pop: Population, how: str) -> np.ndarray:
@@ -94,10 +99,10 @@ def choose_point(spec: CalibrationSpec, result: ABCResult, executor: Any, n_work
         cands.append((f"particle {int(i)} (distance {pop.distances[i]:.4g})", pop.z[i]))
     rng = np.random.default_rng(np.random.SeedSequence(spec.master_seed, spawn_key=(POINT_STREAM,)))
     seeds = [int(s) for s in rng.integers(0, 2**31 - 1, size=pp.point_seeds)]
-    simulate = ModelSimulator(spec.scenario)
+    simulate = spec.simulator_of()
     tasks = [(params(z), s) for _, z in cands for s in seeds]
     out = run_many(simulate, tasks, executor, n_workers, bar)
-    dist = PatternDistance(spec.weights, spec.cap)
+    dist = spec.distance()
     rows = []
     for j, (label, z) in enumerate(cands):
         reps = out[j * len(seeds):(j + 1) * len(seeds)]
@@ -173,14 +178,14 @@ def posterior_predictive(spec: CalibrationSpec, result: ABCResult, executor: Any
     for d, i in enumerate(idx):
         prm = {p.name: p.to_value(pop.z[i, k]) for k, p in enumerate(priors)}
         tasks.extend((prm, int(seeds[d, s])) for s in range(pp.seeds))
-    out = run_many(ModelSimulator(spec.scenario), tasks, executor, n_workers, bar)
+    out = run_many(spec.simulator_of(), tasks, executor, n_workers, bar)
     return scorecard_from(spec, out, {"draws": pp.draws, "seeds_per_draw": pp.seeds, "runs": len(out),
                                       "failed_runs": int(sum(r.get("error", 0.0) for r in out))})
 
 
 def scorecard_from(spec: CalibrationSpec, reps: list[dict[str, float]], counts: dict[str, Any]) -> dict[str, Any]:
     """Pass rates and mean distances per pattern, grouped fitted / validation / not used."""
-    meta = pattern_meta()
+    meta = pattern_meta(spec.uses_targets)
     ids = sorted({k[2:] for r in reps for k in r if k.startswith("p:")} | set(meta), key=_id_order)
     n = len(reps)
 

@@ -5,7 +5,9 @@ market model. It sets the calibrated parameters by key path on the base scenario
 (:meth:`sim.scenario.Scenario.with_overrides`), runs :func:`sim.model.run`, and returns
 
 - ``d:<id>`` and ``p:<id>``: each pattern's distance and pass (1/0) from
-  :func:`sim.patterns.evaluate` (when ``patterns`` is on);
+  :func:`sim.patterns.evaluate` (when ``patterns`` is on), and each quantitative target's distance
+  (its deviance residual, :mod:`sim.targets`) and whether it holds, under the target's id (when
+  ``targets`` is on; a skipped or not-applicable target has no key);
 - ``x:<name>``: the recovery statistics of :mod:`sim.calibration.recovery` (when asked for);
 - ``error``: 1.0 if the model raised (the failure is recorded as data; its distance is infinite).
 
@@ -15,10 +17,12 @@ the tolerance). Two are defined here:
 
 - :class:`StandardisedDistance` (the continuous default, used by ``recover`` and ``sbc``): the
   root mean square of ``(summary - observed) / scale`` over the named summaries;
-- :class:`PatternDistance` (``calibrate`` against the article): the weighted mean over the
-  fitting patterns of each pattern's distance, capped at ``cap``. A pattern's distance is 0
-  anywhere inside its band, so this distance is flat inside the bands and carries no
-  information there; it is kept until targets with observation models replace the bands.
+- :class:`PatternDistance` (``calibrate`` against the article and the period's numbers): the
+  weighted mean over the fitting entries (patterns and targets) of each entry's distance divided
+  by its scale, capped at ``cap``; an entry without a distance in a run counts as ``cap``. A
+  pattern's distance is 0 anywhere inside its band (flat there); a target's is its deviance
+  residual, continuous everywhere (0 only at the observed value), so with targets in the fitting
+  set the distance ranks runs inside the bands.
 """
 
 from __future__ import annotations
@@ -41,6 +45,7 @@ class ModelSimulator:
 
     scenario: Scenario
     patterns: bool = True
+    targets: bool = False
     statistics: Sequence[str] = ()
     _last_error: str = field(default="", repr=False)
 
@@ -65,6 +70,13 @@ class ModelSimulator:
             for pr in evaluate(result):
                 out[f"d:{pr.id}"] = float(pr.distance)
                 out[f"p:{pr.id}"] = 1.0 if pr.passed else 0.0
+        if self.targets:
+            from ..targets import evaluate_targets
+
+            for tr in evaluate_targets(result):
+                if tr.distance is not None:
+                    out[f"d:{tr.id}"] = float(tr.distance)
+                    out[f"p:{tr.id}"] = 1.0 if tr.holds else 0.0
         if self.statistics:
             from .recovery import compute_statistics
 
@@ -75,15 +87,20 @@ class ModelSimulator:
 
 @dataclass(frozen=True)
 class PatternDistance:
-    """Weighted mean over the fitting patterns of one run's pattern distances, each capped at ``cap``."""
+    """Weighted mean over the fitting entries of one run's distances over their scales, each capped at ``cap``.
+
+    ``scales`` maps an entry id to the distance that counts as one unit (default 1: a target's
+    deviance residual is already in standard errors; a pattern's relative miss is divided by the
+    spec's ``pattern_scale``)."""
 
     weights: dict[str, float]
     cap: float = math.inf
+    scales: dict[str, float] = field(default_factory=dict)
 
     def per_pattern(self, summaries: dict[str, float]) -> dict[str, float]:
         out = {}
         for pid in self.weights:
-            v = summaries.get(f"d:{pid}", math.nan)
+            v = summaries.get(f"d:{pid}", math.nan) / self.scales.get(pid, 1.0)
             out[pid] = min(v, self.cap) if not math.isnan(v) else self.cap
         return out
 

@@ -32,6 +32,7 @@ from ..config import Strict, did_you_mean, load_toml, resolve_path, validate
 from ..errors import InputError
 from ..patterns import PATTERN_BY_ID
 from ..scenario import Scenario, load_scenario
+from ..targets import TARGET_BY_ID
 from .abc import PRIOR_KINDS, Prior, SMCSettings, StoppingRule
 
 PriorKind = Literal[PRIOR_KINDS]  # type: ignore[valid-type]
@@ -64,14 +65,19 @@ class ParameterEntry(Strict):
 
 
 class PatternsSection(Strict):
-    fit: list[str] = Field(min_length=1, description="Pattern ids used in the distance.")
-    validate_: list[str] = Field([], alias="validate", description="Held-out pattern ids (disjoint from fit).")
+    holdout: str | None = Field(None, description="A hold-out file (experiments/holdout.toml): its 'fit' and "
+                                                  "'validate' entries, patterns and targets, are the two sets.")
+    fit: list[str] = Field([], description="Pattern or target ids used in the distance (unless holdout is given).")
+    validate_: list[str] = Field([], alias="validate", description="Held-out ids (disjoint from fit).")
     split_reason: str = Field("", description="One line on why the patterns are split so.")
 
 
 class DistanceSection(Strict):
-    weights: dict[str, NonNegative] = Field({}, description="Pattern id -> weight (default 1), fitting patterns only.")
-    cap: float = Field(math.inf, gt=0, description="Cap of each pattern's replication-averaged distance.")
+    weights: dict[str, NonNegative] = Field({}, description="Fitting id -> weight (default 1).")
+    cap: float = Field(math.inf, gt=0, description="Cap of each entry's scaled distance in one run.")
+    pattern_scale: float = Field(1.0, gt=0, allow_inf_nan=False,
+                                 description="A pattern's relative miss that counts as one unit, as one standard "
+                                             "error of a target does.")
 
 
 class SMCSection(Strict):
@@ -168,10 +174,29 @@ class CalibrationSpec:
     raw: dict[str, Any] = field(default_factory=dict)
     simulator: str = "model"
     toy: ToySection = field(default_factory=ToySection)
+    pattern_scale: float = 1.0
 
     @property
     def priors(self) -> list[Prior]:
         return [p.prior for p in self.parameters]
+
+    @property
+    def uses_targets(self) -> bool:
+        """Whether a quantitative target (not only patterns) is fitted or validated."""
+        return any(i in TARGET_BY_ID for i in self.fit + self.validate)
+
+    def simulator_of(self) -> Any:
+        """The :class:`ModelSimulator` that returns every fitted and validated entry."""
+        from .simulator import ModelSimulator
+
+        return ModelSimulator(self.scenario, targets=self.uses_targets)
+
+    def distance(self) -> Any:
+        """The one-run :class:`PatternDistance` over the fitting entries."""
+        from .simulator import PatternDistance
+
+        return PatternDistance(self.weights, self.cap,
+                               {i: self.pattern_scale for i in self.weights if i in PATTERN_BY_ID})
 
     def identity(self) -> dict[str, Any]:
         """What defines the generations: a resumed calibration must match it exactly.
@@ -209,16 +234,19 @@ class CalibrationSpec:
             # a parameter's key was once spelled 'path': the identity keeps that spelling, so that
             # calibration folders made before the rename still resume
             p["path"] = p.pop("key", None)
-        ident["patterns"] = {k: v for k, v in (ident["patterns"] or {}).items() if k != "split_reason"}
+        # the sets themselves, not how they were named (a hold-out file's path depends on the clone's folder)
+        ident["patterns"] = {"fit": list(self.fit), "validate": list(self.validate)}
         return ident
 
 
 # --------------------------------------------------------------------------- loading
 def _rebase(data: dict[str, Any], folder: Path) -> None:
-    """Make ``calibration.scenario`` absolute, relative to the file that names it."""
-    sc = data.get("calibration", {}).get("scenario") if isinstance(data.get("calibration"), dict) else None
-    if isinstance(sc, str) and not Path(sc).is_absolute():
-        data["calibration"]["scenario"] = str((folder / sc).resolve())
+    """Make ``calibration.scenario`` and ``patterns.holdout`` absolute, relative to the file that names them."""
+    for section, key in (("calibration", "scenario"), ("patterns", "holdout")):
+        table = data.get(section)
+        value = table.get(key) if isinstance(table, dict) else None
+        if isinstance(value, str) and not Path(value).is_absolute():
+            table[key] = str((folder / value).resolve())
 
 
 def load_spec(path: str | Path, require_recovery: bool = False) -> CalibrationSpec:
@@ -249,21 +277,33 @@ def load_spec(path: str | Path, require_recovery: bool = False) -> CalibrationSp
             raise err(f"parameters.{i}.key", f"parameter '{k}' is listed twice")
 
     fit, validate_ = sf.patterns.fit, sf.patterns.validate_
+    if sf.patterns.holdout is not None:
+        if fit or validate_:
+            raise err("patterns.holdout", "expected either a hold-out file or fit/validate lists, not both")
+        from ..holdout import load_holdout
+
+        ho_file = Path(sf.patterns.holdout)
+        if not ho_file.exists():
+            raise err("patterns.holdout", f"file not found: {ho_file}")
+        holdout = load_holdout(ho_file)
+        fit, validate_ = holdout.ids("fit"), holdout.ids("validate")
+    if not fit:
+        raise err("patterns.fit", "expected at least one fitting pattern or target id (or patterns.holdout)")
     for name, ids in (("fit", fit), ("validate", validate_)):
         if not all(ids) or len(set(ids)) != len(ids):
             raise err(f"patterns.{name}", f"expected each pattern id once, such as [\"T1\", \"T2\"], got {ids!r}")
     both = sorted(set(fit) & set(validate_))
     if both:
         raise err("patterns.validate", f"expected patterns disjoint from patterns.fit; both hold {both}")
-    known = list(PATTERN_BY_ID)
+    known = list(PATTERN_BY_ID) + list(TARGET_BY_ID)
     for name, ids in (("fit", fit), ("validate", validate_)):
         for j, pid in enumerate(ids):
             if pid not in known:
-                raise err(f"patterns.{name}.{j}",
-                          f"unknown pattern '{pid}'{did_you_mean(pid, known)}; known: {', '.join(known)}")
+                raise err(f"patterns.{name}.{j}", f"unknown pattern or target '{pid}'{did_you_mean(pid, known)}; "
+                                                  f"known: {', '.join(known)}")
     for pid in sf.distance.weights:
         if pid not in fit:
-            raise err(f"distance.weights.{pid}", "expected a weight only for a pattern in patterns.fit")
+            raise err(f"distance.weights.{pid}", "expected a weight only for a fitting pattern or target")
     weights = {pid: float(sf.distance.weights.get(pid, 1.0)) for pid in fit}
     if sum(weights.values()) <= 0:
         raise err("distance.weights", "expected at least one positive weight")
@@ -282,7 +322,7 @@ def load_spec(path: str | Path, require_recovery: bool = False) -> CalibrationSp
     return CalibrationSpec(file, scenario_file, scenario, sf.calibration.description, sf.calibration.master_seed,
                            parameters, list(fit), list(validate_), sf.patterns.split_reason, weights,
                            float(sf.distance.cap), smc, stopping, sf.predictive, recovery, raw,
-                           sf.calibration.simulator, sf.toy)
+                           sf.calibration.simulator, sf.toy, float(sf.distance.pattern_scale))
 
 
 def _toy_parameter(i: int, pe: ParameterEntry, scenario: Scenario, err: Any, file: str) -> ParameterSpec:
