@@ -308,7 +308,7 @@ def sbc_ranks(summary: dict[str, Any], path: Path) -> Path:
     a hump too wide, a slope a bias.
     """
     rows = summary["parameters"]
-    d, B, L = len(rows), summary["bins"], summary["budget"]["draws"]
+    d, B, L = len(rows), summary["bins"], summary["draws"]
     n = summary["truths"] - summary["failed_truths"]
     ncol = min(4, d)
     nrow = math.ceil(d / ncol)
@@ -335,10 +335,8 @@ def sbc_ranks(summary: dict[str, Any], path: Path) -> Path:
         axes[k // ncol][k % ncol].set_visible(False)
     handles, labels = axes[0][0].get_legend_handles_labels()
     fig.legend(handles, labels, loc="outside lower center", ncol=3, fontsize=8, frameon=False)
-    b = summary["budget"]
     fig.suptitle(f"Simulation-based calibration: {Path(summary['spec']).name}, {n} truths in {B} bins\n"
-                 f"each truth: population {b['population']}, <= {b['max_generations']} generations, "
-                 f"{summary['replications']} replications per particle", fontsize=10)
+                 f"{summary['method_text']}", fontsize=10)
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(path.name + ".tmp.png")
     fig.savefig(tmp)

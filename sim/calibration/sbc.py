@@ -72,8 +72,13 @@ BAND = 0.99
 MIN_EXPECTED = 5
 #: Bin counts tried for the rank histogram, largest first (each must divide L + 1).
 BIN_CHOICES = (20, 10, 5, 4, 2)
-#: Output files and folders of ``sbc`` (the output-folder rule of ``sim.commands.outputs``).
-SBC_OUTPUTS = ("sbc_identity.json", "truths", "sbc.json", "sbc.md", "sbc_ranks.png")
+#: Output files and folders of ``sbc`` (the output-folder rule of ``sim.commands.outputs``; ``table``:
+#: the reference table of :mod:`sim.calibration.sbc_table`).
+SBC_OUTPUTS = ("sbc_identity.json", "truths", "table", "sbc.json", "sbc.md", "sbc_ranks.png")
+#: A parameter is reported **identified** when its mean contraction is at least this and the coverage of
+#: both intervals is within :data:`COVERAGE_TOLERANCE` of nominal.
+IDENTIFIED_CONTRACTION = 0.1
+COVERAGE_TOLERANCE = 0.1
 
 
 @dataclass(frozen=True)
@@ -260,15 +265,16 @@ def choose_bins(n: int, draws: int, bins: int | None = None) -> int:
     return 1
 
 
-def summarise(spec: CalibrationSpec, problem: Problem, records: list[dict[str, Any]], budget: Budget,
-              bins: int | None = None) -> dict[str, Any]:
-    """Coverage, rank histograms with a chi-square test, and contraction per parameter (module docstring)."""
+def parameter_rows(priors: list[Prior], records: list[dict[str, Any]], draws: int,
+                   bins: int | None = None) -> tuple[list[dict[str, Any]], dict[str, Any]]:
+    """Per parameter over the truths' ``records`` (those without an error): coverage, the rank histogram
+    with a chi-square test, and contraction; and the binning (bins, expected per bin, band)."""
     ok = [r for r in records if "error" not in r]
-    n, L = len(ok), budget.draws
+    n, L = len(ok), draws
     B = choose_bins(n, L, bins)
     lo, hi = (stats.binom.ppf((1 - BAND) / 2, n, 1 / B), stats.binom.ppf((1 + BAND) / 2, n, 1 / B)) if n else (0, 0)
     rows = []
-    for p in problem.priors:
+    for p in priors:
         ranks = np.array([r["parameters"][p.name]["rank"] for r in ok], dtype=int)
         counts = np.bincount(ranks * B // (L + 1), minlength=B) if n else np.zeros(B, int)
         chi2, pval = (stats.chisquare(counts) if B > 1 and n else (math.nan, math.nan))
@@ -285,14 +291,30 @@ def summarise(spec: CalibrationSpec, problem: Problem, records: list[dict[str, A
         contr = [r["parameters"][p.name]["contraction"] for r in ok]
         row["contraction_mean"] = float(np.mean(contr)) if n else math.nan
         row["contraction_median"] = float(np.median(contr)) if n else math.nan
+        row["identified"] = bool(n and row["contraction_mean"] >= IDENTIFIED_CONTRACTION
+                                 and all(abs(row[f"coverage_{round(lev * 100)}"] - lev) <= COVERAGE_TOLERANCE
+                                         for lev in LEVELS))
         rows.append(row)
+    binning = {"draws": L, "bins": B, "expected_per_bin": n / B if B else math.nan, "band": BAND,
+               "band_counts": [float(lo), float(hi)]}
+    return rows, binning
+
+
+def summarise(spec: CalibrationSpec, problem: Problem, records: list[dict[str, Any]], budget: Budget,
+              bins: int | None = None) -> dict[str, Any]:
+    """Coverage, rank histograms with a chi-square test, and contraction per parameter (module docstring)."""
+    ok = [r for r in records if "error" not in r]
+    n = len(ok)
+    rows, binning = parameter_rows(problem.priors, records, budget.draws, bins)
     return {
-        "spec": spec.file, "simulator": spec.simulator, "truths": len(records), "failed_truths": len(records) - n,
+        "spec": spec.file, "simulator": spec.simulator, "method": "smc", "truths": len(records),
+        "failed_truths": len(records) - n,
+        "method_text": (f"each truth: population {budget.population}, <= {budget.max_generations} generations, "
+                        f"{problem.smc.replications} replications per particle"),
         "budget": asdict(budget), "replications": problem.smc.replications,
         "epsilon_quantile": problem.smc.epsilon_quantile, "kernel_scale": problem.smc.kernel_scale,
         "summaries": sorted(problem.scales), "scales": problem.scales, "history_seeds": problem.history_seeds,
-        "bins": B, "expected_per_bin": n / B if B else math.nan, "band": BAND, "band_counts": [float(lo), float(hi)],
-        "parameters": rows,
+        **binning, "parameters": rows,
         "generations_mean": float(np.mean([r["generations"] for r in ok])) if n else math.nan,
         "final_epsilon_median": float(np.median([r["final_epsilon"] for r in ok])) if n else math.nan,
         "model_runs_total": int(sum(r.get("model_runs", 0) for r in ok)),
@@ -301,29 +323,41 @@ def summarise(spec: CalibrationSpec, problem: Problem, records: list[dict[str, A
     }
 
 
+def _smc_head(s: dict[str, Any]) -> str:
+    b = s["budget"]
+    return (f"{s['truths']} truths drawn from the prior ({s['failed_truths']} failed at the truth and are left out); "
+            f"each calibrated with population {b['population']}, at most {b['max_generations']} generations and "
+            f"{b['max_simulations']} model runs, {s['replications']} replications per particle "
+            f"(kernel scale {s['kernel_scale']}, tolerance quantile {s['epsilon_quantile']}), against "
+            f"{len(s['summaries'])} summaries ({', '.join(s['summaries'])}) with the standardised distance. "
+            f"Mean generations {s['generations_mean']:.1f}, median final tolerance {s['final_epsilon_median']:.3g}; "
+            f"{s['model_runs_total']} model runs, {s['truth_seconds_total']:.0f} s of work "
+            f"({s['truth_seconds_mean']:.1f} s per truth).")
+
+
 def sbc_md(s: dict[str, Any]) -> str:
     """``sbc.md``: the summary as tables."""
-    b = s["budget"]
-    lines = [f"# Simulation-based calibration: {Path(s['spec']).name}", "",
-             f"{s['truths']} truths drawn from the prior ({s['failed_truths']} failed at the truth and are left out); "
-             f"each calibrated with population {b['population']}, at most {b['max_generations']} generations and "
-             f"{b['max_simulations']} model runs, {s['replications']} replications per particle "
-             f"(kernel scale {s['kernel_scale']}, tolerance quantile {s['epsilon_quantile']}), against "
-             f"{len(s['summaries'])} summaries ({', '.join(s['summaries'])}) with the standardised distance. "
-             f"Mean generations {s['generations_mean']:.1f}, median final tolerance {s['final_epsilon_median']:.3g}; "
-             f"{s['model_runs_total']} model runs, {s['truth_seconds_total']:.0f} s of work "
-             f"({s['truth_seconds_mean']:.1f} s per truth).", "",
-             f"Ranks: the truth among {b['draws']} posterior draws, in {s['bins']} bins "
+    if s.get("method") == "reference-table":
+        head = (f"{s['truths']} truths drawn from the prior, each one model run; posterior of each = the "
+                f"{s['draws']} nearest of {s['reference_table']} prior runs (rejection ABC on a reference table) by "
+                f"the calibration's distance over its {len(s['targets'])} fitting targets ({', '.join(s['targets'])}), "
+                f"capped at {s['cap']:g}; median tolerance {s['tolerance_median']:.3g}. The rejection posterior is "
+                "wider than the sequential sampler's: its contraction is a lower bound on what a calibration learns.")
+    else:
+        head = _smc_head(s)
+    lines = [f"# Simulation-based calibration: {Path(s['spec']).name}", "", head, "",
+             f"Ranks: the truth among {s['draws']} posterior draws, in {s['bins']} bins "
              f"({s['expected_per_bin']:.1f} truths expected per bin; {s['band']:.0%} band "
              f"{s['band_counts'][0]:.0f}-{s['band_counts'][1]:.0f}). Coverage: share of truths inside the central "
              "credible interval (± one binomial standard error at the nominal level). Contraction: "
-             "1 - posterior variance / prior variance, mean over truths (sampling space).", "",
-             "| parameter | coverage 50% | coverage 90% | rank chi-square (df) | p-value | contraction |",
-             "|---|---|---|---|---|---|"]
+             "1 - posterior variance / prior variance, mean over truths (sampling space). Identified: contraction "
+             f">= {IDENTIFIED_CONTRACTION:g} and both coverages within {COVERAGE_TOLERANCE:.0%} of nominal.", "",
+             "| parameter | coverage 50% | coverage 90% | rank chi-square (df) | p-value | contraction | identified |",
+             "|---|---|---|---|---|---|---|"]
     for r in s["parameters"]:
         lines.append(f"| `{r['parameter']}` | {r['coverage_50']:.0%} ± {r['coverage_50_se']:.0%} | "
                      f"{r['coverage_90']:.0%} ± {r['coverage_90_se']:.0%} | {r['chi2']:.1f} ({r['chi2_df']}) | "
-                     f"{r['chi2_p']:.3f} | {r['contraction_mean']:.2f} |")
+                     f"{r['chi2_p']:.3f} | {r['contraction_mean']:.2f} | {'yes' if r['identified'] else 'no'} |")
     if "exact_coverage_50" in s["parameters"][0]:
         lines += ["", "The exact posterior (known for the toy) on the same synthetic histories covers: "
                   + "; ".join(f"`{r['parameter']}` {r['exact_coverage_50']:.0%} (50%), "

@@ -68,12 +68,45 @@ def register(sub: argparse._SubParsersAction) -> None:
                         "(default: the spec's [stopping] max_simulations)")
     p.add_argument("--draws", type=int, default=None, metavar="L",
                    help="posterior draws per truth for the rank statistic (default 99: ranks 0..99)")
+    p.add_argument("--reference-table", type=int, default=None, metavar="M",
+                   help="amortised check on the real model: M prior runs once, each truth's posterior = its L "
+                        "nearest by the calibration's distance over the fitting targets (rejection ABC; "
+                        "--population, --max-generations and --max-simulations do not apply)")
     p.add_argument("--bins", type=int, default=None, metavar="B",
                    help="bins of the rank histogram, a divisor of L + 1 (default: up to 20, at least 5 truths a bin)")
     add_executor_args(p)
     p.add_argument("--force", action="store_true", help=FORCE_HELP)
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.set_defaults(func=cmd_sbc)
+
+
+def _sbc_table(args: argparse.Namespace, spec: object) -> int:
+    """``sbc --reference-table M``: the amortised check of :mod:`sim.calibration.sbc_table`."""
+    from ..calibration.sbc import DEFAULT_DRAWS
+    from ..calibration.sbc_table import identity, run_table_sbc
+    from ..config import canonical_hash
+    from .outputs import prepare_sbc_folder
+
+    _refuse_toy(spec, "sbc --reference-table")
+    draws = args.draws or DEFAULT_DRAWS
+    out = args.out or Path("results") / f"sbc_table_{Path(args.spec).stem}"
+    prepare_sbc_folder(out, canonical_hash(identity(spec, draws)), args.force)
+    t0 = time.perf_counter()
+    with executor_from_args(args) as pool:
+        print(f"SBC of {Path(args.spec).name} on a reference table: {args.reference_table} prior runs, "
+              f"{args.truths} truths, {len(spec.parameters)} parameters; on {pool.description}", flush=True)
+        summary = run_table_sbc(spec, out, args.truths, args.reference_table, draws, pool.executor, pool.slots(),
+                                bins=args.bins, progress=not args.quiet, log=print)
+    _print_sbc(summary)
+    print(f"outputs: {out}/ (sbc.json, sbc.md, sbc_ranks.png, table/); done in {time.perf_counter() - t0:.0f} s")
+    return 0
+
+
+def _print_sbc(summary: dict) -> None:
+    for r in summary["parameters"]:
+        print(f"{r['parameter']}: coverage 50% {r['coverage_50']:.0%}, 90% {r['coverage_90']:.0%}; rank chi-square "
+              f"p = {r['chi2_p']:.3f}; contraction {r['contraction_mean']:.2f}"
+              + ("; identified" if r["identified"] else ""))
 
 
 def _check_common(args: argparse.Namespace) -> None:
@@ -137,6 +170,8 @@ def cmd_sbc(args: argparse.Namespace) -> int:
     if args.truths < 1:
         raise InputError("--truths", "", f"expected at least 1, got {args.truths}")
     spec = load_spec(args.spec)
+    if args.reference_table is not None:
+        return _sbc_table(args, spec)
     budget = Budget(population=args.population or spec.smc.population,
                     max_generations=args.max_generations or spec.stopping.max_generations,
                     max_simulations=args.max_simulations or spec.stopping.max_simulations,
@@ -150,8 +185,6 @@ def cmd_sbc(args: argparse.Namespace) -> int:
               f"{spec.smc.replications} replications per particle; on {pool.description}", flush=True)
         summary = run_sbc(spec, out, args.truths, budget, pool.executor, pool.slots(), bins=args.bins,
                           progress=not args.quiet, log=print)
-    for r in summary["parameters"]:
-        print(f"{r['parameter']}: coverage 50% {r['coverage_50']:.0%}, 90% {r['coverage_90']:.0%}; rank chi-square "
-              f"p = {r['chi2_p']:.3f}; contraction {r['contraction_mean']:.2f}")
+    _print_sbc(summary)
     print(f"outputs: {out}/ (sbc.json, sbc.md, sbc_ranks.png, truths/); done in {time.perf_counter() - t0:.0f} s")
     return 0
