@@ -80,11 +80,12 @@ class Firm(mesa.Agent):
         self.transfers_usd = 0.0
         self.defaulted = False  # could not pay a bill this month (a startup exits at once)
 
-    @property
+    # ``alive`` and ``revenue_usd`` are methods, not properties: Python 3.11 calls a property through C, about
+    # three times the cost of a method call, and the accounts, the recorder and the runway ask thousands of times.
     def alive(self) -> bool:
+        """Not exited."""
         return self.strategy != EXITED
 
-    @property
     def revenue_usd(self) -> float:
         """Revenue this month, USD."""
         return self.revenue_consumer_usd + self.revenue_enterprise_usd + self.revenue_vertical_usd
@@ -197,7 +198,7 @@ class Firm(mesa.Agent):
 
     def book_month(self, model: MarketModel) -> None:
         """Book this month's revenue, external inflows and costs (never more than its cash: see accounts)."""
-        self.receive(self.revenue_usd)
+        self.receive(self.revenue_usd())
         self.serving_usd = self.serving_bill_usd(model)
         self.pay_bill(self.serving_usd + self.operating_usd())
 
@@ -217,7 +218,7 @@ class Firm(mesa.Agent):
         """Reset this month's flows."""
         self.costs_usd = self.funding_usd = self.external_usd = self.transfers_usd = 0.0
         self.defaulted = False
-        if not self.alive:
+        if not self.alive():
             self.mau = self.revenue_consumer_usd = self.revenue_enterprise_usd = self.revenue_vertical_usd = 0.0
             self.tokens_mtok = self.token_share = 0.0
 
@@ -281,17 +282,20 @@ class Startup(Firm):
         """Service capacity as an integrator: its own, or its cloud partner's share of the partner's cloud."""
         partner = model.firm_by_name.get(self.partner) if self.partner else None
         cloud = partner.sales_capacity * model.sc.strategy.partner_capacity_share if partner is not None else 0.0
-        return max(self.sales_capacity, cloud)
+        own = self.sales_capacity
+        return cloud if cloud > own else own
 
     def loss_allowance_usd(self, model: MarketModel) -> float:
         """A startup may lose ``pricing.startup_loss_share`` of its cash per year on its API, spread by month."""
-        return max(0.0, self.cash_usd) * model.sc.pricing.startup_loss_share / MONTHS_PER_YEAR
+        cash = self.cash_usd
+        return (cash if cash > 0.0 else 0.0) * model.sc.pricing.startup_loss_share / MONTHS_PER_YEAR
 
     def choose_marketing(self, model: MarketModel) -> float:
         cp = model.sc.consumer
         spend = 0.0
         if self.consumer_active and self.runway_months() > cp.marketing_runway_months:
-            spend = cp.marketing_cash_share * (1.0 - self.enterprise_focus) * max(self.cash_usd, 0.0)
+            cash = self.cash_usd
+            spend = cp.marketing_cash_share * (1.0 - self.enterprise_focus) * (0.0 if cash < 0.0 else cash)
         self.marketing_spend_usd = spend
         return spend
 
@@ -334,7 +338,7 @@ class Startup(Firm):
 
     def net_burn_usd(self) -> float:
         """:meth:`total_burn_usd` less this month's revenue, USD per month (what the cash must cover)."""
-        return self.total_burn_usd() - self.revenue_usd
+        return self.total_burn_usd() - self.revenue_usd()
 
     def runway_months(self) -> float:
         """Months of cash at :meth:`net_burn_usd` (infinite for a firm that earns more than it spends)."""
@@ -350,7 +354,7 @@ class Startup(Firm):
         return in_post, tech
 
     def recorded_runway_months(self) -> float:
-        return self.runway_months() if self.alive else math.nan
+        return self.runway_months() if self.alive() else math.nan
 
     def in_post(self) -> list[Executive]:
         return [e for e in self.executives if e.status == "in_post"]
@@ -359,8 +363,12 @@ class Startup(Firm):
         """Share of the firm's starting technical executives still in post (1 if it had none; at most 1)."""
         if self.initial_tech == 0:
             return 1.0
-        n = sum(1 for e in self.executives if e.status == "in_post" and e.role == TECHNICAL)
-        return min(1.0, n / self.initial_tech)
+        n = 0
+        for e in self.executives:
+            if e.status == "in_post" and e.role == TECHNICAL:
+                n += 1
+        share = n / self.initial_tech
+        return share if share < 1.0 else 1.0
 
 
 class Giant(Firm):
@@ -408,9 +416,11 @@ class Giant(Firm):
         self.consumer_active = t >= self.consumer_launch_step
 
     def consumer_quality(self, model: MarketModel) -> float:
+        own = self.capability
         if self.integrates_open_models:
-            return max(self.capability, model.open_floor)
-        return self.capability
+            floor = model.open_floor
+            return floor if floor > own else own  # the better of its own model and the open floor
+        return own
 
     def reach(self) -> float:
         return self.distribution
@@ -422,7 +432,7 @@ class Giant(Firm):
         budget = self.budget_usd()
         self.receive(budget, external=budget)
         super().book_month(model)
-        self.results_usd.append(self.revenue_usd - self.costs_usd)  # the AI business's own result (training included)
+        self.results_usd.append(self.revenue_usd() - self.costs_usd)  # the AI business's own result (training included)
 
     def buy_stake(self, firm: Startup, stake: float) -> None:
         """Pay ``stake`` USD into ``firm``'s round (a transfer between agents) and join its investors."""

@@ -163,7 +163,7 @@ def traction(model: MarketModel, firm: Startup) -> float:
     ``traction_share_weight`` x consumer market share."""
     cp = model.sc.capital
     share = firm.mau / model.consumer_market if model.consumer_market > 0 else 0.0
-    return min(cp.traction_cap, MONTHS_PER_YEAR * firm.revenue_usd / cp.traction_scale_usd) \
+    return min(cp.traction_cap, MONTHS_PER_YEAR * firm.revenue_usd() / cp.traction_scale_usd) \
         + cp.traction_share_weight * share
 
 
@@ -275,7 +275,7 @@ def _ipos(model: MarketModel) -> None:
     cp = model.sc.capital
     for firm in model.live_startups:
         if firm.ipo_step < 0:
-            if MONTHS_PER_YEAR * firm.revenue_usd >= cp.ipo_revenue_usd_per_year:
+            if MONTHS_PER_YEAR * firm.revenue_usd() >= cp.ipo_revenue_usd_per_year:
                 firm.ipo_step = model.t
                 model.log(firm.name, EventType.IPO, stage=IPO_FILING, detail="starts IPO process")
         elif not firm.listed and model.t - firm.ipo_step >= cp.ipo_months_to_list and cp.enabled:

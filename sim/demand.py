@@ -33,6 +33,7 @@ import math
 from typing import TYPE_CHECKING
 
 from . import pricing
+from .pricing import MIN_PRICE
 from .states import VERTICAL
 from .technology import frontier, serving_cost
 
@@ -80,8 +81,8 @@ def open_serving_cost(model: MarketModel) -> float:
 def merit(model: MarketModel, quality: float, capacity: float) -> float:
     """Non-price utility of an offer: ``quality_weight (q - F) + capacity_weight ln k``."""
     dp = model.sc.demand
-    return (dp.quality_weight * (quality - frontier(model, model.t))
-            + dp.capacity_weight * math.log(max(capacity, MIN_CAPACITY)))
+    k = MIN_CAPACITY if MIN_CAPACITY > capacity else capacity  # max(capacity, MIN_CAPACITY), without a call
+    return dp.quality_weight * (quality - frontier(model, model.t)) + dp.capacity_weight * math.log(k)
 
 
 def update_outside(model: MarketModel) -> None:
@@ -113,7 +114,7 @@ def current_offers(model: MarketModel) -> list[tuple[Firm, float, float, float]]
             last = cost * (1.0 + model.sc.pricing.open_price_markup) if f.open_prices else \
                 pricing.best_response(model, cost, 0.0)
         f.api_merit = m
-        offers.append((f, m, cost, m - a * math.log(max(last, pricing.MIN_PRICE))))
+        offers.append((f, m, cost, m - a * math.log(MIN_PRICE if MIN_PRICE > last else last)))
     return offers
 
 
@@ -141,7 +142,10 @@ def _api_market(model: MarketModel) -> None:
     dp = model.sc.demand
     a = dp.price_weight
     sellers = [f for f in model.live_firms if f.api_cost is not None]
-    utils = [f.api_merit - a * math.log(max(f.api_price, pricing.MIN_PRICE)) for f in sellers]
+    utils = []
+    for f in sellers:
+        p = f.api_price
+        utils.append(f.api_merit - a * math.log(MIN_PRICE if MIN_PRICE > p else p))  # max(p, MIN_PRICE)
     top = max([model.outside_utility, *utils])
     ex = [math.exp(u - top) for u in utils]
     ex0 = math.exp(model.outside_utility - top)

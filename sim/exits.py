@@ -51,7 +51,7 @@ def value(model: MarketModel, firm: Startup) -> float:
     """What a buyer thinks the firm's assets are worth, USD (see the module docstring)."""
     xp = model.sc.exits
     return (xp.user_value_usd * firm.mau + xp.acquihire_usd_per_executive * firm.executive_counts()[0]
-            + xp.acquisition_revenue_multiple * MONTHS_PER_YEAR * firm.revenue_usd)
+            + xp.acquisition_revenue_multiple * MONTHS_PER_YEAR * firm.revenue_usd())
 
 
 def buyer_for(model: MarketModel, firm: Startup, price: float) -> Firm | None:

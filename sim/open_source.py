@@ -75,7 +75,7 @@ def step(model: MarketModel) -> None:
     model.floor_history.append(model.open_floor)
     for firm_name, name, gap in model.schedule.get(t, ()):
         firm = model.firm_by_name.get(firm_name)
-        if firm is not None and not firm.alive:
+        if firm is not None and not firm.alive():
             continue  # a firm that has exited releases nothing
         cap = frontier(model, t) - gap
         model.open_floor_candidates.append(cap)

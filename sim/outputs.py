@@ -104,7 +104,7 @@ FIRMS_COLUMNS: tuple[Column, ...] = (
            "f.capability"),
     Column("mau", F64, "users", "monthly active users of its consumer app (0 after an exit)", "f.mau"),
     Column("revenue_usd", F64, "USD per month", "total revenue this month = consumer + enterprise + vertical",
-           "f.revenue_usd"),
+           "f.revenue_usd()"),
     Column("api_price_usd_per_mtok", F64, "USD per million tokens",
            "API price this month; NaN for verticals and exited firms", "f.api_price"),
     Column("executives", I32, "people", "executives in post (startups; 0 for giants and open labs, which have "

@@ -148,8 +148,8 @@ def values(model: MarketModel, firm: Startup) -> dict[str, float]:
             rev = niche[1]
             out[VERTICAL] = _pivot_value(model, cash, rev * sp.vertical_margin - lean_payroll, rev)
     else:
-        monthly = firm.revenue_usd - firm.serving_usd - firm.operating_usd()
-        out[firm.strategy] = _pivot_value(model, cash, monthly, firm.revenue_usd)
+        monthly = firm.revenue_usd() - firm.serving_usd - firm.operating_usd()
+        out[firm.strategy] = _pivot_value(model, cash, monthly, firm.revenue_usd())
     price = exits.offer_price(model, firm, chosen=True)
     if price > 0 and price >= model.sc.exits.sale_floor_share * firm.post_money_usd:
         out[ACQUIRED] = price  # investors sell only at their last round's valuation or better

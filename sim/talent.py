@@ -54,19 +54,23 @@ def init(model: MarketModel) -> None:
 def hazards(model: MarketModel, firm: Startup, pull: float, heat: float) -> dict[str, float]:
     """Monthly probability (capped at 1) that an executive of ``firm`` leaves, by role."""
     tp = model.sc.talent
-    recent = sum(1 for e in firm.executives
-                 if e.status == "departed" and model.t - e.left_step < tp.contagion_window_months)
+    recent = 0
+    since = model.t - tp.contagion_window_months  # departures after this step are recent
+    for e in firm.executives:
+        if e.status == "departed" and e.left_step > since:
+            recent += 1
     rank = capital.current_ranks(model).get(firm, NEUTRAL_RANK)
     aim = 1.0 - tp.poaching_rank_focus + AIM_SPREAD * tp.poaching_rank_focus * rank
     h = tp.base_hazard_per_month * (1 + tp.poaching_weight * pull * aim) * (1 + tp.niche_heat_weight * heat)
     h *= 1 + tp.contagion_weight * recent
-    h *= 1 + tp.sentiment_weight * max(0.0, model.sc.capital.sentiment_initial - model.sentiment)
+    cooled = model.sc.capital.sentiment_initial - model.sentiment
+    h *= 1 + tp.sentiment_weight * (cooled if cooled > 0.0 else 0.0)
     if firm.runway_months() < tp.runway_alarm_months:
         h *= tp.runway_multiplier
     tech = comm = h
     if firm.strategy != FOUNDATION:
         tech, comm = h * tp.abandoned_work_multiplier, h * tp.pivot_commercial_multiplier
-    return {TECHNICAL: min(tech, 1.0), COMMERCIAL: min(comm, 1.0)}
+    return {TECHNICAL: 1.0 if 1.0 < tech else tech, COMMERCIAL: 1.0 if 1.0 < comm else comm}  # capped at 1
 
 
 def step(model: MarketModel) -> None:

@@ -131,3 +131,17 @@ def test_cheap_compute_does_not_shorten_foundation_training(baseline: Scenario) 
     base = months(baseline)
     cheap = months(baseline.with_overrides({"technology.run_cost_scale": 0.3}))
     assert cheap >= base, f"startup-months on foundation models: {cheap:.1f} with cheap compute < {base:.1f}"
+
+
+def test_uniforms_are_the_generators_draws_in_order() -> None:
+    import numpy as np
+
+    from sim.model import UNIFORM_BLOCK, Uniforms
+
+    n = 2 * UNIFORM_BLOCK + 3  # across block boundaries
+    rng = np.random.default_rng(7)
+    expected = [rng.random() for _ in range(n)]
+    stream = Uniforms(np.random.default_rng(7))
+    assert [stream.random() for _ in range(n)] == expected
+    with pytest.raises(AttributeError):
+        stream.integers(3)  # type: ignore[attr-defined]  # a uniforms-only stream draws nothing else

@@ -53,3 +53,17 @@ def test_model_reads_the_view() -> None:
         assert model.sc.demand.quality_weight is sc.demand.quality_weight
     finally:
         release(model)
+
+
+def test_models_of_one_scenario_share_its_view_and_a_new_scenario_gets_its_own() -> None:
+    sc = load_scenario(ROOT / "scenarios" / "baseline.toml")
+    first, second = MarketModel(sc, 0), MarketModel(sc, 1)
+    other = MarketModel(sc.with_overrides({"demand.price_weight": sc.demand.price_weight + 1.0}), 0)
+    try:
+        assert first.sc is second.sc
+        assert other.sc is not first.sc
+        assert other.sc.demand.price_weight == sc.demand.price_weight + 1.0
+        assert MarketModel(sc, 2).sc == sc and MarketModel(sc, 2).sc is not first.sc  # after another scenario
+    finally:
+        for m in (first, second, other):
+            release(m)
