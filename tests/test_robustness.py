@@ -107,3 +107,13 @@ def test_a_small_robustness_run_end_to_end(tmp_path: Path) -> None:
     assert set(paths) == {"default", "talent_first"} and paths["default"][0][0] == "2023-01"
     assert paths["default"][1] != paths["talent_first"][1]
     assert robustness_figure(summary, out / "figures" / "robustness.png", paths).stat().st_size > 10_000
+
+
+def test_the_command_exits_2_on_a_bad_spec_naming_it(tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
+    from sim.cli import main
+
+    path = _spec(tmp_path, '[[variants]]\nname = "a"\n[variants.set]\n"schedule.order" = ["exits"]\n')
+    assert main(["robustness", str(path), "--out", str(tmp_path / "out"), "--workers", "1"]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and str(path) in err[0] and "schedule.order" in err[0] and "Traceback" not in err[0]
+    assert not (tmp_path / "out").exists()
