@@ -142,9 +142,6 @@ METRICS: dict[str, Callable[[RunResult], float]] = {
     "alive_end": alive_end,
     "pivoted_end": pivoted_end,
     "exited_end": exited_end,
-    "foundation_share_end": foundation_share_end,
-    "alive_share_end": alive_share_end,
-    "exited_share_end": exited_share_end,
     "first_abandonment_step": first_abandonment_step,
     "first_abandonment_year": first_abandonment_year,
     "departures_to_2025_06": departures_to_2025_06,
@@ -155,6 +152,9 @@ METRICS: dict[str, Callable[[RunResult], float]] = {
     "funding_rounds_total": funding_rounds_total,
     "ipos_total": ipos_total,
     "patterns_passed": patterns_passed,
+    "foundation_share_end": foundation_share_end,
+    "alive_share_end": alive_share_end,
+    "exited_share_end": exited_share_end,
 }
 
 #: Axis labels of the metrics (with units) for figures.

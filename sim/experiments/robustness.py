@@ -190,14 +190,20 @@ def markdown(summary: dict[str, Any]) -> str:
              "[95% interval]; **+** / **−** when the interval excludes 0, else 0. Reference structure: "
              f"`{summary['reference_variant']}`.", "",
              "| variant | effects with the reference's sign | reversed | lost (now 0) | gained | clearly ordered "
-             "pairs kept | least tau | seconds (this call) |", "|---|---|---|---|---|---|---|---|"]
+             "pairs kept | least tau |", "|---|---|---|---|---|---|---|"]
     for r in verdicts(summary):
-        secs = "" if math.isnan(r["seconds"]) else f"{r['seconds']:.0f}"
         tau = "nan" if math.isnan(r["min_tau"]) else f"{r['min_tau']:.2f}"
         lines.append(f"| `{r['variant']}` | {r['same_sign']}/{r['effects']} | {r['reversed']} | {r['lost']} | "
-                     f"{r['gained']} | {r['clear_pairs_kept']}/{r['clear_pairs']} | {tau} | {secs} |")
+                     f"{r['gained']} | {r['clear_pairs_kept']}/{r['clear_pairs']} | {tau} |")
     by = {(r["variant"], r["scenario"], r["metric"]): r for r in summary["rows"]}
     ranks = {(r["variant"], r["metric"]): r for r in summary["rankings"]}
+    first = summary["counterfactuals"][0]
+    lines += ["", f"The reference scenario `{summary['reference_scenario']}` under each variant (mean):", "",
+              "| variant | " + " | ".join(f"`{m}`" for m in summary["metrics"]) + " |",
+              "|---|" + "---|" * len(summary["metrics"])]
+    for v in summary["variants"]:
+        lines.append(f"| `{v['name']}` | " + " | ".join(f"{by[(v['name'], first, m)]['reference_mean']:.6g}"
+                                                         for m in summary["metrics"]) + " |")
     for m in summary["metrics"]:
         lines += ["", f"**{m}**", "", "| variant | " + " | ".join(f"`{c}`" for c in summary["counterfactuals"])
                   + " | clear pairs kept | tau |", "|---|" + "---|" * (len(summary["counterfactuals"]) + 2)]
