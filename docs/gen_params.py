@@ -45,8 +45,9 @@ BASELINE = SCENARIOS / "baseline.toml"
 OUT = ROOT / "docs" / "parameters.md"
 
 FIRM_LISTS = {"startups": "Startup", "giants": "Giant", "open_labs": "Open lab"}
-#: Sections that belong to no mechanism, with their ODD headings: time first, population last.
-OTHER_SECTIONS = {"time": "2 Entities, state variables and scales", "population": "5.2 Generic populations"}
+#: Sections that belong to no mechanism, with their ODD headings: time first, population last (then schedule).
+OTHER_SECTIONS = {"time": "2 Entities, state variables and scales", "population": "5.2 Generic populations",
+                  "schedule": "3 Process overview and scheduling"}
 
 
 def odd_link(heading: str) -> tuple[str, str]:

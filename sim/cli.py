@@ -25,6 +25,7 @@ COMMAND_MODULES = [
     "sim.commands.informative",
     "sim.commands.lifecycle",
     "sim.commands.nullmodels",
+    "sim.commands.robustness",
 ]
 
 

@@ -1,10 +1,11 @@
 """The market model: one ``step`` is one month of the story.
 
 A month runs the mechanisms of :data:`sim.month.MONTH` in order (ODD "process overview and
-scheduling"), after resetting every firm's monthly flows, and ends by recording one row per
-month and per firm. Each mechanism is one module (``sim/technology.py`` ... ``sim/entry.py``)
-that owns its state (``init``) and its part of the month (``step``); this module holds only
-what every mechanism shares: the scenario, the calendar, the random streams and the firms.
+scheduling"; a scenario's ``[schedule] order`` may permute them, :func:`sim.month.scheduled`),
+after resetting every firm's monthly flows, and ends by recording one row per month and per firm.
+Each mechanism is one module (``sim/technology.py`` ... ``sim/entry.py``) that owns its state
+(``init``) and its part of the month (``step``); this module holds only what every mechanism
+shares: the scenario, the calendar, the random streams and the firms.
 
 Randomness comes from independent streams spawned from the run's seed by
 :class:`numpy.random.SeedSequence`: stream 0 seeds Mesa's own generators (unused by the
@@ -25,7 +26,7 @@ from . import population
 from .agents import EXITED, FOUNDATION, Firm, Giant, Startup
 from .calendar import Calendar
 from .config import plain_view
-from .month import MONTH
+from .month import MONTH, scheduled
 from .results import Recorder, RunResult
 from .scenario import Scenario
 
@@ -96,9 +97,11 @@ class MarketModel(mesa.Model):
         self.exits_this_month = self.entries_this_month = 0
         self.recorder = Recorder(record_firms)
         self.log = self.recorder.event_logger(self)
+        #: The month's mechanisms in the order they run (``[schedule] order``; by default :data:`MONTH`'s).
+        self.month = scheduled(scenario.schedule.order, MONTH)
         population.build(self)
         for mechanism in MONTH:
-            mechanism.init(self)  # each mechanism sets up the state it owns
+            mechanism.init(self)  # each mechanism sets up the state it owns (always in MONTH's order)
 
     # ------------------------------------------------------------------ population
     def add_firm(self, firm: Firm) -> None:
@@ -124,7 +127,7 @@ class MarketModel(mesa.Model):
         self.exits_this_month = self.entries_this_month = 0
         for firm in self.firms:
             firm.begin_month()
-        for mechanism in MONTH:
+        for mechanism in self.month:
             mechanism.step(self)
         self.recorder.record(self)
         self.t += 1

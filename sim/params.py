@@ -4,7 +4,8 @@ Each mechanism (a module listed in :data:`sim.month.MONTH`) owns one section of 
 (``[technology]``, ``[open_source]``, ``[demand]``, ``[capital]``, ``[talent]``, ``[strategy]``,
 ``[entry]``; the name is the module's ``SECTION``) and one section of ``docs/ODD.md``. Firms are
 listed as ``[[startups]]``, ``[[giants]]`` and ``[[open_labs]]`` and generic, unnamed firms are
-asked for in ``[population]``. :class:`ScenarioSections` at the end lists every section.
+asked for in ``[population]``; ``[schedule]`` may reorder the month. :class:`ScenarioSections` at the
+end lists every section.
 
 Units: money in US dollars (1 USD = 7.2 RMB, [S-FX] in ``docs/sources.md``), time in months unless a
 name says otherwise, capability in *doublings of effective training compute* relative to the
@@ -654,6 +655,16 @@ class PopulationParams(Section):
                                   "assumption")
 
 
+# --------------------------------------------------------------------------- schedule
+class ScheduleParams(Section):
+    order: list[str] = S([], "mechanism names",
+                         "The month's mechanisms in the order they run. [] (the default) is the order of "
+                         "sim/month.py MONTH (technology, open_source, pricing, demand, consumer, accounts, capital, "
+                         "talent, strategy, exits, entry); otherwise a permutation of those names that keeps demand "
+                         "and consumer before accounts, and accounts before exits.",
+                         "model design: ODD section 3; a structural-robustness option (docs/robustness.md)")
+
+
 # --------------------------------------------------------------------------- the scenario file
 class ScenarioSections(BaseModel):
     """Every key and section of a scenario file (:class:`sim.scenario.Scenario` adds loading and overrides).
@@ -679,6 +690,7 @@ class ScenarioSections(BaseModel):
     exits: ExitsParams = ExitsParams()
     entry: EntryParams = EntryParams()
     population: PopulationParams = PopulationParams()
+    schedule: ScheduleParams = ScheduleParams()
     startups: list[StartupSpec] = []
     giants: list[GiantSpec] = []
     open_labs: list[OpenLabSpec] = []

@@ -22,6 +22,7 @@ from typing import Any
 from .calendar import parse_month
 from .config import Loaded, canonical_hash, load_toml, parse_set, set_path, validate
 from .errors import InputError
+from .month import order_problem
 from .params import ScenarioSections
 
 
@@ -69,7 +70,7 @@ def validate_dict(data: dict[str, Any], origin: str | Loaded) -> Scenario:
 
 
 def _check_consistency(sc: Scenario, file_of: Callable[[str], str]) -> None:
-    """Checks that span keys: dates in order, unique firm names, known references.
+    """Checks that span keys: dates in order, unique firm names, known references, a valid month order.
 
     ``file_of(key)`` names the file that set ``key``.
     """
@@ -95,6 +96,9 @@ def _check_consistency(sc: Scenario, file_of: Callable[[str], str]) -> None:
                                  f"expected one of the giants {sorted(giants)}, got '{inv}'")
     if parse_month(sc.capital.outside_rise_end) < parse_month(sc.capital.outside_rise_start):
         raise err("capital.outside_rise_end", "expected a month after capital.outside_rise_start")
+    problem = order_problem(sc.schedule.order)
+    if problem is not None:
+        raise err("schedule.order", problem)
 
 
 

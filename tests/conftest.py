@@ -70,6 +70,11 @@ BAD_INPUTS: dict[str, tuple[str, str, list[str]]] = {
                       ["unknown key"]),
     "empty_firm_name": ("[[open_labs]]\ncash_usd = 1e8\n", "open_labs.0.name", ["non-empty"]),
     "extends_not_a_string": ("extends = 3\n", "extends", ["path"]),
+    "schedule_not_a_permutation": (EXT + '[schedule]\norder = ["technology", "technology"]\n', "schedule.order",
+                                   ["permutation", "missing", "repeated ['technology']"]),
+    "schedule_breaks_a_rule": (EXT + '[schedule]\norder = ["technology", "open_source", "pricing", "demand", '
+                               '"accounts", "consumer", "capital", "talent", "strategy", "exits", "entry"]\n',
+                               "schedule.order", ["'consumer' before 'accounts'", "booked"]),
 }
 
 

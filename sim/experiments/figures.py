@@ -55,6 +55,7 @@ def _label(metric: str) -> str:
 #: drawn as a trend. Display constants, not model parameters.
 RESOLUTION: dict[str, float] = {
     "foundation_2027_12": 1.0, "alive_end": 1.0, "pivoted_end": 1.0, "exited_end": 1.0,  # one firm
+    "foundation_share_end": 0.05, "alive_share_end": 0.05, "exited_share_end": 0.05,  # one firm in twenty
     "first_abandonment_step": 3.0, "first_abandonment_year": 0.25,  # a quarter
     "departures_to_2025_06": 5.0, "departures_total": 5.0,  # a few executives
     "hhi_consumer_end": 0.05, "hhi_enterprise_end": 0.05,  # 0.05 of HHI: from 20 to 19 equal firms is 0.003
@@ -373,4 +374,54 @@ def scatter_panels(df: Any, x_columns: list[str], metric: str, path: Path, bins:
     for ax in list(axes.flat)[len(x_columns):]:
         ax.set_visible(False)
     fig.suptitle(f"{_label(metric)}: runs, binned mean and 95% interval (one y-scale)", fontsize=10)
+    return _save(fig, path)
+
+
+def robustness_figure(summary: dict[str, Any], path: Path,
+                      sentiment: dict[str, tuple[list[str], list[float]]] | None = None) -> Path:
+    """Per metric: each counterfactual's paired difference to the reference scenario (mean and interval),
+    one marker per structural variant side by side; a last panel with the reference scenario's mean
+    sentiment path per variant when ``sentiment`` holds any (:mod:`sim.experiments.robustness`)."""
+    plt = _plt()
+    metrics, cfs = summary["metrics"], summary["counterfactuals"]
+    variants = [v["name"] for v in summary["variants"]]
+    panels = len(metrics) + (1 if sentiment else 0)
+    rows, cols = _grid(panels, most=3)
+    fig, axes = plt.subplots(rows, cols, figsize=(max(4.0, 0.9 * len(cfs) + 1.5) * cols, 3.6 * rows),
+                             squeeze=False, layout="constrained")
+    by = {(r["variant"], r["scenario"], r["metric"]): r for r in summary["rows"]}
+    width = 0.8 / max(1, len(variants))
+    for ax, m in zip(axes.flat, metrics, strict=False):
+        for j, vn in enumerate(variants):
+            xs = [k - 0.4 + width * (j + 0.5) for k in range(len(cfs))]
+            rs = [by[(vn, sc, m)] for sc in cfs]
+            ys = [r["diff_mean"] for r in rs]
+            err = [[r["diff_mean"] - r["diff_low"] for r in rs], [r["diff_high"] - r["diff_mean"] for r in rs]]
+            ax.errorbar(xs, ys, yerr=err, fmt="o", ms=3.5, capsize=2, lw=1, color=f"C{j % 10}",
+                        label=vn if m == metrics[0] else None)
+        ax.axhline(0.0, color="grey", lw=0.8, ls="--")
+        ax.set_xticks(range(len(cfs)), cfs, rotation=30, ha="right", fontsize=7)
+        ax.set_ylabel(f"difference to {summary['reference_scenario']}", fontsize=7)
+        ax.set_title(_label(m), fontsize=9)
+        ax.tick_params(axis="y", labelsize=7)
+        _plain(ax)
+    if sentiment:
+        ax = list(axes.flat)[len(metrics)]
+        for j, vn in enumerate(variants):
+            if vn in sentiment:
+                dates, values = sentiment[vn]
+                ax.plot(range(len(dates)), values, color=f"C{j % 10}", lw=1.2)  # colours as the legend's
+        first = next(iter(sentiment.values()))[0]
+        ticks = [i for i, d in enumerate(first) if d.endswith("-01")]
+        ax.set_xticks(ticks, [first[i][:4] for i in ticks], fontsize=7)
+        ax.set_xlabel("month", fontsize=7)
+        ax.set_ylabel("investor sentiment (0-1)", fontsize=7)
+        ax.set_title(f"mean sentiment, {summary['reference_scenario']}", fontsize=9)
+        ax.tick_params(axis="y", labelsize=7)
+    for ax in list(axes.flat)[panels:]:
+        ax.set_visible(False)
+    fig.legend(loc="outside lower center", ncols=min(len(variants), 5), fontsize=7, title="structural variant",
+               title_fontsize=7)
+    fig.suptitle(f"{summary['name']}: counterfactual effects under each structural variant "
+                 f"({summary['replications']} common seeds; mean and 95% interval)", fontsize=10)
     return _save(fig, path)

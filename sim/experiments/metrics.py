@@ -44,6 +44,27 @@ def exited_end(r: RunResult) -> float:
     return _last(r, "n_exited")
 
 
+def _share_of_startups(r: RunResult, column: str) -> float:
+    """``column``'s count in the last month over every startup of the run (alive or exited, entrants too)."""
+    total = _last(r, "n_alive") + _last(r, "n_exited")
+    return _last(r, column) / total if total > 0 else math.nan
+
+
+def foundation_share_end(r: RunResult) -> float:
+    """Share of the run's startups still developing foundation models in the last month (0-1)."""
+    return _share_of_startups(r, "n_foundation")
+
+
+def alive_share_end(r: RunResult) -> float:
+    """Share of the run's startups alive (any strategy) in the last month (0-1)."""
+    return _share_of_startups(r, "n_alive")
+
+
+def exited_share_end(r: RunResult) -> float:
+    """Share of the run's startups that exited by the last month (0-1)."""
+    return _share_of_startups(r, "n_exited")
+
+
 def first_abandonment_step(r: RunResult) -> float:
     """Step (months since the start) of the first startup to stop foundation-model development.
 
@@ -131,6 +152,9 @@ METRICS: dict[str, Callable[[RunResult], float]] = {
     "funding_rounds_total": funding_rounds_total,
     "ipos_total": ipos_total,
     "patterns_passed": patterns_passed,
+    "foundation_share_end": foundation_share_end,
+    "alive_share_end": alive_share_end,
+    "exited_share_end": exited_share_end,
 }
 
 #: Axis labels of the metrics (with units) for figures.
@@ -139,6 +163,9 @@ LABELS: dict[str, str] = {
     "alive_end": "startups alive, last month",
     "pivoted_end": "startups pivoted, last month",
     "exited_end": "startups exited by the last month",
+    "foundation_share_end": "share of startups training foundation models, last month",
+    "alive_share_end": "share of startups alive, last month",
+    "exited_share_end": "share of startups exited by the last month",
     "first_abandonment_step": "first abandonment (months from start)",
     "first_abandonment_year": "first abandonment (year)",
     "departures_to_2025_06": "executive departures to 2025-06",
@@ -151,8 +178,12 @@ LABELS: dict[str, str] = {
     "patterns_passed": "patterns passed",
 }
 
-#: The metrics a spec keeps when it names none (``patterns_passed`` is left out: name it to keep it).
-DEFAULT_METRICS = [n for n in METRICS if n != "patterns_passed"]
+#: Metrics a spec keeps only when it names them: ``patterns_passed`` (slower) and the per-startup shares
+#: (for markets of different sizes, docs/robustness.md), so that the default set, and the identity of
+#: every spec that relies on it, stays what it was.
+NAMED_ONLY = ("patterns_passed", "foundation_share_end", "alive_share_end", "exited_share_end")
+#: The metrics a spec keeps when it names none.
+DEFAULT_METRICS = [n for n in METRICS if n not in NAMED_ONLY]
 
 #: The outcomes compared across scenarios by default (``python -m sim compare``).
 KEY_OUTCOMES = ["foundation_2027_12", "alive_end", "first_abandonment_year", "departures_to_2025_06",

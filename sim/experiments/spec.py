@@ -102,7 +102,7 @@ class SpecFile(Strict):
     crn: bool = Field(False, description="Common random numbers: replication r has the same seed at every point.")
     time_limit_seconds: float = Field(DEFAULT_TIME_LIMIT_S, ge=0.0,
                                       description="Per-run wall-time limit in seconds (0 = none).")
-    fixed: dict[str, float | int | bool | str] = {}
+    fixed: dict[str, float | int | bool | str | list[str]] = {}  # a list: e.g. schedule.order
     design: DesignSpec
     parameters: list[ParameterSpec] = []
     outputs: OutputSpec = OutputSpec()
