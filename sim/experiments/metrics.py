@@ -151,6 +151,16 @@ LABELS: dict[str, str] = {
     "patterns_passed": "patterns passed",
 }
 
+#: Unit of a difference between two values of each metric (effects, e.g. ``compare --posterior``).
+EFFECT_UNITS: dict[str, str] = {
+    "foundation_2027_12": "startups", "alive_end": "startups", "pivoted_end": "startups",
+    "exited_end": "startups", "first_abandonment_step": "months", "first_abandonment_year": "years",
+    "departures_to_2025_06": "executives", "departures_total": "executives",
+    "hhi_consumer_end": "HHI points on 0-1", "hhi_enterprise_end": "HHI points on 0-1",
+    "mean_sentiment_2025": "sentiment points on 0-1", "funding_rounds_total": "rounds", "ipos_total": "listings",
+    "patterns_passed": "patterns",
+}
+
 #: The metrics a spec keeps when it names none (``patterns_passed`` is left out: name it to keep it).
 DEFAULT_METRICS = [n for n in METRICS if n != "patterns_passed"]
 
