@@ -110,7 +110,7 @@ def load_posterior(folder: str | Path) -> Posterior:
         raise InputError(str(state_path), "", "expected a JSON object")
     if not post_path.is_file():
         raise InputError(str(folder), "posterior.parquet", "expected the posterior of a calibration (written when "
-                                                           "its first generation is done); found none")
+                                                           "its sampler finishes or is stopped); found none")
     try:
         frame = pd.read_parquet(post_path)
     except Exception as exc:  # noqa: BLE001 - any unreadable file is bad input
