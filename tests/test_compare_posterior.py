@@ -11,7 +11,14 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from sim.calibration.counterfactuals import FINDING_SHARE, _summary, load_posterior, rank, ranking_text
+from sim.calibration.counterfactuals import (
+    FINDING_SHARE,
+    _summary,
+    load_posterior,
+    rank,
+    ranking_text,
+    rules_table,
+)
 from sim.cli import main
 from sim.experiments.design import build_design
 from sim.experiments.spec import spec_from_dict
@@ -91,12 +98,32 @@ def test_the_ratio_rule_keeps_each_counterfactual_meaning(setup: dict[str, Path]
     rules = spec.draw_rules
     assert rules["retain"][HAZARD].kind == "ratio" and rules["retain"][WORK].kind == "draw"
     assert rules["contagion"]["talent.contagion_weight"].kind == "fixed"
+    table = rules_table(rules, draws)
+    assert {(r["scenario"], r["parameter"], r["rule"], r["clipped_draws"]) for r in table} == {
+        ("retain", HAZARD, "ratio", 0), ("contagion", "talent.contagion_weight", "fixed", 0)}
     # the runner runs the scenario at those values
     from sim.experiments.sweep import make_runner
 
     sc = make_runner(spec).scenario_for(pts[(1, "retain")])
     assert math.isclose(sc.talent.base_hazard_per_month, 0.01 * RETAINED_HAZARD / base_hazard)
     assert sc.talent.abandoned_work_multiplier == 30.0 and sc.name == "retain"
+
+
+def test_a_ratio_beyond_the_valid_range_is_clipped_and_counted(setup: dict[str, Path]) -> None:
+    """A boom that sets sentiment_base above the reference's would push a high draw past 1 (its upper end)."""
+    keen = setup["tmp"] / "keen.toml"
+    keen.write_text('extends = "short.toml"\nname = "keen"\n[capital]\nsentiment_base = 0.8\n', encoding="utf-8")
+    ref = load_scenario(setup["ref"]).capital.sentiment_base
+    assert ref < 0.8
+    draws = [{"capital.sentiment_base": 0.3}, {"capital.sentiment_base": 0.95}]
+    spec = spec_from_dict({"name": "t", "replications": 1, "crn": True, "design": {
+        "method": "scenarios", "scenarios": [str(setup["ref"]), str(keen)], "draws": draws}},
+        origin="test", folder=setup["tmp"])
+    design = build_design(spec)
+    keen_values = [design.point(i)["capital.sentiment_base"] for i in (1, 3)]
+    assert math.isclose(keen_values[0], 0.3 * 0.8 / ref) and keen_values[1] == 1.0
+    (row,) = rules_table(spec.draw_rules, draws)
+    assert row["valid_range"] == [0.0, 1.0] and row["clipped_draws"] == 1
 
 
 def test_end_to_end_json_crn_rankings_and_files(setup: dict[str, Path], capsys: pytest.CaptureFixture) -> None:

@@ -234,8 +234,10 @@ def posterior_effects(folder: str | Path, metrics: list[str] | None = None) -> d
             "runs": {"total": man["n_runs"], "ok": ok, "failed": sum(statuses.values()) - ok}}
 
 
-def rules_table(draw_rules: dict[str, dict[str, Any]]) -> list[dict[str, Any]]:
-    """The scenarios' drawn keys that do not simply take the draw (ratio or fixed), as JSON rows."""
+def rules_table(draw_rules: dict[str, dict[str, Any]], draws: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The scenarios' drawn keys that do not simply take the draw (ratio or fixed), as JSON rows, each
+    with the number of ``draws`` its ratio put outside the parameter's valid range (clipped)."""
     return [{"scenario": s, "parameter": k, "rule": r.kind, "scenario_value": r.scenario_value,
-             "reference_value": r.reference_value, "ratio": r.ratio}
+             "reference_value": r.reference_value, "ratio": r.ratio, "valid_range": [r.low, r.high],
+             "clipped_draws": sum(1 for d in draws if r.clips(d[k]))}
             for s, rules in draw_rules.items() for k, r in rules.items() if r.kind != "draw"]

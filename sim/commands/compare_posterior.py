@@ -93,7 +93,9 @@ def _print_table(res: dict[str, Any]) -> None:
     for r in res["rules"]:
         how = (f"draw x {r['ratio']:.4g} ({r['scenario_value']:g} / {r['reference_value']:g})" if r["rule"] == "ratio"
                else f"{r['scenario_value']:g} in every draw (the reference's value is 0: no ratio)")
-        print(f"  {r['rule']} rule: {r['scenario']}: {r['parameter']} = {how}")
+        clipped = (f"; clipped to the valid range [{r['valid_range'][0]}, {r['valid_range'][1]}] in "
+                   f"{r['clipped_draws']} of {res['draws']} draws") if r["clipped_draws"] else ""
+        print(f"  {r['rule']} rule: {r['scenario']}: {r['parameter']} = {how}{clipped}")
     for m in res["metrics"]:
         print(f"\n{m} ({EFFECT_UNITS.get(m, 'metric units')})")
         for e in (e for e in res["effects"] if e["metric"] == m):
@@ -129,7 +131,8 @@ def cmd_compare_posterior(args: argparse.Namespace) -> int:
     res = {"command": "compare --posterior",
            "posterior": {"folder": str(post.folder), "identity_hash": post.identity_hash,
                          "particles": len(post.weights), "ess": post.ess, "parameters": post.keys},
-           "seed": spec.seed, "rules": rules_table(spec.draw_rules), **effects, "draw_particles": particles}
+           "seed": spec.seed, "rules": rules_table(spec.draw_rules, spec.design.draws), **effects,
+           "draw_particles": particles}
     (folder / JSON_FILE).write_text(json.dumps(res, indent=2), encoding="utf-8")
     runs = _runs_csv(folder, particles)
     fig = posterior_forest(res, folder / "figures" / FIGURE_FILE)

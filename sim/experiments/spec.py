@@ -35,7 +35,7 @@ import numpy as np
 from pydantic import Field
 
 from .. import MODEL_VERSION
-from ..config import Loaded, Strict, canonical_hash, did_you_mean, get_path, load_toml, validate
+from ..config import Loaded, Strict, canonical_hash, did_you_mean, get_path, load_toml, valid_range, validate
 from ..errors import InputError
 from .metrics import DEFAULT_METRICS, METRICS
 from .store import RESERVED
@@ -129,25 +129,42 @@ class DrawRule:
 
     ``kind`` is ``"draw"`` (the scenario has the reference's value: the drawn value is used),
     ``"ratio"`` (the scenario sets another value: drawn x scenario / reference, so that the
-    counterfactual keeps its meaning under every draw) or ``"fixed"`` (the reference's value is
+    counterfactual keeps its meaning under every draw; a product outside the parameter's valid
+    range ``[low, high]`` is clipped to its nearer end) or ``"fixed"`` (the reference's value is
     0, so no ratio exists: the scenario's own value is used). Values are in the parameter's unit.
     """
 
     kind: DrawKind
     scenario_value: float | int
     reference_value: float | int
+    low: float | int | None = None
+    high: float | int | None = None
 
     @property
     def ratio(self) -> float | None:
         """scenario / reference value (None unless ``kind == "ratio"``)."""
         return self.scenario_value / self.reference_value if self.kind == "ratio" else None
 
+    def _scaled(self, drawn: float | int) -> float:
+        return drawn * self.scenario_value / self.reference_value
+
+    def clips(self, drawn: float | int) -> bool:
+        """Whether the ratio puts ``drawn`` outside the valid range (so :meth:`apply` clips it)."""
+        if self.kind != "ratio":
+            return False
+        v = self._scaled(drawn)
+        return (self.low is not None and v < self.low) or (self.high is not None and v > self.high)
+
     def apply(self, drawn: float | int) -> float | int:
         """The value this scenario runs at for a draw's ``drawn`` value (integers are rounded)."""
         if self.kind == "draw":
             value: float | int = drawn
         elif self.kind == "ratio":
-            value = drawn * self.scenario_value / self.reference_value
+            value = self._scaled(drawn)
+            if self.low is not None:
+                value = max(value, self.low)
+            if self.high is not None:
+                value = min(value, self.high)
         else:
             value = self.scenario_value
         return coerce(value, self.scenario_value)
@@ -159,9 +176,9 @@ def draw_rules(scenarios: dict[str, Any], keys: list[str], origin: str) -> dict[
     The first scenario is the reference; every drawn key must be a numeric parameter of it.
     A scenario with the reference's value takes the draw; one that sets another value keeps its
     ratio to the reference (``talent_retention`` sets a third of the baseline's departure hazard:
-    under every draw it runs at a third of the draw's); one whose reference value is 0 keeps its
-    own value. Raises :class:`InputError` naming ``origin`` and the key for a key that is not a
-    numeric parameter of the reference.
+    under every draw it runs at a third of the draw's), clipped to the parameter's valid range;
+    one whose reference value is 0 keeps its own value. Raises :class:`InputError` naming ``origin``
+    and the key for a key that is not a numeric parameter of the reference.
     """
     ref = next(iter(scenarios.values()))
     ref_values = ref.to_dict()
@@ -178,7 +195,7 @@ def draw_rules(scenarios: dict[str, Any], keys: list[str], origin: str) -> dict[
         for k in keys:
             rv, sv = get_path(ref_values, k), get_path(values, k)
             kind: DrawKind = "draw" if sv == rv else ("fixed" if rv == 0 else "ratio")
-            rules[name][k] = DrawRule(kind, sv, rv)
+            rules[name][k] = DrawRule(kind, sv, rv, *valid_range(sc, k))
     return rules
 
 
