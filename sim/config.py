@@ -494,6 +494,24 @@ def get_path(data: Any, key: str, default: Any = None) -> Any:
         return default
 
 
+def field_bounds(field: Any) -> tuple[Any, Any]:
+    """(low, high) of a pydantic field's valid range (its ``ge`` and ``le``; None where unbounded)."""
+    lo = hi = None
+    for m in field.metadata:
+        lo = getattr(m, "ge", lo)
+        hi = getattr(m, "le", hi)
+    return lo, hi
+
+
+def valid_range(model: BaseModel, key: str) -> tuple[Any, Any]:
+    """(low, high) of the parameter at dotted ``key`` of ``model`` (a scenario); :class:`InputError` if unknown."""
+    steps = resolve_path(model.model_dump(mode="json"), key, "")
+    node: Any = model
+    for step in steps[:-1]:
+        node = node[step] if isinstance(step, int) else getattr(node, step)
+    return field_bounds(type(node).model_fields[str(steps[-1])])
+
+
 def set_path(data: Any, key: str, value: Any, origin: str) -> str:
     """Set the value at dotted ``key`` (which must exist) in place; return the path with indices.
 

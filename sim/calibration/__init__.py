@@ -14,6 +14,7 @@ Modules:
 - :mod:`sim.calibration.figures` - posterior marginals, pairs, tolerance/ESS and scorecard plots;
 - :mod:`sim.calibration.pipeline` - the ``calibrate`` and ``recover`` experiments end to end;
 - :mod:`sim.calibration.sbc` - simulation-based calibration of the sampler (``sbc``);
+- :mod:`sim.calibration.counterfactuals` - scenarios compared over posterior draws (``compare --posterior``);
 - :mod:`sim.calibration.toy` - toy models with known posteriors (tests, docs, the toy spec).
 
 See ``docs/calibration.md``.

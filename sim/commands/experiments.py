@@ -13,6 +13,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from ..calibration.counterfactuals import CREDIBLE, DEFAULT_DRAWS, DEFAULT_SEEDS_PER_DRAW, FINDING_SHARE
 from ..config import load_toml
 from ..errors import InputError
 from ..experiments.executors import add_executor_args, executor_from_args
@@ -20,6 +21,8 @@ from ..experiments.spec import DEFAULT_TIME_LIMIT_S
 from ..experiments.sweep import LARGE_DESIGN_RUNS
 from .outputs import FORCE_HELP, clear_store
 
+#: Replications per scenario of a plain ``compare`` (without ``--posterior``) when ``--seeds`` is not given.
+DEFAULT_COMPARE_SEEDS = 50
 YES_HELP = f"run a design of more than {LARGE_DESIGN_RUNS:,} runs (refused without it)"
 
 
@@ -73,14 +76,32 @@ def register(sub: argparse._SubParsersAction) -> None:
 
     p = sub.add_parser("compare", help="run scenarios with common random numbers and compare key outcomes",
                        description="Each scenario runs the same seeds (common random numbers); the table gives "
-                                   "means with 95% intervals and paired differences to the first scenario.")
+                                   "means with 95% intervals and paired differences to the first scenario. "
+                                   "With --posterior DIR (a calibration output folder) every scenario runs at "
+                                   "N (--draws) parameter draws resampled by weight from DIR's posterior, K "
+                                   "(--seeds) seeds per draw, the same (draw, seed) pairs in every scenario; a "
+                                   "scenario that sets a calibrated parameter to another value than the first "
+                                   "scenario's runs at draw x (its value / the first's). It reports per outcome and "
+                                   "scenario the effect against the first scenario over draws (mean, "
+                                   f"{CREDIBLE[0]:.0%}-{CREDIBLE[1]:.0%} credible interval, P(effect > 0), finding "
+                                   f"= one sign in >= {FINDING_SHARE:.0%} of draws) and the probability of each "
+                                   "ranking of the scenarios (docs/calibration.md).")
     p.add_argument("scenarios", nargs="+", metavar="SCENARIO",
                    help="scenario files (the first is the reference), or one experiment spec of method 'scenarios'")
-    p.add_argument("--seeds", type=int, default=50, metavar="N", help="replications per scenario (default 50)")
-    p.add_argument("--seed", type=int, default=0, metavar="S", help="master seed (default 0)")
-    p.add_argument("--out", type=Path, default=None, metavar="DIR", help="results folder (default results/compare/...)")
+    p.add_argument("--seeds", type=int, default=None, metavar="N",
+                   help=f"replications per scenario (default {DEFAULT_COMPARE_SEEDS}); with --posterior, seeds K "
+                        f"per draw (default {DEFAULT_SEEDS_PER_DRAW})")
+    p.add_argument("--seed", type=int, default=0, metavar="S",
+                   help="master seed of the model seeds and of the posterior resampling (default 0)")
+    p.add_argument("--posterior", type=Path, default=None, metavar="DIR",
+                   help="run the scenarios over draws of this calibration folder's posterior.parquet")
+    p.add_argument("--draws", type=int, default=None, metavar="N",
+                   help=f"with --posterior: draws resampled by weight (default {DEFAULT_DRAWS})")
+    p.add_argument("--out", type=Path, default=None, metavar="DIR",
+                   help="results folder (default results/compare/...; with --posterior results/compare-posterior/...)")
     p.add_argument("--metric", action="append", default=None, metavar="M", help="compare this metric (repeat)")
-    p.add_argument("--json", action="store_true", help="print the table as JSON on stdout")
+    p.add_argument("--json", action="store_true", help="print the table as JSON on stdout (with --posterior: "
+                                                           "the object of docs/calibration.md)")
     p.add_argument("--force", action="store_true", help=FORCE_HELP)
     p.add_argument("--yes", action="store_true", help=YES_HELP)
     p.add_argument("--quiet", action="store_true", help="no progress bar")
@@ -273,6 +294,14 @@ def cmd_compare(args: argparse.Namespace) -> int:
     from ..experiments.analysis import compare_table, ok_runs
     from ..experiments.figures import compare_figure
 
+    if args.posterior is not None:
+        from .compare_posterior import cmd_compare_posterior
+
+        return cmd_compare_posterior(args)
+    if args.draws is not None:
+        raise InputError("--draws", "", "expected --posterior DIR with it (draws are taken from a posterior)")
+    if args.seeds is None:
+        args.seeds = DEFAULT_COMPARE_SEEDS
     spec = _compare_spec(args)
     out = args.out
     if out is None:
@@ -377,6 +406,10 @@ def cmd_plot(args: argparse.Namespace) -> int:
 
             made.append(figures.sensitivity_bars(sensitivity(args.folder, metrics=metrics),
                                                  figdir / "sensitivity.png"))
+    elif method == "scenarios" and man["spec"]["identity"]["design"].get("draws"):
+        from ..calibration.counterfactuals import posterior_effects
+
+        made.append(figures.posterior_forest(posterior_effects(args.folder, metrics), figdir / "compare-posterior.png"))
     elif method == "scenarios":
         from ..experiments.analysis import compare_table
 

@@ -9,7 +9,7 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from ..config import add_set_argument, get_path
+from ..config import add_set_argument, field_bounds, get_path
 from ..scenario import Scenario, load_scenario
 
 
@@ -44,10 +44,7 @@ def iter_params(model: BaseModel, prefix: str = "") -> Any:
                 yield from iter_params(item, f"{path}.{i}.")
             continue
         extra = field.json_schema_extra or {}
-        lo = hi = None
-        for m in field.metadata:
-            lo = getattr(m, "ge", lo)
-            hi = getattr(m, "le", hi)
+        lo, hi = field_bounds(field)
         rng = f"[{lo}, {hi}]" if lo is not None else ""
         yield path, value, extra.get("unit", ""), rng, field.description or "", extra.get("source", "")
 

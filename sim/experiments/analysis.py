@@ -160,6 +160,9 @@ def compare_table(folder: str | Path, metrics: list[str] | None = None, referenc
     man, df = ok_runs(folder)
     if man["method"] != "scenarios":
         raise InputError(str(folder), "method", f"compare needs a 'scenarios' design, this one is '{man['method']}'")
+    if man["spec"]["identity"]["design"].get("draws"):
+        raise InputError(str(folder), "design.draws", "these are runs over posterior draws: pairs are (draw, seed), "
+                                                      "see sim.calibration.counterfactuals.posterior_effects")
     metrics = metrics or man["metrics"]
     order = list(man["spec"]["identity"]["scenarios"])
     reference = reference or order[0]

@@ -15,6 +15,12 @@ at every point (word ``r`` of ``SeedSequence(master)``). ``generate_state`` is p
 first m of n words are the m words), so a seed depends only on (master, point, replication):
 adding replications or points at the end of a design keeps every existing run's seed and key
 (see :mod:`.extend`).
+
+A ``scenarios`` design with ``draws`` has one point per (draw, scenario), draw-major (point ``i``
+is draw ``i // S`` of scenario ``i % S`` for S scenarios), so that more draws append points. With
+common random numbers the seeds are per draw: replication ``r`` of draw ``j`` has word ``r`` of
+``SeedSequence(master, spawn_key=(j,))`` in every scenario, so each scenario meets the same
+(draw, seed) pairs and different draws meet different seeds.
 """
 
 from __future__ import annotations
@@ -29,16 +35,22 @@ import numpy as np
 
 from .. import MODEL_VERSION
 from ..config import canonical_hash
-from .spec import SAMPLED, ExperimentSpec, ParameterSpec, coerce, scenario_value
+from .spec import (
+    DESIGN_COLUMNS,
+    DRAW_COLUMN,
+    OAT_COLUMN,
+    SAMPLED,
+    SCENARIO_COLUMN,
+    ExperimentSpec,
+    ParameterSpec,
+    coerce,
+    scenario_value,
+)
 
 #: Version of the seed scheme (see the module docstring), recorded in every results folder's
 #: manifest. Scheme 1 (before extensions) drew the seeds of blocks of 256 points point-major from
 #: one SeedSequence per block, so adding a replication changed every seed; its folders are refused.
 SEED_SCHEME = 2
-#: Name of the runs-table column that holds the scenario of a ``scenarios`` design.
-SCENARIO_COLUMN = "scenario"
-#: Name of the runs-table column that says which parameter a one-at-a-time point varies.
-OAT_COLUMN = "oat_parameter"
 
 
 def parameter_values(p: ParameterSpec) -> list[Any]:
@@ -64,6 +76,7 @@ class Design:
     _grid: list[list[Any]] = field(default_factory=list)
     _list: list[dict[str, Any]] = field(default_factory=list)
     _base: dict[str, Any] = field(default_factory=dict)
+    seed_group: int = 0                     # crn: points per group sharing seeds (0 = all points)
     _seed_key: int = -2
     _seed_words: list[int] = field(default_factory=list)
 
@@ -91,7 +104,13 @@ class Design:
 
     def overrides(self, point: dict[str, Any]) -> dict[str, Any]:
         """The scenario overrides of a point (drops design bookkeeping columns)."""
-        return {k: v for k, v in point.items() if k not in (SCENARIO_COLUMN, OAT_COLUMN)}
+        return point_overrides(point)
+
+    def _stream(self, i: int) -> int:
+        """The seed stream of point ``i``: its own (``i``), the common one (-1) or its draw's (crn)."""
+        if not self.spec.crn:
+            return i
+        return i // self.seed_group if self.seed_group else -1
 
     def seeds(self, i: int) -> list[int]:
         """The model seeds of every replication of point ``i`` (63-bit integers).
@@ -99,10 +118,10 @@ class Design:
         Point ``i`` has its own ``SeedSequence(master, spawn_key=(i,))``, whose 64-bit words,
         shifted to 63 bits, are the seeds of its replications in order. With common random
         numbers (``crn = true``) every point uses the words of ``SeedSequence(master)``, so
-        replication ``r`` has the same seed at every point. Either way the seed of (point,
-        replication) does not depend on the number of points or replications.
+        replication ``r`` has the same seed at every point (of its draw, with ``draws``). Either
+        way the seed of (point, replication) does not depend on the number of points or replications.
         """
-        key = -1 if self.spec.crn else i
+        key = self._stream(i)
         if key != self._seed_key:
             ss = np.random.SeedSequence(self.spec.seed, spawn_key=() if key < 0 else (key,))
             words = ss.generate_state(self.spec.replications, np.uint64) >> np.uint64(1)
@@ -111,7 +130,7 @@ class Design:
 
     def seed(self, i: int, r: int) -> int:
         """The model seed of replication ``r`` of point ``i`` (see :meth:`seeds`)."""
-        if (-1 if self.spec.crn else i) != self._seed_key:
+        if self._stream(i) != self._seed_key:
             self.seeds(i)
         return self._seed_words[r]
 
@@ -129,6 +148,11 @@ class Design:
                 yield i * reps + r, i, r, s, pt, self.run_key(pt, s)
 
 
+def point_overrides(point: dict[str, Any]) -> dict[str, Any]:
+    """The scenario overrides of a point: every column but the design's bookkeeping ones."""
+    return {k: v for k, v in point.items() if k not in DESIGN_COLUMNS}
+
+
 def build_design(spec: ExperimentSpec) -> Design:
     """All points of ``spec``'s design (deterministic in the spec)."""
     m = spec.design.method
@@ -137,8 +161,16 @@ def build_design(spec: ExperimentSpec) -> Design:
     cols = [p.key for p in params]
     if m == "scenarios":
         names = list(spec.scenarios)
-        return Design(spec, len(names), [SCENARIO_COLUMN], {SCENARIO_COLUMN: ""},
-                      _list=[{SCENARIO_COLUMN: n} for n in names])
+        if not spec.design.draws:
+            return Design(spec, len(names), [SCENARIO_COLUMN], {SCENARIO_COLUMN: ""},
+                          _list=[{SCENARIO_COLUMN: n} for n in names])
+        keys = list(spec.design.draws[0])
+        pts = [{SCENARIO_COLUMN: n, DRAW_COLUMN: j,
+                **{k: spec.draw_rules[n][k].apply(v) for k, v in draw.items()}}
+               for j, draw in enumerate(spec.design.draws) for n in names]
+        like = {SCENARIO_COLUMN: "", DRAW_COLUMN: 0, **{k: _like([pt[k] for pt in pts]) for k in keys}}
+        return Design(spec, len(pts), [SCENARIO_COLUMN, DRAW_COLUMN, *keys], like, _list=pts,
+                      seed_group=len(names))
     if m == "grid":
         grid = [[coerce(v, base[p.key]) for v in parameter_values(p)] for p in params]
         n = math.prod(len(v) for v in grid)

@@ -292,6 +292,58 @@ def compare_figure(table: dict[str, Any], df: Any, path: Path) -> Path:
     return _save(fig, path)
 
 
+def posterior_forest(result: dict[str, Any], path: Path) -> Path:
+    """Per metric a panel: each scenario's effect against the reference over posterior draws.
+
+    ``result`` is :func:`sim.calibration.counterfactuals.posterior_effects`'s. A dot at the mean
+    over draws, a line over the 5-95% credible interval, a vertical line at zero; a filled dot is a
+    *finding* (one sign in at least the finding share of draws), an open one is not. The x-range
+    spans at least the metric's :data:`RESOLUTION` (so seed noise is not drawn as an effect).
+    """
+    from .metrics import EFFECT_UNITS
+
+    plt = _plt()
+    metrics, scen = result["metrics"], result["scenarios"][1:]
+    rows, cols = _grid(len(metrics), most=3)
+    fig, axes = plt.subplots(rows, cols, figsize=(4.2 * cols, (0.35 * len(scen) + 1.4) * rows), squeeze=False,
+                             layout="constrained")
+    by = {(r["scenario"], r["metric"]): r for r in result["effects"]}
+    pos = np.arange(len(scen))
+    for ax, m in zip(axes.flat, metrics, strict=False):
+        ax.axvline(0, color="0.4", lw=0.8, ls="--")
+        ends = [0.0]
+        for k, sc in enumerate(scen):
+            r = by[(sc, m)]
+            if not math.isfinite(r["mean"]):
+                ax.text(0, k, "undefined in every draw", fontsize=7, ha="center", va="center", color="0.4",
+                        bbox={"facecolor": "white", "edgecolor": "none"})
+                continue
+            ax.plot([r["q05"], r["q95"]], [k, k], color=f"C{k % 10}", lw=2, solid_capstyle="butt")
+            ax.plot(r["mean"], k, "o", ms=6, color=f"C{k % 10}", mfc=f"C{k % 10}" if r["finding"] else "white")
+            ends += [r["q05"], r["q95"]]
+        ax.set_xlim(*value_range(m, min(ends), max(ends)))
+        ax.set_yticks(pos, scen, fontsize=8)
+        ax.set_ylim(len(scen) - 0.5, -0.5)
+        ax.set_xlabel(f"effect vs {result['reference']} ({EFFECT_UNITS.get(m, 'metric units')})", fontsize=8)
+        ax.set_title(_label(m), fontsize=9)
+        ax.tick_params(axis="x", labelsize=7)
+        _plain(ax)
+    for ax in list(axes.flat)[len(metrics):]:
+        ax.set_visible(False)
+    from matplotlib.lines import Line2D
+
+    handles = [Line2D([], [], color="0.2", lw=2, label=f"{result['credible_interval'][0]:.0%}-"
+                                                        f"{result['credible_interval'][1]:.0%} credible interval"),
+               Line2D([], [], marker="o", color="0.2", lw=0, label=f"mean, finding (one sign in >= "
+                                                                   f"{result['finding_share']:.0%} of draws)"),
+               Line2D([], [], marker="o", color="0.2", mfc="white", lw=0, label="mean, not a finding"),
+               Line2D([], [], color="0.4", ls="--", lw=0.8, label="no effect")]
+    fig.legend(handles=handles, loc="outside lower center", ncol=4, fontsize=7, frameon=False)
+    fig.suptitle(f"Effects against '{result['reference']}' over {result['draws']} posterior draws x "
+                 f"{result['seeds_per_draw']} common seeds per draw (per draw: mean paired difference)", fontsize=10)
+    return _save(fig, path)
+
+
 def _significant(qp: list[float | None] | None) -> bool:
     """Whether every restricted side of a box limit has a quasi-p-value below :data:`SIGNIFICANCE`."""
     sides = [q for q in (qp or []) if q is not None]

@@ -178,6 +178,17 @@ LABELS: dict[str, str] = {
     "patterns_passed": "patterns passed",
 }
 
+#: Unit of a difference between two values of each metric (effects, e.g. ``compare --posterior``).
+EFFECT_UNITS: dict[str, str] = {
+    "foundation_2027_12": "startups", "alive_end": "startups", "pivoted_end": "startups",
+    "exited_end": "startups", "first_abandonment_step": "months", "first_abandonment_year": "years",
+    "departures_to_2025_06": "executives", "departures_total": "executives",
+    "hhi_consumer_end": "HHI points on 0-1", "hhi_enterprise_end": "HHI points on 0-1",
+    "mean_sentiment_2025": "sentiment points on 0-1", "funding_rounds_total": "rounds", "ipos_total": "listings",
+    "patterns_passed": "patterns", "foundation_share_end": "share of startups", "alive_share_end": "share of startups",
+    "exited_share_end": "share of startups",
+}
+
 #: Metrics a spec keeps only when it names them: ``patterns_passed`` (slower) and the per-startup shares
 #: (for markets of different sizes, docs/robustness.md), so that the default set, and the identity of
 #: every spec that relies on it, stays what it was.

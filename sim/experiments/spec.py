@@ -35,7 +35,7 @@ import numpy as np
 from pydantic import Field
 
 from .. import MODEL_VERSION
-from ..config import Loaded, Strict, canonical_hash, did_you_mean, get_path, load_toml, validate
+from ..config import Loaded, Strict, canonical_hash, did_you_mean, get_path, load_toml, valid_range, validate
 from ..errors import InputError
 from .metrics import DEFAULT_METRICS, METRICS
 from .store import RESERVED
@@ -43,6 +43,14 @@ from .store import RESERVED
 Method = Literal["grid", "list", "oat", "lhs", "sobol", "morris", "scenarios"]
 #: Designs that sample a box of continuous ranges (each parameter needs ``range``).
 SAMPLED = ("lhs", "sobol", "morris")
+#: Name of the runs-table column that holds the scenario of a ``scenarios`` design.
+SCENARIO_COLUMN = "scenario"
+#: Name of the runs-table column that says which parameter a one-at-a-time point varies.
+OAT_COLUMN = "oat_parameter"
+#: Name of the runs-table column that holds the draw (0-based) of a ``scenarios`` design with ``draws``.
+DRAW_COLUMN = "draw"
+#: Runs-table columns a design adds beside its parameters (never scenario overrides).
+DESIGN_COLUMNS = frozenset({SCENARIO_COLUMN, OAT_COLUMN, DRAW_COLUMN})
 
 
 class ParameterSpec(Strict):
@@ -77,6 +85,10 @@ class DesignSpec(Strict):
     points: list[dict[str, float | int | bool | str]] = Field(
         [], description="list: explicit points, each a table of key path -> value.")
     scenarios: list[str] = Field([], description="scenarios: scenario files (globs allowed), relative to the spec.")
+    draws: list[dict[str, float | int]] = Field(
+        [], description="scenarios: parameter draws (e.g. resampled from a posterior), each a table of key path -> "
+                        "value; every scenario runs at every draw, a scenario that sets a drawn key to another "
+                        "value than the first scenario's keeps its ratio to it (see draw_rules).")
 
 
 #: Per-run wall-time limit when a spec sets none (seconds): 1000x a market-model run of 2023-2027
@@ -108,6 +120,107 @@ class SpecFile(Strict):
     outputs: OutputSpec = OutputSpec()
 
 
+DrawKind = Literal["draw", "ratio", "fixed"]
+
+
+@dataclass(frozen=True)
+class DrawRule:
+    """How one scenario applies one drawn parameter (see :func:`draw_rules`).
+
+    ``kind`` is ``"draw"`` (the scenario has the reference's value: the drawn value is used),
+    ``"ratio"`` (the scenario sets another value: drawn x scenario / reference, so that the
+    counterfactual keeps its meaning under every draw; a product outside the parameter's valid
+    range ``[low, high]`` is clipped to its nearer end) or ``"fixed"`` (the reference's value is
+    0, so no ratio exists: the scenario's own value is used). Values are in the parameter's unit.
+    """
+
+    kind: DrawKind
+    scenario_value: float | int
+    reference_value: float | int
+    low: float | int | None = None
+    high: float | int | None = None
+
+    @property
+    def ratio(self) -> float | None:
+        """scenario / reference value (None unless ``kind == "ratio"``)."""
+        return self.scenario_value / self.reference_value if self.kind == "ratio" else None
+
+    def _scaled(self, drawn: float | int) -> float:
+        return drawn * self.scenario_value / self.reference_value
+
+    def clips(self, drawn: float | int) -> bool:
+        """Whether the ratio puts ``drawn`` outside the valid range (so :meth:`apply` clips it)."""
+        if self.kind != "ratio":
+            return False
+        v = self._scaled(drawn)
+        return (self.low is not None and v < self.low) or (self.high is not None and v > self.high)
+
+    def apply(self, drawn: float | int) -> float | int:
+        """The value this scenario runs at for a draw's ``drawn`` value (integers are rounded)."""
+        if self.kind == "draw":
+            value: float | int = drawn
+        elif self.kind == "ratio":
+            value = self._scaled(drawn)
+            if self.low is not None:
+                value = max(value, self.low)
+            if self.high is not None:
+                value = min(value, self.high)
+        else:
+            value = self.scenario_value
+        return coerce(value, self.scenario_value)
+
+
+def draw_rules(scenarios: dict[str, Any], keys: list[str], origin: str) -> dict[str, dict[str, DrawRule]]:
+    """Per scenario and drawn key, the rule that turns a draw's value into the scenario's value.
+
+    The first scenario is the reference; every drawn key must be a numeric parameter of it.
+    A scenario with the reference's value takes the draw; one that sets another value keeps its
+    ratio to the reference (``talent_retention`` sets a third of the baseline's departure hazard:
+    under every draw it runs at a third of the draw's), clipped to the parameter's valid range;
+    one whose reference value is 0 keeps its own value. Raises :class:`InputError` naming ``origin``
+    and the key for a key that is not a numeric parameter of the reference.
+    """
+    ref = next(iter(scenarios.values()))
+    ref_values = ref.to_dict()
+    rules: dict[str, dict[str, DrawRule]] = {}
+    for k in keys:
+        rv = get_path(ref_values, k)
+        if rv is None:
+            ref.with_overrides({k: 0}, origin=origin)  # raises: unknown key, with a suggestion
+        if isinstance(rv, bool) or not isinstance(rv, (int, float)):
+            raise InputError(origin, k, f"expected a numeric parameter of scenario '{ref.name}', got {rv!r}")
+    for name, sc in scenarios.items():
+        values = sc.to_dict()
+        rules[name] = {}
+        for k in keys:
+            rv, sv = get_path(ref_values, k), get_path(values, k)
+            kind: DrawKind = "draw" if sv == rv else ("fixed" if rv == 0 else "ratio")
+            rules[name][k] = DrawRule(kind, sv, rv, *valid_range(sc, k))
+    return rules
+
+
+def _check_draws(draws: list[dict[str, Any]], scenarios: dict[str, Any], origin: str) -> dict[str, dict[str, DrawRule]]:
+    """Every draw names the same keys and gives every scenario valid values; returns the rules."""
+    keys = list(draws[0])
+    if not keys:
+        raise InputError(origin, "design.draws.0", "expected at least one key path = value")
+    for j, d in enumerate(draws):
+        if list(d) != keys:
+            raise InputError(origin, f"design.draws.{j}", f"expected the keys of the first draw {keys}, got {list(d)}")
+    reserved = RESERVED | DESIGN_COLUMNS
+    for k in keys:
+        if k in reserved:
+            raise InputError(origin, "design.draws", f"'{k}' is reserved for a runs-table column")
+    rules = draw_rules(scenarios, keys, origin)
+    for j, d in enumerate(draws):
+        for name, sc in scenarios.items():
+            try:
+                sc.with_overrides({k: rules[name][k].apply(v) for k, v in d.items()}, origin=origin)
+            except InputError as exc:
+                raise InputError(origin, f"design.draws.{j}", f"scenario '{name}': {exc.key}: {exc.expected}") from None
+    return rules
+
+
 @dataclass(frozen=True)
 class ExperimentSpec:
     """A validated experiment: the file's content with paths resolved and scenarios loaded."""
@@ -128,6 +241,7 @@ class ExperimentSpec:
     events: bool
     base: Any = None                        # sim.scenario.Scenario for the market model
     scenarios: dict[str, Any] = field(default_factory=dict)  # label -> Scenario (method "scenarios")
+    draw_rules: dict[str, dict[str, DrawRule]] = field(default_factory=dict)  # scenario -> key -> rule (draws)
     raw: dict[str, Any] = field(default_factory=dict)
 
     # ------------------------------------------------------------------ identity
@@ -223,6 +337,7 @@ def spec_from_dict(data: dict[str, Any], origin: str, folder: Path, default_name
         resolve_function(sf.model, origin)
     base = None
     scenarios: dict[str, Any] = {}
+    rules: dict[str, dict[str, DrawRule]] = {}
     if d.method == "scenarios":
         if sf.model:
             raise InputError(origin, "design.method", "method 'scenarios' needs the market model, not 'model'")
@@ -245,6 +360,8 @@ def spec_from_dict(data: dict[str, Any], origin: str, folder: Path, default_name
                         continue
                     raise InputError(origin, "design.scenarios", f"two scenarios are named '{sc.name}'")
                 scenarios[sc.name] = sc
+        if d.draws:
+            rules = _check_draws(d.draws, scenarios, origin)
     elif not sf.model:
         if not sf.scenario:
             raise InputError(origin, "scenario", "expected a base scenario file (or 'model = \"module:function\"')")
@@ -265,7 +382,8 @@ def spec_from_dict(data: dict[str, Any], origin: str, folder: Path, default_name
         file=origin, name=sf.name or default_name, description=sf.description, model=sf.model,
         replications=sf.replications, seed=sf.seed, crn=sf.crn, time_limit_seconds=sf.time_limit_seconds,
         fixed=dict(sf.fixed), design=d, parameters=list(sf.parameters), metrics=metrics,
-        monthly=sf.outputs.monthly, events=sf.outputs.events, base=base, scenarios=scenarios, raw=raw)
+        monthly=sf.outputs.monthly, events=sf.outputs.events, base=base, scenarios=scenarios,
+        draw_rules=rules, raw=raw)
 
 
 def _check_metrics(sf: SpecFile, origin: str) -> list[str]:
@@ -309,9 +427,11 @@ def _check_design(sf: SpecFile, origin: str, base: Any) -> None:
         raise InputError(origin, "design.points", f"points are only for method 'list', not '{m}'")
     if m != "scenarios" and d.scenarios:
         raise InputError(origin, "design.scenarios", f"scenarios are only for method 'scenarios', not '{m}'")
+    if m != "scenarios" and d.draws:
+        raise InputError(origin, "design.draws", f"draws are only for method 'scenarios', not '{m}'")
     if m in SAMPLED and len(sf.parameters) < 2 and m != "lhs":
         raise InputError(origin, "parameters", f"method '{m}' needs at least two parameters")
-    reserved = RESERVED | {"scenario", "oat_parameter"}
+    reserved = RESERVED | DESIGN_COLUMNS
     for i, name in enumerate(sf.outputs.metrics or []):
         if name in reserved or name in keys:
             raise InputError(origin, f"outputs.metrics.{i}", f"'{name}' is reserved for a runs-table column")

@@ -33,7 +33,7 @@ from typing import Any, NamedTuple
 
 import pyarrow as pa
 
-from .design import SCENARIO_COLUMN
+from .design import SCENARIO_COLUMN, point_overrides
 
 
 class Task(NamedTuple):
@@ -169,13 +169,10 @@ class Runner:
         """The resolved scenario of a point (the last one is cached: replications share it)."""
         ck = json.dumps(params, sort_keys=True, default=str)
         if ck != self._cache_key:
-            if SCENARIO_COLUMN in params:
-                sc = self.scenarios[params[SCENARIO_COLUMN]]
-            else:
-                from .design import OAT_COLUMN
-
-                over = {k: v for k, v in params.items() if k != OAT_COLUMN}
-                sc = self.base.with_overrides(over, origin=self.origin) if over else self.base
+            sc = self.scenarios[params[SCENARIO_COLUMN]] if SCENARIO_COLUMN in params else self.base
+            over = point_overrides(params)
+            if over:
+                sc = sc.with_overrides(over, origin=self.origin)
             self._cache_key, self._cache_value = ck, sc
         return self._cache_value
 

@@ -1,0 +1,237 @@
+"""``compare SCENARIO... --posterior DIR``: draws from a posterior, the ratio rule, common random
+numbers per (draw, seed), effects and ranking probabilities, determinism, resuming, bad folders."""
+
+from __future__ import annotations
+
+import json
+import math
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from sim.calibration.counterfactuals import (
+    FINDING_SHARE,
+    _summary,
+    load_posterior,
+    rank,
+    ranking_text,
+    rules_table,
+)
+from sim.cli import main
+from sim.experiments.design import build_design
+from sim.experiments.spec import spec_from_dict
+from sim.scenario import load_scenario
+
+ROOT = Path(__file__).resolve().parents[1]
+BASELINE = ROOT / "scenarios" / "baseline.toml"
+HAZARD, WORK = "talent.base_hazard_per_month", "talent.abandoned_work_multiplier"
+#: The retention counterfactual's hazard, and the baseline's (the ratio the rule must keep).
+RETAINED_HAZARD = 0.00128
+#: Particles of the fake posterior: unequal weights (not normalised: the loader normalises them).
+PARTICLES = {HAZARD: [0.002, 0.004, 0.006, 0.010], WORK: [5.0, 10.0, 20.0, 30.0]}
+WEIGHTS = [1.0, 2.0, 3.0, 4.0]
+METRICS = ["departures_to_2025_06", "alive_end", "hhi_consumer_end"]
+
+
+@pytest.fixture
+def setup(tmp_path: Path) -> dict[str, Path]:
+    """A short reference, a retention counterfactual of it, another one, and a calibration folder."""
+    ref = tmp_path / "short.toml"
+    ref.write_text(f'extends = "{BASELINE.as_posix()}"\nname = "short"\n[time]\nend = "2024-03"\n', encoding="utf-8")
+    retain = tmp_path / "retain.toml"
+    retain.write_text(f'extends = "short.toml"\nname = "retain"\n[talent]\nbase_hazard_per_month = {RETAINED_HAZARD}\n',
+                      encoding="utf-8")
+    boom = tmp_path / "boom.toml"
+    boom.write_text('extends = "short.toml"\nname = "boom"\n[capital]\nsentiment_base = 0.8\n', encoding="utf-8")
+    cal = tmp_path / "cal"
+    cal.mkdir()
+    frame = pd.DataFrame({"particle": range(4), "weight": WEIGHTS, "distance": [0.1, 0.2, 0.3, 0.4], **PARTICLES,
+                          "s:d:T1": [0.0] * 4, "z:" + HAZARD: np.log(PARTICLES[HAZARD])})
+    frame.to_parquet(cal / "posterior.parquet", index=False)
+    state = {"identity_hash": "feedc0de", "identity": {"parameters": [{"path": HAZARD}, {"path": WORK}]}}
+    (cal / "state.json").write_text(json.dumps(state), encoding="utf-8")
+    return {"ref": ref, "retain": retain, "boom": boom, "cal": cal, "tmp": tmp_path}
+
+
+def _cli(s: dict[str, Path], out: str, *extra: str, draws: int = 3, seeds: int = 2) -> list[str]:
+    return ["compare", str(s["ref"]), str(s["retain"]), str(s["boom"]), "--posterior", str(s["cal"]),
+            "--draws", str(draws), "--seeds", str(seeds), "--seed", "7", "--quiet", "--out", str(s["tmp"] / out),
+            *[a for m in METRICS for a in ("--metric", m)], *extra]
+
+
+def test_resampling_follows_the_weights_deterministically(setup: dict[str, Path]) -> None:
+    post = load_posterior(setup["cal"])
+    assert post.keys == [HAZARD, WORK] and math.isclose(post.weights.sum(), 1.0)
+    rows = post.resample(4000, seed=3)
+    share = np.bincount(rows, minlength=4) / len(rows)
+    assert np.allclose(share, np.array(WEIGHTS) / sum(WEIGHTS), atol=0.03)
+    assert rows == post.resample(4000, seed=3)            # same seed, same draws
+    assert rows != post.resample(4000, seed=4)
+    assert post.resample(10, seed=3) == rows[:10]          # more draws extend, never reshuffle
+    assert post.draw(rows[0]) == {HAZARD: PARTICLES[HAZARD][rows[0]], WORK: PARTICLES[WORK][rows[0]]}
+
+
+def test_the_ratio_rule_keeps_each_counterfactual_meaning(setup: dict[str, Path]) -> None:
+    """retain sets a third of the reference's hazard: under every draw it runs at a third of the draw's;
+    a key it leaves alone takes the draw; a key whose reference value is 0 keeps the scenario's value."""
+    base_hazard = load_scenario(setup["ref"]).talent.base_hazard_per_month
+    contagion = setup["tmp"] / "contagion.toml"
+    contagion.write_text('extends = "short.toml"\nname = "contagion"\n[talent]\ncontagion_weight = 0.5\n',
+                         encoding="utf-8")
+    assert load_scenario(setup["ref"]).talent.contagion_weight == 0.0
+    draws = [{HAZARD: 0.002, WORK: 5.0, "talent.contagion_weight": 0.3},
+             {HAZARD: 0.01, WORK: 30.0, "talent.contagion_weight": 1.2}]
+    files = [str(setup[k]) for k in ("ref", "retain")] + [str(contagion)]
+    spec = spec_from_dict({"name": "t", "replications": 2, "crn": True, "design": {
+        "method": "scenarios", "scenarios": files, "draws": draws}}, origin="test", folder=setup["tmp"])
+    design = build_design(spec)
+    pts = {(p["draw"], p["scenario"]): p for p in (design.point(i) for i in range(design.n_points))}
+    assert design.n_points == 6
+    for j, d in enumerate(draws):
+        assert pts[(j, "short")][HAZARD] == d[HAZARD]
+        assert math.isclose(pts[(j, "retain")][HAZARD], d[HAZARD] * RETAINED_HAZARD / base_hazard, rel_tol=1e-12)
+        assert pts[(j, "retain")][WORK] == d[WORK]
+        assert pts[(j, "contagion")]["talent.contagion_weight"] == 0.5    # fixed: no ratio to a reference of 0
+        assert pts[(j, "short")]["talent.contagion_weight"] == d["talent.contagion_weight"]
+    rules = spec.draw_rules
+    assert rules["retain"][HAZARD].kind == "ratio" and rules["retain"][WORK].kind == "draw"
+    assert rules["contagion"]["talent.contagion_weight"].kind == "fixed"
+    table = rules_table(rules, draws)
+    assert {(r["scenario"], r["parameter"], r["rule"], r["clipped_draws"]) for r in table} == {
+        ("retain", HAZARD, "ratio", 0), ("contagion", "talent.contagion_weight", "fixed", 0)}
+    # the runner runs the scenario at those values
+    from sim.experiments.sweep import make_runner
+
+    sc = make_runner(spec).scenario_for(pts[(1, "retain")])
+    assert math.isclose(sc.talent.base_hazard_per_month, 0.01 * RETAINED_HAZARD / base_hazard)
+    assert sc.talent.abandoned_work_multiplier == 30.0 and sc.name == "retain"
+
+
+def test_a_ratio_beyond_the_valid_range_is_clipped_and_counted(setup: dict[str, Path]) -> None:
+    """A boom that sets sentiment_base above the reference's would push a high draw past 1 (its upper end)."""
+    keen = setup["tmp"] / "keen.toml"
+    keen.write_text('extends = "short.toml"\nname = "keen"\n[capital]\nsentiment_base = 0.8\n', encoding="utf-8")
+    ref = load_scenario(setup["ref"]).capital.sentiment_base
+    assert ref < 0.8
+    draws = [{"capital.sentiment_base": 0.3}, {"capital.sentiment_base": 0.95}]
+    spec = spec_from_dict({"name": "t", "replications": 1, "crn": True, "design": {
+        "method": "scenarios", "scenarios": [str(setup["ref"]), str(keen)], "draws": draws}},
+        origin="test", folder=setup["tmp"])
+    design = build_design(spec)
+    keen_values = [design.point(i)["capital.sentiment_base"] for i in (1, 3)]
+    assert math.isclose(keen_values[0], 0.3 * 0.8 / ref) and keen_values[1] == 1.0
+    (row,) = rules_table(spec.draw_rules, draws)
+    assert row["valid_range"] == [0.0, 1.0] and row["clipped_draws"] == 1
+
+
+def test_end_to_end_json_crn_rankings_and_files(setup: dict[str, Path], capsys: pytest.CaptureFixture) -> None:
+    assert main(_cli(setup, "a", "--json", "--workers", "1")) == 0
+    res = json.loads(capsys.readouterr().out)
+    assert {"command", "posterior", "seed", "rules", "reference", "scenarios", "metrics", "draws", "seeds_per_draw",
+            "credible_interval", "finding_share", "effects", "rankings", "runs", "draw_particles"} <= set(res)
+    assert res["reference"] == "short" and res["scenarios"] == ["short", "retain", "boom"]
+    assert res["metrics"] == METRICS and res["draws"] == 3 and res["seeds_per_draw"] == 2
+    assert res["runs"] == {"total": 18, "ok": 18, "failed": 0}
+    assert res["posterior"]["parameters"] == [HAZARD, WORK] and res["posterior"]["identity_hash"] == "feedc0de"
+    assert [(r["scenario"], r["parameter"], r["rule"]) for r in res["rules"]] == [("retain", HAZARD, "ratio")]
+    folder = setup["tmp"] / "a"
+    assert json.loads((folder / "compare-posterior.json").read_text()) == res
+    assert (folder / "figures" / "compare-posterior.png").stat().st_size > 10_000
+    runs = pd.read_csv(folder / "compare-posterior-runs.csv")
+    assert len(runs) == 18 and (runs["status"] == "ok").all()
+    assert runs["particle"].tolist() == [res["draw_particles"][d] for d in runs["draw"]]
+    # common random numbers: a (draw, replication) has one seed in every scenario; draws differ
+    seeds = runs.groupby(["draw", "replication"])["seed"].nunique()
+    assert (seeds == 1).all() and runs.groupby("draw")["seed"].first().nunique() == 3
+    # the ratio rule reached the runs
+    ref_h = runs[runs.scenario == "short"].set_index(["draw", "replication"])[HAZARD]
+    ret_h = runs[runs.scenario == "retain"].set_index(["draw", "replication"])[HAZARD]
+    assert np.allclose(ret_h / ref_h, RETAINED_HAZARD / load_scenario(setup["ref"]).talent.base_hazard_per_month)
+    # effects: per draw, the mean over its seeds of the paired differences; then over draws
+    for e in res["effects"]:
+        wide = runs.pivot_table(index=["draw", "replication"], columns="scenario", values=e["metric"])
+        per_draw = (wide[e["scenario"]] - wide["short"]).groupby(level="draw").mean().to_numpy()
+        assert math.isclose(e["mean"], per_draw.mean(), abs_tol=1e-12)
+        assert e["q05"] <= e["mean"] <= e["q95"]
+        assert e["p_positive"] == np.mean(per_draw > 0) and e["p_negative"] == np.mean(per_draw < 0)
+        assert e["finding"] == (max(e["p_positive"], e["p_negative"]) >= FINDING_SHARE)
+    # departures: a third of the hazard leaves fewer executives in every draw (a finding)
+    dep = next(e for e in res["effects"] if e["metric"] == "departures_to_2025_06" and e["scenario"] == "retain")
+    assert dep["mean"] < 0 and dep["finding"] and dep["sign"] == "-"
+    for m in METRICS:
+        rk = res["rankings"][m]
+        probs = [o["probability"] for o in rk["orders"]]
+        assert math.isclose(sum(probs), 1.0) and probs == sorted(probs, reverse=True)
+        assert all(sorted(s for g in o["order"] for s in g) == sorted(res["scenarios"]) for o in rk["orders"])
+    # the table form
+    assert main(_cli(setup, "a", "--workers", "1")) == 0
+    text = capsys.readouterr().out
+    assert "ratio rule: retain: talent.base_hazard_per_month = draw x 0.3326" in text and "ranking" in text
+
+
+def test_same_results_on_one_and_two_workers_and_resumed(setup: dict[str, Path],
+                                                         capsys: pytest.CaptureFixture) -> None:
+    assert main(_cli(setup, "w1", "--json", "--workers", "1")) == 0
+    one = json.loads(capsys.readouterr().out)
+    assert main(_cli(setup, "w2", "--json", "--workers", "2")) == 0
+    two = json.loads(capsys.readouterr().out)
+    for key in ("effects", "rankings", "draw_particles", "rules"):
+        assert one[key] == two[key]
+    cols = ["draw", "scenario", "replication", "seed", *METRICS]
+    a, b = (pd.read_csv(setup["tmp"] / w / "compare-posterior-runs.csv")[cols] for w in ("w1", "w2"))
+    pd.testing.assert_frame_equal(a, b)
+    # resumed: the same command runs nothing again and gives the same answer
+    assert main(_cli(setup, "w1", "--json", "--workers", "1")) == 0
+    captured = capsys.readouterr()
+    assert "ran 0 runs" in captured.err and json.loads(captured.out)["effects"] == one["effects"]
+    # more draws and seeds extend the folder: only the new runs run
+    assert main(_cli(setup, "w1", "--workers", "1", draws=4, seeds=3)) == 0
+    assert "ran 18 runs" in capsys.readouterr().err  # 4 x 3 x 3 = 36, 18 done before
+
+
+def test_rankings_with_ties_and_the_finding_rule() -> None:
+    order = ["a", "b", "c"]
+    assert rank({"a": 1.0, "b": 1.0 + 1e-13, "c": 2.0}, order) == [["c"], ["a", "b"]]
+    assert ranking_text(rank({"a": 3.0, "b": 1.0, "c": 1.0}, order)) == "a > b = c"
+    assert rank({"a": 0.0, "b": 0.0, "c": 0.0}, order) == [["a", "b", "c"]]
+    nine = np.array([1.0] * 9 + [-1.0])
+    assert _summary(nine)["finding"] and _summary(nine)["sign"] == "+"
+    eight = np.array([1.0] * 8 + [-1.0] * 2)
+    assert not _summary(eight)["finding"]
+    assert not _summary(np.zeros(10))["finding"]  # no effect at all is not a finding of either sign
+    assert _summary(np.array([-2.0] * 10 + [math.nan]))["n_draws"] == 10
+
+
+@pytest.mark.parametrize("case", ["missing", "no_state", "no_posterior", "no_weight", "unknown_key", "bad_weight",
+                                  "draws_alone", "one_scenario"])
+def test_bad_posterior_folder_exits_2(setup: dict[str, Path], case: str, capsys: pytest.CaptureFixture) -> None:
+    cal = setup["cal"]
+    args = _cli(setup, "bad")
+    frame = pd.read_parquet(cal / "posterior.parquet")
+    expect = {"missing": "calibration output folder", "no_state": "state.json", "no_posterior": "posterior.parquet",
+              "no_weight": "'weight' column", "unknown_key": "talent.no_such_key", "bad_weight": "weight",
+              "draws_alone": "--posterior", "one_scenario": "at least two"}[case]
+    if case == "missing":
+        args[args.index("--posterior") + 1] = str(setup["tmp"] / "nowhere")
+    elif case == "no_state":
+        (cal / "state.json").unlink()
+    elif case == "no_posterior":
+        (cal / "posterior.parquet").unlink()
+    elif case == "no_weight":
+        frame.drop(columns=["weight"]).to_parquet(cal / "posterior.parquet")
+    elif case == "unknown_key":
+        frame.rename(columns={WORK: "talent.no_such_key"}).to_parquet(cal / "posterior.parquet")
+        (cal / "state.json").write_text(json.dumps({"identity": {"parameters": [{"path": "talent.no_such_key"}]}}))
+    elif case == "bad_weight":
+        frame.assign(weight=[1.0, -1.0, 1.0, 1.0]).to_parquet(cal / "posterior.parquet")
+    elif case == "draws_alone":
+        i = args.index("--posterior")
+        del args[i:i + 2]
+    else:
+        del args[2:4]
+    assert main(args) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("error: ") and expect in err and "Traceback" not in err
+    assert not (setup["tmp"] / "bad" / "compare-posterior.json").exists()
