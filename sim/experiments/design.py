@@ -71,15 +71,25 @@ class Design:
     def n_runs(self) -> int:
         return self.n_points * self.spec.replications
 
+    @property
+    def group(self) -> int:
+        """Points per sampled row: 1, or with ``[effects]`` the reference and each counterfactual
+        (point ``i`` is row ``i // group`` under scenario ``i % group``, see :mod:`.effects`)."""
+        eff = self.spec.effects
+        return 1 if eff is None else len(eff.scenario_names)
+
     def point(self, i: int) -> dict[str, Any]:
         """Point ``i``: column -> value (every varied parameter, base values filled in)."""
         sp, m = self.spec, self.spec.design.method
         if m in SAMPLED:
             assert self.X is not None
-            out = {}
+            row, s = divmod(i, self.group)
+            out: dict[str, Any] = {}
             for j, p in enumerate(sp.parameters):
-                x = float(self.X[i, j])
+                x = float(self.X[row, j])
                 out[p.key] = coerce(10.0**x if p.log else x, self._base.get(p.key, 0.0))
+            if sp.effects is not None:
+                out[SCENARIO_COLUMN] = sp.effects.scenario_names[s]
             return out
         if m == "grid":
             out, rem = {}, i
@@ -100,9 +110,11 @@ class Design:
         shifted to 63 bits, are the seeds of its replications in order. With common random
         numbers (``crn = true``) every point uses the words of ``SeedSequence(master)``, so
         replication ``r`` has the same seed at every point. Either way the seed of (point,
-        replication) does not depend on the number of points or replications.
+        replication) does not depend on the number of points or replications. With ``[effects]``
+        the seeds are those of the sampled row (``i // group``): the reference and every
+        counterfactual of a row run the same seeds (common random numbers within the row).
         """
-        key = -1 if self.spec.crn else i
+        key = -1 if self.spec.crn else i // self.group
         if key != self._seed_key:
             ss = np.random.SeedSequence(self.spec.seed, spawn_key=() if key < 0 else (key,))
             words = ss.generate_state(self.spec.replications, np.uint64) >> np.uint64(1)
@@ -111,7 +123,7 @@ class Design:
 
     def seed(self, i: int, r: int) -> int:
         """The model seed of replication ``r`` of point ``i`` (see :meth:`seeds`)."""
-        if (-1 if self.spec.crn else i) != self._seed_key:
+        if (-1 if self.spec.crn else i // self.group) != self._seed_key:
             self.seeds(i)
         return self._seed_words[r]
 
@@ -164,8 +176,12 @@ def build_design(spec: ExperimentSpec) -> Design:
                           for p in params]}
     X = sample_matrix(m, problem, int(spec.design.samples), spec.seed,  # type: ignore[arg-type]
                       second_order=spec.design.second_order, levels=spec.design.levels)
-    like = {p.key: base[p.key] if isinstance(base[p.key], int) and not isinstance(base[p.key], bool) else 0.0
-            for p in params}
+    like: dict[str, Any] = {p.key: base[p.key] if isinstance(base[p.key], int) and not isinstance(base[p.key], bool)
+                            else 0.0 for p in params}
+    if spec.effects is not None:  # every sampled row under the reference and each counterfactual
+        like[SCENARIO_COLUMN] = ""
+        return Design(spec, len(X) * len(spec.effects.scenario_names), [*cols, SCENARIO_COLUMN], like,
+                      X=np.asarray(X, dtype=float), problem=problem, _base=base)
     return Design(spec, len(X), cols, like, X=np.asarray(X, dtype=float), problem=problem, _base=base)
 
 

@@ -144,6 +144,7 @@ class Runner:
     fixed: dict[str, Any] = field(default_factory=dict)
     base: Any = None                             # Scenario
     scenarios: dict[str, Any] = field(default_factory=dict)
+    effects: Any = None                          # sim.experiments.effects.Effects of an [effects] spec
     monthly: bool = False
     events: bool = False
     origin: str = "spec"
@@ -170,7 +171,11 @@ class Runner:
         ck = json.dumps(params, sort_keys=True, default=str)
         if ck != self._cache_key:
             if SCENARIO_COLUMN in params:
-                sc = self.scenarios[params[SCENARIO_COLUMN]]
+                name = params[SCENARIO_COLUMN]
+                sc = self.scenarios[name]
+                over = {k: v for k, v in params.items() if k != SCENARIO_COLUMN}
+                if over:  # [effects]: the sampled point, varied keys the counterfactual sets as ratios
+                    sc = sc.with_overrides(self.effects.overrides(name, over), origin=self.origin)
             else:
                 from .design import OAT_COLUMN
 
