@@ -226,16 +226,16 @@ def paired_effects(df: Any, outcomes: list[str], reference: str, counterfactuals
     agree (common random numbers); a mismatch is an error, not a silent unpaired difference."""
     import pandas as pd
 
+    cols = ["row", "replication", "seed", *outcomes]
     d = df.assign(row=df["point"] // group)
-    ref = d[d["scenario"] == reference].set_index(["row", "replication"])
+    ref = d.loc[d["scenario"] == reference, cols]
     out = {}
     for cf in counterfactuals:
-        mine = d[d["scenario"] == cf].set_index(["row", "replication"])
-        both = ref[["seed", *outcomes]].join(mine[["seed", *outcomes]], how="inner", lsuffix="_ref", rsuffix="_cf")
+        both = ref.merge(d.loc[d["scenario"] == cf, cols], on=["row", "replication"], suffixes=("_ref", "_cf"))
         if (both["seed_ref"] != both["seed_cf"]).any():
             raise ValueError(f"{cf}: runs paired with the reference by row and replication have other seeds")
-        diff = pd.DataFrame({m: both[f"{m}_cf"] - both[f"{m}_ref"] for m in outcomes}, index=both.index)
-        out[cf] = diff.reset_index().rename(columns={"row": "point"})
+        out[cf] = pd.DataFrame({"point": both["row"], "replication": both["replication"],
+                                **{m: both[f"{m}_cf"] - both[f"{m}_ref"] for m in outcomes}})
     return out
 
 

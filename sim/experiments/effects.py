@@ -154,10 +154,9 @@ def build_effects(sf: Any, base: Any, origin: str, folder: Path) -> tuple[Effect
                     sc.with_overrides({par.key: value}, origin=str(p))
                 except InputError as exc:
                     raise InputError(origin, where, (
-                        f"{sc.name} sets '{par.key}' to {ratio:.4g} x the reference's value above {floor:g}; at "
-                        f"the end {end:g} of "
-                        f"its range that is {value:g}, which the scenario refuses ({exc.expected}); narrow the "
-                        f"range")) from None
+                        f"{sc.name} sets '{par.key}' to {cf_v!r}, applied at each point as the ratio {ratio:.4g} "
+                        f"to the reference's value above {floor:g}; at the end {end:g} of its range that is "
+                        f"{value:g}, which the scenario refuses ({exc.expected}); narrow the range")) from None
             mine[par.key] = ratio
         ratios[sc.name] = mine
         scenarios[sc.name] = sc
