@@ -25,6 +25,15 @@ from sim.experiments.sweep import make_runner
 
 HAZARD = "talent.base_hazard_per_month"
 OUTCOMES = ["departures_total", "funding_rounds_total"]
+#: The two sampled parameters of every spec here.
+PARAMETERS = f"""[[parameters]]
+key = "{HAZARD}"
+range = [0.002, 0.02]
+log = true
+[[parameters]]
+key = "capital.open_shock_sensitivity"
+range = [0.05, 0.3]
+"""
 
 
 def _write(folder: Path, name: str, text: str) -> Path:
@@ -64,14 +73,7 @@ seed = 3
 [design]
 method = "{method}"
 samples = 4
-[[parameters]]
-key = "{HAZARD}"
-range = [0.002, 0.02]
-log = true
-[[parameters]]
-key = "capital.open_shock_sensitivity"
-range = [0.05, 0.3]
-[effects]
+{PARAMETERS}[effects]
 reference = "{sc['short'].as_posix()}"
 counterfactuals = [{cfs}]
 outcomes = {json.dumps(OUTCOMES)}
@@ -211,13 +213,7 @@ scenario = "{BASELINE.as_posix()}"
 [design]
 method = "sobol"
 samples = 4
-[[parameters]]
-key = "{HAZARD}"
-range = [0.002, 0.02]
-[[parameters]]
-key = "capital.open_shock_sensitivity"
-range = [0.05, 0.3]
-""")
+{PARAMETERS}""")
     proc = run_cli("sensitivity", plain, "--effects", "--out", tmp_path / "out")
     assert proc.returncode == 2 and "[effects]" in proc.stderr and "Traceback" not in proc.stderr
     proc = run_cli("sweep", plain, "--posterior", tmp_path / "nothing", "--out", tmp_path / "out")

@@ -14,7 +14,8 @@ streams from it. With common random numbers (``crn = true``) replication ``r`` h
 at every point (word ``r`` of ``SeedSequence(master)``). ``generate_state`` is prefix-stable (the
 first m of n words are the m words), so a seed depends only on (master, point, replication):
 adding replications or points at the end of a design keeps every existing run's seed and key
-(see :mod:`.extend`).
+(see :mod:`.extend`). A spec with ``[effects]`` runs every sampled row under the reference and
+each counterfactual (``S`` design points a row, :mod:`.effects`), all with the row's seeds.
 """
 
 from __future__ import annotations
