@@ -419,6 +419,9 @@ def cmd_plot(args: argparse.Namespace) -> int:
     from ..experiments.design import OAT_COLUMN
 
     man, df = ok_runs(args.folder)
+    eff = man["spec"]["identity"].get("effects")
+    if eff is not None:  # an [effects] folder: the reference's runs (sensitivity --effects has the effects)
+        df = df[df["scenario"] == eff["reference"]]
     metrics = args.metric or man["metrics"]
     bad = [m for m in metrics if m not in man["metrics"]]
     if bad:
