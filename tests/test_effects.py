@@ -149,6 +149,23 @@ def test_sensitivity_effects_command_writes_table_json_and_figure(swept: tuple[P
     assert (out / "figures" / "effects_sensitivity.png").stat().st_size > 10_000
 
 
+def test_a_raised_key_moves_the_same_share_of_the_way_to_its_maximum(tmp_path: Path) -> None:
+    focus = "talent.poaching_rank_focus"  # 0-1; the reference's is 0.853, "calm" raises it to 0.99
+    path = effects_spec(tmp_path)
+    path.write_text(path.read_text(encoding="utf-8").replace(
+        "[effects]", f'[[parameters]]\nkey = "{focus}"\nrange = [0.5, 1.0]\n[effects]'), encoding="utf-8")
+    calm = tmp_path / "calm.toml"
+    calm.write_text(calm.read_text(encoding="utf-8") + "poaching_rank_focus = 0.99\n", encoding="utf-8")
+    spec = load_spec(path)
+    ref = load_spec_value(tmp_path / "short.toml", focus)
+    share = (0.99 - ref) / (1.0 - ref)
+    assert spec.effects.shares == {"calm": {focus: pytest.approx(share)}} and spec.effects.ceilings == {focus: 1.0}
+    assert spec.effects.ratios["calm"] == {HAZARD: pytest.approx(0.5)}  # the lowered key keeps its ratio
+    got = spec.effects.overrides("calm", {focus: 0.5, HAZARD: 0.01})
+    assert got[focus] == pytest.approx(0.5 + 0.5 * share) and got[HAZARD] == pytest.approx(0.005)
+    assert spec.effects.overrides("short", {focus: 0.5}) == {focus: 0.5}
+
+
 def test_posterior_narrows_the_calibration_priors(tmp_path: Path) -> None:
     spec = _write(tmp_path, "s.toml", f"""
 name = "fromcal"
@@ -184,9 +201,7 @@ BAD = {
     "not_sobol_or_morris": ('method = "sobol"', 'method = "lhs"', "design.method", ["'sobol' or 'morris'"]),
     "scenario_too": ("", "", "scenario", ["effects.reference"]),
     "unknown_outcome": ('"funding_rounds_total"', '"funding_rounds"', "effects.outcomes.1", ["unknown metric"]),
-    "ratio_leaves_range": ('range = [0.05, 0.3]', 'range = [0.05, 0.3]\n[[parameters]]\nkey = '
-                           '"talent.poaching_rank_focus"\nrange = [0.5, 1.0]', "effects.counterfactuals",
-                           ["poaching_rank_focus", "ratio"]),
+    "missing_counterfactual": ("calm.toml", "nocalm.toml", "effects.counterfactuals.0", ["no scenario file"]),
 }
 
 
@@ -196,9 +211,6 @@ def test_bad_effects_specs_exit_2(case: str, tmp_path: Path) -> None:
     top = f'scenario = "{BASELINE.as_posix()}"' if case == "scenario_too" else ""
     path = effects_spec(tmp_path, top=top)
     text = path.read_text(encoding="utf-8").replace(old, new) if old else path.read_text(encoding="utf-8")
-    if case == "ratio_leaves_range":  # "calm" also raises the focus on the best startups to 1.0 (the maximum)
-        calm = tmp_path / "calm.toml"
-        calm.write_text(calm.read_text(encoding="utf-8") + "poaching_rank_focus = 0.99\n", encoding="utf-8")
     path.write_text(text, encoding="utf-8")
     proc = run_cli("sweep", path, "--out", tmp_path / "out", "--quiet")
     assert proc.returncode == 2, proc.stderr

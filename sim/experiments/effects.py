@@ -18,10 +18,16 @@ design has ``n_sampled x S`` points, ``S = 1 + len(counterfactuals)``; point ``k
 *A counterfactual that sets a varied key.* ``scenarios/talent_retention.toml`` sets the
 calibrated ``talent.base_hazard_per_month`` to a third of the baseline's. Setting it to that
 constant at every point would make its "effect" depend on where the point's own value is; so a
-counterfactual's value of a varied key is applied as its *ratio* to the reference's value:
-at point ``x`` it runs with ``x[key] * counterfactual[key] / reference[key]`` (a third of the
-point's hazard). A reference value of 0 (no ratio) or a ratio that leaves the key's valid range
-at an end of its sampled range is refused when the spec is loaded.
+counterfactual's value of a varied key is applied relative to the reference's. A key it
+*lowers* keeps its *ratio* above the key's lowest valid value ``lo`` (0 for most keys, so the
+plain ratio): at point ``x`` it runs with ``lo + (x - lo) * (cf - lo) / (ref - lo)`` (a third of
+the point's hazard; a tenth of a multiplier's excess over 1). A key it *raises* that has a
+highest valid value ``hi`` moves the same *share of the way up*: ``x + (hi - x) * (cf - ref) /
+(hi - ref)`` (``capital_boom``'s sentiment base 0.8, against a reference's 0.5 of at most 1.0,
+moves every point 60% of the way to 1.0); without a highest value, a raise keeps its ratio as
+a lowering does. Either way the value stays valid at every point; a reference value at the floor
+(no ratio) is refused when the spec is loaded, and so is a value the scenario refuses at an end
+of the sampled range.
 
 ``parameters_from = "calibration.toml"`` takes the sampled parameters from a calibration spec's
 priors (uniform: the range; loguniform: the range, sampled in log10), and ``--posterior DIR``
@@ -31,7 +37,7 @@ narrows each range to the 5-95% weighted quantiles of a calibration's ``DIR/post
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -53,8 +59,10 @@ class Effects:
     reference: str
     counterfactuals: list[str]
     outcomes: list[str]
-    ratios: dict[str, dict[str, float]]     # counterfactual -> {varied key: its ratio above the floor}
+    ratios: dict[str, dict[str, float]]     # counterfactual -> {varied key it lowers: its ratio above the floor}
     floors: dict[str, float]                # varied key -> its lowest valid value (0 when it has none)
+    shares: dict[str, dict[str, float]] = field(default_factory=dict)  # -> {key it raises: share of the way up}
+    ceilings: dict[str, float] = field(default_factory=dict)           # varied key -> its highest valid value
 
     @property
     def scenario_names(self) -> list[str]:
@@ -62,25 +70,30 @@ class Effects:
         return [self.reference, *self.counterfactuals]
 
     def identity(self) -> dict[str, Any]:
-        return {"reference": self.reference, "counterfactuals": self.counterfactuals, "ratios": self.ratios,
-                "floors": self.floors}
+        out = {"reference": self.reference, "counterfactuals": self.counterfactuals, "ratios": self.ratios,
+               "floors": self.floors}
+        return {**out, "shares": self.shares, "ceilings": self.ceilings} if self.shares else out
 
     def overrides(self, scenario: str, params: dict[str, Any]) -> dict[str, Any]:
-        """A point's overrides under ``scenario``: a varied key the counterfactual sets is
-        ``floor + (x - floor) * ratio`` (an integer key stays an integer, rounded)."""
-        ratios = self.ratios.get(scenario, {})
-        return {k: scaled(v, ratios[k], self.floors[k]) if k in ratios else v for k, v in params.items()}
+        """A point's overrides under ``scenario``: a varied key the counterfactual lowers is
+        ``floor + (x - floor) * ratio``, one it raises ``x + (ceiling - x) * share`` (an integer
+        key stays an integer, rounded)."""
+        from .spec import coerce
+
+        ratios, shares = self.ratios.get(scenario, {}), self.shares.get(scenario, {})
+        out = {}
+        for k, v in params.items():
+            if k in shares:
+                v = coerce(v + (self.ceilings[k] - v) * shares[k], v)
+            elif k in ratios:
+                v = coerce(self.floors[k] + (v - self.floors[k]) * ratios[k], v)
+            out[k] = v
+        return out
 
 
-def scaled(x: Any, ratio: float, floor: float) -> Any:
-    """``x``'s distance above ``floor`` times ``ratio``, in ``x``'s type."""
-    from .spec import coerce
-
-    return coerce(floor + (x - floor) * ratio, x)
-
-
-def floor_of(scenario: Any, key: str) -> float:
-    """The lowest valid value of a scenario key (its schema's ``ge``/``gt``); 0 when it has none."""
+def bounds_of(scenario: Any, key: str) -> tuple[float, float]:
+    """(lowest, highest) valid value of a scenario key (its schema's ``ge``/``gt``, ``le``/``lt``);
+    0 and infinity where it has none."""
     from pydantic import BaseModel
 
     from ..config import _meta, split_key
@@ -92,9 +105,14 @@ def floor_of(scenario: Any, key: str) -> float:
             obj = next((o for o in obj if getattr(o, "name", None) == part), None) or obj[int(part)]
         else:
             obj = getattr(obj, part)
-    field = type(obj).model_fields.get(parts[-1]) if isinstance(obj, BaseModel) else None
-    lo = None if field is None else next((v for v in (_meta(field, "ge"), _meta(field, "gt")) if v is not None), None)
-    return float(lo) if lo is not None and math.isfinite(lo) else 0.0
+    field_ = type(obj).model_fields.get(parts[-1]) if isinstance(obj, BaseModel) else None
+
+    def first(*names: str) -> float | None:
+        vals = [_meta(field_, n) for n in names] if field_ is not None else []
+        return next((float(v) for v in vals if v is not None and math.isfinite(v)), None)
+
+    lo, hi = first("ge", "gt"), first("le", "lt")
+    return (0.0 if lo is None else lo), (math.inf if hi is None else hi)
 
 
 # ---------------------------------------------------------------------- loading
@@ -125,6 +143,7 @@ def build_effects(sf: Any, base: Any, origin: str, folder: Path) -> tuple[Effect
     e = sf.effects
     scenarios: dict[str, Any] = {base.name: base}
     ratios: dict[str, dict[str, float]] = {}
+    shares: dict[str, dict[str, float]] = {}
     for j, entry in enumerate(e.counterfactuals):
         where = f"effects.counterfactuals.{j}"
         p = resolve(entry, folder)
@@ -136,33 +155,45 @@ def build_effects(sf: Any, base: Any, origin: str, folder: Path) -> tuple[Effect
         if sc.name in scenarios:
             what = "the reference's" if sc.name == base.name else "another counterfactual's"
             raise InputError(origin, where, f"scenario name '{sc.name}' is {what}; expected distinct scenarios")
-        mine: dict[str, float] = {}
+        lowers: dict[str, float] = {}
+        raises: dict[str, float] = {}
         for par in sf.parameters:
             ref_v, cf_v = scenario_value(base, par.key), scenario_value(sc, par.key)
             if cf_v == ref_v:
                 continue
-            if isinstance(ref_v, bool) or not isinstance(ref_v, (int, float)) or ref_v == floor_of(base, par.key):
+            lo, hi = bounds_of(base, par.key)
+            if isinstance(ref_v, bool) or not isinstance(ref_v, (int, float)) or not isinstance(cf_v, (int, float)) \
+                    or (cf_v < ref_v or not math.isfinite(hi)) and ref_v == lo:
                 raise InputError(origin, where, (
                     f"{sc.name} sets the varied key '{par.key}' to {cf_v!r}; a counterfactual's value of a varied "
-                    f"key is applied as its ratio to the reference's above the key's lowest valid value "
-                    f"({floor_of(base, par.key):g}), but the reference's is {ref_v!r} (expected a number above it)"))
-            floor = floor_of(base, par.key)
-            ratio = (float(cf_v) - floor) / (float(ref_v) - floor)
+                    f"key is applied relative to the reference's, which is {ref_v!r} (expected a number above the "
+                    f"key's lowest valid value {lo:g})"))
+            if cf_v > ref_v and math.isfinite(hi):  # the same share of the way up to the ceiling
+                raises[par.key] = (float(cf_v) - float(ref_v)) / (hi - float(ref_v))
+                how = f"the share {raises[par.key]:.4g} of the way from the reference's value up to {hi:g}"
+            else:  # the same ratio above the floor
+                lowers[par.key] = (float(cf_v) - lo) / (float(ref_v) - lo)
+                how = f"the ratio {lowers[par.key]:.4g} to the reference's value above {lo:g}"
+            probe = Effects(base.name, [sc.name], [], {sc.name: lowers}, {par.key: lo}, {sc.name: raises},
+                            {par.key: hi})
             for end in par.range or []:
-                value = scaled(coerce(end, ref_v), ratio, floor)
+                value = probe.overrides(sc.name, {par.key: coerce(end, ref_v)})[par.key]
                 try:
                     sc.with_overrides({par.key: value}, origin=str(p))
                 except InputError as exc:
                     raise InputError(origin, where, (
-                        f"{sc.name} sets '{par.key}' to {cf_v!r}, applied at each point as the ratio {ratio:.4g} "
-                        f"to the reference's value above {floor:g}; at the end {end:g} of its range that is "
-                        f"{value:g}, which the scenario refuses ({exc.expected}); narrow the range")) from None
-            mine[par.key] = ratio
-        ratios[sc.name] = mine
+                        f"{sc.name} sets '{par.key}' to {cf_v!r}, applied at each point as {how}; at the end "
+                        f"{end:g} of its range that is {value:g}, which the scenario refuses ({exc.expected}); "
+                        "narrow the range")) from None
+        ratios[sc.name] = lowers
+        if raises:
+            shares[sc.name] = raises
         scenarios[sc.name] = sc
-    floors = {k: floor_of(base, k) for k in sorted({k for r in ratios.values() for k in r})}
+    keys = sorted({k for r in ratios.values() for k in r})
+    up = sorted({k for r in shares.values() for k in r})
     eff = Effects(reference=base.name, counterfactuals=[n for n in scenarios if n != base.name],
-                  outcomes=list(e.outcomes), ratios=ratios, floors=floors)
+                  outcomes=list(e.outcomes), ratios=ratios, floors={k: bounds_of(base, k)[0] for k in keys},
+                  shares=shares, ceilings={k: bounds_of(base, k)[1] for k in up})
     return eff, scenarios
 
 
