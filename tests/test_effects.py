@@ -175,10 +175,14 @@ parameters_from = "{(ROOT / 'experiments' / 'calibration.toml').as_posix()}"
 method = "sobol"
 samples = 4
 """)
+    from sim.calibration.spec import load_spec as load_calibration
+
+    cal_priors = {p.key: p.prior for p in load_calibration(ROOT / "experiments" / "calibration.toml").parameters}
     prior = load_spec(spec)
-    assert len(prior.parameters) == 13 and prior.name == "fromcal"
+    assert [p.key for p in prior.parameters] == list(cal_priors) and prior.name == "fromcal"
     hz = next(p for p in prior.parameters if p.key == HAZARD)
-    assert hz.range == [0.001, 0.02] and hz.log
+    assert hz.range == [cal_priors[HAZARD].low, cal_priors[HAZARD].high]
+    assert hz.log == (cal_priors[HAZARD].kind == "loguniform")
     rng = np.random.default_rng(0)
     frame = pd.DataFrame({p.key: rng.uniform(*p.range, 200) for p in prior.parameters})
     frame[HAZARD] = np.linspace(0.002, 0.012, 200)
@@ -188,7 +192,7 @@ samples = 4
     frame.to_parquet(cal / "posterior.parquet")
     post = load_spec(spec, posterior=cal)
     narrowed = next(p for p in post.parameters if p.key == HAZARD)
-    assert narrowed.range == pytest.approx([0.0025, 0.0115], abs=1e-4) and narrowed.log
+    assert narrowed.range == pytest.approx([0.0025, 0.0115], abs=1e-4) and narrowed.log == hz.log
     assert post.name == "fromcal_posterior" and post.hash() != prior.hash()
     frame.drop(columns=[HAZARD]).to_parquet(cal / "posterior.parquet")
     with pytest.raises(InputError) as err:
