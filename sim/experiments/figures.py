@@ -247,8 +247,6 @@ def sensitivity_bars(result: dict[str, Any], path: Path) -> Path:
 ST_AXIS_MAX = 1.2
 #: Left end of that axis (an estimate below 0 is sampling noise around 0). Display constant.
 AXIS_MIN = -0.05
-#: Colours of the outcomes within a panel of :func:`effects_bars` (Okabe-Ito, as sim.palette).
-OUTCOME_COLOURS = ("#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9")
 
 
 def effects_bars(result: dict[str, Any], path: Path) -> Path:
@@ -260,6 +258,8 @@ def effects_bars(result: dict[str, Any], path: Path) -> Path:
     gives (``st_noise_floor``). An effect that could not be analysed (constant or undefined) is
     named in the legend instead of drawn.
     """
+    from ..palette import OUTCOME_COLOURS
+
     plt = _plt()
     sobol = result["method"] == "sobol"
     key = "ST" if sobol else "mu_star"
