@@ -39,3 +39,5 @@ EVENT_COLOURS = {
 LIFECYCLE_COLOURS = {"producers": KIND_COLOURS["startup"], "entries": EVENT_COLOURS["entry"],
                      "exits": EVENT_COLOURS["exit"], "output": "#0072B2", "users": "#56B4E9",
                      "top_decile_share": "#009E73"}
+#: Outcomes side by side in one panel (``sensitivity --effects``'s figure), in order.
+OUTCOME_COLOURS = ("#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9")

@@ -24,6 +24,8 @@ from .outputs import FORCE_HELP, clear_store
 #: Replications per scenario of a plain ``compare`` (without ``--posterior``) when ``--seeds`` is not given.
 DEFAULT_COMPARE_SEEDS = 50
 YES_HELP = f"run a design of more than {LARGE_DESIGN_RUNS:,} runs (refused without it)"
+POSTERIOR_HELP = ("calibration output folder: narrow every sampled range to its posterior.parquet's 5-95%% weighted "
+                  "quantiles (a new experiment; default DIR results/experiments/<spec name>_posterior)")
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -44,6 +46,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--shard", default="0/1", metavar="I/N",
                    help="run only slice I of N (0-based; for job arrays), writing into the same DIR")
     p.add_argument("--retry-failed", action="store_true", help="rerun runs recorded as failed or timed out")
+    p.add_argument("--posterior", type=Path, default=None, metavar="CAL_DIR", help=POSTERIOR_HELP)
     p.add_argument("--force", action="store_true", help=FORCE_HELP)
     p.add_argument("--yes", action="store_true", help=YES_HELP)
     p.add_argument("--quiet", action="store_true", help="no progress bar")
@@ -62,11 +65,19 @@ def register(sub: argparse._SubParsersAction) -> None:
 
     p = sub.add_parser("sensitivity", help="Sobol' or Morris indices with bootstrap intervals (SALib)",
                        description="Indices of the mean over replications, the share of variance that is noise, "
-                                   "and a figure. SPEC is swept first (resumably) into --out.")
+                                   "and a figure. SPEC is swept first (resumably) into --out. With --effects (a "
+                                   "spec with an [effects] table): indices of each counterfactual's paired effect "
+                                   "(counterfactual - reference, same seeds) on each outcome; without it, an "
+                                   "[effects] folder gives the reference scenario's indices.")
     p.add_argument("source", metavar="SPEC_OR_DIR", help="a sobol/morris spec (run first) or a results folder")
+    p.add_argument("--effects", action="store_true",
+                   help="indices of the counterfactuals' effects; writes effects_sensitivity.json, .csv and "
+                        "figures/effects_sensitivity.png")
+    p.add_argument("--posterior", type=Path, default=None, metavar="CAL_DIR", help=POSTERIOR_HELP + "; SPEC only")
     p.add_argument("--json", action="store_true", help="print the indices as JSON on stdout")
     p.add_argument("--out", type=Path, default=None, metavar="DIR", help="results folder for a SPEC")
-    p.add_argument("--metric", action="append", default=None, metavar="M", help="analyse only this metric (repeat)")
+    p.add_argument("--metric", action="append", default=None, metavar="M",
+                   help="analyse only this metric, or with --effects this outcome (repeat)")
     p.add_argument("--resamples", type=int, default=1000, metavar="N", help="bootstrap resamples (default 1000)")
     p.add_argument("--force", action="store_true", help=FORCE_HELP)
     p.add_argument("--yes", action="store_true", help=YES_HELP)
@@ -154,7 +165,7 @@ def _sweep(spec: Any, out: Path | None, args: argparse.Namespace, shard: str = "
 def cmd_sweep(args: argparse.Namespace) -> int:
     from ..experiments.spec import load_spec
 
-    spec = load_spec(args.spec)
+    spec = load_spec(args.spec, posterior=args.posterior)
     report = _sweep(spec, args.out, args, shard=args.shard, retry=args.retry_failed)
     if report is None:
         return 1
@@ -241,18 +252,26 @@ def cmd_sensitivity(args: argparse.Namespace) -> int:
 
     src = Path(args.source)
     if src.is_dir():
+        if args.posterior is not None:
+            raise InputError("--posterior", "", "narrows the ranges of a SPEC before it runs; a results folder's "
+                                                "ranges are fixed (give the spec)")
         folder = src
     else:
         from ..experiments.spec import load_spec
 
-        spec = load_spec(src)
+        spec = load_spec(src, posterior=args.posterior)
         if spec.design.method not in ("sobol", "morris"):
             raise InputError(str(src), "design.method", f"sensitivity needs 'sobol' or 'morris', got "
                                                         f"'{spec.design.method}'")
+        if args.effects and spec.effects is None:
+            raise InputError(str(src), "effects", "--effects needs a spec with an [effects] table "
+                                                  "(e.g. experiments/effects_sobol.toml)")
         report = _sweep(spec, args.out, args)
         if report is None:
             return 1
         folder = Path(report.folder)
+    if args.effects:
+        return _effects_sensitivity(folder, args)
     res = sensitivity(folder, metrics=args.metric, num_resamples=args.resamples)
     (folder / "sensitivity.json").write_text(json.dumps(res, indent=2), encoding="utf-8")
     fig = sensitivity_bars(res, folder / "figures" / "sensitivity.png")
@@ -266,6 +285,59 @@ def cmd_sensitivity(args: argparse.Namespace) -> int:
         _print_indices(res)
         print(f"\nsensitivity.json and {fig}")
     return 0
+
+
+def _effects_sensitivity(folder: Path, args: argparse.Namespace) -> int:
+    """``sensitivity --effects``: indices of each counterfactual's effect; JSON, CSV, figure, table."""
+    import csv
+
+    from ..experiments.analysis import effects_rows, effects_sensitivity
+    from ..experiments.figures import effects_bars
+
+    res = effects_sensitivity(folder, outcomes=args.metric, num_resamples=args.resamples)
+    (folder / "effects_sensitivity.json").write_text(json.dumps(res, indent=2), encoding="utf-8")
+    rows = effects_rows(res)
+    with open(folder / "effects_sensitivity.csv", "w", newline="", encoding="utf-8") as f:
+        w = csv.DictWriter(f, fieldnames=list(rows[0]) if rows else ["counterfactual", "outcome", "parameter"])
+        w.writeheader()
+        w.writerows(rows)
+    fig = effects_bars(res, folder / "figures" / "effects_sensitivity.png")
+    if args.json:
+        print(json.dumps(res, indent=2))
+    else:
+        _print_effects(res)
+        print(f"\neffects_sensitivity.json, effects_sensitivity.csv and {fig}")
+    for w_ in res["warnings"]:
+        print(f"warning: {w_}", file=sys.stderr)
+    return 0
+
+
+#: Parameters listed per effect in the printed table (the JSON and CSV hold all).
+TOP_PARAMETERS = 5
+
+
+def _print_effects(res: dict[str, Any]) -> None:
+    sobol = res["method"] == "sobol"
+    key = "ST" if sobol else "mu_star"
+    print(f"{res['method']} indices of each counterfactual's effect (paired with '{res['reference']}' over "
+          f"{res['replications']} common seeds) at {res['n_points']} sampled points ({res['n_runs']} runs), "
+          f"{res['conf_level']:.0%} bootstrap intervals; top {TOP_PARAMETERS} by {key}")
+    for cf, per in res["effects"].items():
+        print(f"\n{cf} - {res['reference']}")
+        for out, e in per.items():
+            ns, fl = e["noise_share"], e.get("st_noise_floor")
+            extra = (f", seeds {ns:.0%} of the runs' variance" if ns is not None else "") + \
+                (f", ST noise floor {fl:.2f}" if fl is not None else "")
+            print(f"  {out}: effect {e['mean']:+.3g} (sd {e['sd']:.3g} over the points, {e['min']:+.3g} to "
+                  f"{e['max']:+.3g}){extra}")
+            r = e.get("indices")
+            if not r:
+                continue
+            for p in sorted(r, key=lambda k: -r[k][key])[:TOP_PARAMETERS]:
+                v = r[p]
+                print(f"    {p:<44} ST {v['ST']:.2f} ± {v['ST_conf']:.2f}  S1 {v['S1']:+.2f} ± {v['S1_conf']:.2f}"
+                      if sobol else f"    {p:<44} mu* {v['mu_star']:.3g} ± {v['mu_star_conf']:.2g}  sigma "
+                                    f"{v['sigma']:.3g}")
 
 
 # ---------------------------------------------------------------------- compare
@@ -376,6 +448,9 @@ def cmd_plot(args: argparse.Namespace) -> int:
     from ..experiments.design import OAT_COLUMN
 
     man, df = ok_runs(args.folder)
+    eff = man["spec"]["identity"].get("effects")
+    if eff is not None:  # an [effects] folder: the reference's runs (sensitivity --effects has the effects)
+        df = df[df["scenario"] == eff["reference"]]
     metrics = args.metric or man["metrics"]
     bad = [m for m in metrics if m not in man["metrics"]]
     if bad:

@@ -14,7 +14,8 @@ streams from it. With common random numbers (``crn = true``) replication ``r`` h
 at every point (word ``r`` of ``SeedSequence(master)``). ``generate_state`` is prefix-stable (the
 first m of n words are the m words), so a seed depends only on (master, point, replication):
 adding replications or points at the end of a design keeps every existing run's seed and key
-(see :mod:`.extend`).
+(see :mod:`.extend`). A spec with ``[effects]`` runs every sampled row under the reference and
+each counterfactual (``S`` design points a row, :mod:`.effects`), all with the row's seeds.
 
 A ``scenarios`` design with ``draws`` has one point per (draw, scenario), draw-major (point ``i``
 is draw ``i // S`` of scenario ``i % S`` for S scenarios), so that more draws append points. With
@@ -84,15 +85,25 @@ class Design:
     def n_runs(self) -> int:
         return self.n_points * self.spec.replications
 
+    @property
+    def group(self) -> int:
+        """Points per sampled row: 1, or with ``[effects]`` the reference and each counterfactual
+        (point ``i`` is row ``i // group`` under scenario ``i % group``, see :mod:`.effects`)."""
+        eff = self.spec.effects
+        return 1 if eff is None else len(eff.scenario_names)
+
     def point(self, i: int) -> dict[str, Any]:
         """Point ``i``: column -> value (every varied parameter, base values filled in)."""
         sp, m = self.spec, self.spec.design.method
         if m in SAMPLED:
             assert self.X is not None
-            out = {}
+            row, s = divmod(i, self.group)
+            out: dict[str, Any] = {}
             for j, p in enumerate(sp.parameters):
-                x = float(self.X[i, j])
+                x = float(self.X[row, j])
                 out[p.key] = coerce(10.0**x if p.log else x, self._base.get(p.key, 0.0))
+            if sp.effects is not None:
+                out[SCENARIO_COLUMN] = sp.effects.scenario_names[s]
             return out
         if m == "grid":
             out, rem = {}, i
@@ -107,9 +118,10 @@ class Design:
         return point_overrides(point)
 
     def _stream(self, i: int) -> int:
-        """The seed stream of point ``i``: its own (``i``), the common one (-1) or its draw's (crn)."""
+        """The seed stream of point ``i``: its row's (``i // group``; its own without ``[effects]``), the
+        common one (-1) or its draw's (crn)."""
         if not self.spec.crn:
-            return i
+            return i // self.group
         return i // self.seed_group if self.seed_group else -1
 
     def seeds(self, i: int) -> list[int]:
@@ -120,6 +132,8 @@ class Design:
         numbers (``crn = true``) every point uses the words of ``SeedSequence(master)``, so
         replication ``r`` has the same seed at every point (of its draw, with ``draws``). Either
         way the seed of (point, replication) does not depend on the number of points or replications.
+        With ``[effects]`` the seeds are those of the sampled row (``i // group``): the reference and
+        every counterfactual of a row run the same seeds (common random numbers within the row).
         """
         key = self._stream(i)
         if key != self._seed_key:
@@ -196,8 +210,12 @@ def build_design(spec: ExperimentSpec) -> Design:
                           for p in params]}
     X = sample_matrix(m, problem, int(spec.design.samples), spec.seed,  # type: ignore[arg-type]
                       second_order=spec.design.second_order, levels=spec.design.levels)
-    like = {p.key: base[p.key] if isinstance(base[p.key], int) and not isinstance(base[p.key], bool) else 0.0
-            for p in params}
+    like: dict[str, Any] = {p.key: base[p.key] if isinstance(base[p.key], int) and not isinstance(base[p.key], bool)
+                            else 0.0 for p in params}
+    if spec.effects is not None:  # every sampled row under the reference and each counterfactual
+        like[SCENARIO_COLUMN] = ""
+        return Design(spec, len(X) * len(spec.effects.scenario_names), [*cols, SCENARIO_COLUMN], like,
+                      X=np.asarray(X, dtype=float), problem=problem, _base=base)
     return Design(spec, len(X), cols, like, X=np.asarray(X, dtype=float), problem=problem, _base=base)
 
 

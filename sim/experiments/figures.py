@@ -243,6 +243,88 @@ def sensitivity_bars(result: dict[str, Any], path: Path) -> Path:
     return _save(fig, path)
 
 
+#: Right end of the ST axis of :func:`effects_bars`: ST is a share of variance (at most 1); a
+#: larger estimate is a small sample's noise and is marked at the edge. Display constant.
+ST_AXIS_MAX = 1.2
+#: Left end of that axis (an estimate below 0 is sampling noise around 0). Display constant.
+AXIS_MIN = -0.05
+
+
+def effects_bars(result: dict[str, Any], path: Path) -> Path:
+    """Per counterfactual a panel of total-order indices (Sobol' ST, or Morris mu*) of its effect on
+    each outcome, per parameter, with bootstrap intervals; one x scale for every panel.
+
+    Parameters are in one order in every panel (by their largest index anywhere), so panels
+    compare row by row. For Sobol' a dotted line per outcome marks the ST that seed noise alone
+    gives (``st_noise_floor``). An effect that could not be analysed (constant or undefined) is
+    named in the legend instead of drawn.
+    """
+    from ..palette import OUTCOME_COLOURS
+
+    plt = _plt()
+    sobol = result["method"] == "sobol"
+    key = "ST" if sobol else "mu_star"
+    names = list(result["parameters"])
+    labels = dict(zip(names, _short_names(names), strict=True))
+    cfs, outs = result["counterfactuals"], result["outcomes"]
+    eff = result["effects"]
+
+    def best(p: str) -> float:
+        vals = [eff[c][o]["indices"][p][key] for c in cfs for o in outs if "indices" in eff[c][o]]
+        vals = [v for v in vals if math.isfinite(v)]
+        return max(vals) if vals else -math.inf
+
+    order = sorted(names, key=lambda p: -best(p))
+    rows, cols = _grid(len(cfs), most=2)
+    height = 0.12 * len(names) * max(2, len(outs)) + 1.6
+    fig, axes = plt.subplots(rows, cols, figsize=(5.6 * cols, height * rows), squeeze=False, sharex=True,
+                             layout="constrained")
+    pos = np.arange(len(names))
+    h = 0.8 / max(1, len(outs))
+    for ax, cf in zip(axes.flat, cfs, strict=False):
+        for k, out in enumerate(outs):
+            e, colour = eff[cf][out], OUTCOME_COLOURS[k % len(OUTCOME_COLOURS)]
+            text = f"{_label(out)}: effect {e['mean']:+.2f} (sd {e['sd']:.2f})"
+            if "indices" not in e:
+                ax.plot([], [], " ", label=text + ", not analysed (constant or undefined)")
+                continue
+            r = e["indices"]
+            y = pos + (k - (len(outs) - 1) / 2) * h
+            v = np.array([r[p][key] for p in order], dtype=float)
+            c = np.array([r[p][key + "_conf"] for p in order], dtype=float)
+            hi = np.full_like(v, np.inf)
+            if sobol:  # drawn within the axis; an estimate beyond it (a small sample's noise) is marked at the edge
+                hi[:] = ST_AXIS_MAX
+                over = np.flatnonzero(v > ST_AXIS_MAX)
+                ax.plot(np.full(len(over), 0.97 * ST_AXIS_MAX), y[over], ">", color="black", ms=3, zorder=4)
+            shown = np.minimum(v, hi)
+            c = np.where(v > hi, 0.0, c)  # no interval on a bar cut at the edge
+            ax.barh(y, shown, h, xerr=[np.minimum(c, np.maximum(shown - AXIS_MIN, 0)), np.minimum(c, hi - shown)],
+                    color=colour, capsize=1.5, error_kw={"lw": 0.6},
+                    label=text + (f", seeds {e['noise_share']:.0%}" if e.get("noise_share") is not None else ""))
+            if sobol and e.get("st_noise_floor") is not None:
+                ax.axvline(e["st_noise_floor"], color=colour, ls=":", lw=1)
+        ax.set_yticks(pos, [labels[p] for p in order], fontsize=7)
+        ax.invert_yaxis()
+        ax.axvline(0, color="0.3", lw=0.5)
+        ax.tick_params(axis="x", labelsize=8, labelbottom=True)
+        ax.set_xlabel("total-order Sobol' index ST of the effect (share of its variance)" if sobol else
+                      "Morris mu* of the effect (outcome units per swept range)", fontsize=8)
+        ax.set_title(f"{cf} − {result['reference']}", fontsize=9)
+        _plain(ax)
+        ax.legend(fontsize=6.5, loc="upper center", bbox_to_anchor=(0.5, -0.09), frameon=False)
+    for ax in list(axes.flat)[len(cfs):]:
+        ax.set_visible(False)
+    if sobol:
+        axes.flat[0].set_xlim(AXIS_MIN, ST_AXIS_MAX)
+    floor = f"; dotted: the ST seed noise alone gives; > : beyond {ST_AXIS_MAX:g}" if sobol else ""
+    fig.suptitle(f"Which parameters each counterfactual's effect hangs on: {'Sobol' if sobol else 'Morris'} "
+                 f"indices of the paired effect over {result['n_points']} sampled points x {result['replications']} "
+                 f"common seeds\n(effect: mean and sd over the points, in outcome units; "
+                 f"{result['conf_level']:.0%} bootstrap intervals{floor})", fontsize=9)
+    return _save(fig, path)
+
+
 def _needs_log(means: list[float], metric: str) -> bool:
     """Whether one scenario's mean dwarfs the others (largest over 20x the median, e.g. a market of
     300 startups among markets of 6), so that a linear axis would squash every other scenario."""

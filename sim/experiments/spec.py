@@ -51,6 +51,9 @@ OAT_COLUMN = "oat_parameter"
 DRAW_COLUMN = "draw"
 #: Runs-table columns a design adds beside its parameters (never scenario overrides).
 DESIGN_COLUMNS = frozenset({SCENARIO_COLUMN, OAT_COLUMN, DRAW_COLUMN})
+#: Appended to a spec's name when ``--posterior`` narrows its ranges (another experiment, so
+#: another default results folder).
+POSTERIOR_SUFFIX = "_posterior"
 
 
 class ParameterSpec(Strict):
@@ -102,6 +105,15 @@ class OutputSpec(Strict):
     events: bool = Field(False, description="Keep the event log of every run.")
 
 
+class EffectsFile(Strict):
+    """``[effects]``: sensitivity of counterfactual effects (see :mod:`.effects`)."""
+
+    reference: str = Field(description="Reference scenario file, relative to the spec (the base of the design).")
+    counterfactuals: list[str] = Field(min_length=1, description="Counterfactual scenario files, relative to the spec.")
+    outcomes: list[str] = Field(min_length=1, description="Metrics whose effect (counterfactual - reference) is "
+                                                          "analysed.")
+
+
 class SpecFile(Strict):
     """The file's schema (before paths are resolved)."""
 
@@ -109,6 +121,9 @@ class SpecFile(Strict):
     description: str = ""
     scenario: str = ""
     model: str = ""
+    parameters_from: str = Field("", description="Calibration spec whose [[parameters]] priors are the sampled "
+                                                 "ranges (sampled designs; instead of [[parameters]]).")
+    effects: EffectsFile | None = None
     replications: int = Field(1, ge=1, le=1_000_000)
     seed: int = Field(0, ge=0, le=2**63 - 1)
     crn: bool = Field(False, description="Common random numbers: replication r has the same seed at every point.")
@@ -243,6 +258,7 @@ class ExperimentSpec:
     scenarios: dict[str, Any] = field(default_factory=dict)  # label -> Scenario (method "scenarios")
     draw_rules: dict[str, dict[str, DrawRule]] = field(default_factory=dict)  # scenario -> key -> rule (draws)
     raw: dict[str, Any] = field(default_factory=dict)
+    effects: Any = None                     # sim.experiments.effects.Effects ([effects] table), else None
 
     # ------------------------------------------------------------------ identity
     def identity(self) -> dict[str, Any]:
@@ -264,6 +280,7 @@ class ExperimentSpec:
             "crn": self.crn,
             "seed_scheme": SEED_SCHEME,
             "outputs": {"metrics": self.metrics, "monthly": self.monthly, "events": self.events},
+            **({"effects": self.effects.identity()} if self.effects is not None else {}),
         }
 
     def hash(self) -> str:
@@ -303,8 +320,11 @@ def resolve_function(target: str, origin: str = "spec") -> Callable[[dict[str, A
 
 
 # ---------------------------------------------------------------------- loading
-def load_spec(path: str | Path) -> ExperimentSpec:
-    """Load and validate an experiment spec. Raises :class:`InputError` on any problem."""
+def load_spec(path: str | Path, posterior: Path | None = None) -> ExperimentSpec:
+    """Load and validate an experiment spec. Raises :class:`InputError` on any problem.
+
+    ``posterior`` (a calibration output folder) narrows every sampled range to the posterior's
+    5-95% weighted quantiles (:func:`sim.experiments.effects.narrow_to_posterior`)."""
     p = Path(path)
     folder = p.resolve().parent
 
@@ -317,19 +337,40 @@ def load_spec(path: str | Path) -> ExperimentSpec:
         entries = data.get("design", {}).get("scenarios") if isinstance(data.get("design"), dict) else None
         if isinstance(entries, list):
             data["design"]["scenarios"] = [str((at / e).resolve()) if isinstance(e, str) else e for e in entries]
+        if isinstance(data.get("parameters_from"), str):
+            data["parameters_from"] = str((at / data["parameters_from"]).resolve())
+        eff = data.get("effects")
+        if isinstance(eff, dict):
+            if isinstance(eff.get("reference"), str):
+                eff["reference"] = str((at / eff["reference"]).resolve())
+            if isinstance(eff.get("counterfactuals"), list):
+                eff["counterfactuals"] = [str((at / e).resolve()) if isinstance(e, str) else e
+                                          for e in eff["counterfactuals"]]
 
     loaded = load_toml(p, rebase=rebase)
-    return spec_from_dict(loaded.data, origin=str(path), folder=folder, default_name=p.stem, loaded=loaded)
+    return spec_from_dict(loaded.data, origin=str(path), folder=folder, default_name=p.stem, loaded=loaded,
+                          posterior=posterior)
 
 
 def spec_from_dict(data: dict[str, Any], origin: str, folder: Path, default_name: str = "experiment",
-                   loaded: Loaded | None = None) -> ExperimentSpec:
+                   loaded: Loaded | None = None, posterior: Path | None = None) -> ExperimentSpec:
     """Validate a spec given as a dict; relative paths are resolved against ``folder``. ``loaded`` (from
-    :func:`sim.config.load_toml`) lets errors name the file of the ``extends`` chain that set a key."""
+    :func:`sim.config.load_toml`) lets errors name the file of the ``extends`` chain that set a key;
+    ``posterior`` as in :func:`load_spec`."""
     from ..scenario import load_scenario
+    from . import effects as fx
 
     raw = copy.deepcopy(data)
     sf = validate(SpecFile, data, loaded or origin)
+    if sf.effects is not None:
+        fx.check_effects_file(sf, origin)
+        _check_metric_names(sf.effects.outcomes, origin, "effects.outcomes")
+        sf = sf.model_copy(update={"scenario": str(fx.resolve(sf.effects.reference, folder)),
+                                   "outputs": sf.outputs.model_copy(update={"metrics": list(sf.effects.outcomes)})})
+    if sf.parameters_from:
+        sf = fx.parameters_from_calibration(sf, origin, folder)
+    if posterior is not None:
+        sf = fx.narrow_to_posterior(sf, posterior, origin)
     d = sf.design
     if sf.model and sf.scenario:
         raise InputError(origin, "model", "expected either 'scenario' or 'model', not both")
@@ -378,12 +419,16 @@ def spec_from_dict(data: dict[str, Any], origin: str, folder: Path, default_name
     metrics = _check_metrics(sf, origin)
     if (sf.outputs.monthly or sf.outputs.events) and sf.model:
         raise InputError(origin, "outputs", "monthly and events tables exist only for the market model")
+    effects = None
+    if sf.effects is not None:
+        effects, scenarios = fx.build_effects(sf, base, origin, folder)
     return ExperimentSpec(
-        file=origin, name=sf.name or default_name, description=sf.description, model=sf.model,
+        file=origin, name=(sf.name or default_name) + (POSTERIOR_SUFFIX if posterior is not None else ""),
+        description=sf.description, model=sf.model,
         replications=sf.replications, seed=sf.seed, crn=sf.crn, time_limit_seconds=sf.time_limit_seconds,
         fixed=dict(sf.fixed), design=d, parameters=list(sf.parameters), metrics=metrics,
         monthly=sf.outputs.monthly, events=sf.outputs.events, base=base, scenarios=scenarios,
-        draw_rules=rules, raw=raw)
+        draw_rules=rules, raw=raw, effects=effects)
 
 
 def _check_metrics(sf: SpecFile, origin: str) -> list[str]:
@@ -395,15 +440,20 @@ def _check_metrics(sf: SpecFile, origin: str) -> list[str]:
         return list(names)
     if names is None:
         return list(DEFAULT_METRICS)
+    _check_metric_names(names, origin, "outputs.metrics")
+    return list(names)
+
+
+def _check_metric_names(names: list[str], origin: str, where: str) -> None:
+    """Known metrics, at least one, each once; errors name ``where`` (e.g. ``outputs.metrics``)."""
     if not names:
-        raise InputError(origin, "outputs.metrics", "expected at least one metric")
+        raise InputError(origin, where, "expected at least one metric")
     for i, n in enumerate(names):
         if n not in METRICS:
-            raise InputError(origin, f"outputs.metrics.{i}",
+            raise InputError(origin, f"{where}.{i}",
                              f"unknown metric '{n}'{did_you_mean(n, list(METRICS))}; known: {', '.join(METRICS)}")
     if len(set(names)) != len(names):
-        raise InputError(origin, "outputs.metrics", "expected each metric once")
-    return list(names)
+        raise InputError(origin, where, "expected each metric once")
 
 
 def _check_design(sf: SpecFile, origin: str, base: Any) -> None:

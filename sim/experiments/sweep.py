@@ -79,7 +79,7 @@ def make_runner(spec: ExperimentSpec) -> Runner:
     """The picklable object workers use to run any point of ``spec``."""
     return Runner(metrics=list(spec.metrics), time_limit=spec.time_limit_seconds, function=spec.model,
                   fixed=dict(spec.fixed) if spec.model else {}, base=spec.base, scenarios=dict(spec.scenarios),
-                  monthly=spec.monthly, events=spec.events, origin=spec.file)
+                  effects=spec.effects, monthly=spec.monthly, events=spec.events, origin=spec.file)
 
 
 def manifest_for(spec: ExperimentSpec, design: Design) -> dict[str, Any]:

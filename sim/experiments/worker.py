@@ -144,6 +144,7 @@ class Runner:
     fixed: dict[str, Any] = field(default_factory=dict)
     base: Any = None                             # Scenario
     scenarios: dict[str, Any] = field(default_factory=dict)
+    effects: Any = None                          # sim.experiments.effects.Effects of an [effects] spec
     monthly: bool = False
     events: bool = False
     origin: str = "spec"
@@ -171,6 +172,9 @@ class Runner:
         if ck != self._cache_key:
             sc = self.scenarios[params[SCENARIO_COLUMN]] if SCENARIO_COLUMN in params else self.base
             over = point_overrides(params)
+            if over and self.effects is not None and SCENARIO_COLUMN in params:
+                # [effects]: the sampled point, varied keys the counterfactual sets applied relative to it
+                over = self.effects.overrides(params[SCENARIO_COLUMN], over)
             if over:
                 sc = sc.with_overrides(over, origin=self.origin)
             self._cache_key, self._cache_value = ck, sc

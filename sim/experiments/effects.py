@@ -1,0 +1,262 @@
+"""Sensitivity of counterfactual *effects*: which uncertain parameters a conclusion hangs on.
+
+A spec with an ``[effects]`` table samples a ``sobol`` or ``morris`` design over uncertain
+parameters and runs, at every sampled point ``x``, the reference scenario and each
+counterfactual scenario with the same seeds (common random numbers within the point). The
+effect of counterfactual ``c`` on outcome ``y`` at ``x`` is
+
+    effect_c(x) = mean over replications r of [y(c, x, seed_r) - y(reference, x, seed_r)],
+
+and :func:`sim.experiments.analysis.effects_sensitivity` gives its Sobol' (or Morris) indices:
+the parameters whose uncertainty moves the *size of the effect*, not the baseline's outcome.
+
+Layout in the sweep store (the ordinary resumable, shardable store, no runner of its own): the
+design has ``n_sampled x S`` points, ``S = 1 + len(counterfactuals)``; point ``k`` is sampled row
+``k // S`` run under scenario ``k % S`` (0 the reference), named in the runs table's
+``scenario`` column. Every scenario of a sampled row gets the row's seeds (:mod:`.design`).
+
+*A counterfactual that sets a varied key.* ``scenarios/talent_retention.toml`` sets the
+calibrated ``talent.base_hazard_per_month`` to a third of the baseline's. Setting it to that
+constant at every point would make its "effect" depend on where the point's own value is; so a
+counterfactual's value of a varied key is applied relative to the reference's. A key it
+*lowers* keeps its *ratio* above the key's lowest valid value ``lo`` (0 for most keys, so the
+plain ratio): at point ``x`` it runs with ``lo + (x - lo) * (cf - lo) / (ref - lo)`` (a third of
+the point's hazard; a tenth of a multiplier's excess over 1). A key it *raises* that has a
+highest valid value ``hi`` moves the same *share of the way up*: ``x + (hi - x) * (cf - ref) /
+(hi - ref)`` (``capital_boom``'s sentiment base 0.8, against a reference's 0.5 of at most 1.0,
+moves every point 60% of the way to 1.0); without a highest value, a raise keeps its ratio as
+a lowering does. Either way the value stays valid at every point; a reference value at the floor
+(no ratio) is refused when the spec is loaded, and so is a value the scenario refuses at an end
+of the sampled range.
+
+``parameters_from = "calibration.toml"`` takes the sampled parameters from a calibration spec's
+priors (uniform: the range; loguniform: the range, sampled in log10), and ``--posterior DIR``
+narrows each range to the 5-95% weighted quantiles of a calibration's ``DIR/posterior.parquet``.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from ..errors import InputError
+
+#: Weighted quantiles of the posterior that bound a parameter's range under ``--posterior``:
+#: the central 90% of the posterior mass (the interval docs/calibration.md reports).
+POSTERIOR_QUANTILES = (0.05, 0.95)
+#: Name of the weight column of a calibration's ``posterior.parquet`` (sim.calibration.abc).
+WEIGHT_COLUMN = "weight"
+#: Designs an ``[effects]`` table can use (the indices need a Sobol' or Morris sample).
+EFFECT_METHODS = ("sobol", "morris")
+
+
+@dataclass(frozen=True)
+class Effects:
+    """A resolved ``[effects]`` table: scenario names, and how each counterfactual sets varied keys."""
+
+    reference: str
+    counterfactuals: list[str]
+    outcomes: list[str]
+    ratios: dict[str, dict[str, float]]     # counterfactual -> {varied key it lowers: its ratio above the floor}
+    floors: dict[str, float]                # varied key -> its lowest valid value (0 when it has none)
+    shares: dict[str, dict[str, float]] = field(default_factory=dict)  # -> {key it raises: share of the way up}
+    ceilings: dict[str, float] = field(default_factory=dict)           # varied key -> its highest valid value
+
+    @property
+    def scenario_names(self) -> list[str]:
+        """Reference first, then the counterfactuals: scenario ``k % S`` of design point ``k``."""
+        return [self.reference, *self.counterfactuals]
+
+    def identity(self) -> dict[str, Any]:
+        out = {"reference": self.reference, "counterfactuals": self.counterfactuals, "ratios": self.ratios,
+               "floors": self.floors}
+        return {**out, "shares": self.shares, "ceilings": self.ceilings} if self.shares else out
+
+    def overrides(self, scenario: str, params: dict[str, Any]) -> dict[str, Any]:
+        """A point's overrides under ``scenario``: a varied key the counterfactual lowers is
+        ``floor + (x - floor) * ratio``, one it raises ``x + (ceiling - x) * share`` (an integer
+        key stays an integer, rounded)."""
+        from .spec import coerce
+
+        ratios, shares = self.ratios.get(scenario, {}), self.shares.get(scenario, {})
+        out = {}
+        for k, v in params.items():
+            if k in shares:
+                v = coerce(v + (self.ceilings[k] - v) * shares[k], v)
+            elif k in ratios:
+                v = coerce(self.floors[k] + (v - self.floors[k]) * ratios[k], v)
+            out[k] = v
+        return out
+
+
+def bounds_of(scenario: Any, key: str) -> tuple[float, float]:
+    """(lowest, highest) valid value of a scenario key (its schema's ``ge``/``gt``, ``le``/``lt``);
+    0 and infinity where it has none."""
+    from pydantic import BaseModel
+
+    from ..config import _meta, split_key
+
+    parts = split_key(key, "effects")
+    obj: Any = scenario
+    for part in parts[:-1]:
+        if isinstance(obj, (list, tuple)):
+            obj = next((o for o in obj if getattr(o, "name", None) == part), None) or obj[int(part)]
+        else:
+            obj = getattr(obj, part)
+    field_ = type(obj).model_fields.get(parts[-1]) if isinstance(obj, BaseModel) else None
+
+    def first(*names: str) -> float | None:
+        vals = [_meta(field_, n) for n in names] if field_ is not None else []
+        return next((float(v) for v in vals if v is not None and math.isfinite(v)), None)
+
+    lo, hi = first("ge", "gt"), first("le", "lt")
+    return (0.0 if lo is None else lo), (math.inf if hi is None else hi)
+
+
+# ---------------------------------------------------------------------- loading
+def check_effects_file(sf: Any, origin: str) -> None:
+    """What an ``[effects]`` spec may not have (before anything is loaded)."""
+    if sf.model:
+        raise InputError(origin, "model", "an [effects] spec runs the market model; expected no 'model'")
+    if sf.scenario:
+        raise InputError(origin, "scenario", "an [effects] spec's base is effects.reference; expected no 'scenario'")
+    if sf.outputs.metrics is not None:
+        raise InputError(origin, "outputs.metrics", "an [effects] spec keeps effects.outcomes; expected no "
+                                                    "outputs.metrics")
+    if sf.design.method not in EFFECT_METHODS:
+        raise InputError(origin, "design.method", f"an [effects] spec needs 'sobol' or 'morris', got "
+                                                  f"'{sf.design.method}'")
+
+
+def resolve(entry: str, folder: Path) -> Path:
+    """A file named in a spec: absolute, or relative to the spec's folder."""
+    return Path(entry) if Path(entry).is_absolute() else folder / entry
+
+
+def build_effects(sf: Any, base: Any, origin: str, folder: Path) -> tuple[Effects, dict[str, Any]]:
+    """Load the counterfactual scenarios (with ``fixed``) and their ratios to ``base`` (the reference)."""
+    from ..scenario import load_scenario
+    from .spec import coerce, scenario_value
+
+    e = sf.effects
+    scenarios: dict[str, Any] = {base.name: base}
+    ratios: dict[str, dict[str, float]] = {}
+    shares: dict[str, dict[str, float]] = {}
+    for j, entry in enumerate(e.counterfactuals):
+        where = f"effects.counterfactuals.{j}"
+        p = resolve(entry, folder)
+        if not p.is_file():
+            raise InputError(origin, where, f"no scenario file '{entry}'")
+        sc = load_scenario(p)
+        if sf.fixed:
+            sc = sc.with_overrides(dict(sf.fixed), origin=f"{origin} [fixed]")
+        if sc.name in scenarios:
+            what = "the reference's" if sc.name == base.name else "another counterfactual's"
+            raise InputError(origin, where, f"scenario name '{sc.name}' is {what}; expected distinct scenarios")
+        lowers: dict[str, float] = {}
+        raises: dict[str, float] = {}
+        for par in sf.parameters:
+            ref_v, cf_v = scenario_value(base, par.key), scenario_value(sc, par.key)
+            if cf_v == ref_v:
+                continue
+            lo, hi = bounds_of(base, par.key)
+            if isinstance(ref_v, bool) or not isinstance(ref_v, (int, float)) or not isinstance(cf_v, (int, float)) \
+                    or (cf_v < ref_v or not math.isfinite(hi)) and ref_v == lo:
+                raise InputError(origin, where, (
+                    f"{sc.name} sets the varied key '{par.key}' to {cf_v!r}; a counterfactual's value of a varied "
+                    f"key is applied relative to the reference's, which is {ref_v!r} (expected a number above the "
+                    f"key's lowest valid value {lo:g})"))
+            if cf_v > ref_v and math.isfinite(hi):  # the same share of the way up to the ceiling
+                raises[par.key] = (float(cf_v) - float(ref_v)) / (hi - float(ref_v))
+                how = f"the share {raises[par.key]:.4g} of the way from the reference's value up to {hi:g}"
+            else:  # the same ratio above the floor
+                lowers[par.key] = (float(cf_v) - lo) / (float(ref_v) - lo)
+                how = f"the ratio {lowers[par.key]:.4g} to the reference's value above {lo:g}"
+            probe = Effects(base.name, [sc.name], [], {sc.name: lowers}, {par.key: lo}, {sc.name: raises},
+                            {par.key: hi})
+            for end in par.range or []:
+                value = probe.overrides(sc.name, {par.key: coerce(end, ref_v)})[par.key]
+                try:
+                    sc.with_overrides({par.key: value}, origin=str(p))
+                except InputError as exc:
+                    raise InputError(origin, where, (
+                        f"{sc.name} sets '{par.key}' to {cf_v!r}, applied at each point as {how}; at the end "
+                        f"{end:g} of its range that is {value:g}, which the scenario refuses ({exc.expected}); "
+                        "narrow the range")) from None
+        ratios[sc.name] = lowers
+        if raises:
+            shares[sc.name] = raises
+        scenarios[sc.name] = sc
+    keys = sorted({k for r in ratios.values() for k in r})
+    up = sorted({k for r in shares.values() for k in r})
+    eff = Effects(reference=base.name, counterfactuals=[n for n in scenarios if n != base.name],
+                  outcomes=list(e.outcomes), ratios=ratios, floors={k: bounds_of(base, k)[0] for k in keys},
+                  shares=shares, ceilings={k: bounds_of(base, k)[1] for k in up})
+    return eff, scenarios
+
+
+def parameters_from_calibration(sf: Any, origin: str, folder: Path) -> Any:
+    """``sf`` with ``parameters`` taken from the priors of the calibration spec ``sf.parameters_from``."""
+    from ..calibration.spec import load_spec as load_calibration
+    from .spec import ParameterSpec
+
+    if sf.parameters:
+        raise InputError(origin, "parameters", "expected either [[parameters]] or 'parameters_from', not both")
+    if sf.design.method not in ("lhs", "sobol", "morris"):
+        raise InputError(origin, "parameters_from", f"takes ranges for a sampled design (lhs, sobol, morris), not "
+                                                    f"'{sf.design.method}'")
+    path = resolve(sf.parameters_from, folder)
+    if not path.is_file():
+        raise InputError(origin, "parameters_from", f"no calibration spec '{sf.parameters_from}'")
+    cal = load_calibration(path)
+    params = []
+    for i, p in enumerate(cal.parameters):
+        prior = p.prior
+        if prior.kind not in ("uniform", "loguniform"):
+            raise InputError(str(path), f"parameters.{i}.prior", f"'{p.key}' has a {prior.kind} prior; a sampled "
+                                                                 "design needs a box (uniform or loguniform)")
+        params.append(ParameterSpec(key=p.key, range=[float(prior.low), float(prior.high)],
+                                    log=prior.kind == "loguniform"))
+    return sf.model_copy(update={"parameters": params})
+
+
+def narrow_to_posterior(sf: Any, posterior: Path, origin: str) -> Any:
+    """``sf`` with every sampled range narrowed to the :data:`POSTERIOR_QUANTILES` of ``posterior``
+    (a calibration output folder holding ``posterior.parquet``, or the file itself)."""
+    import numpy as np
+    import pyarrow.parquet as pq
+
+    from ..calibration.recovery import weighted_quantiles
+
+    file = posterior / "posterior.parquet" if posterior.is_dir() else posterior
+    shown = str(file)
+    if not file.is_file():
+        raise InputError(shown, "", "no calibration posterior here (expected a calibration output folder holding "
+                                    "posterior.parquet)")
+    if sf.design.method not in ("lhs", "sobol", "morris"):
+        raise InputError(origin, "design.method", f"--posterior narrows sampled ranges (lhs, sobol, morris), not "
+                                                  f"'{sf.design.method}'")
+    try:
+        table = pq.read_table(file)
+    except Exception as exc:  # noqa: BLE001 - any unreadable file is bad input
+        raise InputError(shown, "", f"cannot read it as Parquet ({exc})") from None
+    cols = table.column_names
+    if WEIGHT_COLUMN not in cols:
+        raise InputError(shown, WEIGHT_COLUMN, "expected a weight column (one row per particle)")
+    w = np.asarray(table.column(WEIGHT_COLUMN).to_numpy(zero_copy_only=False), dtype=float)
+    if not (np.isfinite(w).all() and (w >= 0).all() and w.sum() > 0):
+        raise InputError(shown, WEIGHT_COLUMN, "expected finite, non-negative weights with a positive sum")
+    params = []
+    for i, p in enumerate(sf.parameters):
+        if p.key not in cols:
+            raise InputError(shown, p.key, f"no column for the sampled parameter '{p.key}' (spec {origin}, "
+                                           f"parameters.{i}); columns: {', '.join(c for c in cols if c != 'weight')}")
+        x = np.asarray(table.column(p.key).to_numpy(zero_copy_only=False), dtype=float)
+        lo, hi = weighted_quantiles(x, w, POSTERIOR_QUANTILES)
+        if not (math.isfinite(lo) and math.isfinite(hi) and lo < hi):
+            raise InputError(shown, p.key, f"its {POSTERIOR_QUANTILES[0]:.0%}-{POSTERIOR_QUANTILES[1]:.0%} weighted "
+                                           f"quantiles [{lo:g}, {hi:g}] are not a range to sample")
+        params.append(p.model_copy(update={"range": [float(lo), float(hi)], "relative": None}))
+    return sf.model_copy(update={"parameters": params})
