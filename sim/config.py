@@ -27,6 +27,7 @@ import datetime
 import difflib
 import hashlib
 import json
+import math
 import tomllib
 import types
 import typing
@@ -495,16 +496,20 @@ def get_path(data: Any, key: str, default: Any = None) -> Any:
 
 
 def field_bounds(field: Any) -> tuple[Any, Any]:
-    """(low, high) of a pydantic field's valid range (its ``ge`` and ``le``; None where unbounded)."""
-    lo = hi = None
-    for m in field.metadata:
-        lo = getattr(m, "ge", lo)
-        hi = getattr(m, "le", hi)
-    return lo, hi
+    """(low, high) of a pydantic field's valid range, in the field's unit: its ``ge`` (else ``gt``)
+    and ``le`` (else ``lt``); None where it has no finite bound (an open ``gt``/``lt`` end is
+    returned as that end)."""
+    def first(*names: str) -> Any:
+        vals = (_meta(field, n) for n in names)
+        return next((v for v in vals if v is not None and math.isfinite(v)), None)
+
+    return first("ge", "gt"), first("le", "lt")
 
 
 def valid_range(model: BaseModel, key: str) -> tuple[Any, Any]:
-    """(low, high) of the parameter at dotted ``key`` of ``model`` (a scenario); :class:`InputError` if unknown."""
+    """(low, high) of the parameter at dotted ``key`` of ``model`` (a scenario; list items by name
+    or index), as :func:`field_bounds`; :class:`InputError` if the key is unknown. The one lookup
+    of a key's valid range (experiment specs, ``[effects]``, posterior draws)."""
     steps = resolve_path(model.model_dump(mode="json"), key, "")
     node: Any = model
     for step in steps[:-1]:

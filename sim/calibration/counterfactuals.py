@@ -9,8 +9,10 @@ command gives the same draws; the first m of N draws are the m draws of a smalle
 
 Every scenario runs at every draw with K seeds per draw, the same (draw, seed) pairs in every
 scenario (common random numbers; :mod:`sim.experiments.design`), as one resumable sweep. A
-scenario that sets a drawn key to another value than the reference's (the first scenario) keeps
-that ratio under every draw (:func:`sim.experiments.spec.draw_rules`).
+scenario that sets a drawn key to another value than the reference's (the first scenario) applies
+it relative to each draw by the rule an ``[effects]`` design uses (:mod:`sim.experiments.relative`,
+:func:`sim.experiments.spec.draw_rules`): a lowered key keeps its ratio above the key's lowest
+valid value, a raised one moves the same share of the way up to its highest.
 
 :func:`posterior_effects` then gives, per metric and scenario, the paired effect against the
 reference: per draw the mean over its seeds of (scenario - reference) on the same seed, then over
@@ -234,10 +236,10 @@ def posterior_effects(folder: str | Path, metrics: list[str] | None = None) -> d
             "runs": {"total": man["n_runs"], "ok": ok, "failed": sum(statuses.values()) - ok}}
 
 
-def rules_table(draw_rules: dict[str, dict[str, Any]], draws: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """The scenarios' drawn keys that do not simply take the draw (ratio or fixed), as JSON rows, each
-    with the number of ``draws`` its ratio put outside the parameter's valid range (clipped)."""
+def rules_table(draw_rules: dict[str, dict[str, Any]]) -> list[dict[str, Any]]:
+    """The scenarios' drawn keys that do not simply take the draw (ratio, share or fixed), as JSON rows
+    (:class:`sim.experiments.spec.DrawRule`; the fields are documented in ``docs/calibration.md``)."""
     return [{"scenario": s, "parameter": k, "rule": r.kind, "scenario_value": r.scenario_value,
-             "reference_value": r.reference_value, "ratio": r.ratio, "valid_range": [r.low, r.high],
-             "clipped_draws": sum(1 for d in draws if r.clips(d[k]))}
+             "reference_value": r.reference_value, "ratio_above_floor": r.ratio_above_floor,
+             "share_of_way_up": r.share_of_way_up, "valid_range": [r.low, r.high]}
             for s, rules in draw_rules.items() for k, r in rules.items() if r.kind != "draw"]

@@ -83,6 +83,7 @@ def _fmt(v: float, signed: bool = False) -> str:
 
 def _print_table(res: dict[str, Any]) -> None:
     from ..experiments.metrics import EFFECT_UNITS
+    from ..experiments.relative import floor_of
 
     p = res["posterior"]
     lo, hi = res["credible_interval"]
@@ -91,11 +92,19 @@ def _print_table(res: dict[str, Any]) -> None:
           f"'{res['reference']}' on the same (draw, seed), averaged per draw; over draws: mean "
           f"[{lo:.0%}, {hi:.0%}], P(effect > 0); * = finding (one sign in >= {res['finding_share']:.0%} of draws)")
     for r in res["rules"]:
-        how = (f"draw x {r['ratio']:.4g} ({r['scenario_value']:g} / {r['reference_value']:g})" if r["rule"] == "ratio"
-               else f"{r['scenario_value']:g} in every draw (the reference's value is 0: no ratio)")
-        clipped = (f"; clipped to the valid range [{r['valid_range'][0]}, {r['valid_range'][1]}] in "
-                   f"{r['clipped_draws']} of {res['draws']} draws") if r["clipped_draws"] else ""
-        print(f"  {r['rule']} rule: {r['scenario']}: {r['parameter']} = {how}{clipped}")
+        lo, hi = r["valid_range"]
+        floor = floor_of(lo)
+        if r["rule"] == "ratio":
+            above = f"draw x {r['ratio_above_floor']:.4g}" if floor == 0 else \
+                f"{floor:g} + (draw - {floor:g}) x {r['ratio_above_floor']:.4g}"
+            how = (f"{above} (its ratio above the floor {floor:g}: ({r['scenario_value']:g} - {floor:g}) / "
+                   f"({r['reference_value']:g} - {floor:g}))")
+        elif r["rule"] == "share":
+            how = (f"draw + ({hi:g} - draw) x {r['share_of_way_up']:.4g} (its share of the way up: "
+                   f"({r['scenario_value']:g} - {r['reference_value']:g}) / ({hi:g} - {r['reference_value']:g}))")
+        else:
+            how = f"{r['scenario_value']:g} in every draw (the reference's value is the floor {floor:g}: no ratio)"
+        print(f"  {r['rule']} rule: {r['scenario']}: {r['parameter']} = {how}")
     for m in res["metrics"]:
         print(f"\n{m} ({EFFECT_UNITS.get(m, 'metric units')})")
         for e in (e for e in res["effects"] if e["metric"] == m):
@@ -131,7 +140,7 @@ def cmd_compare_posterior(args: argparse.Namespace) -> int:
     res = {"command": "compare --posterior",
            "posterior": {"folder": str(post.folder), "identity_hash": post.identity_hash,
                          "particles": len(post.weights), "ess": post.ess, "parameters": post.keys},
-           "seed": spec.seed, "rules": rules_table(spec.draw_rules, spec.design.draws), **effects,
+           "seed": spec.seed, "rules": rules_table(spec.draw_rules), **effects,
            "draw_particles": particles}
     (folder / JSON_FILE).write_text(json.dumps(res, indent=2), encoding="utf-8")
     runs = _runs_csv(folder, particles)

@@ -18,16 +18,14 @@ design has ``n_sampled x S`` points, ``S = 1 + len(counterfactuals)``; point ``k
 *A counterfactual that sets a varied key.* ``scenarios/talent_retention.toml`` sets the
 calibrated ``talent.base_hazard_per_month`` to a third of the baseline's. Setting it to that
 constant at every point would make its "effect" depend on where the point's own value is; so a
-counterfactual's value of a varied key is applied relative to the reference's. A key it
-*lowers* keeps its *ratio* above the key's lowest valid value ``lo`` (0 for most keys, so the
-plain ratio): at point ``x`` it runs with ``lo + (x - lo) * (cf - lo) / (ref - lo)`` (a third of
-the point's hazard; a tenth of a multiplier's excess over 1). A key it *raises* that has a
-highest valid value ``hi`` moves the same *share of the way up*: ``x + (hi - x) * (cf - ref) /
-(hi - ref)`` (``capital_boom``'s sentiment base 0.8, against a reference's 0.5 of at most 1.0,
-moves every point 60% of the way to 1.0); without a highest value, a raise keeps its ratio as
-a lowering does. Either way the value stays valid at every point; a reference value at the floor
-(no ratio) is refused when the spec is loaded, and so is a value the scenario refuses at an end
-of the sampled range.
+counterfactual's value of a varied key is applied relative to the reference's by the one rule
+of :mod:`.relative` (shared with ``compare --posterior``): a key it *lowers* keeps its ratio
+above the key's lowest valid value (a third of the point's hazard; a tenth of a multiplier's
+excess over 1), a key it *raises* that has a highest valid value moves the same share of the way
+up (``capital_boom``'s sentiment base 0.8, against a reference's 0.5 of at most 1.0, moves every
+point 60% of the way to 1.0). Either way the value stays valid at every point; a reference value
+at the floor (no ratio) is refused when the spec is loaded, and so is a value the scenario
+refuses at an end of the sampled range.
 
 ``parameters_from = "calibration.toml"`` takes the sampled parameters from a calibration spec's
 priors (uniform: the range; loguniform: the range, sampled in log10), and ``--posterior DIR``
@@ -37,11 +35,12 @@ narrows each range to the 5-95% weighted quantiles of a calibration's ``DIR/post
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from ..errors import InputError
+from .relative import Relative, floor_of
 
 #: Weighted quantiles of the posterior that bound a parameter's range under ``--posterior``:
 #: the central 90% of the posterior mass (the interval docs/calibration.md reports).
@@ -59,15 +58,35 @@ class Effects:
     reference: str
     counterfactuals: list[str]
     outcomes: list[str]
-    ratios: dict[str, dict[str, float]]     # counterfactual -> {varied key it lowers: its ratio above the floor}
-    floors: dict[str, float]                # varied key -> its lowest valid value (0 when it has none)
-    shares: dict[str, dict[str, float]] = field(default_factory=dict)  # -> {key it raises: share of the way up}
-    ceilings: dict[str, float] = field(default_factory=dict)           # varied key -> its highest valid value
+    rules: dict[str, dict[str, Relative]]   # counterfactual -> {varied key it sets: its rule}
 
     @property
     def scenario_names(self) -> list[str]:
         """Reference first, then the counterfactuals: scenario ``k % S`` of design point ``k``."""
         return [self.reference, *self.counterfactuals]
+
+    def _of(self, kind: str) -> dict[str, dict[str, Relative]]:
+        return {c: {k: r for k, r in self.rules.get(c, {}).items() if r.kind == kind} for c in self.counterfactuals}
+
+    @property
+    def ratios(self) -> dict[str, dict[str, float]]:
+        """Counterfactual -> {varied key it lowers: its ratio above the floor} (every counterfactual)."""
+        return {c: {k: r.factor for k, r in rules.items()} for c, rules in self._of("ratio").items()}
+
+    @property
+    def floors(self) -> dict[str, float]:
+        """Varied key some counterfactual lowers -> its lowest valid value (its unit)."""
+        return {k: r.floor for rules in self._of("ratio").values() for k, r in rules.items()}
+
+    @property
+    def shares(self) -> dict[str, dict[str, float]]:
+        """Counterfactual that raises a key with a ceiling -> {that key: its share of the way up}."""
+        return {c: {k: r.factor for k, r in rules.items()} for c, rules in self._of("share").items() if rules}
+
+    @property
+    def ceilings(self) -> dict[str, float | None]:
+        """Varied key some counterfactual raises by a share -> its highest valid value (its unit)."""
+        return {k: r.ceiling for rules in self._of("share").values() for k, r in rules.items()}
 
     def identity(self) -> dict[str, Any]:
         out = {"reference": self.reference, "counterfactuals": self.counterfactuals, "ratios": self.ratios,
@@ -75,44 +94,12 @@ class Effects:
         return {**out, "shares": self.shares, "ceilings": self.ceilings} if self.shares else out
 
     def overrides(self, scenario: str, params: dict[str, Any]) -> dict[str, Any]:
-        """A point's overrides under ``scenario``: a varied key the counterfactual lowers is
-        ``floor + (x - floor) * ratio``, one it raises ``x + (ceiling - x) * share`` (an integer
-        key stays an integer, rounded)."""
+        """A point's overrides under ``scenario``: a varied key the counterfactual sets is applied by
+        its :class:`~.relative.Relative` rule (an integer key stays an integer, rounded)."""
         from .spec import coerce
 
-        ratios, shares = self.ratios.get(scenario, {}), self.shares.get(scenario, {})
-        out = {}
-        for k, v in params.items():
-            if k in shares:
-                v = coerce(v + (self.ceilings[k] - v) * shares[k], v)
-            elif k in ratios:
-                v = coerce(self.floors[k] + (v - self.floors[k]) * ratios[k], v)
-            out[k] = v
-        return out
-
-
-def bounds_of(scenario: Any, key: str) -> tuple[float, float]:
-    """(lowest, highest) valid value of a scenario key (its schema's ``ge``/``gt``, ``le``/``lt``);
-    0 and infinity where it has none."""
-    from pydantic import BaseModel
-
-    from ..config import _meta, split_key
-
-    parts = split_key(key, "effects")
-    obj: Any = scenario
-    for part in parts[:-1]:
-        if isinstance(obj, (list, tuple)):
-            obj = next((o for o in obj if getattr(o, "name", None) == part), None) or obj[int(part)]
-        else:
-            obj = getattr(obj, part)
-    field_ = type(obj).model_fields.get(parts[-1]) if isinstance(obj, BaseModel) else None
-
-    def first(*names: str) -> float | None:
-        vals = [_meta(field_, n) for n in names] if field_ is not None else []
-        return next((float(v) for v in vals if v is not None and math.isfinite(v)), None)
-
-    lo, hi = first("ge", "gt"), first("le", "lt")
-    return (0.0 if lo is None else lo), (math.inf if hi is None else hi)
+        rules = self.rules.get(scenario, {})
+        return {k: coerce(rules[k].at(v), v) if k in rules else v for k, v in params.items()}
 
 
 # ---------------------------------------------------------------------- loading
@@ -136,14 +123,15 @@ def resolve(entry: str, folder: Path) -> Path:
 
 
 def build_effects(sf: Any, base: Any, origin: str, folder: Path) -> tuple[Effects, dict[str, Any]]:
-    """Load the counterfactual scenarios (with ``fixed``) and their ratios to ``base`` (the reference)."""
+    """Load the counterfactual scenarios (with ``fixed``) and the rules of the varied keys they set
+    relative to ``base`` (the reference)."""
+    from ..config import valid_range
     from ..scenario import load_scenario
     from .spec import coerce, scenario_value
 
     e = sf.effects
     scenarios: dict[str, Any] = {base.name: base}
-    ratios: dict[str, dict[str, float]] = {}
-    shares: dict[str, dict[str, float]] = {}
+    rules: dict[str, dict[str, Relative]] = {}
     for j, entry in enumerate(e.counterfactuals):
         where = f"effects.counterfactuals.{j}"
         p = resolve(entry, folder)
@@ -155,29 +143,24 @@ def build_effects(sf: Any, base: Any, origin: str, folder: Path) -> tuple[Effect
         if sc.name in scenarios:
             what = "the reference's" if sc.name == base.name else "another counterfactual's"
             raise InputError(origin, where, f"scenario name '{sc.name}' is {what}; expected distinct scenarios")
-        lowers: dict[str, float] = {}
-        raises: dict[str, float] = {}
+        sets: dict[str, Relative] = {}
         for par in sf.parameters:
             ref_v, cf_v = scenario_value(base, par.key), scenario_value(sc, par.key)
             if cf_v == ref_v:
                 continue
-            lo, hi = bounds_of(base, par.key)
-            if isinstance(ref_v, bool) or not isinstance(ref_v, (int, float)) or not isinstance(cf_v, (int, float)) \
-                    or (cf_v < ref_v or not math.isfinite(hi)) and ref_v == lo:
+            lo, hi = valid_range(base, par.key)
+            numeric = not isinstance(ref_v, bool) and isinstance(ref_v, (int, float)) and isinstance(cf_v, (int, float))
+            rule = Relative.of(ref_v, cf_v, lo, hi) if numeric else None
+            if rule is None:
                 raise InputError(origin, where, (
                     f"{sc.name} sets the varied key '{par.key}' to {cf_v!r}; a counterfactual's value of a varied "
                     f"key is applied relative to the reference's, which is {ref_v!r} (expected a number above the "
-                    f"key's lowest valid value {lo:g})"))
-            if cf_v > ref_v and math.isfinite(hi):  # the same share of the way up to the ceiling
-                raises[par.key] = (float(cf_v) - float(ref_v)) / (hi - float(ref_v))
-                how = f"the share {raises[par.key]:.4g} of the way from the reference's value up to {hi:g}"
-            else:  # the same ratio above the floor
-                lowers[par.key] = (float(cf_v) - lo) / (float(ref_v) - lo)
-                how = f"the ratio {lowers[par.key]:.4g} to the reference's value above {lo:g}"
-            probe = Effects(base.name, [sc.name], [], {sc.name: lowers}, {par.key: lo}, {sc.name: raises},
-                            {par.key: hi})
+                    f"key's lowest valid value {floor_of(lo):g})"))
+            how = (f"the share {rule.factor:.4g} of the way from the reference's value up to {rule.ceiling:g}"
+                   if rule.kind == "share" else
+                   f"the ratio {rule.factor:.4g} to the reference's value above {rule.floor:g}")
             for end in par.range or []:
-                value = probe.overrides(sc.name, {par.key: coerce(end, ref_v)})[par.key]
+                value = coerce(rule.at(coerce(end, ref_v)), ref_v)
                 try:
                     sc.with_overrides({par.key: value}, origin=str(p))
                 except InputError as exc:
@@ -185,15 +168,11 @@ def build_effects(sf: Any, base: Any, origin: str, folder: Path) -> tuple[Effect
                         f"{sc.name} sets '{par.key}' to {cf_v!r}, applied at each point as {how}; at the end "
                         f"{end:g} of its range that is {value:g}, which the scenario refuses ({exc.expected}); "
                         "narrow the range")) from None
-        ratios[sc.name] = lowers
-        if raises:
-            shares[sc.name] = raises
+            sets[par.key] = rule
+        rules[sc.name] = sets
         scenarios[sc.name] = sc
-    keys = sorted({k for r in ratios.values() for k in r})
-    up = sorted({k for r in shares.values() for k in r})
     eff = Effects(reference=base.name, counterfactuals=[n for n in scenarios if n != base.name],
-                  outcomes=list(e.outcomes), ratios=ratios, floors={k: bounds_of(base, k)[0] for k in keys},
-                  shares=shares, ceilings={k: bounds_of(base, k)[1] for k in up})
+                  outcomes=list(e.outcomes), rules=rules)
     return eff, scenarios
 
 

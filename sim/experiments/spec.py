@@ -38,6 +38,7 @@ from .. import MODEL_VERSION
 from ..config import Loaded, Strict, canonical_hash, did_you_mean, get_path, load_toml, valid_range, validate
 from ..errors import InputError
 from .metrics import DEFAULT_METRICS, METRICS
+from .relative import Relative
 from .store import RESERVED
 
 Method = Literal["grid", "list", "oat", "lhs", "sobol", "morris", "scenarios"]
@@ -91,7 +92,7 @@ class DesignSpec(Strict):
     draws: list[dict[str, float | int]] = Field(
         [], description="scenarios: parameter draws (e.g. resampled from a posterior), each a table of key path -> "
                         "value; every scenario runs at every draw, a scenario that sets a drawn key to another "
-                        "value than the first scenario's keeps its ratio to it (see draw_rules).")
+                        "value than the first scenario's applies it relative to the draw (see draw_rules).")
 
 
 #: Per-run wall-time limit when a spec sets none (seconds): 1000x a market-model run of 2023-2027
@@ -135,7 +136,7 @@ class SpecFile(Strict):
     outputs: OutputSpec = OutputSpec()
 
 
-DrawKind = Literal["draw", "ratio", "fixed"]
+DrawKind = Literal["draw", "ratio", "share", "fixed"]
 
 
 @dataclass(frozen=True)
@@ -143,10 +144,13 @@ class DrawRule:
     """How one scenario applies one drawn parameter (see :func:`draw_rules`).
 
     ``kind`` is ``"draw"`` (the scenario has the reference's value: the drawn value is used),
-    ``"ratio"`` (the scenario sets another value: drawn x scenario / reference, so that the
-    counterfactual keeps its meaning under every draw; a product outside the parameter's valid
-    range ``[low, high]`` is clipped to its nearer end) or ``"fixed"`` (the reference's value is
-    0, so no ratio exists: the scenario's own value is used). Values are in the parameter's unit.
+    ``"ratio"`` or ``"share"`` (the scenario sets another value, applied relative to the draw by
+    the rule ``relative`` of :mod:`sim.experiments.relative`, the one an ``[effects]`` design
+    uses: a lowered key keeps its ratio above the key's lowest valid value, a raised one moves
+    the same share of the way up to its highest; the value stays valid, nothing is clipped) or
+    ``"fixed"`` (the reference's value is the key's floor and the scenario's leaves no share to
+    move: no ratio exists, so the scenario's own value is used). ``low``/``high`` are the key's
+    valid range (None where unbounded). Values are in the parameter's unit.
     """
 
     kind: DrawKind
@@ -154,32 +158,24 @@ class DrawRule:
     reference_value: float | int
     low: float | int | None = None
     high: float | int | None = None
+    relative: Relative | None = None
 
     @property
-    def ratio(self) -> float | None:
-        """scenario / reference value (None unless ``kind == "ratio"``)."""
-        return self.scenario_value / self.reference_value if self.kind == "ratio" else None
+    def ratio_above_floor(self) -> float | None:
+        """(scenario - floor) / (reference - floor), dimensionless (None unless ``kind == "ratio"``)."""
+        return self.relative.factor if self.kind == "ratio" and self.relative is not None else None
 
-    def _scaled(self, drawn: float | int) -> float:
-        return drawn * self.scenario_value / self.reference_value
-
-    def clips(self, drawn: float | int) -> bool:
-        """Whether the ratio puts ``drawn`` outside the valid range (so :meth:`apply` clips it)."""
-        if self.kind != "ratio":
-            return False
-        v = self._scaled(drawn)
-        return (self.low is not None and v < self.low) or (self.high is not None and v > self.high)
+    @property
+    def share_of_way_up(self) -> float | None:
+        """(scenario - reference) / (ceiling - reference), dimensionless (None unless ``kind == "share"``)."""
+        return self.relative.factor if self.kind == "share" and self.relative is not None else None
 
     def apply(self, drawn: float | int) -> float | int:
         """The value this scenario runs at for a draw's ``drawn`` value (integers are rounded)."""
         if self.kind == "draw":
             value: float | int = drawn
-        elif self.kind == "ratio":
-            value = self._scaled(drawn)
-            if self.low is not None:
-                value = max(value, self.low)
-            if self.high is not None:
-                value = min(value, self.high)
+        elif self.relative is not None:
+            value = self.relative.at(drawn)
         else:
             value = self.scenario_value
         return coerce(value, self.scenario_value)
@@ -189,10 +185,10 @@ def draw_rules(scenarios: dict[str, Any], keys: list[str], origin: str) -> dict[
     """Per scenario and drawn key, the rule that turns a draw's value into the scenario's value.
 
     The first scenario is the reference; every drawn key must be a numeric parameter of it.
-    A scenario with the reference's value takes the draw; one that sets another value keeps its
-    ratio to the reference (``talent_retention`` sets a third of the baseline's departure hazard:
-    under every draw it runs at a third of the draw's), clipped to the parameter's valid range;
-    one whose reference value is 0 keeps its own value. Raises :class:`InputError` naming ``origin``
+    A scenario with the reference's value takes the draw; one that sets another value applies it
+    relative to the draw (:mod:`sim.experiments.relative`: ``talent_retention`` sets a third of
+    the baseline's departure hazard, so under every draw it runs at a third of the draw's); one
+    for which no ratio exists keeps its own value. Raises :class:`InputError` naming ``origin``
     and the key for a key that is not a numeric parameter of the reference.
     """
     ref = next(iter(scenarios.values()))
@@ -204,13 +200,15 @@ def draw_rules(scenarios: dict[str, Any], keys: list[str], origin: str) -> dict[
             ref.with_overrides({k: 0}, origin=origin)  # raises: unknown key, with a suggestion
         if isinstance(rv, bool) or not isinstance(rv, (int, float)):
             raise InputError(origin, k, f"expected a numeric parameter of scenario '{ref.name}', got {rv!r}")
+    bounds = {k: valid_range(ref, k) for k in keys}
     for name, sc in scenarios.items():
         values = sc.to_dict()
         rules[name] = {}
         for k in keys:
             rv, sv = get_path(ref_values, k), get_path(values, k)
-            kind: DrawKind = "draw" if sv == rv else ("fixed" if rv == 0 else "ratio")
-            rules[name][k] = DrawRule(kind, sv, rv, *valid_range(sc, k))
+            rel = None if sv == rv else Relative.of(rv, sv, *bounds[k])
+            kind: DrawKind = "draw" if sv == rv else ("fixed" if rel is None else rel.kind)
+            rules[name][k] = DrawRule(kind, sv, rv, *bounds[k], relative=rel)
     return rules
 
 
@@ -281,7 +279,14 @@ class ExperimentSpec:
             "seed_scheme": SEED_SCHEME,
             "outputs": {"metrics": self.metrics, "monthly": self.monthly, "events": self.events},
             **({"effects": self.effects.identity()} if self.effects is not None else {}),
+            **({"draw_rules": self.draw_rules_identity()} if self.draw_rules else {}),
         }
+
+    def draw_rules_identity(self) -> dict[str, dict[str, Any]]:
+        """The rules of the drawn keys a scenario does not simply take (kind and factor): the values
+        its runs get, so a change of rule makes a results folder incompatible."""
+        return {s: {k: [r.kind, r.relative.factor if r.relative is not None else r.scenario_value]
+                    for k, r in rules.items() if r.kind != "draw"} for s, rules in self.draw_rules.items()}
 
     def hash(self) -> str:
         """SHA-256 (first 16 hex digits) of :meth:`identity`."""
