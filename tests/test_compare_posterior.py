@@ -1,4 +1,4 @@
-"""``compare SCENARIO... --posterior DIR``: draws from a posterior, the ratio rule, common random
+"""``compare SCENARIO... --posterior DIR``: draws from a posterior, the relative rule, common random
 numbers per (draw, seed), effects and ranking probabilities, determinism, resuming, bad folders."""
 
 from __future__ import annotations
@@ -20,7 +20,9 @@ from sim.calibration.counterfactuals import (
     rules_table,
 )
 from sim.cli import main
+from sim.config import valid_range
 from sim.experiments.design import build_design
+from sim.experiments.relative import Relative, relative_value
 from sim.experiments.spec import spec_from_dict
 from sim.scenario import load_scenario
 
@@ -73,14 +75,15 @@ def test_resampling_follows_the_weights_deterministically(setup: dict[str, Path]
     assert post.draw(rows[0]) == {HAZARD: PARTICLES[HAZARD][rows[0]], WORK: PARTICLES[WORK][rows[0]]}
 
 
-def test_the_ratio_rule_keeps_each_counterfactual_meaning(setup: dict[str, Path]) -> None:
+def test_the_rule_keeps_each_counterfactual_meaning(setup: dict[str, Path]) -> None:
     """retain sets a third of the reference's hazard: under every draw it runs at a third of the draw's;
-    a key it leaves alone takes the draw; a key whose reference value is 0 keeps the scenario's value."""
+    a key it leaves alone takes the draw; a key raised from its floor 0 moves the same share of the way up."""
     base_hazard = load_scenario(setup["ref"]).talent.base_hazard_per_month
     contagion = setup["tmp"] / "contagion.toml"
     contagion.write_text('extends = "short.toml"\nname = "contagion"\n[talent]\ncontagion_weight = 0.5\n',
                          encoding="utf-8")
     assert load_scenario(setup["ref"]).talent.contagion_weight == 0.0
+    ceiling = valid_range(load_scenario(setup["ref"]), "talent.contagion_weight")[1]
     draws = [{HAZARD: 0.002, WORK: 5.0, "talent.contagion_weight": 0.3},
              {HAZARD: 0.01, WORK: 30.0, "talent.contagion_weight": 1.2}]
     files = [str(setup[k]) for k in ("ref", "retain")] + [str(contagion)]
@@ -93,14 +96,17 @@ def test_the_ratio_rule_keeps_each_counterfactual_meaning(setup: dict[str, Path]
         assert pts[(j, "short")][HAZARD] == d[HAZARD]
         assert math.isclose(pts[(j, "retain")][HAZARD], d[HAZARD] * RETAINED_HAZARD / base_hazard, rel_tol=1e-12)
         assert pts[(j, "retain")][WORK] == d[WORK]
-        assert pts[(j, "contagion")]["talent.contagion_weight"] == 0.5    # fixed: no ratio to a reference of 0
-        assert pts[(j, "short")]["talent.contagion_weight"] == d["talent.contagion_weight"]
+        x = d["talent.contagion_weight"]   # 0 -> 0.5 of at most 5: a tenth of the way up from the draw
+        assert math.isclose(pts[(j, "contagion")]["talent.contagion_weight"], x + (ceiling - x) * 0.5 / ceiling)
+        assert pts[(j, "short")]["talent.contagion_weight"] == x
     rules = spec.draw_rules
     assert rules["retain"][HAZARD].kind == "ratio" and rules["retain"][WORK].kind == "draw"
-    assert rules["contagion"]["talent.contagion_weight"].kind == "fixed"
-    table = rules_table(rules, draws)
-    assert {(r["scenario"], r["parameter"], r["rule"], r["clipped_draws"]) for r in table} == {
-        ("retain", HAZARD, "ratio", 0), ("contagion", "talent.contagion_weight", "fixed", 0)}
+    assert rules["contagion"]["talent.contagion_weight"].kind == "share"
+    table = rules_table(rules)
+    assert {(r["scenario"], r["parameter"], r["rule"]) for r in table} == {
+        ("retain", HAZARD, "ratio"), ("contagion", "talent.contagion_weight", "share")}
+    row = next(r for r in table if r["scenario"] == "retain")
+    assert math.isclose(row["ratio_above_floor"], RETAINED_HAZARD / base_hazard) and row["share_of_way_up"] is None
     # the runner runs the scenario at those values
     from sim.experiments.sweep import make_runner
 
@@ -109,21 +115,48 @@ def test_the_ratio_rule_keeps_each_counterfactual_meaning(setup: dict[str, Path]
     assert sc.talent.abandoned_work_multiplier == 30.0 and sc.name == "retain"
 
 
-def test_a_ratio_beyond_the_valid_range_is_clipped_and_counted(setup: dict[str, Path]) -> None:
-    """A boom that sets sentiment_base above the reference's would push a high draw past 1 (its upper end)."""
+def test_a_raised_key_stays_below_its_ceiling_and_a_lowered_key_keeps_its_floor_ratio(setup: dict[str, Path]) -> None:
+    """keen raises sentiment_base (at most 1): a draw near 1 moves the same share of the way up and stays
+    below 1 (a plain ratio would pass it); light lowers the abandoned-work multiplier (at least 1) to a
+    tenth of the reference's excess over 1: every draw keeps a tenth of its excess (a plain ratio would
+    go below 1). Nothing is clipped."""
+    ref_sc = load_scenario(setup["ref"])
+    ref_s, ref_w = ref_sc.capital.sentiment_base, ref_sc.talent.abandoned_work_multiplier
+    light_w = 1.0 + (ref_w - 1.0) / 10
     keen = setup["tmp"] / "keen.toml"
-    keen.write_text('extends = "short.toml"\nname = "keen"\n[capital]\nsentiment_base = 0.8\n', encoding="utf-8")
-    ref = load_scenario(setup["ref"]).capital.sentiment_base
-    assert ref < 0.8
-    draws = [{"capital.sentiment_base": 0.3}, {"capital.sentiment_base": 0.95}]
+    keen.write_text('extends = "short.toml"\nname = "keen"\n[capital]\nsentiment_base = 0.8\n'
+                    f'[talent]\nabandoned_work_multiplier = {light_w!r}\n', encoding="utf-8")
+    assert ref_s < 0.8 and 0.99 * 0.8 / ref_s > 1.0 and 1.5 * light_w / ref_w < 1.0
+    draws = [{"capital.sentiment_base": 0.3, WORK: 1.5}, {"capital.sentiment_base": 0.99, WORK: 60.0}]
     spec = spec_from_dict({"name": "t", "replications": 1, "crn": True, "design": {
         "method": "scenarios", "scenarios": [str(setup["ref"]), str(keen)], "draws": draws}},
         origin="test", folder=setup["tmp"])
     design = build_design(spec)
-    keen_values = [design.point(i)["capital.sentiment_base"] for i in (1, 3)]
-    assert math.isclose(keen_values[0], 0.3 * 0.8 / ref) and keen_values[1] == 1.0
-    (row,) = rules_table(spec.draw_rules, draws)
-    assert row["valid_range"] == [0.0, 1.0] and row["clipped_draws"] == 1
+    share = (0.8 - ref_s) / (1.0 - ref_s)
+    for i, d in zip((1, 3), draws, strict=True):
+        got = design.point(i)
+        x = d["capital.sentiment_base"]
+        assert math.isclose(got["capital.sentiment_base"], x + (1.0 - x) * share) and got["capital.sentiment_base"] < 1
+        assert math.isclose((got[WORK] - 1.0) / (d[WORK] - 1.0), 0.1) and got[WORK] > 1.0
+    rows = {r["parameter"]: r for r in rules_table(spec.draw_rules)}
+    assert rows["capital.sentiment_base"] == {
+        "scenario": "keen", "parameter": "capital.sentiment_base", "rule": "share", "scenario_value": 0.8,
+        "reference_value": ref_s, "ratio_above_floor": None, "share_of_way_up": pytest.approx(share),
+        "valid_range": [0.0, 1.0]}
+    assert rows[WORK]["rule"] == "ratio" and rows[WORK]["ratio_above_floor"] == pytest.approx(0.1)
+    assert rows[WORK]["valid_range"] == [1.0, 100.0] and rows[WORK]["share_of_way_up"] is None
+
+
+def test_no_ratio_at_the_floor_without_a_ceiling() -> None:
+    """The reference at the key's floor and no ceiling to move towards: no rule (the scenario's own
+    value runs); with a ceiling the share exists."""
+    assert Relative.of(0.0, 0.5, 0.0, None) is None and Relative.of(1.0, 0.5, 1.0, 10.0) is None
+    rule = Relative.of(0.0, 0.5, 0.0, 5.0)
+    assert rule is not None and rule.kind == "share" and rule.at(5.0) == 5.0 and math.isclose(rule.at(1.0), 1.4)
+    with pytest.raises(ValueError, match="no ratio"):
+        relative_value(2.0, 0.0, 0.5, None, None)
+    assert relative_value(2.0, 1.0, 1.0, 0.0, None) == 2.0
+    assert math.isclose(relative_value(2.0, 1.0, 3.0, 0.0, None), 6.0)  # no ceiling: a raise keeps its ratio
 
 
 def test_end_to_end_json_crn_rankings_and_files(setup: dict[str, Path], capsys: pytest.CaptureFixture) -> None:
@@ -136,6 +169,8 @@ def test_end_to_end_json_crn_rankings_and_files(setup: dict[str, Path], capsys: 
     assert res["runs"] == {"total": 18, "ok": 18, "failed": 0}
     assert res["posterior"]["parameters"] == [HAZARD, WORK] and res["posterior"]["identity_hash"] == "feedc0de"
     assert [(r["scenario"], r["parameter"], r["rule"]) for r in res["rules"]] == [("retain", HAZARD, "ratio")]
+    assert set(res["rules"][0]) == {"scenario", "parameter", "rule", "scenario_value", "reference_value",
+                                    "ratio_above_floor", "share_of_way_up", "valid_range"}
     folder = setup["tmp"] / "a"
     assert json.loads((folder / "compare-posterior.json").read_text()) == res
     assert (folder / "figures" / "compare-posterior.png").stat().st_size > 10_000

@@ -2,8 +2,8 @@
 
 A tiny Sobol' design of two parameters on the baseline cut at 2024-06: the reference and each
 counterfactual share every sampled row's seeds, the effect is the paired difference, a
-counterfactual that sets a varied key applies it as a ratio at each point, indices come out for
-each counterfactual, and bad specs are one error with exit code 2.
+counterfactual that sets a varied key applies it relative to each point (the rule the posterior
+draws use), indices come out for each counterfactual, and bad specs are one error with exit code 2.
 """
 
 from __future__ import annotations
@@ -17,13 +17,18 @@ import pandas as pd
 import pytest
 from conftest import BASELINE, ROOT, run_cli
 
+from sim.config import get_path, valid_range
 from sim.errors import InputError
 from sim.experiments import Store, load_spec, run_sweep
 from sim.experiments.analysis import effects_sensitivity, sensitivity
 from sim.experiments.design import build_design
+from sim.experiments.relative import relative_value
+from sim.experiments.spec import draw_rules
 from sim.experiments.sweep import make_runner
 
 HAZARD = "talent.base_hazard_per_month"
+#: A multiplier valid from 1 (a floor that is not 0) and a 0-1 weight (a ceiling), varied by some tests.
+WORK, FOCUS = "talent.abandoned_work_multiplier", "talent.poaching_rank_focus"
 OUTCOMES = ["departures_total", "funding_rounds_total"]
 #: The two sampled parameters of every spec here.
 PARAMETERS = f"""[[parameters]]
@@ -57,7 +62,6 @@ def _scenarios(folder: Path) -> dict[str, Path]:
 
 
 def load_spec_value(path: Path, key: str) -> float:
-    from sim.config import get_path
     from sim.scenario import load_scenario
 
     return float(get_path(load_scenario(path).to_dict(), key))
@@ -150,7 +154,7 @@ def test_sensitivity_effects_command_writes_table_json_and_figure(swept: tuple[P
 
 
 def test_a_raised_key_moves_the_same_share_of_the_way_to_its_maximum(tmp_path: Path) -> None:
-    focus = "talent.poaching_rank_focus"  # 0-1; the reference's is 0.853, "calm" raises it to 0.99
+    focus = FOCUS  # 0-1, "calm" raises it to 0.99
     path = effects_spec(tmp_path)
     path.write_text(path.read_text(encoding="utf-8").replace(
         "[effects]", f'[[parameters]]\nkey = "{focus}"\nrange = [0.5, 1.0]\n[effects]'), encoding="utf-8")
@@ -164,6 +168,50 @@ def test_a_raised_key_moves_the_same_share_of_the_way_to_its_maximum(tmp_path: P
     got = spec.effects.overrides("calm", {focus: 0.5, HAZARD: 0.01})
     assert got[focus] == pytest.approx(0.5 + 0.5 * share) and got[HAZARD] == pytest.approx(0.005)
     assert spec.effects.overrides("short", {focus: 0.5}) == {focus: 0.5}
+    near = spec.effects.overrides("calm", {focus: 0.999})[focus]  # near the ceiling: closer, never past it
+    assert 0.999 < near < 1.0 and near == pytest.approx(0.999 + 0.001 * share)
+
+
+def _work_spec(folder: Path) -> tuple[Path, float]:
+    """The effects spec with the abandoned-work multiplier (at least 1) varied over [2, 40] and lowered
+    by "calm" to a tenth of the reference's excess over 1, and the poaching focus (at most 1) raised."""
+    path = effects_spec(folder)
+    path.write_text(path.read_text(encoding="utf-8").replace("[effects]", (
+        f'[[parameters]]\nkey = "{WORK}"\nrange = [2.0, 40.0]\n'
+        f'[[parameters]]\nkey = "{FOCUS}"\nrange = [0.5, 1.0]\n[effects]')), encoding="utf-8")
+    light = 1.0 + (load_spec_value(folder / "short.toml", WORK) - 1.0) / 10
+    calm = folder / "calm.toml"
+    calm.write_text(calm.read_text(encoding="utf-8") + f"abandoned_work_multiplier = {light!r}\n"
+                    "poaching_rank_focus = 0.99\n", encoding="utf-8")
+    return path, light
+
+
+def test_a_lowered_key_keeps_its_ratio_above_the_floor(tmp_path: Path) -> None:
+    """A multiplier at least 1 lowered to a tenth of the reference's excess over 1 keeps a tenth of every
+    point's excess (a plain ratio would go below 1 at the low end of the range)."""
+    path, light = _work_spec(tmp_path)
+    spec = load_spec(path)
+    assert spec.effects.floors[WORK] == 1.0 and spec.effects.ratios["calm"][WORK] == pytest.approx(0.1)
+    for x in (2.0, 10.0, 40.0):
+        got = spec.effects.overrides("calm", {WORK: x})[WORK]
+        assert (got - 1.0) / (x - 1.0) == pytest.approx(0.1) and got > 1.0
+    assert 2.0 * light / load_spec_value(tmp_path / "short.toml", WORK) < 1.0  # what a plain ratio would give
+
+
+def test_effects_and_posterior_draws_apply_one_rule(tmp_path: Path) -> None:
+    """The same reference, counterfactual and point value give the same value in an [effects] design and
+    as a posterior draw of ``compare --posterior`` (sim.experiments.relative.relative_value)."""
+    path, _ = _work_spec(tmp_path)
+    spec = load_spec(path)
+    keys = [HAZARD, WORK, FOCUS]
+    rules = draw_rules(spec.scenarios, keys, "test")
+    ref, calm = spec.scenarios["short"], spec.scenarios["calm"]
+    assert {k: rules["calm"][k].kind for k in keys} == {HAZARD: "ratio", WORK: "ratio", FOCUS: "share"}
+    for k, xs in ((HAZARD, (0.002, 0.02)), (WORK, (2.0, 40.0)), (FOCUS, (0.5, 0.999))):
+        r, c = load_spec_value(tmp_path / "short.toml", k), float(get_path(calm.to_dict(), k))
+        for x in xs:
+            expected = relative_value(x, r, c, *valid_range(ref, k))
+            assert spec.effects.overrides("calm", {k: x})[k] == expected == rules["calm"][k].apply(x)
 
 
 def test_posterior_narrows_the_calibration_priors(tmp_path: Path) -> None:
