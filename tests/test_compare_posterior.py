@@ -77,13 +77,13 @@ def test_resampling_follows_the_weights_deterministically(setup: dict[str, Path]
 
 def test_the_rule_keeps_each_counterfactual_meaning(setup: dict[str, Path]) -> None:
     """retain sets a third of the reference's hazard: under every draw it runs at a third of the draw's;
-    a key it leaves alone takes the draw; a key raised from its floor 0 moves the same share of the way up."""
+    a key it leaves alone takes the draw; a key it raises moves the same share of the way up (here half)."""
     base_hazard = load_scenario(setup["ref"]).talent.base_hazard_per_month
-    contagion = setup["tmp"] / "contagion.toml"
-    contagion.write_text('extends = "short.toml"\nname = "contagion"\n[talent]\ncontagion_weight = 0.5\n',
-                         encoding="utf-8")
-    assert load_scenario(setup["ref"]).talent.contagion_weight == 0.0
+    ref_c = load_scenario(setup["ref"]).talent.contagion_weight
     ceiling = valid_range(load_scenario(setup["ref"]), "talent.contagion_weight")[1]
+    contagion = setup["tmp"] / "contagion.toml"
+    contagion.write_text('extends = "short.toml"\nname = "contagion"\n[talent]\n'
+                         f'contagion_weight = {(ref_c + ceiling) / 2!r}\n', encoding="utf-8")
     draws = [{HAZARD: 0.002, WORK: 5.0, "talent.contagion_weight": 0.3},
              {HAZARD: 0.01, WORK: 30.0, "talent.contagion_weight": 1.2}]
     files = [str(setup[k]) for k in ("ref", "retain")] + [str(contagion)]
@@ -96,8 +96,8 @@ def test_the_rule_keeps_each_counterfactual_meaning(setup: dict[str, Path]) -> N
         assert pts[(j, "short")][HAZARD] == d[HAZARD]
         assert math.isclose(pts[(j, "retain")][HAZARD], d[HAZARD] * RETAINED_HAZARD / base_hazard, rel_tol=1e-12)
         assert pts[(j, "retain")][WORK] == d[WORK]
-        x = d["talent.contagion_weight"]   # 0 -> 0.5 of at most 5: a tenth of the way up from the draw
-        assert math.isclose(pts[(j, "contagion")]["talent.contagion_weight"], x + (ceiling - x) * 0.5 / ceiling)
+        x = d["talent.contagion_weight"]   # halfway from the reference's value up to the ceiling: from the draw's
+        assert math.isclose(pts[(j, "contagion")]["talent.contagion_weight"], x + (ceiling - x) / 2)
         assert pts[(j, "short")]["talent.contagion_weight"] == x
     rules = spec.draw_rules
     assert rules["retain"][HAZARD].kind == "ratio" and rules["retain"][WORK].kind == "draw"
@@ -203,7 +203,8 @@ def test_end_to_end_json_crn_rankings_and_files(setup: dict[str, Path], capsys: 
     # the table form
     assert main(_cli(setup, "a", "--workers", "1")) == 0
     text = capsys.readouterr().out
-    assert "ratio rule: retain: talent.base_hazard_per_month = draw x 0.3326" in text and "ranking" in text
+    kept = RETAINED_HAZARD / load_scenario(setup["ref"]).talent.base_hazard_per_month
+    assert f"ratio rule: retain: talent.base_hazard_per_month = draw x {kept:.4g}" in text and "ranking" in text
 
 
 def test_same_results_on_one_and_two_workers_and_resumed(setup: dict[str, Path],

@@ -22,8 +22,8 @@ counterfactual's value of a varied key is applied relative to the reference's by
 of :mod:`.relative` (shared with ``compare --posterior``): a key it *lowers* keeps its ratio
 above the key's lowest valid value (a third of the point's hazard; a tenth of a multiplier's
 excess over 1), a key it *raises* that has a highest valid value moves the same share of the way
-up (``capital_boom``'s sentiment base 0.8, against the baseline's 0.49 of at most 1.0, moves
-every point 61% of the way to 1.0). Either way the value stays valid at every point; a reference value
+up (``capital_boom``'s sentiment base 0.8, against the baseline's 0.678 of at most 1.0, moves
+every point 38% of the way to 1.0). Either way the value stays valid at every point; a reference value
 at the floor (no ratio) is refused when the spec is loaded, and so is a value the scenario
 refuses at an end of the sampled range.
 
