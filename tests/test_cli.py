@@ -222,12 +222,16 @@ def test_params_without_argument_shows_the_calibrated_baseline(capsys: pytest.Ca
     rows = _parse_params(capsys.readouterr().out)
     sc = load_scenario(BASELINE)
     _check_params_output(rows, sc)
+    from sim.calibration.spec import load_spec
+
     marked = calibrated_keys(Path(BASELINE))
-    assert len(marked) == 10 and "talent.base_hazard_per_month" in marked
+    spec = load_spec(Path(BASELINE).parents[1] / "experiments" / "calibration.toml")
+    spec_keys = {p.key for p in spec.parameters}
+    assert set(marked) == spec_keys  # the baseline carries the point estimate of every calibrated parameter
     for key in marked:
         assert "calibrated" in rows[key][4] and "hand tuning" not in rows[key][4], key
     assert float(rows["talent.base_hazard_per_month"][0]) == sc.talent.base_hazard_per_month
-    assert "calibrated" not in rows["capital.sentiment_base"][4]  # hand-tuned, not calibrated
+    assert "calibrated" not in rows["capital.pre_ipo_bonus"][4]  # set a priori, not calibrated
 
 
 def test_params_of_baseline(cli) -> None:
