@@ -83,7 +83,8 @@ def test_a_students_session():
         rc.find(v.Select, label="Scenario").widget.v_model = "no_open_source"
         _wait_status(rc, "scenario <b>no_open_source</b>")
         slider = rc.find(v.Slider, label="Investor sentiment").widget
-        grid = s.knob_grid(s.KNOB_BY_ARG["sentiment_base"], 0.4902)
+        own = load_scenario(ROOT / "scenarios" / "no_open_source.toml").capital.sentiment_base
+        grid = s.knob_grid(s.KNOB_BY_ARG["sentiment_base"], own)
         slider.v_model = grid.index(0.8)
         assert "Investor sentiment: 0.8" in str(rc.find(v.Html, class_="sim-knob-label").widgets[3].children)
         assert rc.find(class_="sim-pending").widgets  # "Press Reset ..."

@@ -26,7 +26,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from sim.app_session import KNOBS
+from sim.app_session import KNOB_BY_ARG, KNOBS, knob_grid
 from sim.model import MarketModel
 from sim.scenario import load_scenario
 
@@ -162,9 +162,10 @@ def test_opens_on_the_scenarios_values_with_controls_in_view(page, tmp_path):
     _status(page, "the scenario's own values")
     assert page.locator(".sim-pending").count() == 0  # nothing to apply on a page no one touched
     labels = page.locator(".sim-knob-label").all_inner_texts()
-    assert "Investor sentiment: 0.4902 (scale 0-1)" in labels, labels
-    assert "Talent poaching by the giants: 1.145 weight (multiplier)" in labels
-    assert "Enterprise demand maturing: 0.0536 per month" in labels
+    base = load_scenario(ROOT / "scenarios" / "baseline.toml")
+    assert f"Investor sentiment: {base.capital.sentiment_base:g} (scale 0-1)" in labels, labels
+    assert f"Talent poaching by the giants: {base.talent.poaching_weight:g} weight (multiplier)" in labels
+    assert f"Enterprise demand maturing: {base.demand.enterprise_maturity_per_month:g} per month" in labels
     names = page.locator("[role=slider]").evaluate_all("els => els.map(e => e.getAttribute('aria-label'))")
     assert names == [k.label for k in KNOBS]
     for name in ("Reset", "Step", "▶ Play", "Run to the end"):  # in view without scrolling
@@ -179,18 +180,21 @@ def test_pick_a_scenario_move_a_slider_reset(page, tmp_path):
     _pick(page, "no_open_source")
     slider = page.get_by_role("slider", name="Investor sentiment")
     slider.focus()
-    slider.press("ArrowRight")  # 0.4902 -> 0.5 -> 0.55: the scenario's value is a point of the grid
+    own = load_scenario(ROOT / "scenarios" / "no_open_source.toml").capital.sentiment_base
+    grid = knob_grid(KNOB_BY_ARG["sentiment_base"], own)
+    moved = f"{grid[grid.index(own) + 2]:g}"  # two grid points up: the scenario's value is a point of the grid
     slider.press("ArrowRight")
-    page.locator(".sim-knob-label", has_text="Investor sentiment: 0.55").wait_for(timeout=UI_TIMEOUT_MS)
+    slider.press("ArrowRight")
+    page.locator(".sim-knob-label", has_text=f"Investor sentiment: {moved}").wait_for(timeout=UI_TIMEOUT_MS)
     page.locator(".sim-pending").wait_for(timeout=UI_TIMEOUT_MS)
     _button(page, "Reset").click()
-    _status(page, "changed: Investor sentiment 0.55")
+    _status(page, f"changed: Investor sentiment {moved}")
     _status(page, "scenario no_open_source,")
     assert "no_open_source" in page.locator(".sim-scenario-select").inner_text()
     assert page.locator(".sim-pending").count() == 0
     _button(page, "Step").click()
     _month(page, 1)
-    _status(page, "changed: Investor sentiment 0.55")  # the value holds as the months pass
+    _status(page, f"changed: Investor sentiment {moved}")  # the value holds as the months pass
     page.screenshot(path=str(tmp_path / "picked.png"))
 
 
