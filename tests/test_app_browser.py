@@ -38,6 +38,8 @@ VIEWPORT = {"width": 1366, "height": 768}
 LOCAL_HOSTS = {"127.0.0.1", "localhost", "[::1]", "::1"}
 START_TIMEOUT_S = 120
 UI_TIMEOUT_MS = 60_000
+#: Longest wait for a whole run played to its end (60 months of charts; a loaded 2-core machine took over 60 s).
+RUN_TIMEOUT_MS = 4 * UI_TIMEOUT_MS
 SERVER_PID: dict[str, int] = {}  # url -> process id of the server started for this module
 
 pytestmark = pytest.mark.skipif(not CHROMIUM.exists(),
@@ -138,8 +140,8 @@ def _status(page, text: str) -> None:
     page.locator(".sim-status", has_text=text).wait_for(timeout=UI_TIMEOUT_MS)
 
 
-def _month(page, n: int) -> None:
-    page.locator(".sim-month", has_text=f"month {n} of").wait_for(timeout=UI_TIMEOUT_MS)
+def _month(page, n: int, timeout_ms: int = UI_TIMEOUT_MS) -> None:
+    page.locator(".sim-month", has_text=f"month {n} of").wait_for(timeout=timeout_ms)
 
 
 def _button(page, name: str):
@@ -202,7 +204,7 @@ def test_reset_untouched_runs_the_story_of_sim_run(page):
     _button(page, "Reset").click()
     _idle(page)
     _button(page, "Run to the end").click()
-    _month(page, 60)
+    _month(page, 60, RUN_TIMEOUT_MS)
     expected = MarketModel(load_scenario(ROOT / "scenarios" / "baseline.toml"), 0).run().model
     found = expected["n_foundation"][expected["date"].index("2027-12")]
     assert page.locator(".sim-date").inner_text() == "2027-12"
@@ -229,7 +231,7 @@ def test_bad_seed_gets_a_message_and_changes_nothing(page):
 
 def test_run_to_end_then_another_scenario_plays(page):
     _button(page, "Run to the end").click()
-    _month(page, 60)
+    _month(page, 60, RUN_TIMEOUT_MS)
     assert _button(page, "▶ Play").is_disabled()
     _pick(page, "capital_boom")
     _month(page, 0)
