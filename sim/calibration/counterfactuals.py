@@ -92,10 +92,44 @@ def _calibrated_keys(state: dict[str, Any]) -> list[str] | None:
     return [k for k in keys if isinstance(k, str)] or None
 
 
-def load_posterior(folder: str | Path) -> Posterior:
-    """Read ``folder``'s ``posterior.parquet`` and ``state.json``; :class:`InputError` if it is not a calibration."""
+def read_particles(post_path: Path, keys: list[str] | None = None
+                   ) -> tuple[list[str], np.ndarray, np.ndarray, list[int]]:
+    """(keys, values: particles x keys, weights summing to 1, particle ids) of a ``posterior.parquet``.
+
+    ``keys`` are the parameter columns to read (each must be there); None takes every column that is
+    not bookkeeping (:data:`NOT_PARAMETERS`). :class:`InputError` naming the file and the column for
+    an unreadable file, no particle, no or bad weights, a missing column or a non-finite value."""
     import pandas as pd
 
+    try:
+        frame = pd.read_parquet(post_path)
+    except Exception as exc:  # noqa: BLE001 - any unreadable file is bad input
+        raise InputError(str(post_path), "", f"expected a Parquet table ({type(exc).__name__}: {exc})") from None
+    if "weight" not in frame.columns:
+        raise InputError(str(post_path), "weight", "expected a 'weight' column (the particles' importance weights)")
+    if frame.empty:
+        raise InputError(str(post_path), "", "expected at least one particle, found none")
+    keys = keys or [c for c in frame.columns if c not in NOT_PARAMETERS and not c.startswith(NOT_PARAMETER_PREFIXES)]
+    if not keys:
+        raise InputError(str(post_path), "", "expected one column per calibrated parameter, found none")
+    for k in keys:
+        if k not in frame.columns:
+            raise InputError(str(post_path), k, "expected a column of this parameter; columns: "
+                                                + ", ".join(c for c in frame.columns if c != "weight"))
+    weights = pd.to_numeric(frame["weight"], errors="coerce").to_numpy(dtype=float)
+    if not np.isfinite(weights).all() or (weights < 0).any() or not weights.sum() > 0:
+        raise InputError(str(post_path), "weight", "expected finite, non-negative weights with a positive sum")
+    values = np.column_stack([pd.to_numeric(frame[k], errors="coerce").to_numpy(dtype=float) for k in keys])
+    bad = [k for j, k in enumerate(keys) if not np.isfinite(values[:, j]).all()]
+    if bad:
+        raise InputError(str(post_path), bad[0], "expected a finite number for every particle")
+    particles = (frame["particle"].astype(int).tolist() if "particle" in frame.columns
+                 else list(range(len(frame))))
+    return keys, values, weights / weights.sum(), particles
+
+
+def load_posterior(folder: str | Path) -> Posterior:
+    """Read ``folder``'s ``posterior.parquet`` and ``state.json``; :class:`InputError` if it is not a calibration."""
     folder = Path(folder)
     if not folder.is_dir():
         raise InputError(str(folder), "--posterior", "expected a calibration output folder "
@@ -113,31 +147,8 @@ def load_posterior(folder: str | Path) -> Posterior:
     if not post_path.is_file():
         raise InputError(str(folder), "posterior.parquet", "expected the posterior of a calibration (written when "
                                                            "its sampler finishes or is stopped); found none")
-    try:
-        frame = pd.read_parquet(post_path)
-    except Exception as exc:  # noqa: BLE001 - any unreadable file is bad input
-        raise InputError(str(post_path), "", f"expected a Parquet table ({type(exc).__name__}: {exc})") from None
-    if "weight" not in frame.columns:
-        raise InputError(str(post_path), "weight", "expected a 'weight' column (the particles' importance weights)")
-    if frame.empty:
-        raise InputError(str(post_path), "", "expected at least one particle, found none")
-    keys = _calibrated_keys(state) or [c for c in frame.columns if c not in NOT_PARAMETERS
-                                       and not c.startswith(NOT_PARAMETER_PREFIXES)]
-    if not keys:
-        raise InputError(str(post_path), "", "expected one column per calibrated parameter, found none")
-    for k in keys:
-        if k not in frame.columns:
-            raise InputError(str(post_path), k, "expected a column of this calibrated parameter (state.json names it)")
-    weights = pd.to_numeric(frame["weight"], errors="coerce").to_numpy(dtype=float)
-    if not np.isfinite(weights).all() or (weights < 0).any() or not weights.sum() > 0:
-        raise InputError(str(post_path), "weight", "expected finite, non-negative weights with a positive sum")
-    values = np.column_stack([pd.to_numeric(frame[k], errors="coerce").to_numpy(dtype=float) for k in keys])
-    bad = [k for j, k in enumerate(keys) if not np.isfinite(values[:, j]).all()]
-    if bad:
-        raise InputError(str(post_path), bad[0], "expected a finite number for every particle")
-    particles = (frame["particle"].astype(int).tolist() if "particle" in frame.columns
-                 else list(range(len(frame))))
-    return Posterior(folder, keys, values, weights / weights.sum(), particles,
+    keys, values, weights, particles = read_particles(post_path, _calibrated_keys(state))
+    return Posterior(folder, keys, values, weights, particles,
                      state.get("identity_hash") if isinstance(state.get("identity_hash"), str) else None)
 
 

@@ -45,8 +45,6 @@ from .relative import Relative, floor_of
 #: Weighted quantiles of the posterior that bound a parameter's range under ``--posterior``:
 #: the central 90% of the posterior mass (the interval docs/calibration.md reports).
 POSTERIOR_QUANTILES = (0.05, 0.95)
-#: Name of the weight column of a calibration's ``posterior.parquet`` (sim.calibration.abc).
-WEIGHT_COLUMN = "weight"
 #: Designs an ``[effects]`` table can use (the indices need a Sobol' or Morris sample).
 EFFECT_METHODS = ("sobol", "morris")
 
@@ -204,9 +202,7 @@ def parameters_from_calibration(sf: Any, origin: str, folder: Path) -> Any:
 def narrow_to_posterior(sf: Any, posterior: Path, origin: str) -> Any:
     """``sf`` with every sampled range narrowed to the :data:`POSTERIOR_QUANTILES` of ``posterior``
     (a calibration output folder holding ``posterior.parquet``, or the file itself)."""
-    import numpy as np
-    import pyarrow.parquet as pq
-
+    from ..calibration.counterfactuals import read_particles
     from ..calibration.recovery import weighted_quantiles
 
     file = posterior / "posterior.parquet" if posterior.is_dir() else posterior
@@ -217,23 +213,10 @@ def narrow_to_posterior(sf: Any, posterior: Path, origin: str) -> Any:
     if sf.design.method not in ("lhs", "sobol", "morris"):
         raise InputError(origin, "design.method", f"--posterior narrows sampled ranges (lhs, sobol, morris), not "
                                                   f"'{sf.design.method}'")
-    try:
-        table = pq.read_table(file)
-    except Exception as exc:  # noqa: BLE001 - any unreadable file is bad input
-        raise InputError(shown, "", f"cannot read it as Parquet ({exc})") from None
-    cols = table.column_names
-    if WEIGHT_COLUMN not in cols:
-        raise InputError(shown, WEIGHT_COLUMN, "expected a weight column (one row per particle)")
-    w = np.asarray(table.column(WEIGHT_COLUMN).to_numpy(zero_copy_only=False), dtype=float)
-    if not (np.isfinite(w).all() and (w >= 0).all() and w.sum() > 0):
-        raise InputError(shown, WEIGHT_COLUMN, "expected finite, non-negative weights with a positive sum")
+    _, values, w, _ = read_particles(file, [p.key for p in sf.parameters])
     params = []
-    for i, p in enumerate(sf.parameters):
-        if p.key not in cols:
-            raise InputError(shown, p.key, f"no column for the sampled parameter '{p.key}' (spec {origin}, "
-                                           f"parameters.{i}); columns: {', '.join(c for c in cols if c != 'weight')}")
-        x = np.asarray(table.column(p.key).to_numpy(zero_copy_only=False), dtype=float)
-        lo, hi = weighted_quantiles(x, w, POSTERIOR_QUANTILES)
+    for j, p in enumerate(sf.parameters):
+        lo, hi = weighted_quantiles(values[:, j], w, POSTERIOR_QUANTILES)
         if not (math.isfinite(lo) and math.isfinite(hi) and lo < hi):
             raise InputError(shown, p.key, f"its {POSTERIOR_QUANTILES[0]:.0%}-{POSTERIOR_QUANTILES[1]:.0%} weighted "
                                            f"quantiles [{lo:g}, {hi:g}] are not a range to sample")
