@@ -555,6 +555,9 @@ class EntryParams(Section):
     rate_per_month: float = P(1.0, 0.0, 100.0, "firms per month at full sentiment",
                               "Poisson rate of entry per unit of sentiment above the threshold.", "assumption")
     seed_capital_usd: float = P(5.0e7, 1e5, 1e10, "USD", "Median capital of an entrant.", "assumption")
+    follows_prospect: bool = S(True, "switch", "Entry scales with the moat an entrant's first run would buy over "
+                               "the open floor (false: sentiment alone, the rule of model 3.1).",
+                               "entry condition of industry life-cycle models [Klepper1996]")
 
 
 # --------------------------------------------------------------------------- firms

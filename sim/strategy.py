@@ -91,6 +91,13 @@ def projected_floor_gain(model: MarketModel) -> float:
     return sp.floor_trend_weight * max(0.0, narrowing) * horizon / window
 
 
+def moat_share(model: MarketModel, capability: float) -> float:
+    """The moat of a model of ``capability`` (doublings), already net of the floor's projected catch-up: its lead
+    over the open floor as a share of ``moat_doublings``, in [0, 1] (investors value the revenue of a firm that
+    leads the free models by that much at the full venture multiple, and one that does not lead them at nothing)."""
+    return min(1.0, max(0.0, capability - model.open_floor) / model.sc.strategy.moat_doublings)
+
+
 def keep_up_cost(model: MarketModel, firm: Startup) -> float:
     """USD of a run that would put the firm ``target_margin_doublings`` above today's open floor."""
     t = model.t
@@ -125,7 +132,7 @@ def values(model: MarketModel, firm: Startup) -> dict[str, float]:
         budget = startup_run_budget(model, firm)
         q_next = reachable_capability(model, t, budget, startup_efficiency(model, firm))
         q = max(q_next, firm.capability) - projected_floor_gain(model)
-        moat = min(1.0, max(0.0, q - model.open_floor) / sp.moat_doublings)
+        moat = moat_share(model, q)
         cost = serving_cost(model, t, max(firm.efficiency, firm.model_efficiency))
         if q < model.open_floor:  # a model below the open floor: it would serve the floor instead
             q, cost = model.open_floor, demand.open_serving_cost(model)

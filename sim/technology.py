@@ -83,10 +83,16 @@ def publish_efficiency(model: MarketModel, firm: Firm) -> None:
     every closed lab learns its methods at once, training at least ``architecture_spillover`` times it (the
     models a closed lab serves get the new efficiency at its next release, :func:`adopt_architecture`)."""
     model.best_open_efficiency = max(model.best_open_efficiency, firm.model_efficiency)
-    learned = model.sc.technology.architecture_spillover * model.best_open_efficiency
+    learned = learned_efficiency(model)
     for f in model.live_firms:
         if not f.open_prices and f.efficiency < learned:
             f.efficiency = learned
+
+
+def learned_efficiency(model: MarketModel) -> float:
+    """The training efficiency (multiplier) every closed lab has learned from the open releases so far:
+    ``architecture_spillover`` times the best published one."""
+    return model.sc.technology.architecture_spillover * model.best_open_efficiency
 
 
 def adopt_architecture(model: MarketModel, firm: Firm) -> None:
