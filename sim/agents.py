@@ -62,6 +62,8 @@ class Firm(mesa.Agent):
         self.api_cost: float | None = None  # serving cost of this month's API offer, USD/Mtok (None: no API)
         self.api_merit = 0.0  # non-price utility of the offer (sim.demand.merit)
         self.token_share = 0.0  # share of the API token market
+        self.nest_share = 1.0  # share within its nest of the API market (sim.demand; 1 for a closed model)
+        self.served_mtok = 0.0  # API tokens served so far, millions (learning by doing: technology.learning_multiplier)
         self.tokens_mtok = 0.0  # API tokens sold this month, millions
         self.funding_raised_usd = 0.0
         self.sales_capacity = sales_capacity  # enterprise service capacity, 0-1
@@ -140,9 +142,10 @@ class Firm(mesa.Agent):
     def own_offer(self, model: MarketModel) -> tuple[float, float, float]:
         """(quality, serving cost, capacity) of an API on its own model or, where that is below the open floor,
         on the open floor (served at the published open efficiency)."""
+        learned = technology.learning_multiplier(model, self)
         if self.capability >= model.open_floor:
-            return self.capability, serving_cost(model, model.t, self.model_efficiency), self.sales_capacity
-        return model.open_floor, demand.open_serving_cost(model), self.sales_capacity
+            return self.capability, serving_cost(model, model.t, self.model_efficiency) * learned, self.sales_capacity
+        return model.open_floor, demand.open_serving_cost(model) * learned, self.sales_capacity
 
     def api_offer(self, model: MarketModel) -> tuple[float, float, float] | None:
         """This month's API offer: (quality in doublings, serving cost USD/Mtok, service capacity 0-1); None: no API."""
@@ -250,6 +253,7 @@ class Startup(Firm):
         self.listed = False
         self.pivot_step = -1
         self.sell_decision = False  # its board chose to be acquired at the last review
+        self.wind_down_decision = False  # its board chose to wind the firm down at the last review
         self.partner = ""  # the giant whose cloud it integrates through ('' for none)
         self.initial_tech = tech_executives
         self.executives: list[Executive] = []
@@ -275,7 +279,8 @@ class Startup(Firm):
         if self.strategy == FOUNDATION:
             return self.own_offer(model)
         if self.strategy == INTEGRATOR:  # serves open models, through its partner's cloud if it has one
-            return model.open_floor, demand.open_serving_cost(model), self.integrator_capacity(model)
+            return (model.open_floor, demand.open_serving_cost(model) * technology.learning_multiplier(model, self),
+                    self.integrator_capacity(model))
         return None  # a vertical sells solutions, not an API
 
     def integrator_capacity(self, model: MarketModel) -> float:

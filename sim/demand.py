@@ -14,7 +14,18 @@ tokens demanded respond to the market's price index ``P`` with a constant elasti
 
 ``q`` the offer's quality in doublings (a firm whose own model is below the open floor serves the
 floor), ``F`` the frontier, ``k`` its service capacity (a giant's cloud, a startup's sales force).
-Contracts are sticky: a seller's share closes ``enterprise_adjust_per_month`` of the gap to its
+The shares are a *nested* logit ([Berry1994], [Cardell1997]): the offers of the open floor itself
+(integrators, the open labs' own APIs, every firm whose model is not above the floor, and
+self-hosting) form one nest of near-identical products with nesting parameter
+``rho = open_nest_correlation``; each closed model above the floor is a nest of its own. With
+``D = sum over the nest of exp(u_j / (1 - rho))``, an offer ``j`` of the nest wins
+
+    s_j = exp(u_j / (1 - rho)) / D  x  D ** (1 - rho) / (sum over closed offers of exp(u_i) + D ** (1 - rho)),
+
+so a new integrator of the same open model mostly divides the nest's buyers instead of adding
+buyers of its own (the plain logit's independence of irrelevant alternatives would hand each
+one as many as a closed model), and within the nest price and service weigh ``1 / (1 - rho)``
+times as much. Contracts are sticky: a seller's share closes ``enterprise_adjust_per_month`` of the gap to its
 logit share each month. ``P`` is the share-weighted price of the target shares, the outside
 option's cost included. Revenue is ``p x`` and serving cost ``c x`` for ``x`` tokens sold
 (:mod:`sim.accounts`), so a price below cost loses money on every token.
@@ -64,7 +75,8 @@ def init(model: MarketModel) -> None:
     model.price_index = dp.reference_price_usd_per_mtok
     model.outside_utility = -math.inf
     model.self_host_price = dp.reference_price_usd_per_mtok
-    model.api_utilities = {}  # this month's API offers: firm -> utility at its price (read by strategy)
+    model.api_utilities = {}  # this month's API offers: firm -> (utility at its price, in the open nest)
+    model.open_nest_share = 0.0  # the open nest's share of the token market, self-hosting included
     model.niche_giants = {n.name: [] for n in dp.niches}
 
 
@@ -138,6 +150,41 @@ def step(model: MarketModel) -> None:
     _verticals(model)
 
 
+def in_open_nest(model: MarketModel, quality: float) -> bool:
+    """Whether an offer of ``quality`` (doublings) is one of the open floor's (not above it)."""
+    return quality <= model.open_floor
+
+
+def nest_scale(model: MarketModel) -> float:
+    """``1 / (1 - rho)``: how much more a utility difference weighs inside the open nest."""
+    return 1.0 / (1.0 - model.sc.demand.open_nest_correlation)
+
+
+def nested_shares(model: MarketModel, utils: list[float], nested: list[bool]) -> tuple[list[float], list[float],
+                                                                                        float, float]:
+    """Nested-logit shares (module docstring) of offers with utilities ``utils`` (``nested``: in the open nest),
+    the self-hosting outside option in the open nest: (shares, shares within their nest, outside share, the
+    open nest's total share). A closed offer's share within its nest is 1."""
+    scale = nest_scale(model)
+    top = max([model.outside_utility, *utils])
+    inner = [math.exp((u - top) * scale) if n else 0.0 for u, n in zip(utils, nested, strict=True)]
+    inner0 = math.exp((model.outside_utility - top) * scale)
+    d = sum(inner) + inner0
+    nest = d ** (1.0 / scale)
+    closed = [0.0 if n else math.exp(u - top) for u, n in zip(utils, nested, strict=True)]
+    denom = sum(closed) + nest
+    nest_total = nest / denom
+    shares, within = [], []
+    for c, i, n in zip(closed, inner, nested, strict=True):
+        if n:
+            within.append(i / d)
+            shares.append(i / d * nest_total)
+        else:
+            within.append(1.0)
+            shares.append(c / denom)
+    return shares, within, inner0 / d * nest_total, nest_total
+
+
 def _api_market(model: MarketModel) -> None:
     dp = model.sc.demand
     a = dp.price_weight
@@ -146,20 +193,21 @@ def _api_market(model: MarketModel) -> None:
     for f in sellers:
         p = f.api_price
         utils.append(f.api_merit - a * math.log(MIN_PRICE if MIN_PRICE > p else p))  # max(p, MIN_PRICE)
-    top = max([model.outside_utility, *utils])
-    ex = [math.exp(u - top) for u in utils]
-    ex0 = math.exp(model.outside_utility - top)
-    denom = sum(ex) + ex0
-    index = (sum(e * f.api_price for e, f in zip(ex, sellers, strict=True)) + ex0 * model.self_host_price) / denom
+    nested = [in_open_nest(model, f.api_quality) for f in sellers]
+    shares, within, outside, nest_total = nested_shares(model, utils, nested)
+    index = sum(s * f.api_price for s, f in zip(shares, sellers, strict=True)) + outside * model.self_host_price
     model.price_index = index
-    model.api_utilities = {f: u for f, u in zip(sellers, utils, strict=True)}
+    model.api_utilities = {f: (u, n) for f, u, n in zip(sellers, utils, nested, strict=True)}
+    model.open_nest_share = nest_total
     p0 = dp.reference_price_usd_per_mtok
     volume = model.enterprise_market / p0 * (index / p0) ** (-dp.price_elasticity)
     model.api_tokens_mtok = volume
     lam = dp.enterprise_adjust_per_month
-    for f, e in zip(sellers, ex, strict=True):
-        f.token_share += lam * (e / denom - f.token_share)
+    for f, s, w in zip(sellers, shares, within, strict=True):
+        f.token_share += lam * (s - f.token_share)
+        f.nest_share = w
         f.tokens_mtok = f.token_share * volume
+        f.served_mtok += f.tokens_mtok
         f.revenue_enterprise_usd = f.api_price * f.tokens_mtok
     for f in model.live_firms:
         if f.api_cost is None:
@@ -171,18 +219,20 @@ def _api_market(model: MarketModel) -> None:
 def offer_profit(model: MarketModel, firm: Firm, quality: float, cost: float, capacity: float) -> tuple[float, float]:
     """(gross profit, revenue), USD per month, that ``firm`` would make on an API offer of ``quality``,
     serving ``cost`` and ``capacity`` in this month's market: priced by the pricing rule against the
-    other offers at their current prices, sold at its logit share of this month's volume."""
+    other offers at their current prices (at the best response to its current share, and within the open
+    nest to its current share of the nest), sold at its nested-logit share of this month's volume."""
     a = model.sc.demand.price_weight
-    others = [u for f, u in model.api_utilities.items() if f is not firm]
-    top = max([model.outside_utility, *others])
-    rivals = sum(math.exp(u - top) for u in others) + math.exp(model.outside_utility - top)
+    others = [(u, n) for f, (u, n) in model.api_utilities.items() if f is not firm]
+    top = max([model.outside_utility, *(u for u, _ in others)])
     m = merit(model, quality, capacity)
+    nested = in_open_nest(model, quality)
     share = firm.token_share
-    price = pricing.rule_price(model, firm, m, cost, share, top)
-    e = math.exp(m - a * math.log(price) - top)
-    share = e / (e + rivals)
-    revenue = price * share * model.api_tokens_mtok
-    return revenue - cost * share * model.api_tokens_mtok, revenue
+    nest_share = min(1.0, share / model.open_nest_share) if nested and model.open_nest_share > 0 else 1.0
+    price = pricing.rule_price(model, firm, m, cost, share, top, nest_share)
+    shares, _, _, _ = nested_shares(model, [m - a * math.log(price), *(u for u, _ in others)],
+                                    [nested, *(n for _, n in others)])
+    revenue = price * shares[0] * model.api_tokens_mtok
+    return revenue - cost * shares[0] * model.api_tokens_mtok, revenue
 
 
 def niche_size(model: MarketModel, index: int) -> float:

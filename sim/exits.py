@@ -2,7 +2,9 @@
 
 Each month a live startup exits when it defaulted on its bills (:mod:`sim.accounts`), when its
 runway is below ``exit_runway_months`` and no round closed this month, or when its board chose to
-be acquired at its last review (:mod:`sim.strategy`).
+be acquired or to wind down at its last review (:mod:`sim.strategy`). A firm wound down is not
+sold: it stops, its cash goes back to its shareholders (outside the model), and its users and
+customers return to the market, as in a shutdown.
 
 A buyer values the firm's assets at
 
@@ -26,7 +28,7 @@ from typing import TYPE_CHECKING
 
 from . import capital
 from .calendar import MONTHS_PER_YEAR
-from .outputs import EXIT_ACQUIRED, EXIT_FIRE_SALE, EXIT_SHUTDOWN, EventType
+from .outputs import EXIT_ACQUIRED, EXIT_FIRE_SALE, EXIT_SHUTDOWN, EXIT_WOUND_DOWN, EventType
 from .states import EXITED, FOUNDATION
 
 if TYPE_CHECKING:
@@ -75,20 +77,21 @@ def offer_price(model: MarketModel, firm: Startup, chosen: bool) -> float:
 
 
 def step(model: MarketModel) -> None:
-    """Exit every startup that defaulted, ran out of runway without a round, or chose to sell."""
+    """Exit every startup that defaulted, ran out of runway without a round, chose to sell or chose to wind down."""
     xp = model.sc.exits
     for firm in list(model.live_startups):
         broke = firm.defaulted or (firm.runway_months() < xp.exit_runway_months and model.t > firm.last_round_step)
-        if broke or firm.sell_decision:
-            exit_firm(model, firm, chosen=firm.sell_decision and not broke)
+        if broke or firm.sell_decision or firm.wind_down_decision:
+            exit_firm(model, firm, chosen=firm.sell_decision and not broke,
+                      wound_down=firm.wind_down_decision and not broke)
 
 
-def exit_firm(model: MarketModel, firm: Startup, chosen: bool) -> None:
-    """The firm leaves: sold (assets move to the buyer) or shut down."""
+def exit_firm(model: MarketModel, firm: Startup, chosen: bool, wound_down: bool = False) -> None:
+    """The firm leaves: sold (assets move to the buyer), shut down, or wound down by its board (no sale)."""
     xp = model.sc.exits
     price = value(model, firm) * (1.0 if chosen else xp.fire_sale_share)
-    buyer = buyer_for(model, firm, price) if price >= xp.min_deal_usd else None
-    stage = EXIT_SHUTDOWN
+    buyer = buyer_for(model, firm, price) if price >= xp.min_deal_usd and not wound_down else None
+    stage = EXIT_WOUND_DOWN if wound_down else EXIT_SHUTDOWN
     if buyer is not None:
         stage = EXIT_ACQUIRED if chosen else EXIT_FIRE_SALE
         buyer.pay(price)  # to the firm's shareholders, who are outside the model
@@ -108,7 +111,7 @@ def exit_firm(model: MarketModel, firm: Startup, chosen: bool) -> None:
     firm.api_cost = None
     name = buyer.name if buyer is not None else ""
     detail = {EXIT_SHUTDOWN: "shuts down", EXIT_FIRE_SALE: f"sold in a fire sale to {name}",
-              EXIT_ACQUIRED: f"acquired by {name}"}[stage]
+              EXIT_ACQUIRED: f"acquired by {name}", EXIT_WOUND_DOWN: "winds down"}[stage]
     model.log(firm.name, EventType.EXIT, amount_usd=price if buyer is not None else max(firm.cash_usd, 0.0),
               acquirer=name, stage=stage, detail=detail)
     model.exits_this_month += 1

@@ -156,7 +156,8 @@ EVENTS_COLUMNS: tuple[Column, ...] = (
            "('' if none); for a funding round: the giant joining it; '' otherwise", "''"),
     Column("niche", STR, "—", "for a pivot to a vertical: the niche it serves; '' otherwise", "''"),
     Column("stage", STR, "—", "for an `ipo` event: `filing` (the process starts) or `listing` (the shares list); "
-           "for an `exit`: `shutdown`, `fire_sale` (sold when out of money) or `acquired` (sold by choice); "
+           "for an `exit`: `shutdown`, `fire_sale` (sold when out of money), `acquired` (sold by choice) or "
+           "`wound_down` (closed by its board while it could still pay its bills); "
            "'' otherwise", "''"),
     Column("open_weights", BOOL, "—", "for a `release`: true when the weights are open (a dated open-weight release, "
            "or a firm's own open release that raises the open floor); false otherwise", "False"),
@@ -195,8 +196,9 @@ class EventType(enum.StrEnum):
 
 #: IPO stages (the ``stage`` column of ``ipo`` events).
 IPO_FILING, IPO_LISTING = "filing", "listing"
-#: Exit stages (the ``stage`` column of ``exit`` events): shut down, sold cheaply when out of money, sold by choice.
-EXIT_SHUTDOWN, EXIT_FIRE_SALE, EXIT_ACQUIRED = "shutdown", "fire_sale", "acquired"
+#: Exit stages (the ``stage`` column of ``exit`` events): shut down, sold cheaply when out of money, sold by choice,
+#: closed by choice.
+EXIT_SHUTDOWN, EXIT_FIRE_SALE, EXIT_ACQUIRED, EXIT_WOUND_DOWN = "shutdown", "fire_sale", "acquired", "wound_down"
 
 
 @dataclass(frozen=True)
@@ -226,9 +228,9 @@ EVENT_DOCS: dict[EventType, EventDoc] = {
                                     "`closes <product> to concentrate resources`"),
     EventType.IPO: EventDoc("a startup starts an IPO process, or lists", "start: NaN; listing: the proceeds",
                             "`starts IPO process` or `lists its shares`"),
-    EventType.EXIT: EventDoc("a startup exits", "a sale: the price paid; a shutdown: cash left (at least 0)",
-                             "`acquired by <buyer>`, `sold in a fire sale to <buyer>` or "
-                             "`shuts down`"),
+    EventType.EXIT: EventDoc("a startup exits", "a sale: the price paid; a shutdown or wind-down: cash left "
+                             "(at least 0)", "`acquired by <buyer>`, `sold in a fire sale to <buyer>`, "
+                             "`shuts down` or `winds down`"),
     EventType.ENTRY: EventDoc("a generic startup enters", "its seed capital", "`enters with seed capital`"),
 }
 

@@ -104,6 +104,17 @@ class TechnologyParams(Section):
         "Fall of the cost to serve a near-frontier model (10x at constant capability, less the rise of capability).",
         "[S-LLMFLATION]: 10x/yr at constant capability; GPU rent 8 -> 2 USD/hour 2023-2024 [S-GPU-RENT]; "
         "assumption for the frontier mix")
+    serving_learning_exponent: float = P(
+        0.2, 0.0, 1.0, "elasticity",
+        "Learning by doing in serving: a firm's cost to serve its API falls by this elasticity of its own cumulative "
+        "API tokens served, once they pass serving_learning_start_mtok (2**-b per doubling: 0.2 is a progress "
+        "ratio of 87%).",
+        "learning curves [DuttonThomas1984] (median progress ratio 80%, b = 0.32) and [ArgoteEpple1990]; "
+        "assumption: below the median, since serving cost also falls industry-wide")
+    serving_learning_start_mtok: float = P(
+        5.0e5, 1.0, 1e12, "million tokens",
+        "Cumulative API tokens a firm must have served before its serving cost starts to fall with them.",
+        "assumption: about one month of the whole 2023 API market (8 MUSD at 17 USD per million tokens)")
     architecture_spillover: float = P(
         0.3, 0.0, 1.0, "share",
         "When an open-weight release publishes an efficiency, every closed lab trains at least this share of it "
@@ -190,6 +201,13 @@ class DemandParams(Section):
     capacity_weight: float = P(1.0, 0.0, 10.0, "utility per log unit",
                                "Buyers' utility of log service capacity (a giant's cloud, a startup's sales force).",
                                "assumption: B2B needs fit and service capacity (article ¶13)")
+    open_nest_correlation: float = P(0.7, 0.0, 0.95, "0-1",
+                                     "Nesting parameter rho of the offers of the open floor (integrators, open labs, "
+                                     "firms serving the floor, self-hosting): buyers' tastes for these near-identical "
+                                     "offers are correlated, so they compete with each other a/(1-rho) times as hard "
+                                     "as with a closed model; 0 is the plain logit.",
+                                     "nested logit [Berry1994], [Cardell1997]; assumption: offers of the same open "
+                                     "model differ only in service")
     self_host_cost_multiple: float = P(3.0, 1.0, 100.0, "multiple of cost",
                                        "In-house deployment of the open floor costs this times the open serving "
                                        "cost (engineers, idle GPUs).", "assumption")

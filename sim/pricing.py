@@ -8,10 +8,13 @@ with an outside option ``u_0`` (deploying the open floor themselves). A seller's
 bounded-rational Bertrand rule (ODD 7.3; Berry 1994 for the demand system, Anderson, de Palma &
 Thisse 1992 for logit best responses):
 
-1. **Best response** in that demand system to its current share ``s``: the logit first-order
-   condition with log-price utility gives ``p_BR = c a (1 - s) / (a (1 - s) - 1)``; where
-   ``a (1 - s) <= 1`` (demand too inelastic for an interior optimum) the markup is capped at
-   ``max_markup``, as it is everywhere.
+1. **Best response** in that (nested) demand system to its current share ``s`` and share of its
+   nest ``s_n`` (1 for a closed model): the first-order condition with log-price utility gives
+   ``p_BR = c e / (e - 1)`` for the elasticity ``e = a (1 - rho s_n - (1 - rho) s) / (1 - rho)``
+   (``a (1 - s)`` for a closed model; ``rho`` the open nest's parameter, :mod:`sim.demand`); where
+   ``e <= 1`` (demand too inelastic for an interior optimum) the markup is capped at
+   ``max_markup``, as it is everywhere. Offers of the open floor compete with each other hard, so
+   their markups are thin.
 2. **Limit price**: never so dear that the best-value rival offer (last month's prices; the
    self-deployed open floor included) gives buyers more than ``switching_utility`` more utility,
    ``p_lim = exp((b_q q_i + b_k ln k_i - max_j u_j + tau) / a)``. Switching costs keep buyers with
@@ -62,10 +65,12 @@ def init(model: MarketModel) -> None:
     """Pricing keeps no model-level state: prices are the firms' own (``api_price``, ``logged_price``)."""
 
 
-def best_response(model: MarketModel, cost: float, share: float) -> float:
-    """Logit best-response price at marginal ``cost`` (USD/Mtok) and token ``share``, capped at ``max_markup``."""
+def best_response(model: MarketModel, cost: float, share: float, nest_share: float = 1.0) -> float:
+    """Nested-logit best-response price at marginal ``cost`` (USD/Mtok), token ``share`` and share within its
+    nest ``nest_share`` (1 for a closed model, a nest of its own), capped at ``max_markup``."""
     cap = model.sc.pricing.max_markup
-    a = model.sc.demand.price_weight * (1.0 - share)
+    rho = model.sc.demand.open_nest_correlation
+    a = model.sc.demand.price_weight * (1.0 - rho * nest_share - (1.0 - rho) * share) / (1.0 - rho)
     markup = a / (a - 1.0) if a > 1.0 + MIN_ELASTIC_MARGIN else cap
     return cost * (cap if cap < markup else markup)  # min(markup, cap)
 
@@ -93,9 +98,10 @@ def loss_floor(model: MarketModel, firm: Firm, cost: float) -> float:
     return cost * (1.0 - depth)
 
 
-def rule_price(model: MarketModel, firm: Firm, merit: float, cost: float, share: float, best_rival: float) -> float:
+def rule_price(model: MarketModel, firm: Firm, merit: float, cost: float, share: float, best_rival: float,
+               nest_share: float = 1.0) -> float:
     """The pricing rule of the module docstring for one offer."""
-    target, limit = best_response(model, cost, share), limit_price(model, merit, best_rival)
+    target, limit = best_response(model, cost, share, nest_share), limit_price(model, merit, best_rival)
     if limit < target:
         target = limit  # the lower of the two
     floor = loss_floor(model, firm, cost)
@@ -116,7 +122,8 @@ def step(model: MarketModel) -> None:
             price = cost * (1.0 + pp.open_price_markup)
         else:
             best_rival = top[1] if u_last == top[0] else top[0]
-            price = rule_price(model, firm, merit, cost, firm.token_share, best_rival)
+            nest_share = firm.nest_share if demand.in_open_nest(model, firm.api_quality) else 1.0
+            price = rule_price(model, firm, merit, cost, firm.token_share, best_rival, nest_share)
         _set_price(model, firm, price)
     for firm in model.live_firms:
         if firm.api_cost is None:

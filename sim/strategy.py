@@ -23,7 +23,11 @@ to it over ``horizon_months`` ``H`` (USD; docs/ODD.md 7.9, the decision in 4.12)
   revenue at ``services_revenue_multiple``;
 * **be acquired**: the best offer a buyer would pay (:func:`sim.exits.offer_price`), an option only
   when it reaches ``exits.sale_floor_share`` of the last round's post-money valuation (investors
-  hold out for their price while the firm can pay its bills).
+  hold out for their price while the firm can pay its bills);
+* **wind down**: 0 — the firm stops, so it earns and loses nothing more, and the cash it holds
+  (common to every path, so left out of every value) goes back to its shareholders. A board whose
+  every path is worth less than that closes the firm rather than burn its cash: exit when the
+  value of going on falls below the value of stopping ([Jovanovic1982], [Hopenhayn1992]).
 
 ``H_k`` is cut short when the path's losses and investment would exhaust the cash plus the rounds
 the firm expects to raise over the horizon (one per ``round_interval_months``, each its close
@@ -44,7 +48,15 @@ from . import capital, demand, exits
 from .calendar import MONTHS_PER_YEAR
 from .outputs import EventType
 from .states import FOUNDATION, INTEGRATOR, VERTICAL
-from .technology import frontier, reachable_capability, run_cost, serving_cost, startup_efficiency, startup_run_budget
+from .technology import (
+    frontier,
+    learning_multiplier,
+    reachable_capability,
+    run_cost,
+    serving_cost,
+    startup_efficiency,
+    startup_run_budget,
+)
 
 if TYPE_CHECKING:
     from .agents import Startup
@@ -66,6 +78,8 @@ MIN_USD = 1.0
 MIN_SENTIMENT = 1e-9
 #: The path of being acquired (a choice at a review; not a strategy a firm keeps).
 ACQUIRED = "acquired"
+#: The path of winding the firm down (a choice at a review: the firm exits, unsold, keeping its cash for its owners).
+WIND_DOWN = "wind_down"
 
 
 def init(model: MarketModel) -> None:
@@ -133,9 +147,10 @@ def values(model: MarketModel, firm: Startup) -> dict[str, float]:
         q_next = reachable_capability(model, t, budget, startup_efficiency(model, firm))
         q = max(q_next, firm.capability) - projected_floor_gain(model)
         moat = moat_share(model, q)
-        cost = serving_cost(model, t, max(firm.efficiency, firm.model_efficiency))
+        learned = learning_multiplier(model, firm)
+        cost = serving_cost(model, t, max(firm.efficiency, firm.model_efficiency)) * learned
         if q < model.open_floor:  # a model below the open floor: it would serve the floor instead
-            q, cost = model.open_floor, demand.open_serving_cost(model)
+            q, cost = model.open_floor, demand.open_serving_cost(model) * learned
         api, api_rev = demand.offer_profit(model, firm, q, cost, firm.sales_capacity)
         app = firm.revenue_consumer_usd - firm.mau * model.sc.consumer.tokens_per_mau_month \
             * firm.app_serving_cost(model) - firm.marketing_spend_usd
@@ -148,7 +163,8 @@ def values(model: MarketModel, firm: Startup) -> dict[str, float]:
             + lasts * multiple * MONTHS_PER_YEAR * (moat * api_rev + firm.revenue_consumer_usd)
         partner = model.firm_by_name.get(partner_of(model, firm))
         capacity = max(firm.sales_capacity, partner.sales_capacity * sp.partner_capacity_share if partner else 0.0)
-        integ, integ_rev = demand.offer_profit(model, firm, model.open_floor, demand.open_serving_cost(model), capacity)
+        integ, integ_rev = demand.offer_profit(model, firm, model.open_floor, demand.open_serving_cost(model) * learned,
+                                               capacity)
         out[INTEGRATOR] = _pivot_value(model, cash, integ - lean_payroll, integ_rev)
         niche = best_niche(model, firm)
         if niche is not None:
@@ -160,6 +176,7 @@ def values(model: MarketModel, firm: Startup) -> dict[str, float]:
     price = exits.offer_price(model, firm, chosen=True)
     if price > 0 and price >= model.sc.exits.sale_floor_share * firm.post_money_usd:
         out[ACQUIRED] = price  # investors sell only at their last round's valuation or better
+    out[WIND_DOWN] = 0.0  # stop now: no more profit or loss, the cash goes back to the shareholders
     return out
 
 
@@ -213,6 +230,8 @@ def step(model: MarketModel) -> None:
         new = choose(model, firm, values(model, firm))
         if new == ACQUIRED:
             firm.sell_decision = True
+        elif new == WIND_DOWN:
+            firm.wind_down_decision = True
         elif new != firm.strategy:
             pivot(model, firm, new)
 

@@ -78,6 +78,14 @@ def serving_cost(model: MarketModel, step: int, efficiency: float = 1.0) -> floa
     return ref / efficiency
 
 
+def learning_multiplier(model: MarketModel, firm: Firm) -> float:
+    """Multiplier (at most 1) on ``firm``'s cost to serve its API from learning by doing: its cumulative API tokens
+    ``X`` over the start ``X0``, to the power ``-serving_learning_exponent`` once ``X > X0``."""
+    tp = model.sc.technology
+    ratio = firm.served_mtok / tp.serving_learning_start_mtok
+    return ratio ** -tp.serving_learning_exponent if ratio > 1.0 else 1.0
+
+
 def publish_efficiency(model: MarketModel, firm: Firm) -> None:
     """An open-weight release by ``firm`` publishes its efficiency: anyone can serve its weights at that cost, and
     every closed lab learns its methods at once, training at least ``architecture_spillover`` times it (the
