@@ -63,8 +63,10 @@ SECTION, ODD = 'demand', '7.4 Demand'
 #: ``{...}`` fields are filled from the scenario shown by :func:`sim.app_about.mechanisms_html`).
 STUDENT = ("Customers", """\
 Companies buy tokens: more when prices fall (*price elasticity*), from the offer with the best
-quality for its price and service. Enterprise demand matures slowly. Niches (medicine, coding ...)
-grow on their own, and giants move in once they are big.""")
+quality for its price and service. Firms that all resell the same free open model compete
+hardest with each other, so the cheapest and best-served of them wins most of those buyers.
+Enterprise demand matures slowly. Niches (medicine, coding ...) grow on their own, and giants
+move in once they are big.""")
 
 
 def init(model: MarketModel) -> None:

@@ -42,7 +42,8 @@ SECTION, ODD = 'exits', '7.10 Exits and acquisitions'
 STUDENT = ("Exits", """\
 A startup that cannot pay its bills, or has under {exit_runway_months:g} months of cash and no new
 round, leaves: sold cheaply to a giant or a richer rival (its users, customers and leaders move to
-the buyer), or shut down. A board may also choose to sell.""")
+the buyer), or shut down. A board may also choose to sell, or to close a firm that only loses
+money while it can still pay its bills.""")
 
 
 def init(model: MarketModel) -> None:

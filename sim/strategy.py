@@ -69,8 +69,9 @@ SECTION, ODD = 'strategy', '7.9 Strategy'
 STUDENT = ("Strategy", """\
 Every few months a startup's board adds up what each path would earn over the next years: keep
 training (what its next model would sell for against the free models, minus the runs), become a
-*vertical* (one sector, e.g. medicine) or an *integrator* (deploy open models for companies), or
-sell the company. It picks the best, with some randomness (boards are not perfect calculators).""")
+*vertical* (one sector, e.g. medicine) or an *integrator* (deploy open models for companies), sell
+the company, or close it and hand the cash back to its investors. It picks the best, with some
+randomness (boards are not perfect calculators).""")
 
 #: Guard of divisions (numerical, not behaviour): 1 USD is nothing next to any cost or revenue.
 MIN_USD = 1.0

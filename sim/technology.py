@@ -27,7 +27,8 @@ SECTION, ODD = 'technology', '7.1 Technology'
 STUDENT = ("Training", """\
 A foundation-model startup spends part of its cash on a training run. Runs get dearer every year
 (*training-cost growth*); its new model lands some distance behind the best model in the world (*the
-frontier*).""")
+frontier*). Serving gets cheaper every year, and cheaper still for a firm that has served many
+tokens (*learning by doing*).""")
 
 
 
