@@ -13,6 +13,7 @@ capability in doublings of effective compute relative to the 2023-01 frontier.
 
 from __future__ import annotations
 
+import inspect
 import math
 import types
 from typing import TYPE_CHECKING
@@ -53,13 +54,8 @@ class Firm(mesa.Agent):
         Nothing else changes: same bytecode, globals, defaults and closure (``super()`` still works)."""
         super().__init_subclass__(**kwargs)
         for name, method in vars(Firm).items():
-            if isinstance(method, types.FunctionType) and not name.startswith("__") and name not in vars(cls):
-                copy = types.FunctionType(method.__code__.replace(), method.__globals__, name, method.__defaults__,
-                                          method.__closure__)
-                copy.__kwdefaults__, copy.__doc__, copy.__qualname__ = (method.__kwdefaults__, method.__doc__,
-                                                                        method.__qualname__)
-                copy.__annotations__, copy.__module__ = method.__annotations__, method.__module__
-                setattr(cls, name, copy)
+            if inspect.isfunction(method) and not name.startswith("__") and name not in vars(cls):
+                setattr(cls, name, _own_copy(method))
 
     def __init__(self, model: MarketModel, name: str, cash_usd: float, capability: float,
                  efficiency: float, marketing_usd_per_month: float, sales_capacity: float) -> None:
@@ -243,6 +239,16 @@ class Firm(mesa.Agent):
         if not self.alive():
             self.mau = self.revenue_consumer_usd = self.revenue_enterprise_usd = self.revenue_vertical_usd = 0.0
             self.tokens_mtok = self.token_share = 0.0
+
+
+def _own_copy(function: types.FunctionType) -> types.FunctionType:
+    """A copy of ``function`` with its own code object (its own specialisations; see
+    :meth:`Firm.__init_subclass__`): same bytecode, globals, defaults, closure, name and documentation."""
+    copy = types.FunctionType(function.__code__.replace(), function.__globals__, function.__name__,
+                              function.__defaults__, function.__closure__)
+    for attribute in ("__kwdefaults__", "__doc__", "__qualname__", "__annotations__", "__module__"):
+        setattr(copy, attribute, getattr(function, attribute))
+    return copy
 
 
 class Startup(Firm):
