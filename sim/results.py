@@ -41,16 +41,32 @@ def _row_builder(params: str, columns: tuple[Column, ...], env: dict[str, Any]) 
     return eval(f"lambda {params}: ({', '.join(c.get for c in columns)},)", env)  # noqa: S307 - our own declarations
 
 
-def _rows_builder(columns: tuple[Column, ...]) -> Callable[..., list[tuple[Any, ...]]]:
-    """``rows(firms, seed, t, date)``: one firms-table row per firm, in one comprehension (no call per firm
-    but ``f.executive_counts()``, bound to the getters' ``ex``)."""
-    row = ", ".join(c.get for c in columns)
-    src = f"lambda firms, seed, t, date: [({row},) for f in firms for ex in (f.executive_counts(),)]"
-    return eval(src, {"math": math})  # noqa: S307 - our own declarations
+#: Source of the firms table's row function: ``row(f, seed, t, date)``, one row of the getters of
+#: :data:`FIRMS_COLUMNS` (``ex``, the firm's ``executive_counts()``, bound first).
+_FIRM_ROW_SOURCE = (f"def row(f, seed, t, date):\n    ex = f.executive_counts()\n"
+                    f"    return ({', '.join(c.get for c in FIRMS_COLUMNS)},)")
+
+
+class FirmRows(dict):
+    """Firm class -> its own compiled copy of the firms table's row function (:data:`_FIRM_ROW_SOURCE`),
+    compiled the first time a firm of that class is recorded.
+
+    One copy per class because Python 3.11 specialises an attribute read for one type only: in a single
+    function that reads the ~25 attributes of startups, giants and open labs in turn, every read falls back
+    to the generic lookup (about 200 instructions); in a copy that only ever sees one class, each is a
+    specialised read. The copies are compiled from the same source, so every class gets the same columns.
+    """
+
+    def __missing__(self, cls: type) -> Callable[..., tuple[Any, ...]]:
+        env: dict[str, Any] = {"math": math}
+        exec(compile(_FIRM_ROW_SOURCE, f"<sim.results firms row of {cls.__name__}>", "exec"), env)  # noqa: S102
+        self[cls] = row = env["row"]
+        return row
 
 
 _MODEL_ROW = _row_builder("m, c, live", MODEL_COLUMNS, {"hhi": hhi, "frontier": frontier})
-_FIRM_ROWS = _rows_builder(FIRMS_COLUMNS)
+#: The row functions of the firms table, one per firm class (shared by every run of the process).
+_FIRM_ROWS = FirmRows()
 #: Event columns a ``log`` call may set, with their defaults (every column after ``type``).
 _EVENT_FIELDS = EVENTS_COLUMNS[5:]
 #: Event type (member or value) -> its value: checking a type is one dict lookup (``EventType(x)`` costs
@@ -130,7 +146,8 @@ class Recorder:
             m[name].append(value)
         if not self.record_firms:
             return
-        self._firm_rows += _FIRM_ROWS(model.firms, seed, t, date)
+        rows = _FIRM_ROWS
+        self._firm_rows += [rows[f.__class__](f, seed, t, date) for f in model.firms]
 
     def result(self, model: MarketModel) -> RunResult:
         execs = {f.name: [(e.role, e.status, e.destination, e.left_step) for e in f.executives]

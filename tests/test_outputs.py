@@ -131,3 +131,23 @@ def test_gen_outputs_check_fails_when_the_docs_drift(tmp_path, monkeypatch) -> N
     monkeypatch.setattr(gen_outputs, "OUT", tmp_path / "outputs.md")
     (tmp_path / "outputs.md").write_text(drifted, encoding="utf-8")
     assert gen_outputs.main(["--check"]) == 1
+
+
+def test_firms_rows_have_one_row_function_per_firm_class(short: Scenario) -> None:
+    """The recorder compiles one copy of the firms-table row function per firm class (docs/performance.md):
+    every class's copy gives the row of the declared getters, in column order."""
+    from sim.model import MarketModel, release
+    from sim.outputs import FIRMS_COLUMNS
+    from sim.results import _FIRM_ROWS
+
+    model = MarketModel(short, 0)
+    try:
+        model.step()
+        for f in model.firms:
+            row = _FIRM_ROWS[type(f)](f, 0, 0, "2023-01")
+            assert len(row) == len(FIRMS_COLUMNS)
+            assert row[3:7] == (f.name, f.kind, f.strategy, f.cash_usd)
+        assert {cls.__name__ for cls in _FIRM_ROWS} >= {"Startup", "Giant", "OpenLab"}
+        assert len({id(row.__code__) for row in _FIRM_ROWS.values()}) == len(_FIRM_ROWS)  # own code objects
+    finally:
+        release(model)

@@ -156,3 +156,17 @@ def test_a_mechanism_added_to_the_month_is_initialised_and_stepped_in_order(shor
         assert calls[0] == ("init", 0) and len(calls) == 1 + model.calendar.n_steps
     finally:
         release(model)
+
+
+def test_each_kind_of_firm_has_its_own_copy_of_the_inherited_methods() -> None:
+    """Firm.__init_subclass__: an inherited method is a copy with its own code object (its own attribute-read
+    specialisations, docs/performance.md) and the same bytecode, name and documentation; overrides stay."""
+    for cls in (Startup, Giant, OpenLab):
+        copy, original = vars(cls)["revenue_usd"], vars(Firm)["revenue_usd"]
+        assert copy is not original and copy.__code__ is not original.__code__
+        assert copy.__code__.co_code == original.__code__.co_code
+        assert (copy.__qualname__, copy.__doc__, copy.__defaults__) == (original.__qualname__, original.__doc__,
+                                                                        original.__defaults__)
+        assert vars(cls)["receive"].__kwdefaults__ == vars(Firm)["receive"].__kwdefaults__
+    assert vars(Startup)["operating_usd"].__qualname__ == "Startup.operating_usd"  # an override is not replaced
+    assert vars(Giant)["book_month"].__qualname__ == "Giant.book_month"
