@@ -22,3 +22,29 @@ def test_first_steps_runs_and_writes_its_figure(tmp_path: Path) -> None:
     assert png.is_file()
     with Image.open(png) as im:
         assert im.width > 400 and im.height > 200
+
+
+def test_shakeout_over_posterior_reads_a_posterior_and_reports_each_criterion(tmp_path: Path) -> None:
+    """A two-particle posterior over the nesting parameter and the learning exponent (a weak and a strong
+    corner): the script runs free_entry for each draw and reports the criteria and the terciles."""
+    import json
+
+    import pandas as pd
+
+    keys = ["demand.open_nest_correlation", "technology.serving_learning_exponent"]
+    folder = tmp_path / "calibration"
+    folder.mkdir()
+    (folder / "state.json").write_text(json.dumps({"identity": {"parameters": [{"key": k} for k in keys]}}))
+    pd.DataFrame({keys[0]: [0.0, 0.85], keys[1]: [0.0, 0.32], "weight": [0.5, 0.5],
+                  "particle": [0, 1]}).to_parquet(folder / "posterior.parquet")
+    r = subprocess.run([sys.executable, str(ROOT / "examples" / "shakeout_over_posterior.py"), str(folder),
+                        "--draws", "2", "--seeds", "1"], capture_output=True, text=True, timeout=300, cwd=tmp_path)
+    assert r.returncode == 0, r.stderr
+    assert "2 runs" in r.stdout and "sizes_skew" in r.stdout and "shakeout" in r.stdout
+    assert all(k in r.stdout for k in keys)
+
+
+def test_shakeout_over_posterior_refuses_a_folder_that_is_no_calibration(tmp_path: Path) -> None:
+    r = subprocess.run([sys.executable, str(ROOT / "examples" / "shakeout_over_posterior.py"), str(tmp_path)],
+                       capture_output=True, text=True, timeout=60, cwd=tmp_path)
+    assert r.returncode == 2 and "state.json" in r.stderr and "Traceback" not in r.stderr
