@@ -11,7 +11,17 @@ import pytest
 from conftest import ROOT
 
 from sim.model import MarketModel, release
-from sim.outputs import EVENT_DOCS, IPO_FILING, IPO_LISTING, TABLE_COLUMNS, EventType
+from sim.outputs import (
+    EVENT_DOCS,
+    EXIT_ACQUIRED,
+    EXIT_FIRE_SALE,
+    EXIT_SHUTDOWN,
+    EXIT_WOUND_DOWN,
+    IPO_FILING,
+    IPO_LISTING,
+    TABLE_COLUMNS,
+    EventType,
+)
 from sim.results import SCHEMAS
 from sim.scenario import Scenario
 
@@ -79,6 +89,13 @@ def test_structured_event_columns_agree_with_the_detail_text(runs, baseline: Sce
             if typ == "ipo":
                 assert stage == (IPO_LISTING if detail == "lists its shares" else IPO_FILING)
                 seen.add(stage)
+            elif typ == "exit":
+                buyer = ev["acquirer"][i]
+                expected = {"shuts down": EXIT_SHUTDOWN, "winds down": EXIT_WOUND_DOWN,
+                            f"sold in a fire sale to {buyer}": EXIT_FIRE_SALE,
+                            f"acquired by {buyer}": EXIT_ACQUIRED}[detail]
+                assert stage == expected and (buyer == "") == (stage in (EXIT_SHUTDOWN, EXIT_WOUND_DOWN))
+                seen.add(("exit", stage))
             else:
                 assert stage == ""
             if typ == "release":
@@ -106,10 +123,7 @@ def test_structured_event_columns_agree_with_the_detail_text(runs, baseline: Sce
                 seen.add("price_cut")
             else:
                 assert math.isnan(ev["price_from"][i]) and math.isnan(ev["price_to"][i])
-            if typ == EventType.EXIT:
-                assert detail == (f"absorbed by {ev['acquirer'][i]}" if ev["acquirer"][i] else "shuts down")
-                seen.add(("exit", bool(ev["acquirer"][i])))
-            else:
+            if typ != EventType.EXIT:
                 assert ev["acquirer"][i] == ""
     assert {IPO_FILING, IPO_LISTING, ("open", True), ("open", False), "release", "price_cut"} <= seen
 
