@@ -207,7 +207,7 @@ def _api_market(model: MarketModel) -> None:
     lam = dp.enterprise_adjust_per_month
     for f, s, w in zip(sellers, shares, within, strict=True):
         f.token_share += lam * (s - f.token_share)
-        f.nest_share = w
+        f.nest_share += lam * (w - f.nest_share)  # its share of the nest's buyers is as sticky as its token share
         f.tokens_mtok = f.token_share * volume
         f.served_mtok += f.tokens_mtok
         f.revenue_enterprise_usd = f.api_price * f.tokens_mtok
