@@ -25,7 +25,8 @@ self-hosting) form one nest of near-identical products with nesting parameter
 so a new integrator of the same open model mostly divides the nest's buyers instead of adding
 buyers of its own (the plain logit's independence of irrelevant alternatives would hand each
 one as many as a closed model), and within the nest price and service weigh ``1 / (1 - rho)``
-times as much. Contracts are sticky: a seller's share closes ``enterprise_adjust_per_month`` of the gap to its
+times as much. Contracts are sticky: a seller's share (and its share of its nest, which its price
+responds to) closes ``enterprise_adjust_per_month`` of the gap to its
 logit share each month. ``P`` is the share-weighted price of the target shares, the outside
 option's cost included. Revenue is ``p x`` and serving cost ``c x`` for ``x`` tokens sold
 (:mod:`sim.accounts`), so a price below cost loses money on every token.
