@@ -205,18 +205,18 @@ scenario = "{sc.as_posix()}"
 [design]
 method = "oat"
 [[parameters]]
-key = "capital.round_intercept"
+key = "strategy.vertical_margin"
 relative = [0.5, 1.5]
 steps = 3
 """
     spec = load_spec(write(tmp_path, text))
     from sim.experiments.spec import scenario_value
 
-    b = scenario_value(spec.base, "capital.round_intercept")
+    b = scenario_value(spec.base, "strategy.vertical_margin")
     assert spec.parameters[0].range == pytest.approx(sorted([0.5 * b, 1.5 * b]))
     d = build_design(spec)
-    assert [d.point(i)["capital.round_intercept"] for i in range(1, 4)] == pytest.approx(sorted([0.5 * b, b, 1.5 * b]))
-    bad_text = text.replace("[0.5, 1.5]", "[0.5, 5.0]").replace("round_intercept", "sentiment_base")
+    assert [d.point(i)["strategy.vertical_margin"] for i in range(1, 4)] == pytest.approx(sorted([0.5 * b, b, 1.5 * b]))
+    bad_text = text.replace("[0.5, 1.5]", "[0.5, 5.0]").replace("strategy.vertical_margin", "capital.sentiment_base")
     bad = write(tmp_path, bad_text, "b.toml")
     with pytest.raises(InputError, match=r"parameters.0.key: capital.sentiment_base: expected a value in \[0.0, 1.0\]"):
         load_spec(bad)

@@ -175,7 +175,8 @@ def test_release_raises_the_floor_and_prices_follow(baseline: Scenario) -> None:
         assert m.closest_floor_gap == pytest.approx(0.2)
         for f in m.live_firms:  # every API is priced by the rule of sim.pricing against this month's offers
             if f.api_cost is not None and not f.open_prices:
-                assert f.api_price <= pricing.best_response(m, f.api_cost, f.token_share) * (1 + 1e-12)
+                nest = f.nest_share if demand.in_open_nest(m, f.api_quality) else 1.0
+                assert f.api_price <= pricing.best_response(m, f.api_cost, f.token_share, nest) * (1 + 1e-12)
         m.step()  # no release: no shock
         assert m.floor_shock == 0.0
     finally:
