@@ -204,7 +204,7 @@ class DemandParams(Section):
     open_nest_correlation: float = P(0.7, 0.0, 0.95, "0-1",
                                      "Nesting parameter rho of the offers of the open floor (integrators, open labs, "
                                      "firms serving the floor, self-hosting): buyers' tastes for these near-identical "
-                                     "offers are correlated, so they compete with each other a/(1-rho) times as hard "
+                                     "offers are correlated, so they compete with each other 1/(1-rho) times as hard "
                                      "as with a closed model; 0 is the plain logit.",
                                      "nested logit [Berry1994], [Cardell1997]; assumption: offers of the same open "
                                      "model differ only in service")

@@ -25,9 +25,10 @@ to it over ``horizon_months`` ``H`` (USD; docs/ODD.md 7.9, the decision in 4.12)
   when it reaches ``exits.sale_floor_share`` of the last round's post-money valuation (investors
   hold out for their price while the firm can pay its bills);
 * **wind down**: 0 — the firm stops, so it earns and loses nothing more, and the cash it holds
-  (common to every path, so left out of every value) goes back to its shareholders. A board whose
-  every path is worth less than that closes the firm rather than burn its cash: exit when the
-  value of going on falls below the value of stopping ([Jovanovic1982], [Hopenhayn1992]).
+  (common to every path, so left out of every value) goes back to its shareholders. The further
+  every other path falls below that, the likelier the board's logit choice closes the firm rather
+  than burn its cash: exit when the value of going on falls below the value of stopping
+  ([Jovanovic1982], [Hopenhayn1992]).
 
 ``H_k`` is cut short when the path's losses and investment would exhaust the cash plus the rounds
 the firm expects to raise over the horizon (one per ``round_interval_months``, each its close

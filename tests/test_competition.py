@@ -16,7 +16,7 @@ from sim.scenario import Scenario, load_scenario
 from sim.technology import learning_multiplier
 
 ROOT = Path(__file__).resolve().parents[1]
-#: A strong nest and steep learning, each inside the calibration posterior's 90% interval.
+#: A strong nest and steep learning (rho just above the calibration posterior's 90% interval, b inside it).
 STRONG_NEST = {"demand.open_nest_correlation": 0.85, "technology.serving_learning_exponent": 0.32}
 
 
