@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING
 
 from . import strategy
 from .outputs import EventType
+from .params import StartupSpec
 from .population import generic_startup
 from .technology import learned_efficiency, reachable_capability
 
@@ -39,6 +40,8 @@ still beat the free open models: once catching up costs more than a startup can 
 
 
 
+#: Training efficiency of a generic startup before it learns from the open releases (its spec's default).
+GENERIC_EFFICIENCY: float = StartupSpec.model_fields["efficiency"].default
 #: Guard of the division when the threshold is 1 (numerical: no sentiment is above it then).
 MIN_SPAN = 1e-9
 
@@ -52,8 +55,14 @@ def prospect(model: MarketModel) -> float:
     """Moat (0-1) of the model an entrant with the median seed capital would train now (module docstring)."""
     tp = model.sc.technology
     spend = min(tp.training_budget_share * model.sc.entry.seed_capital_usd, tp.max_run_spend_usd)
-    capability = reachable_capability(model, model.t, spend, max(1.0, learned_efficiency(model)))
+    capability = reachable_capability(model, model.t, spend, entrant_efficiency(model, GENERIC_EFFICIENCY))
     return strategy.moat_share(model, capability - strategy.projected_floor_gain(model))
+
+
+def entrant_efficiency(model: MarketModel, own: float) -> float:
+    """Training efficiency (multiplier) of an entrant whose own is ``own``: at least what every lab has learned."""
+    learned = learned_efficiency(model)
+    return own if own > learned else learned
 
 
 def step(model: MarketModel) -> None:
@@ -73,7 +82,7 @@ def step(model: MarketModel) -> None:
         model.entrants += 1
         model.entries_this_month += 1
         firm = generic_startup(model, f"Entrant-{model.entrants:04d}", cash)
-        firm.efficiency = max(firm.efficiency, learned_efficiency(model))  # it knows the published methods
+        firm.efficiency = entrant_efficiency(model, firm.efficiency)  # it knows the published methods
         firm.model_efficiency = firm.efficiency
         firm.open_with_funding(cash)  # its seed capital is this month's funding
         firm.review_offset = model.t % model.sc.strategy.review_interval_months
