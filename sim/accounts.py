@@ -47,7 +47,7 @@ def init(model: MarketModel) -> None:
 def step(model: MarketModel) -> None:
     """Book this month's revenue, external inflows and costs for every live firm; then the giants' boards."""
     for f in model.live_firms:
-        f.learn_sales(model.sc.demand.sales_learning_per_month)
+        f.learn_sales(model.sc.demand)
         f.book_month(model)  # inflows and costs differ by kind of firm (sim/agents.py)
     for g in model.giants:
         review_budget(model, g)

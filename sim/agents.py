@@ -80,6 +80,7 @@ class Firm(mesa.Agent):
         self.api_cost: float | None = None  # serving cost of this month's API offer, USD/Mtok (None: no API)
         self.api_merit = 0.0  # non-price utility of the offer (sim.demand.merit)
         self.token_share = 0.0  # share of the API token market
+        self.standing = 0.0  # standing with enterprise buyers, utility (sim.demand.update_standing; startups)
         self.nest_share = 1.0  # share within its nest of the API market (sim.demand; 1 for a closed model)
         self.served_mtok = 0.0  # API tokens served so far, millions (learning by doing: technology.learning_multiplier)
         self.tokens_mtok = 0.0  # API tokens sold this month, millions
@@ -202,11 +203,11 @@ class Firm(mesa.Agent):
         return self.marketing_spend_usd
 
     def vertical_fit(self, dp: DemandParams) -> float:
-        """Fit in a vertical niche (sim.demand): its service capacity."""
-        return self.sales_capacity
+        """Fit in a vertical niche (sim.demand): its service capacity times exp(standing)."""
+        return self.sales_capacity * math.exp(self.standing)
 
-    def learn_sales(self, rate: float) -> None:
-        """Move service capacity towards the firm's enterprise focus at ``rate`` per month (startups)."""
+    def learn_sales(self, dp: DemandParams) -> None:
+        """Move service capacity towards its target (startups: :meth:`Startup.learn_sales`)."""
 
     def serving_bill_usd(self, model: MarketModel) -> float:
         """Serving cost of this month's API tokens and app users, USD."""
@@ -332,9 +333,16 @@ class Startup(Firm):
         self.marketing_spend_usd = spend
         return spend
 
-    def learn_sales(self, rate: float) -> None:
-        target_focus = 1.0 if self.strategy == INTEGRATOR else self.enterprise_focus
-        self.sales_capacity += rate * (target_focus - self.sales_capacity)
+    def learn_sales(self, dp: DemandParams) -> None:
+        """Move service capacity ``sales_learning_per_month`` of the way to the enterprise focus (1 for an
+        integrator) times the customer capital ``R / (R + capacity_half_revenue_usd_per_month)`` of this
+        month's enterprise revenue ``R`` (USD; docs/ODD.md 7.4)."""
+        target = 1.0 if self.strategy == INTEGRATOR else self.enterprise_focus
+        half = dp.capacity_half_revenue_usd_per_month
+        if half > 0.0:
+            business = self.revenue_enterprise_usd + self.revenue_vertical_usd
+            target *= business / (business + half)
+        self.sales_capacity += dp.sales_learning_per_month * (target - self.sales_capacity)
 
     def operating_usd(self) -> float:
         """Payroll, side products, marketing and a vertical's delivery costs (1 - ``vertical_margin`` of its

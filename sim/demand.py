@@ -93,11 +93,12 @@ def open_serving_cost(model: MarketModel) -> float:
     return serving_cost(model, model.t, model.best_open_efficiency)
 
 
-def merit(model: MarketModel, quality: float, capacity: float) -> float:
-    """Non-price utility of an offer: ``quality_weight (q - F) + capacity_weight ln k``."""
+def merit(model: MarketModel, quality: float, capacity: float, standing: float) -> float:
+    """Non-price utility of an offer: ``quality_weight (q - F) + capacity_weight ln k + xi`` (``xi`` the seller's
+    standing)."""
     dp = model.sc.demand
     k = MIN_CAPACITY if MIN_CAPACITY > capacity else capacity  # max(capacity, MIN_CAPACITY), without a call
-    return dp.quality_weight * (quality - frontier(model, model.t)) + dp.capacity_weight * math.log(k)
+    return dp.quality_weight * (quality - frontier(model, model.t)) + dp.capacity_weight * math.log(k) + standing
 
 
 def update_outside(model: MarketModel) -> None:
@@ -123,7 +124,7 @@ def current_offers(model: MarketModel) -> list[tuple[Firm, float, float, float]]
             continue
         quality, cost, capacity = offer
         f.api_quality, f.api_cost = quality, cost
-        m = merit(model, quality, capacity)
+        m = merit(model, quality, capacity, f.standing)
         last = f.logged_price
         if math.isnan(last):
             last = cost * (1.0 + model.sc.pricing.open_price_markup) if f.open_prices else \
@@ -151,6 +152,20 @@ def step(model: MarketModel) -> None:
                                             dp.enterprise_usd_per_month_max)
     _api_market(model)
     _verticals(model)
+    update_standing(model)
+
+
+def update_standing(model: MarketModel) -> None:
+    """Each live startup's standing with enterprise buyers moves by one AR(1) step for next month:
+    ``xi <- standing_persistence * xi + standing_sd_per_month * N(0, 1)`` (the demand stream; utility)."""
+    dp = model.sc.demand
+    sd = dp.standing_sd_per_month
+    if sd <= 0.0:
+        return
+    firms = model.live_startups
+    phi = dp.standing_persistence
+    for f, e in zip(firms, model.rng_demand.standard_normal(len(firms)).tolist(), strict=True):
+        f.standing = phi * f.standing + sd * e
 
 
 def in_open_nest(model: MarketModel, quality: float) -> bool:
@@ -227,7 +242,7 @@ def offer_profit(model: MarketModel, firm: Firm, quality: float, cost: float, ca
     a = model.sc.demand.price_weight
     others = [(u, n) for f, (u, n) in model.api_utilities.items() if f is not firm]
     top = max([model.outside_utility, *(u for u, _ in others)])
-    m = merit(model, quality, capacity)
+    m = merit(model, quality, capacity, firm.standing)
     nested = in_open_nest(model, quality)
     share = firm.token_share
     nest_share = min(1.0, share / model.open_nest_share) if nested and model.open_nest_share > 0 else 1.0

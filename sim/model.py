@@ -9,7 +9,8 @@ shares: the scenario, the calendar, the random streams and the firms.
 
 Randomness comes from independent streams spawned from the run's seed by
 :class:`numpy.random.SeedSequence`: stream 0 seeds Mesa's own generators (unused by the
-mechanisms), streams 1-4 serve capital, talent, strategy and entry, so switching one mechanism
+mechanisms), streams 1-5 serve capital, talent, strategy, entry and demand (the startups' standing
+with enterprise buyers), so switching one mechanism
 off does not change the random numbers the others draw (common random numbers). The talent stream
 draws only uniforms, about 1,200 a baseline run: it is read through :class:`Uniforms`.
 """
@@ -75,13 +76,13 @@ class MarketModel(mesa.Model):
     """
 
     def __init__(self, scenario: Scenario, seed: int = 0, record_firms: bool = True) -> None:
-        streams = np.random.SeedSequence(seed).spawn(5)
+        streams = np.random.SeedSequence(seed).spawn(6)
         super().__init__(rng=np.random.default_rng(streams[0]))
         #: The scenario, read through a plain view: the mechanisms read its parameters tens of thousands of
         #: times a run, several times faster than through pydantic (:func:`sim.config.plain_view`).
         self.sc = scenario_view(scenario)
         self.seed_value = seed
-        self.rng_capital, rng_talent, self.rng_strategy, self.rng_entry = (
+        self.rng_capital, rng_talent, self.rng_strategy, self.rng_entry, self.rng_demand = (
             np.random.default_rng(s) for s in streams[1:])
         self.rng_talent = Uniforms(rng_talent)
         self.calendar = Calendar(scenario.time.start, scenario.time.end)

@@ -221,6 +221,25 @@ class DemandParams(Section):
     sales_learning_per_month: float = P(0.03, 0.0, 1.0, "per month",
                                         "Rate at which service capacity moves to a firm's enterprise focus.",
                                         "assumption: B2B needs fit and service capacity ([Article] ¶13)")
+    capacity_half_revenue_usd_per_month: float = P(
+        1e6, 0.0, 1e9, "USD per month",
+        "Customer capital: a startup's service capacity moves towards its enterprise focus (1 for an integrator) "
+        "times R / (R + this), R its enterprise revenue (API and vertical) of the month, so a firm builds its "
+        "sales and delivery organisation out of the business it wins; 0 switches it off (capacity moves to the "
+        "focus alone, as before model 3.5).",
+        "customer capital [GourioRudanko2014] and increasing returns [Arthur1989]; assumption: 1 MUSD a month, "
+        "about the six's enterprise revenue in 2023 ([S-FUNDING-2023])")
+    standing_sd_per_month: float = P(
+        0.1, 0.0, 5.0, "utility per month",
+        "Standard deviation of the monthly innovation of a startup's standing with enterprise buyers (an AR(1) "
+        "shock to the utility of its API offer and, as exp(standing), to its fit in a niche: contracts won or "
+        "lost, references, a key account); 0 switches it off.",
+        "the unobserved product characteristic of [Berry1994]; random proportional growth [Sutton1997]; "
+        "assumption: a startup's book is a handful of large contracts, a giant's cloud thousands")
+    standing_persistence: float = P(
+        0.95, 0.0, 1.0, "share per month",
+        "Share of last month's standing a startup keeps (the AR(1) coefficient): a half-life of about 14 months.",
+        "assumption: enterprise contracts run for a year or more")
     niches: list[Niche] = S([], "list", "Vertical niches.", "[Article] ¶5,¶10,¶15")
     vertical_capture: float = P(0.25, 0.0, 1.0, "share", "Most of a niche's spending the firms serving it can win.",
                                 "assumption")
