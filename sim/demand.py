@@ -37,6 +37,15 @@ capacity; a giant's cloud times ``giant_vertical_fit``), with an outside option 
 ``niche_outside_fit``. A giant with a cloud enters a niche once the niche's spending passes
 ``giant_niche_entry_usd_per_month`` times one plus the giants already in it, so a vertical is a
 haven only while it is small.
+
+**Standing.** A live startup's standing with enterprise buyers ``xi`` (utility) follows an AR(1),
+``xi <- standing_persistence * xi + standing_sd_per_month * N(0, 1)`` each month after the market
+clears (the demand stream): the unobserved product characteristic of [Berry1994], contracts won or
+lost. It adds to the utility of the startup's API offer and multiplies its niche fit by ``exp(xi)``.
+With customer capital (a startup's service capacity follows the business it wins,
+:meth:`sim.agents.Startup.learn_sales`) such shocks grow into lasting differences in size
+([Sutton1997], [Arthur1989]). Giants and open labs have no standing: their books are thousands of
+contracts.
 """
 
 from __future__ import annotations
@@ -66,6 +75,8 @@ STUDENT = ("Customers", """\
 Companies buy tokens: more when prices fall (*price elasticity*), from the offer with the best
 quality for its price and service. Firms that all resell the same free open model compete
 hardest with each other, so the cheapest and best-served of them wins most of those buyers.
+A startup's *standing* with buyers drifts with the contracts it wins and loses, and its sales team
+grows with the business it has (*customer capital*), so early luck can snowball.
 Enterprise demand matures slowly. Niches (medicine, coding ...) grow on their own, and giants
 move in once they are big.""")
 

@@ -228,7 +228,7 @@ class DemandParams(Section):
         "sales and delivery organisation out of the business it wins; 0 switches it off (capacity moves to the "
         "focus alone, as before model 3.5).",
         "customer capital [GourioRudanko2014] and increasing returns [Arthur1989]; assumption: 1 MUSD a month, "
-        "about the six's enterprise revenue in 2023 ([S-FUNDING-2023])")
+        "the order of a leading startup's enterprise revenue in 2023")
     standing_sd_per_month: float = P(
         0.1, 0.0, 5.0, "utility per month",
         "Standard deviation of the monthly innovation of a startup's standing with enterprise buyers (an AR(1) "
