@@ -78,10 +78,9 @@ def init(model: MarketModel) -> None:
     model.price_index = dp.reference_price_usd_per_mtok
     model.outside_utility = -math.inf
     model.self_host_price = dp.reference_price_usd_per_mtok
-    model.api_utilities = {}  # this month's API offers: firm -> (utility at its price, in the open nest)
+    model.offer_board = OfferBoard([], [], [])  # this month's API offers (sellers, utilities at their prices, nests)
     model.open_nest_share = 0.0  # the open nest's share of the token market, self-hosting included
     model.niche_giants = {n.name: [] for n in dp.niches}
-    model.offer_board = None  # the month's OfferBoard, built when a board first values an offer
 
 
 def logistic_step(x: float, rate: float, cap: float) -> float:
@@ -205,31 +204,31 @@ def nested_shares(model: MarketModel, utils: list[float], nested: list[bool]) ->
 
 
 class OfferBoard:
-    """This month's API offers (``model.api_utilities``, in their order) as every board's valuation of a prospective
-    offer sees them (:func:`offer_profit`): a firm's rivals are the offers less its own.
+    """This month's API offers, as the market cleared them (:func:`_api_market`) and as every board's valuation of a
+    prospective offer sees them (:func:`offer_profit`): the sellers, their utilities at their prices and whether
+    each is in the open nest, in the order of the live firms. A firm's rivals are the offers less its own.
 
     A valuation sums the logit terms of every rival offer, so it costs a pass over the offers; a month's reviews
     value up to two prospective offers per reviewing startup, which made that part of a month grow with the square
-    of the number of firms. The board computes the rivals' terms once per month and per highest utility (the
+    of the number of firms. The board computes the offers' terms once per month and per highest utility (the
     reference ``top`` of the exponentials: nearly always the best rival offer, one of two values in a month) and
-    hands each valuation its rivals' terms as a copy less its own entry. The sums stay in the original order (the
+    hands each valuation its rivals' terms as a copy less its own entry. The sums keep their order (the
     prospective offer first, then its rivals in the order of the offers), so every result is the same to the last
     bit; what is left per valuation is that copy and the sums, in C."""
 
-    __slots__ = ("source", "outside", "index", "utils", "nested", "terms")
+    __slots__ = ("sellers", "utils", "nested", "terms")
 
-    def __init__(self, model: MarketModel) -> None:
-        self.source = model.api_utilities  # the month's offers (a new dict every month: sim.demand._api_market)
-        self.outside = model.outside_utility
-        self.index = {f: i for i, f in enumerate(self.source)}
-        self.utils = [u for u, _ in self.source.values()]
-        self.nested = [n for _, n in self.source.values()]
+    def __init__(self, sellers: list[Firm], utils: list[float], nested: list[bool]) -> None:
+        self.sellers, self.utils, self.nested = sellers, utils, nested
         self.terms: dict[float, tuple[list[float], list[float]]] = {}  # top -> nest_terms of every offer
 
     def rivals(self, firm: Firm, values: list) -> list:
         """``values`` (one per offer, in their order) less ``firm``'s own offer's."""
-        i = self.index.get(firm)
-        return values if i is None else values[:i] + values[i + 1:]
+        try:
+            i = self.sellers.index(firm)
+        except ValueError:  # no offer of its own this month
+            return values
+        return values[:i] + values[i + 1:]
 
     def rival_terms(self, firm: Firm, top: float, scale: float) -> tuple[list[float], list[float]]:
         """:func:`nest_terms` of ``firm``'s rivals against ``top``."""
@@ -237,14 +236,6 @@ class OfferBoard:
         if terms is None:
             terms = self.terms[top] = nest_terms(self.utils, self.nested, top, scale)
         return self.rivals(firm, terms[0]), self.rivals(firm, terms[1])
-
-
-def offer_board(model: MarketModel) -> OfferBoard:
-    """This month's :class:`OfferBoard` (built on the first valuation after the market cleared)."""
-    board = model.offer_board
-    if board is None or board.source is not model.api_utilities or board.outside != model.outside_utility:
-        board = model.offer_board = OfferBoard(model)
-    return board
 
 
 def _api_market(model: MarketModel) -> None:
@@ -259,7 +250,7 @@ def _api_market(model: MarketModel) -> None:
     shares, within, outside, nest_total = nested_shares(model, utils, nested)
     index = sum(s * f.api_price for s, f in zip(shares, sellers, strict=True)) + outside * model.self_host_price
     model.price_index = index
-    model.api_utilities = {f: (u, n) for f, u, n in zip(sellers, utils, nested, strict=True)}
+    model.offer_board = OfferBoard(sellers, utils, nested)
     model.open_nest_share = nest_total
     p0 = dp.reference_price_usd_per_mtok
     volume = model.enterprise_market / p0 * (index / p0) ** (-dp.price_elasticity)
@@ -285,7 +276,7 @@ def offer_profit(model: MarketModel, firm: Firm, quality: float, cost: float, ca
     nest to its current share of the nest), sold at its nested-logit share of this month's volume
     (:func:`nested_shares` of the offer and its rivals, read from the month's :class:`OfferBoard`)."""
     a = model.sc.demand.price_weight
-    board = offer_board(model)
+    board = model.offer_board
     rivals = board.rivals(firm, board.utils)
     outside = model.outside_utility
     m = merit(model, quality, capacity)
