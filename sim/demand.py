@@ -89,7 +89,7 @@ def init(model: MarketModel) -> None:
     model.price_index = dp.reference_price_usd_per_mtok
     model.outside_utility = -math.inf
     model.self_host_price = dp.reference_price_usd_per_mtok
-    model.api_utilities = {}  # this month's API offers: firm -> (utility at its price, in the open nest)
+    model.offer_board = OfferBoard([], [], [])  # this month's API offers (sellers, utilities at their prices, nests)
     model.open_nest_share = 0.0  # the open nest's share of the token market, self-hosting included
     model.niche_giants = {n.name: [] for n in dp.niches}
 
@@ -189,6 +189,25 @@ def nest_scale(model: MarketModel) -> float:
     return 1.0 / (1.0 - model.sc.demand.open_nest_correlation)
 
 
+def nest_terms(utils: list[float], nested: list[bool], top: float, scale: float) -> tuple[list[float], list[float]]:
+    """The logit terms of offers with utilities ``utils`` (``nested``: in the open nest) against the highest utility
+    ``top``: (``exp((u - top) / (1 - rho))`` for an offer of the open nest, else 0; ``exp(u - top)`` for a closed
+    offer, else 0), ``scale`` being :func:`nest_scale`."""
+    inner = [math.exp((u - top) * scale) if n else 0.0 for u, n in zip(utils, nested, strict=True)]
+    closed = [0.0 if n else math.exp(u - top) for u, n in zip(utils, nested, strict=True)]
+    return inner, closed
+
+
+def nest_sums(inner: list[float], closed: list[float], inner0: float, scale: float) -> tuple[float, float, float]:
+    """(``D``, the open nest's total share, the denominator of a closed offer's share) of the terms ``inner`` and
+    ``closed`` of :func:`nest_terms`, the outside option's term within the open nest being ``inner0``: the offers'
+    terms are summed in their order (the order of every sum is part of the result, to the last bit)."""
+    d = sum(inner) + inner0
+    nest = d ** (1.0 / scale)
+    denom = sum(closed) + nest
+    return d, nest / denom, denom
+
+
 def nested_shares(model: MarketModel, utils: list[float], nested: list[bool]) -> tuple[list[float], list[float],
                                                                                         float, float]:
     """Nested-logit shares (module docstring) of offers with utilities ``utils`` (``nested``: in the open nest),
@@ -196,13 +215,9 @@ def nested_shares(model: MarketModel, utils: list[float], nested: list[bool]) ->
     open nest's total share). A closed offer's share within its nest is 1."""
     scale = nest_scale(model)
     top = max([model.outside_utility, *utils])
-    inner = [math.exp((u - top) * scale) if n else 0.0 for u, n in zip(utils, nested, strict=True)]
+    inner, closed = nest_terms(utils, nested, top, scale)
     inner0 = math.exp((model.outside_utility - top) * scale)
-    d = sum(inner) + inner0
-    nest = d ** (1.0 / scale)
-    closed = [0.0 if n else math.exp(u - top) for u, n in zip(utils, nested, strict=True)]
-    denom = sum(closed) + nest
-    nest_total = nest / denom
+    d, nest_total, denom = nest_sums(inner, closed, inner0, scale)
     shares, within = [], []
     for c, i, n in zip(closed, inner, nested, strict=True):
         if n:
@@ -212,6 +227,41 @@ def nested_shares(model: MarketModel, utils: list[float], nested: list[bool]) ->
             within.append(1.0)
             shares.append(c / denom)
     return shares, within, inner0 / d * nest_total, nest_total
+
+
+class OfferBoard:
+    """This month's API offers, as the market cleared them (:func:`_api_market`) and as every board's valuation of a
+    prospective offer sees them (:func:`offer_profit`): the sellers, their utilities at their prices and whether
+    each is in the open nest, in the order of the live firms. A firm's rivals are the offers less its own.
+
+    A valuation sums the logit terms of every rival offer, so it costs a pass over the offers; a month's reviews
+    value up to two prospective offers per reviewing startup, which made that part of a month grow with the square
+    of the number of firms. The board computes the offers' terms once per month and per highest utility (the
+    reference ``top`` of the exponentials: nearly always the best rival offer, one of two values in a month) and
+    hands each valuation its rivals' terms as a copy less its own entry. The sums keep their order (the
+    prospective offer first, then its rivals in the order of the offers), so every result is the same to the last
+    bit; what is left per valuation is that copy and the sums, in C."""
+
+    __slots__ = ("sellers", "utils", "nested", "terms")
+
+    def __init__(self, sellers: list[Firm], utils: list[float], nested: list[bool]) -> None:
+        self.sellers, self.utils, self.nested = sellers, utils, nested
+        self.terms: dict[float, tuple[list[float], list[float]]] = {}  # top -> nest_terms of every offer
+
+    def rivals(self, firm: Firm, values: list) -> list:
+        """``values`` (one per offer, in their order) less ``firm``'s own offer's."""
+        try:
+            i = self.sellers.index(firm)
+        except ValueError:  # no offer of its own this month
+            return values
+        return values[:i] + values[i + 1:]
+
+    def rival_terms(self, firm: Firm, top: float, scale: float) -> tuple[list[float], list[float]]:
+        """:func:`nest_terms` of ``firm``'s rivals against ``top``."""
+        terms = self.terms.get(top)
+        if terms is None:
+            terms = self.terms[top] = nest_terms(self.utils, self.nested, top, scale)
+        return self.rivals(firm, terms[0]), self.rivals(firm, terms[1])
 
 
 def _api_market(model: MarketModel) -> None:
@@ -226,7 +276,7 @@ def _api_market(model: MarketModel) -> None:
     shares, within, outside, nest_total = nested_shares(model, utils, nested)
     index = sum(s * f.api_price for s, f in zip(shares, sellers, strict=True)) + outside * model.self_host_price
     model.price_index = index
-    model.api_utilities = {f: (u, n) for f, u, n in zip(sellers, utils, nested, strict=True)}
+    model.offer_board = OfferBoard(sellers, utils, nested)
     model.open_nest_share = nest_total
     p0 = dp.reference_price_usd_per_mtok
     volume = model.enterprise_market / p0 * (index / p0) ** (-dp.price_elasticity)
@@ -249,19 +299,27 @@ def offer_profit(model: MarketModel, firm: Firm, quality: float, cost: float, ca
     """(gross profit, revenue), USD per month, that ``firm`` would make on an API offer of ``quality``,
     serving ``cost`` and ``capacity`` in this month's market: priced by the pricing rule against the
     other offers at their current prices (at the best response to its current share, and within the open
-    nest to its current share of the nest), sold at its nested-logit share of this month's volume."""
+    nest to its current share of the nest), sold at its nested-logit share of this month's volume
+    (:func:`nested_shares` of the offer and its rivals, read from the month's :class:`OfferBoard`)."""
     a = model.sc.demand.price_weight
-    others = [(u, n) for f, (u, n) in model.api_utilities.items() if f is not firm]
-    top = max([model.outside_utility, *(u for u, _ in others)])
+    board = model.offer_board
+    rivals = board.rivals(firm, board.utils)
+    outside = model.outside_utility
     m = merit(model, quality, capacity, firm.standing)
     nested = in_open_nest(model, quality)
     share = firm.token_share
     nest_share = min(1.0, share / model.open_nest_share) if nested and model.open_nest_share > 0 else 1.0
-    price = pricing.rule_price(model, firm, m, cost, share, top, nest_share)
-    shares, _, _, _ = nested_shares(model, [m - a * math.log(price), *(u for u, _ in others)],
-                                    [nested, *(n for _, n in others)])
-    revenue = price * shares[0] * model.api_tokens_mtok
-    return revenue - cost * shares[0] * model.api_tokens_mtok, revenue
+    price = pricing.rule_price(model, firm, m, cost, share, max([outside, *rivals]), nest_share)
+    u = m - a * math.log(price)
+    scale = nest_scale(model)
+    top = max([outside, u, *rivals])
+    (own_inner,), (own_closed,) = nest_terms([u], [nested], top, scale)
+    inner, closed = board.rival_terms(firm, top, scale)
+    d, nest_total, denom = nest_sums([own_inner, *inner], [own_closed, *closed],
+                                     math.exp((outside - top) * scale), scale)
+    own = own_inner / d * nest_total if nested else own_closed / denom  # its share of the volume
+    revenue = price * own * model.api_tokens_mtok
+    return revenue - cost * own * model.api_tokens_mtok, revenue
 
 
 def niche_size(model: MarketModel, index: int) -> float:

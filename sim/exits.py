@@ -24,6 +24,7 @@ post join the buyer (a startup buyer takes them on as its own). With no buyer, o
 from __future__ import annotations
 
 import math
+from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
 from . import capital
@@ -57,12 +58,22 @@ def value(model: MarketModel, firm: Startup) -> float:
             + xp.acquisition_revenue_multiple * MONTHS_PER_YEAR * firm.revenue_usd())
 
 
+def able_buyers(model: MarketModel, firm: Startup, price: float) -> Iterator[Firm]:
+    """The firms that could buy ``firm`` at ``price``, one by one: the giants, then the foundation startups (but
+    ``firm``), whose cash less ``buyer_reserve_months`` of their own spending covers it."""
+    reserve = model.sc.exits.buyer_reserve_months
+    for g in model.giants:
+        if g.cash_usd - reserve * g.burn_usd() >= price:
+            yield g
+    for s in model.live_startups:
+        if s is not firm and s.strategy == FOUNDATION and not s.defaulted \
+                and s.cash_usd - reserve * s.total_burn_usd() >= price:
+            yield s
+
+
 def buyer_for(model: MarketModel, firm: Startup, price: float) -> Firm | None:
     """The buyer of ``firm`` at ``price``: an investing giant first, then the richest firm that can pay."""
-    reserve = model.sc.exits.buyer_reserve_months
-    able: list[Firm] = [g for g in model.giants if g.cash_usd - reserve * g.burn_usd() >= price]
-    able += [s for s in model.live_startups if s is not firm and s.strategy == FOUNDATION and not s.defaulted
-             and s.cash_usd - reserve * s.total_burn_usd() >= price]
+    able = list(able_buyers(model, firm, price))
     if not able:
         return None
     owners = [b for b in able if b.name in firm.investors]
@@ -70,11 +81,15 @@ def buyer_for(model: MarketModel, firm: Startup, price: float) -> Firm | None:
 
 
 def offer_price(model: MarketModel, firm: Startup, chosen: bool) -> float:
-    """The price a buyer would pay for ``firm`` now (0 if nobody can): ``V``, or the fire-sale share of it."""
+    """The price a buyer would pay for ``firm`` now (0 if nobody can): ``V``, or the fire-sale share of it.
+
+    Whether anyone can pay is decided by the first able buyer (:func:`able_buyers`, usually a giant): every board's
+    review asks, and a pass over every firm for each would make a month's reviews grow with the square of the
+    number of firms."""
     price = value(model, firm) * (1.0 if chosen else model.sc.exits.fire_sale_share)
     if price < model.sc.exits.min_deal_usd:
         return 0.0
-    return price if buyer_for(model, firm, price) is not None else 0.0
+    return price if next(able_buyers(model, firm, price), None) is not None else 0.0
 
 
 def step(model: MarketModel) -> None:

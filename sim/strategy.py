@@ -134,8 +134,9 @@ def _horizon(cash: float, monthly: float, investment: float, months: float) -> t
     return lasts, lasts / months
 
 
-def values(model: MarketModel, firm: Startup) -> dict[str, float]:
-    """Value (USD) of each path open to ``firm`` at this review (see the module docstring)."""
+def values(model: MarketModel, firm: Startup, rivals: dict[str, float] | None = None) -> dict[str, float]:
+    """Value (USD) of each path open to ``firm`` at this review (see the module docstring); ``rivals``: the niches'
+    rival fits of this month's reviews (:func:`niche_rivals`)."""
     sp = model.sc.strategy
     H = sp.horizon_months
     rounds = H / model.sc.capital.round_interval_months
@@ -168,7 +169,7 @@ def values(model: MarketModel, firm: Startup) -> dict[str, float]:
         integ, integ_rev = demand.offer_profit(model, firm, model.open_floor, demand.open_serving_cost(model) * learned,
                                                capacity)
         out[INTEGRATOR] = _pivot_value(model, cash, integ - lean_payroll, integ_rev)
-        niche = best_niche(model, firm)
+        niche = best_niche(model, firm, rivals)
         if niche is not None:
             rev = niche[1]
             out[VERTICAL] = _pivot_value(model, cash, rev * sp.vertical_margin - lean_payroll, rev)
@@ -188,19 +189,34 @@ def _pivot_value(model: MarketModel, cash: float, monthly: float, revenue: float
     return months * monthly + lasts * sp.services_revenue_multiple * MONTHS_PER_YEAR * revenue
 
 
-def best_niche(model: MarketModel, firm: Startup) -> tuple[str, float] | None:
-    """(niche, monthly revenue) of the niche that would pay ``firm`` the most as a vertical; None if none."""
+def best_niche(model: MarketModel, firm: Startup, rivals: dict[str, float] | None = None) -> tuple[str, float] | None:
+    """(niche, monthly revenue) of the niche that would pay ``firm`` the most as a vertical; None if none.
+    ``rivals``: the niches' rival fits of this month's reviews (:func:`niche_rivals`)."""
     niches = model.sc.demand.niches
     if not niches:
         return None
     fit = demand.vertical_fit(model, firm)
     best = None
     for i, n in enumerate(niches):
-        rev = demand.niche_share(model, i, fit, demand.niche_rivals_fit(model, n.name, exclude=firm)) \
-            * demand.niche_size(model, i)
+        rev = demand.niche_share(model, i, fit, niche_rivals(model, n.name, firm, rivals)) * demand.niche_size(model, i)
         if best is None or rev > best[1]:
             best = (n.name, rev)
     return best
+
+
+def niche_rivals(model: MarketModel, name: str, firm: Startup, rivals: dict[str, float] | None) -> float:
+    """:func:`sim.demand.niche_rivals_fit` of niche ``name`` without ``firm``, read from ``rivals`` (niche -> the
+    fit of its firms, filled on first ask) when ``firm`` is not one of the niche's firms.
+
+    :func:`step` keeps one ``rivals`` for a month's reviews, so a niche's fits are summed once (in the order of the
+    live startups, to the same last bit) rather than once per review: a sum over every startup for each review made
+    a month's reviews grow with the square of the number of firms. A pivot into a niche drops its entry."""
+    if rivals is None or (firm.strategy == VERTICAL and firm.niche == name):
+        return demand.niche_rivals_fit(model, name, exclude=firm)
+    fit = rivals.get(name)
+    if fit is None:
+        fit = rivals[name] = demand.niche_rivals_fit(model, name)
+    return fit
 
 
 def choose(model: MarketModel, firm: Startup, vals: dict[str, float]) -> str:
@@ -222,6 +238,7 @@ def choose(model: MarketModel, firm: Startup, vals: dict[str, float]) -> str:
 def step(model: MarketModel) -> None:
     """Reviews for the startups whose turn it is."""
     sp = model.sc.strategy
+    rivals: dict[str, float] = {}  # niche -> the fit of its firms, for this month's reviews (niche_rivals)
     for firm in list(model.live_startups):
         if (model.t - firm.review_offset) % sp.review_interval_months or firm.defaulted \
                 or model.t - firm.entry_step < sp.commitment_months:
@@ -229,17 +246,18 @@ def step(model: MarketModel) -> None:
         if firm.side_products and firm.runway_months() < sp.cut_runway_months:
             cut = firm.side_products.pop()
             model.log(firm.name, EventType.PRODUCT_CUT, detail=f"closes {cut} to concentrate resources")
-        new = choose(model, firm, values(model, firm))
+        new = choose(model, firm, values(model, firm, rivals))
         if new == ACQUIRED:
             firm.sell_decision = True
         elif new == WIND_DOWN:
             firm.wind_down_decision = True
         elif new != firm.strategy:
-            pivot(model, firm, new)
+            pivot(model, firm, new, rivals)
 
 
-def pivot(model: MarketModel, firm: Startup, new: str) -> None:
-    """Stop training foundation models and become a vertical or an integrator."""
+def pivot(model: MarketModel, firm: Startup, new: str, rivals: dict[str, float] | None = None) -> None:
+    """Stop training foundation models and become a vertical or an integrator (``rivals``: see :func:`niche_rivals`;
+    a vertical's niche's entry is dropped from it)."""
     firm.strategy = new
     firm.pivot_step = model.t
     firm.staff = max(1, round(firm.staff * model.sc.strategy.vertical_cost_share))
@@ -247,8 +265,10 @@ def pivot(model: MarketModel, firm: Startup, new: str) -> None:
     firm.run_installments.clear()
     firm.run_done_step = -1
     if new == VERTICAL:
-        niche = best_niche(model, firm)
+        niche = best_niche(model, firm, rivals)
         firm.niche = niche[0] if niche else ""
+        if rivals is not None:
+            rivals.pop(firm.niche, None)  # the niche has one more firm
         model.log(firm.name, EventType.PIVOT, niche=firm.niche, detail=f"pivots to {firm.niche}")
     else:
         firm.partner = partner_of(model, firm)
