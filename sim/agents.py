@@ -16,6 +16,7 @@ from __future__ import annotations
 import inspect
 import math
 import types
+from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
 import mesa
@@ -81,6 +82,7 @@ class Firm(mesa.Agent):
         self.api_merit = 0.0  # non-price utility of the offer (sim.demand.merit)
         self.token_share = 0.0  # share of the API token market
         self.standing = 0.0  # standing with enterprise buyers, utility (sim.demand.update_standing; startups)
+        self.standing_shocks: Iterator[float] | None = None  # its innovations, one a month (startups)
         self.nest_share = 1.0  # share within its nest of the API market (sim.demand; 1 for a closed model)
         self.served_mtok = 0.0  # API tokens served so far, millions (learning by doing: technology.learning_multiplier)
         self.tokens_mtok = 0.0  # API tokens sold this month, millions
@@ -202,6 +204,10 @@ class Firm(mesa.Agent):
         self.marketing_spend_usd = self.marketing_usd_per_month
         return self.marketing_spend_usd
 
+    def business_revenue_usd(self) -> float:
+        """This month's revenue from businesses, USD: API and vertical (not the consumer app)."""
+        return self.revenue_enterprise_usd + self.revenue_vertical_usd
+
     def vertical_fit(self, dp: DemandParams) -> float:
         """Fit in a vertical niche (sim.demand): its service capacity times exp(standing)."""
         return self.sales_capacity * math.exp(self.standing)
@@ -296,6 +302,12 @@ class Startup(Firm):
     def on_added(self, model: MarketModel) -> None:
         model.live_startups.append(self)
         model.every_startup.append(self)
+        self.standing_shocks = demand.standing_shocks(model)
+
+    def begin_month(self) -> None:
+        Firm.begin_month(self)
+        if self.alive():
+            demand.update_standing(self.model, self)
 
     def follow_schedule_until(self, step: int) -> None:
         """A startup in the dated schedule keeps training on its own as well (its runs are its own)."""
@@ -335,13 +347,14 @@ class Startup(Firm):
 
     def learn_sales(self, dp: DemandParams) -> None:
         """Move service capacity ``sales_learning_per_month`` of the way to the enterprise focus (1 for an
-        integrator) times the customer capital ``R / (R + capacity_half_revenue_usd_per_month)`` of this
-        month's enterprise revenue ``R`` (USD; docs/ODD.md 7.4)."""
+        integrator) times the customer capital ``k0 + (1 - k0) R / (R + capacity_half_revenue_usd_per_month)``
+        of this month's enterprise revenue ``R`` (USD), ``k0 = capacity_floor_share`` (docs/ODD.md 7.6)."""
         target = 1.0 if self.strategy == INTEGRATOR else self.enterprise_focus
         half = dp.capacity_half_revenue_usd_per_month
         if half > 0.0:
-            business = self.revenue_enterprise_usd + self.revenue_vertical_usd
-            target *= business / (business + half)
+            business = self.business_revenue_usd()
+            floor = dp.capacity_floor_share
+            target *= floor + (1.0 - floor) * business / (business + half)
         self.sales_capacity += dp.sales_learning_per_month * (target - self.sales_capacity)
 
     def operating_usd(self) -> float:

@@ -39,19 +39,23 @@ capacity; a giant's cloud times ``giant_vertical_fit``), with an outside option 
 haven only while it is small.
 
 **Standing.** A live startup's standing with enterprise buyers ``xi`` (utility) follows an AR(1),
-``xi <- standing_persistence * xi + standing_sd_per_month * N(0, 1)`` each month after the market
-clears (the demand stream): the unobserved product characteristic of [Berry1994], contracts won or
-lost. It adds to the utility of the startup's API offer and multiplies its niche fit by ``exp(xi)``.
-With customer capital (a startup's service capacity follows the business it wins,
-:meth:`sim.agents.Startup.learn_sales`) such shocks grow into lasting differences in size
-([Sutton1997], [Arthur1989]). Giants and open labs have no standing: their books are thousands of
-contracts.
+``xi <- standing_persistence * xi + standing_sd_per_month * N(0, 1)`` at the start of each month
+(a stream of its own per startup): the unobserved product characteristic of [Berry1994], contracts
+won or lost. It adds to the utility of the startup's API offer and multiplies its niche fit by
+``exp(xi)``. The standing itself is stationary (persistent unobserved heterogeneity, not growth);
+with customer capital (a startup's service capacity follows the business it wins,
+:meth:`sim.agents.Startup.learn_sales`) its differences are amplified into lasting differences in
+size by increasing returns ([Arthur1989]). Giants and open labs have no standing: their books are
+thousands of contracts.
 """
 
 from __future__ import annotations
 
 import math
+from collections.abc import Iterator
 from typing import TYPE_CHECKING
+
+import numpy as np
 
 from . import pricing
 from .pricing import MIN_PRICE
@@ -105,8 +109,8 @@ def open_serving_cost(model: MarketModel) -> float:
 
 
 def merit(model: MarketModel, quality: float, capacity: float, standing: float) -> float:
-    """Non-price utility of an offer: ``quality_weight (q - F) + capacity_weight ln k + xi`` (``xi`` the seller's
-    standing)."""
+    """Non-price utility of an offer (utility): ``quality_weight (q - F) + capacity_weight ln k + xi`` (``xi`` the
+    seller's standing)."""
     dp = model.sc.demand
     k = MIN_CAPACITY if MIN_CAPACITY > capacity else capacity  # max(capacity, MIN_CAPACITY), without a call
     return dp.quality_weight * (quality - frontier(model, model.t)) + dp.capacity_weight * math.log(k) + standing
@@ -163,20 +167,27 @@ def step(model: MarketModel) -> None:
                                             dp.enterprise_usd_per_month_max)
     _api_market(model)
     _verticals(model)
-    update_standing(model)
 
 
-def update_standing(model: MarketModel) -> None:
-    """Each live startup's standing with enterprise buyers moves by one AR(1) step for next month:
-    ``xi <- standing_persistence * xi + standing_sd_per_month * N(0, 1)`` (the demand stream; utility)."""
-    dp = model.sc.demand
-    sd = dp.standing_sd_per_month
+def standing_shocks(model: MarketModel) -> Iterator[float] | None:
+    """The innovations of a new startup's standing, ``standing_sd_per_month * N(0, 1)`` for each month left in the
+    run (utility), from a stream of its own: the next child of the demand seed (:class:`numpy.random.SeedSequence`
+    spawns them in order of creation), so that a firm's draws do not depend on which other firms exist or exit
+    (common random numbers firm by firm). None when the standing is switched off."""
+    sd = model.sc.demand.standing_sd_per_month
     if sd <= 0.0:
-        return
-    firms = model.live_startups
-    phi = dp.standing_persistence
-    for f, e in zip(firms, model.rng_demand.standard_normal(len(firms)).tolist(), strict=True):
-        f.standing = phi * f.standing + sd * e
+        return None
+    rng = np.random.default_rng(model.demand_seeds.spawn(1)[0])
+    return iter((sd * rng.standard_normal(model.calendar.n_steps - model.t)).tolist())
+
+
+def update_standing(model: MarketModel, firm: Firm) -> None:
+    """A live startup's standing with enterprise buyers moves by one AR(1) step, at the start of each month
+    (before prices are set, so that every mechanism of the month sees the same standing):
+    ``xi <- standing_persistence * xi + shock`` (utility; :func:`standing_shocks`)."""
+    shocks = firm.standing_shocks
+    if shocks is not None:
+        firm.standing = model.sc.demand.standing_persistence * firm.standing + next(shocks)
 
 
 def in_open_nest(model: MarketModel, quality: float) -> bool:
@@ -330,7 +341,8 @@ def niche_size(model: MarketModel, index: int) -> float:
 
 
 def vertical_fit(model: MarketModel, firm: Firm) -> float:
-    """A firm's fit in a niche: a startup's service capacity; a giant's cloud times ``giant_vertical_fit``."""
+    """A firm's fit in a niche: a startup's service capacity times exp(standing); a giant's cloud times
+    ``giant_vertical_fit``."""
     return firm.vertical_fit(model.sc.demand)
 
 

@@ -9,8 +9,9 @@ shares: the scenario, the calendar, the random streams and the firms.
 
 Randomness comes from independent streams spawned from the run's seed by
 :class:`numpy.random.SeedSequence`: stream 0 seeds Mesa's own generators (unused by the
-mechanisms), streams 1-5 serve capital, talent, strategy, entry and demand (the startups' standing
-with enterprise buyers), so switching one mechanism
+mechanisms), streams 1-4 serve capital, talent, strategy and entry, and stream 5 spawns one stream per
+startup, in order of creation, for its standing with enterprise buyers (:func:`sim.demand.standing_shocks`), so
+switching one mechanism
 off does not change the random numbers the others draw (common random numbers). The talent stream
 draws only uniforms, about 1,200 a baseline run: it is read through :class:`Uniforms`.
 """
@@ -82,8 +83,9 @@ class MarketModel(mesa.Model):
         #: times a run, several times faster than through pydantic (:func:`sim.config.plain_view`).
         self.sc = scenario_view(scenario)
         self.seed_value = seed
-        self.rng_capital, rng_talent, self.rng_strategy, self.rng_entry, self.rng_demand = (
-            np.random.default_rng(s) for s in streams[1:])
+        self.rng_capital, rng_talent, self.rng_strategy, self.rng_entry = (
+            np.random.default_rng(s) for s in streams[1:5])
+        self.demand_seeds = streams[5]  # one child per startup, in order of creation (demand.standing_shocks)
         self.rng_talent = Uniforms(rng_talent)
         self.calendar = Calendar(scenario.time.start, scenario.time.end)
         self.frontier_cache: dict[int, float] = {}  # step -> frontier capability (sim.technology.frontier)

@@ -224,11 +224,17 @@ class DemandParams(Section):
     capacity_half_revenue_usd_per_month: float = P(
         1e6, 0.0, 1e9, "USD per month",
         "Customer capital: a startup's service capacity moves towards its enterprise focus (1 for an integrator) "
-        "times R / (R + this), R its enterprise revenue (API and vertical) of the month, so a firm builds its "
-        "sales and delivery organisation out of the business it wins; 0 switches it off (capacity moves to the "
-        "focus alone, as before model 3.5).",
+        "times k0 + (1 - k0) R / (R + this), R its enterprise revenue (API and vertical) of the month and k0 "
+        "capacity_floor_share, so a firm builds its sales and delivery organisation out of the business it wins; "
+        "0 switches it off (capacity moves to the focus alone, as before model 3.5).",
         "customer capital [GourioRudanko2014] and increasing returns [Arthur1989]; assumption: 1 MUSD a month, "
         "the order of a leading startup's enterprise revenue in 2023")
+    capacity_floor_share: float = P(
+        0.25, 0.0, 1.0, "share of focus",
+        "Share of its focus a startup's service capacity keeps with no business at all (customer capital's floor: "
+        "a founding team can serve its first customers before it has a book).",
+        "assumption: without a floor a firm with no revenue would lose all its capacity and could never win a "
+        "first customer")
     standing_sd_per_month: float = P(
         0.1, 0.0, 5.0, "utility per month",
         "Standard deviation of the monthly innovation of a startup's standing with enterprise buyers (an AR(1) "
