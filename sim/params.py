@@ -240,7 +240,7 @@ class DemandParams(Section):
         "Standard deviation of the monthly innovation of a startup's standing with enterprise buyers (an AR(1) "
         "shock to the utility of its API offer and, as exp(standing), to its fit in a niche: contracts won or "
         "lost, references, a key account); 0 switches it off.",
-        "the unobserved product characteristic of [Berry1994]; random proportional growth [Sutton1997]; "
+        "the unobserved product characteristic of [Berry1994]; "
         "assumption: a startup's book is a handful of large contracts, a giant's cloud thousands")
     standing_persistence: float = P(
         0.95, 0.0, 1.0, "share per month",
