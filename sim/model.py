@@ -11,9 +11,8 @@ Randomness comes from independent streams spawned from the run's seed by
 :class:`numpy.random.SeedSequence`: stream 0 seeds Mesa's own generators (unused by the
 mechanisms), streams 1-4 serve capital, talent, strategy and entry, and stream 5 spawns one stream per
 startup, in order of creation, for its standing with enterprise buyers (:func:`sim.demand.standing_shocks`), so
-switching one mechanism
-off does not change the random numbers the others draw (common random numbers). The talent stream
-draws only uniforms, about 1,200 a baseline run: it is read through :class:`Uniforms`.
+switching one mechanism off does not change the random numbers the others draw (common random numbers).
+The talent stream draws only uniforms, about 1,200 a baseline run: it is read through :class:`Uniforms`.
 """
 
 from __future__ import annotations

@@ -226,7 +226,7 @@ class DemandParams(Section):
         "Customer capital: a startup's service capacity moves towards its enterprise focus (1 for an integrator) "
         "times k0 + (1 - k0) R / (R + this), R its enterprise revenue (API and vertical) of the month and k0 "
         "capacity_floor_share, so a firm builds its sales and delivery organisation out of the business it wins; "
-        "0 switches it off (capacity moves to the focus alone, as before model 3.5).",
+        "0 switches it off (capacity moves to the focus alone, as before model 3.6).",
         "customer capital [GourioRudanko2014] and increasing returns [Arthur1989]; assumption: 1 MUSD a month, "
         "the order of a leading startup's enterprise revenue in 2023")
     capacity_floor_share: float = P(

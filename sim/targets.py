@@ -574,7 +574,7 @@ TARGETS: tuple[Target, ...] = (
 )
 
 #: Targets measured *built in* for the current model (``python -m sim informative``, docs/targets.md): they hold
-#: everywhere, so they are no evidence; the hold-out lists them as 'none'. (Model 3.5: ``zhipu_revenue_2023`` now
+#: everywhere, so they are no evidence; the hold-out lists them as 'none'. (Model 3.6: ``zhipu_revenue_2023`` now
 #: fails at one corner of the priors, so it is informative; the hold-out keeps it 'none' as registered.)
 BUILT_IN = ("doubao_mau_2025_01",)
 #: The targets by id.

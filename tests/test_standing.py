@@ -1,6 +1,6 @@
 """A startup's standing with enterprise buyers (an AR(1) utility shock, sim.demand.update_standing) and its
 customer capital (service capacity that follows the business it wins, sim.agents.Startup.learn_sales):
-model 3.5's sources of dispersion among firms alike in every input."""
+model 3.6's sources of dispersion among firms alike in every input."""
 
 from __future__ import annotations
 
