@@ -366,6 +366,20 @@ def test_metrics_agree_with_the_run_tables(tmp_path: Path) -> None:
                                                                "vc_sentiment"].mean())
 
 
+def test_last_foundation_year_is_the_last_month_with_a_producer() -> None:
+    from sim.experiments.metrics import last_foundation_year
+    from sim.model import run
+    from sim.scenario import load_scenario
+
+    sc = load_scenario(BASELINE)
+    model = run(sc, 3).table("model").to_pandas()
+    last = model.loc[model["n_foundation"] > 0, "date"].iloc[-1]
+    year = last_foundation_year(run(sc, 3))
+    assert year == pytest.approx(int(last[:4]) + (int(last[5:7]) - 1) / 12)
+    none = run(sc.with_overrides({"time.end": "2023-06"}), 3)  # every startup trains in the first months
+    assert last_foundation_year(none) == pytest.approx(2023 + 5 / 12)
+
+
 # ---------------------------------------------------------------------- analysis
 ISHIGAMI_N = 2048  # documented in docs/experiments.md: N*(D+2) = 10240 evaluations
 

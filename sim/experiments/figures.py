@@ -56,7 +56,7 @@ def _label(metric: str) -> str:
 RESOLUTION: dict[str, float] = {
     "foundation_2027_12": 1.0, "alive_end": 1.0, "pivoted_end": 1.0, "exited_end": 1.0,  # one firm
     "foundation_share_end": 0.05, "alive_share_end": 0.05, "exited_share_end": 0.05,  # one firm in twenty
-    "first_abandonment_step": 3.0, "first_abandonment_year": 0.25,  # a quarter
+    "first_abandonment_step": 3.0, "first_abandonment_year": 0.25, "last_foundation_year": 0.25,  # a quarter
     "departures_to_2025_06": 5.0, "departures_total": 5.0,  # a few executives
     "hhi_consumer_end": 0.05, "hhi_enterprise_end": 0.05,  # 0.05 of HHI: from 20 to 19 equal firms is 0.003
     "mean_sentiment_2025": 0.05, "funding_rounds_total": 2.0, "ipos_total": 1.0, "patterns_passed": 1.0,

@@ -83,11 +83,21 @@ def first_abandonment_step(r: RunResult) -> float:
 def first_abandonment_year(r: RunResult) -> float:
     """Decimal year of the first abandonment (e.g. 2024.5 for 2024-07); NaN if none."""
     step = first_abandonment_step(r)
-    if math.isnan(step):
-        return math.nan
+    return math.nan if math.isnan(step) else _decimal_year(r, int(step))
+
+
+def _decimal_year(r: RunResult, step: int) -> float:
+    """Decimal year of month ``step`` of the run (2024.5 for 2024-07)."""
     date = r.model["date"][0]
-    y0, m0 = int(date[:4]), int(date[5:7])
-    return y0 + (m0 - 1 + step) / 12.0
+    return int(date[:4]) + (int(date[5:7]) - 1 + step) / 12.0
+
+
+def last_foundation_year(r: RunResult) -> float:
+    """Decimal year of the last month in which a startup still trains foundation models (its last month if one
+    still does at the end: the date then says "to the end", read it with ``foundation_2027_12``); NaN if none
+    ever does."""
+    months = [i for i, n in enumerate(r.model["n_foundation"]) if n > 0]
+    return _decimal_year(r, months[-1]) if months else math.nan
 
 
 def departures_to_2025_06(r: RunResult) -> float:
@@ -155,6 +165,7 @@ METRICS: dict[str, Callable[[RunResult], float]] = {
     "foundation_share_end": foundation_share_end,
     "alive_share_end": alive_share_end,
     "exited_share_end": exited_share_end,
+    "last_foundation_year": last_foundation_year,
 }
 
 #: Axis labels of the metrics (with units) for figures.
@@ -176,6 +187,7 @@ LABELS: dict[str, str] = {
     "funding_rounds_total": "venture rounds closed",
     "ipos_total": "listings",
     "patterns_passed": "patterns passed",
+    "last_foundation_year": "last month a startup trains foundation models (year)",
 }
 
 #: Unit of a difference between two values of each metric (effects, e.g. ``compare --posterior``).
@@ -186,13 +198,13 @@ EFFECT_UNITS: dict[str, str] = {
     "hhi_consumer_end": "HHI points on 0-1", "hhi_enterprise_end": "HHI points on 0-1",
     "mean_sentiment_2025": "sentiment points on 0-1", "funding_rounds_total": "rounds", "ipos_total": "listings",
     "patterns_passed": "patterns", "foundation_share_end": "share of startups", "alive_share_end": "share of startups",
-    "exited_share_end": "share of startups",
+    "exited_share_end": "share of startups", "last_foundation_year": "years",
 }
 
-#: Metrics a spec keeps only when it names them: ``patterns_passed`` (slower) and the per-startup shares
-#: (for markets of different sizes, docs/robustness.md), so that the default set, and the identity of
-#: every spec that relies on it, stays what it was.
-NAMED_ONLY = ("patterns_passed", "foundation_share_end", "alive_share_end", "exited_share_end")
+#: Metrics a spec keeps only when it names them: ``patterns_passed`` (slower), the per-startup shares (for
+#: markets of different sizes, docs/robustness.md) and ``last_foundation_year`` (added later), so that the
+#: default set, and the identity of every spec that relies on it, stays what it was.
+NAMED_ONLY = ("patterns_passed", "foundation_share_end", "alive_share_end", "exited_share_end", "last_foundation_year")
 #: The metrics a spec keeps when it names none.
 DEFAULT_METRICS = [n for n in METRICS if n not in NAMED_ONLY]
 
