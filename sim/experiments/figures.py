@@ -234,8 +234,10 @@ def sensitivity_bars(result: dict[str, Any], path: Path) -> Path:
     names = list(result["parameters"])
     labels = dict(zip(names, _short_names(names), strict=True))
     rows, cols = _grid(len(outs), most=2 if len(names) > 8 else 3)
+    # Sobol' indices are shares of variance in every panel, so they share one scale; Morris mu* is in
+    # each output's own unit, so each panel keeps its own.
     fig, axes = plt.subplots(rows, cols, figsize=(5.2 * cols, (0.24 * len(names) + 1.3) * rows), squeeze=False,
-                             layout="constrained")
+                             layout="constrained", sharex=sobol)
     pos = np.arange(len(names))
     for ax, out in zip(axes.flat, outs, strict=False):
         r = result["outputs"][out]
@@ -257,14 +259,14 @@ def sensitivity_bars(result: dict[str, Any], path: Path) -> Path:
         ax.set_title(_label(out) + (f"  (seed noise {ns:.0%} of variance)" if ns is not None else ""), fontsize=9)
         ax.set_yticks(pos, [labels[p] for p in order], fontsize=8)
         ax.invert_yaxis()
-        ax.tick_params(axis="x", labelsize=8)
+        ax.tick_params(axis="x", labelsize=8, labelbottom=True)
         _plain(ax)
         ax.legend(fontsize=7, loc="lower right")
     for ax in list(axes.flat)[len(outs):]:
         ax.set_visible(False)
     note = f"; not shown (no variance between points): {', '.join(map(_label, dropped))}" if dropped else ""
     fig.suptitle(f"{'Sobol' if sobol else 'Morris'} indices with {result['conf_level']:.0%} bootstrap "
-                 f"intervals, sorted{note}", fontsize=10)
+                 f"intervals, sorted{'; one scale' if sobol else ''}{note}", fontsize=10)
     return _save(fig, path)
 
 
