@@ -50,6 +50,31 @@ def _label(metric: str) -> str:
     return LABELS.get(metric, metric)
 
 
+def _param_label(key: str) -> str:
+    """A swept parameter's axis label: its key path, with its unit from the scenario schema when it has one
+    (a test function's arguments, or keys the schema does not know, stay bare)."""
+    import typing
+
+    from pydantic import BaseModel
+
+    from ..params import ScenarioSections
+
+    cls: Any = ScenarioSections
+    field = None
+    for part in key.split("."):
+        if part.isdigit() and field is not None:  # a list item: the list's element type
+            args = typing.get_args(field.annotation)
+            cls = args[0] if args else None
+            continue
+        fields = getattr(cls, "model_fields", None) if isinstance(cls, type) and issubclass(cls, BaseModel) else None
+        field = fields.get(part) if fields else None
+        if field is None:
+            return key
+        cls = field.annotation
+    unit = (field.json_schema_extra or {}).get("unit", "") if field is not None else ""
+    return f"{key} [{unit}]" if isinstance(unit, str) and unit else key
+
+
 #: The smallest difference in each metric worth showing as a change (in the metric's unit):
 #: a y-range or colour range narrower than this is widened to it, so that noise of 1e-5 is not
 #: drawn as a trend. Display constants, not model parameters.
@@ -131,7 +156,7 @@ def response_curves(df: Any, x_columns: list[str], metric: str, path: Path, oat_
         ax.plot(xs_a, ms_a, "o-", color="C0", ms=3)
         if base and col in base and isinstance(base[col], (int, float)):
             ax.axvline(float(base[col]), color="0.5", ls=":", lw=1)
-        ax.set_xlabel(col, fontsize=8)
+        ax.set_xlabel(_param_label(col), fontsize=8)
         ax.tick_params(labelsize=7)
         _plain(ax)
     axes[0, 0].set_ylim(*value_range(metric, lo, hi))
@@ -157,17 +182,17 @@ def heatmap(df: Any, x: str, y: str, metric: str, path: Path, title: str = "") -
     vmin, vmax = value_range(metric, float(finite.min()), float(finite.max())) if finite.size else (0.0, 1.0)
     fig, ax = plt.subplots(figsize=(1.6 + 0.9 * table.shape[1], 0.8 + 0.6 * table.shape[0]))
     im = ax.imshow(vals, origin="lower", aspect="auto", cmap="viridis", vmin=vmin, vmax=vmax)
-    ax.set_xticks(range(table.shape[1]), [f"{v:g}" if isinstance(v, float) else str(v) for v in table.columns],
+    ax.set_xticks(range(table.shape[1]), [f"{v:.3g}" if isinstance(v, float) else str(v) for v in table.columns],
                   fontsize=8)
-    ax.set_yticks(range(table.shape[0]), [f"{v:g}" if isinstance(v, float) else str(v) for v in table.index],
+    ax.set_yticks(range(table.shape[0]), [f"{v:.3g}" if isinstance(v, float) else str(v) for v in table.index],
                   fontsize=8)
     fmt = _cell_text(vals)
     mid = (vmin + vmax) / 2
     for (i, j), v in np.ndenumerate(vals):
         if np.isfinite(v):
             ax.text(j, i, fmt.format(v), ha="center", va="center", fontsize=7, color="white" if v < mid else "black")
-    ax.set_xlabel(x, fontsize=9)
-    ax.set_ylabel(y, fontsize=9)
+    ax.set_xlabel(_param_label(x), fontsize=9)
+    ax.set_ylabel(_param_label(y), fontsize=9)
     cbar = fig.colorbar(im, ax=ax, label=_label(metric) + " (mean)")
     cbar.formatter.set_useOffset(False)
     cbar.update_ticks()
@@ -209,8 +234,10 @@ def sensitivity_bars(result: dict[str, Any], path: Path) -> Path:
     names = list(result["parameters"])
     labels = dict(zip(names, _short_names(names), strict=True))
     rows, cols = _grid(len(outs), most=2 if len(names) > 8 else 3)
+    # Sobol' indices are shares of variance in every panel, so they share one scale; Morris mu* is in
+    # each output's own unit, so each panel keeps its own.
     fig, axes = plt.subplots(rows, cols, figsize=(5.2 * cols, (0.24 * len(names) + 1.3) * rows), squeeze=False,
-                             layout="constrained")
+                             layout="constrained", sharex=sobol)
     pos = np.arange(len(names))
     for ax, out in zip(axes.flat, outs, strict=False):
         r = result["outputs"][out]
@@ -232,14 +259,14 @@ def sensitivity_bars(result: dict[str, Any], path: Path) -> Path:
         ax.set_title(_label(out) + (f"  (seed noise {ns:.0%} of variance)" if ns is not None else ""), fontsize=9)
         ax.set_yticks(pos, [labels[p] for p in order], fontsize=8)
         ax.invert_yaxis()
-        ax.tick_params(axis="x", labelsize=8)
+        ax.tick_params(axis="x", labelsize=8, labelbottom=True)
         _plain(ax)
         ax.legend(fontsize=7, loc="lower right")
     for ax in list(axes.flat)[len(outs):]:
         ax.set_visible(False)
     note = f"; not shown (no variance between points): {', '.join(map(_label, dropped))}" if dropped else ""
     fig.suptitle(f"{'Sobol' if sobol else 'Morris'} indices with {result['conf_level']:.0%} bootstrap "
-                 f"intervals, sorted{note}", fontsize=10)
+                 f"intervals, sorted{'; one scale' if sobol else ''}{note}", fontsize=10)
     return _save(fig, path)
 
 
@@ -497,7 +524,7 @@ def scatter_panels(df: Any, x_columns: list[str], metric: str, path: Path, bins:
         mids_a, ms_a, hs_a = np.array(mids), np.array(ms), np.array(hs)
         ax.fill_between(mids_a, ms_a - hs_a, ms_a + hs_a, alpha=0.3, color="C0", linewidth=0)
         ax.plot(mids_a, ms_a, "-", color="C0")
-        ax.set_xlabel(col, fontsize=8)
+        ax.set_xlabel(_param_label(col), fontsize=8)
         ax.tick_params(labelsize=7)
         _plain(ax)
     yv_all = df[metric].to_numpy(dtype=float)
