@@ -102,13 +102,23 @@ def value_range(metric: str, lo: float, hi: float) -> tuple[float, float]:
     return mid - 0.55 * need, mid + 0.55 * need
 
 
+#: Axis values from this magnitude on are written with SI prefixes (50 M, 400 M): written out in full they
+#: overlap. A display constant.
+SI_TICKS_FROM = 1e5
+
+
 def _plain(ax: Any) -> None:
-    """No offset or scientific notation on either axis (years read 2024.5, not 0.5 + 2.024e3)."""
-    from matplotlib.ticker import ScalarFormatter
+    """No offset or scientific notation on either axis (years read 2024.5, not 0.5 + 2.024e3); large values
+    (from :data:`SI_TICKS_FROM`, e.g. USD) with SI prefixes, not in full."""
+    from matplotlib.ticker import EngFormatter, ScalarFormatter
 
     for axis in (ax.xaxis, ax.yaxis):
         fmt = axis.get_major_formatter()
-        if isinstance(fmt, ScalarFormatter):
+        if not isinstance(fmt, ScalarFormatter):
+            continue
+        if max(abs(v) for v in axis.get_view_interval()) >= SI_TICKS_FROM:
+            axis.set_major_formatter(EngFormatter(sep=" "))
+        else:
             fmt.set_useOffset(False)
             fmt.set_scientific(False)
 
@@ -160,8 +170,7 @@ def response_curves(df: Any, x_columns: list[str], metric: str, path: Path, oat_
         ax.tick_params(labelsize=7)
         _plain(ax)
     axes[0, 0].set_ylim(*value_range(metric, lo, hi))
-    for r in range(rows):
-        axes[r, 0].set_ylabel(_label(metric), fontsize=8)
+    fig.supylabel(_label(metric), fontsize=8)  # one label for the shared scale (per row they overlap)
     for ax in list(axes.flat)[len(x_columns):]:
         ax.set_visible(False)
     fig.suptitle(title or f"{_label(metric)}: mean and 95% interval over replications (one y-scale; dotted: "
