@@ -4,7 +4,7 @@ tables, score the article's patterns and draw a figure.
     python examples/first_steps.py results/first_steps [--seeds 10]
 
 Writes ``OUT/foundation_startups.png`` (the number of startups still training foundation
-models, baseline against a variant with keener investors) and prints what it did. The same
+models, baseline against a variant with warier investors) and prints what it did. The same
 steps from the shell: ``python -m sim run``, ``python -m sim score`` (README, "First steps").
 """
 
@@ -36,12 +36,12 @@ def main(argv: list[str] | None = None) -> int:
           f"initial investor sentiment {baseline.capital.sentiment_initial}")
 
     # 2. Override a value by its key path (a bad key or value raises sim.errors.InputError).
-    keen = baseline.with_overrides({"capital.sentiment_initial": 0.9}, origin="first_steps.py")
+    wary = baseline.with_overrides({"capital.sentiment_initial": 0.4}, origin="first_steps.py")
 
     # 3. Run seeds 0..N-1 of each (seed i gives the same run wherever it runs).
     seeds = list(range(args.seeds))
     runs = {"baseline": run_seeds(baseline, seeds, progress=False),
-            "sentiment_initial = 0.9": run_seeds(keen, seeds, progress=False)}
+            "sentiment_initial = 0.4 (warier investors)": run_seeds(wary, seeds, progress=False)}
 
     # 4. Each run holds three tables (docs/outputs.md): model (one row a month), firms, events.
     model = {name: pd.concat([pd.DataFrame(r.model) for r in rs]) for name, rs in runs.items()}

@@ -59,7 +59,10 @@ def mechanisms_text(model: MarketModel) -> str:
     the scenario's values filled in), after :func:`intro`."""
     sc = model.sc
     fields = {"exit_runway_months": sc.exits.exit_runway_months,
-              "entry_off": "" if sc.entry.enabled else " (switched off in this scenario)"}
+              "entry_off": "" if sc.entry.enabled else " (switched off in this scenario)",
+              "standing_off": "" if sc.demand.standing_sd_per_month > 0 else " (switched off in this scenario)",
+              "capital_off": "" if sc.demand.capacity_half_revenue_usd_per_month > 0
+              else " (switched off in this scenario)"}
     items = [f"{i}. **{head}.** " + " ".join(text.format(**fields).split())
              for i, (head, text) in enumerate((m.STUDENT for m in MONTH), start=1)]
     return intro(model) + "\n\n" + "\n".join(items) + "\n"

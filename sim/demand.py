@@ -10,10 +10,13 @@ tokens demanded respond to the market's price index ``P`` with a constant elasti
 ``Q`` among the API offers and the outside option (deploying the open floor themselves, at
 ``self_host_cost_multiple`` times the open floor's serving cost) by logit shares of
 
-    u_i = quality_weight (q_i - F) - price_weight ln p_i + capacity_weight ln k_i    (u_0 likewise),
+    u_i = quality_weight (q_i - F) - price_weight ln p_i + capacity_weight ln k_i + xi_i,
+    u_0 = quality_weight (L - F) - price_weight ln p_0 + self_deploy_utility,
 
 ``q`` the offer's quality in doublings (a firm whose own model is below the open floor serves the
-floor), ``F`` the frontier, ``k`` its service capacity (a giant's cloud, a startup's sales force).
+floor), ``F`` the frontier, ``k`` its service capacity (a giant's cloud, a startup's sales force),
+``xi`` a startup's standing (0 for giants and open labs; :func:`update_standing`); the outside
+option serves the open floor ``L`` at ``p_0``, self-hosting's cost, with no capacity term.
 The shares are a *nested* logit ([Berry1994], [Cardell1997]): the offers of the open floor itself
 (integrators, the open labs' own APIs, every firm whose model is not above the floor, and
 self-hosting) form one nest of near-identical products with nesting parameter
@@ -33,7 +36,7 @@ option's cost included. Revenue is ``p x`` and serving cost ``c x`` for ``x`` to
 
 **Verticals.** Each niche's spending grows on its own; vertical startups and the giants that
 entered it share ``vertical_capture`` of it in proportion to their fit (a startup's service
-capacity; a giant's cloud times ``giant_vertical_fit``), with an outside option of fit
+capacity times ``exp(xi)``; a giant's cloud times ``giant_vertical_fit``), with an outside option of fit
 ``niche_outside_fit``. A giant with a cloud enters a niche once the niche's spending passes
 ``giant_niche_entry_usd_per_month`` times one plus the giants already in it, so a vertical is a
 haven only while it is small.
@@ -79,8 +82,9 @@ STUDENT = ("Customers", """\
 Companies buy tokens: more when prices fall (*price elasticity*), from the offer with the best
 quality for its price and service. Firms that all resell the same free open model compete
 hardest with each other, so the cheapest and best-served of them wins most of those buyers.
-A startup's *standing* with buyers drifts with the contracts it wins and loses, and its sales team
-grows with the business it has (*customer capital*), so early luck can snowball.
+A startup's *standing* with buyers drifts with the contracts it wins and loses{standing_off}, and
+its sales team grows with the business it has (*customer capital*{capital_off}): with both, early
+luck can snowball.
 Enterprise demand matures slowly. Niches (medicine, coding ...) grow on their own, and giants
 move in once they are big.""")
 

@@ -271,18 +271,24 @@ def test_about_tab_follows_the_month_and_the_scenario(baseline):
     from sim import app_about
     from sim.month import MONTH
 
+    def about(scenario):
+        model = MarketModel(scenario, 0)
+        try:
+            return app_about.mechanisms_text(model)
+        finally:
+            release(model)
+
     sc = baseline.with_overrides({"exits.exit_runway_months": 3.5, "entry.enabled": True, "time.end": "2026-06",
-                                  "population.startups": 4})
-    model = MarketModel(sc, 0)
-    try:
-        text = app_about.mechanisms_text(model)
-    finally:
-        release(model)
+                                  "population.startups": 4, "demand.standing_sd_per_month": 0.1})
+    text = about(sc)
     heads = [line.split("**")[1].rstrip(".") for line in text.splitlines() if line[:1].isdigit()]
     assert heads == [m.STUDENT[0] for m in MONTH]
     assert "10 Chinese large-model startups" in text and "4 generic" in text and "joined by entrants" in text
     assert f"from {sc.time.start} to 2026-06" in text and "under 3.5 months of cash" in text
     assert "switched off" not in text
+    off = about(sc.with_overrides({"demand.standing_sd_per_month": 0.0,
+                                   "demand.capacity_half_revenue_usd_per_month": 0.0}))
+    assert "loses (switched off in this scenario)" in off and "*customer capital* (switched off" in off
 
 
 def test_every_slider_reads_a_scenario_value(baseline):
