@@ -28,6 +28,7 @@ import difflib
 import hashlib
 import json
 import math
+import re
 import tomllib
 import types
 import typing
@@ -138,6 +139,8 @@ def plain_view(model: M) -> M:
 EXTENDS = "extends"
 #: The key of a list item that names it (lists of tables whose items all have it merge by it).
 NAME = "name"
+#: A TOML bare key: a list item's name that is not one is quoted in a key path (``startups."01.AI"``).
+BARE_KEY = re.compile(r"[A-Za-z0-9_-]+")
 #: The key of a child's list item that removes the parent's item of that name.
 REMOVE = "remove"
 
@@ -310,15 +313,18 @@ def validate(schema: type[BaseModel], data: dict[str, Any], file: str | Loaded |
     try:
         return schema.model_validate(data)
     except ValidationError as exc:
-        raise input_error(exc, schema, file) from None
+        raise input_error(exc, schema, file, data) from None
 
 
-def input_error(exc: ValidationError, schema: type[BaseModel], file: str | Loaded | Callable[[str], str]) -> InputError:
+def input_error(exc: ValidationError, schema: type[BaseModel], file: str | Loaded | Callable[[str], str],
+                data: Any = None) -> InputError:
     """Translate a pydantic ``ValidationError`` into one :class:`InputError`.
 
     ``file`` names the file, or maps a key path to the file that set it (a :class:`Loaded`, or a
     function). The first problem is reported with a count of the others; the key path drops
-    pydantic's union tags, so it is the path as written in the file.
+    pydantic's union tags, so it is the path as written in the file. With ``data`` (what was
+    validated), an item of a list that has a ``name`` is named by it (``startups.StepFun.staff``, as
+    ``--set`` writes it), not by its index in the merged list, which a file extending another may not show.
     """
     errs = exc.errors()
     # an unknown key first: next to a missing one it is most often the same key misspelt
@@ -327,7 +333,23 @@ def input_error(exc: ValidationError, schema: type[BaseModel], file: str | Loade
     others = {_walk(schema, e["loc"], e["type"])[0] for e in errs} - {key}
     extra = f" ({len(others)} more problem{'s' if len(others) > 1 else ''} after this one)" if others else ""
     where = file.file_of(key) if isinstance(file, Loaded) else file(key) if callable(file) else file
-    return InputError(where, key, _describe(first, owner, field) + extra)
+    return InputError(where, _named(key, data), _describe(first, owner, field) + extra)
+
+
+def _named(key: str, data: Any) -> str:
+    """``key`` with each list index replaced by the item's ``name`` where the item in ``data`` has one."""
+    parts = key.split(".") if key else []
+    for n, part in enumerate(parts):
+        if isinstance(data, list) and part.isdigit() and int(part) < len(data):
+            data = data[int(part)]
+            if isinstance(data, dict) and isinstance(data.get(NAME), str):
+                name = data[NAME]
+                parts[n] = name if BARE_KEY.fullmatch(name) else json.dumps(name)  # "01.AI", as --set quotes it
+        elif isinstance(data, dict):
+            data = data.get(part)
+        else:
+            break
+    return ".".join(parts)
 
 
 def _walk(schema: type[BaseModel], loc: tuple[Any, ...], typ: str) -> tuple[str, type[BaseModel] | None, Any]:

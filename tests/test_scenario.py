@@ -273,12 +273,15 @@ def test_error_in_a_parent_value_names_the_parent(write_scenario) -> None:
     # a startup the child overrides is named after the child, one it does not after the parent
     write_scenario(PARENT.replace("staff = 111", "staff = 0"), name="p2.toml")
     err = _error(write_scenario('extends = "p2.toml"\n[[startups]]\nname = "B"\ncash_usd = 1e8\n', name="c2.toml"))
-    assert err.key == "startups.0.staff" and Path(err.file).name == "p2.toml"
+    assert err.key == "startups.A.staff" and Path(err.file).name == "p2.toml"
     err = _error(write_scenario('extends = "p2.toml"\n[[startups]]\nname = "A"\ncash_usd = 1e8\n', name="c3.toml"))
-    assert err.key == "startups.0.staff" and Path(err.file).name == "p2.toml"
+    assert err.key == "startups.A.staff" and Path(err.file).name == "p2.toml"
     write_scenario(PARENT, name="parent.toml")
+    # the child's only item is B: it is named, not given its index in the merged list
     err = _error(write_scenario('extends = "parent.toml"\n[[startups]]\nname = "B"\nstaff = 0\n', name="c4.toml"))
-    assert err.key == "startups.1.staff" and Path(err.file).name == "c4.toml"
+    assert err.key == "startups.B.staff" and Path(err.file).name == "c4.toml"
+    err = _error(write_scenario('extends = "parent.toml"\n[[startups]]\nname = "0.1"\nstaff = 0\n', name="c5.toml"))
+    assert err.key == 'startups."0.1".staff'  # a name that is not a bare key is quoted, as --set writes it
 
 
 def test_extends_baseline(write_scenario, baseline: Scenario) -> None:
