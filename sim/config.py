@@ -337,12 +337,13 @@ def input_error(exc: ValidationError, schema: type[BaseModel], file: str | Loade
 
 
 def _named(key: str, data: Any) -> str:
-    """``key`` with each list index replaced by the item's ``name`` where the item in ``data`` has one."""
+    """``key`` with each list index replaced by the item's ``name`` where the item in ``data`` has one (not when
+    the name itself is the key at fault: ``variants.0.name``)."""
     parts = key.split(".") if key else []
     for n, part in enumerate(parts):
         if isinstance(data, list) and part.isdigit() and int(part) < len(data):
             data = data[int(part)]
-            if isinstance(data, dict) and isinstance(data.get(NAME), str):
+            if isinstance(data, dict) and isinstance(data.get(NAME), str) and parts[n + 1:] != [NAME]:
                 name = data[NAME]
                 parts[n] = name if BARE_KEY.fullmatch(name) else json.dumps(name)  # "01.AI", as --set quotes it
         elif isinstance(data, dict):
