@@ -218,6 +218,34 @@ def _load(path: Path, chain: tuple[Path, ...], shown: str, rebase: Rebase | None
     return _merge(base, base_tree, data, shown, "")
 
 
+def additions(path: str | Path) -> list[str]:
+    """Items a file's named lists add to those of the file it extends, one line each (``startups: adds
+    'Zhipuu' (did you mean 'Zhipu'?)``): a misspelt name overrides nothing and adds a firm with default
+    values, which is valid, so ``validate`` says so rather than failing. Empty for a file that extends none."""
+    own = read_toml(Path(path), str(path))
+    parent = own.pop(EXTENDS, None)
+    if not isinstance(parent, str):
+        return []
+    parent_path = Path(parent) if Path(parent).is_absolute() else Path(path).parent / parent
+    out: list[str] = []
+    _additions(load_toml(parent_path.resolve()).data, own, "", out)
+    return out
+
+
+def _additions(base: Any, over: Any, where: str, out: list[str]) -> None:
+    if isinstance(over, dict) and isinstance(base, dict):
+        for k, v in over.items():
+            if k in base:
+                _additions(base[k], v, f"{where}{k}.", out)
+    elif isinstance(over, list) and is_named_list(base):
+        names = [b[NAME] for b in base]
+        for item in over:
+            name = item.get(NAME) if isinstance(item, dict) else None
+            if isinstance(name, str) and name not in names and REMOVE not in item:
+                out.append(f"{where.rstrip('.')}: adds '{name}', which the parent does not have"
+                           + did_you_mean(name, names))
+
+
 # --------------------------------------------------------------------------- merging
 # Provenance is kept as a tree shaped like the data: (file, children), children a dict of key ->
 # tree for a table, a list of trees for a list, None for a value. Merging moves both together, so

@@ -95,6 +95,16 @@ def test_validate_good_files(capsys: pytest.CaptureFixture, write_scenario) -> N
     assert load_scenario(BASELINE).hash() in out[0]
 
 
+def test_validate_notes_an_added_item_and_its_near_name(capsys: pytest.CaptureFixture, write_scenario) -> None:
+    """A misspelt firm is valid (it adds a firm with default values), so validate says what it added."""
+    typo = write_scenario(EXT + '[[startups]]\nname = "Zhipuu"\ncash_usd = 5e8\n'
+                          '[[startups]]\nname = "MiniMax"\ncash_usd = 1e9\n', name="typo.toml")
+    assert main(["validate", str(typo)]) == 0
+    out = capsys.readouterr().out.splitlines()
+    assert out[0].startswith("ok: ") and len(out) == 2  # MiniMax overrides: no note
+    assert out[1] == f"note: {typo}: startups: adds 'Zhipuu', which the parent does not have (did you mean 'Zhipu'?)"
+
+
 # ----------------------------------------------------------------------------- bad input, real processes
 #: A few cases in a fresh interpreter (each costs a 2-3 s start-up); every case runs in process above and,
 #: marked slow, in subprocesses below.

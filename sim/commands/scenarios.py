@@ -9,12 +9,13 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from ..config import add_set_argument, field_bounds, get_path
+from ..config import add_set_argument, additions, field_bounds, get_path
 from ..scenario import Scenario, load_scenario
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("validate", help="check scenario files; exit 2 with one clear message on the first bad one")
+    p = sub.add_parser("validate", help="check scenario files; exit 2 with one clear message on the first bad "
+                       "one; note the items a file adds to its parent's named lists (a misspelt firm adds one)")
     p.add_argument("files", nargs="+", metavar="FILE", help="scenario TOML files to check")
     add_set_argument(p)
     p.set_defaults(func=cmd_validate)
@@ -28,6 +29,8 @@ def cmd_validate(args: argparse.Namespace) -> int:
     for f in args.files:
         sc = load_scenario(f, args.overrides)
         print(f"ok: {f} (scenario '{sc.name}', hash {sc.hash()})")
+        for note in additions(f):
+            print(f"note: {f}: {note}")
     return 0
 
 
