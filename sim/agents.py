@@ -41,7 +41,7 @@ class Firm(mesa.Agent):
 
     Every attribute a firm's ``__init__`` sets is a slot (``__slots__`` here and in each kind of firm), so the
     instance dictionary holds only Mesa's ``model``, ``unique_id`` and ``pos``. Python 3.11 keeps at most 30
-    attributes in an object's inline values; a firm has 45 to 66, so without slots each firm's attributes move
+    attributes in an object's inline values; a firm has 46 to 66, so without slots each firm's attributes move
     to a dictionary of its own, and then no method call on it (``self.revenue_usd()``, ``f.api_offer(model)``)
     can be specialised: its ``LOAD_METHOD_WITH_DICT`` checks the instance dictionary's keys against the class's
     shared keys, misses every time and takes the generic lookup, about 260 instructions more per call
