@@ -38,7 +38,24 @@ class Firm(mesa.Agent):
     """State shared by every firm. ``kind`` is ``startup``, ``giant`` or ``open_source``.
 
     Each kind of firm gets its own copy of the methods it inherits from :class:`Firm` (:meth:`__init_subclass__`).
+
+    Every attribute a firm's ``__init__`` sets is a slot (``__slots__`` here and in each kind of firm), so the
+    instance dictionary holds only Mesa's ``model``, ``unique_id`` and ``pos``. Python 3.11 keeps at most 30
+    attributes in an object's inline values; a firm has 46 to 66, so without slots each firm's attributes move
+    to a dictionary of its own, and then no method call on it (``self.revenue_usd()``, ``f.api_offer(model)``)
+    can be specialised: its ``LOAD_METHOD_WITH_DICT`` checks the instance dictionary's keys against the class's
+    shared keys, misses every time and takes the generic lookup, about 260 instructions more per call
+    (docs/performance.md).
     """
+
+    #: The attributes :meth:`__init__` sets (see the class docstring).
+    __slots__ = ("name", "cash_usd", "capability", "efficiency", "model_efficiency", "marketing_usd_per_month",
+                 "marketing_spend_usd", "strategy", "mau", "viral", "app_quality_seen", "revenue_consumer_usd",
+                 "revenue_enterprise_usd", "revenue_vertical_usd", "api_price", "logged_price", "api_quality",
+                 "api_cost", "api_merit", "token_share", "standing", "standing_shocks", "nest_share", "served_mtok",
+                 "tokens_mtok", "funding_raised_usd", "sales_capacity", "consumer_active", "releases", "next_run_step",
+                 "run_installments", "run_done_step", "run_capability", "run_spend", "costs_usd", "serving_usd",
+                 "funding_usd", "external_usd", "transfers_usd", "defaulted")
 
     kind = "firm"
     niche = ""  #: the niche a vertical serves ('' for every other firm)
@@ -265,6 +282,12 @@ class Startup(Firm):
     """A venture-funded large-model startup."""
 
     kind = "startup"
+    #: The attributes its ``__init__`` sets beyond :class:`Firm`'s (see :class:`Firm`).
+    __slots__ = ("salary_usd_per_year", "_staff", "payroll_usd", "has_consumer_app", "side_products",
+                 "side_product_usd_per_month", "enterprise_focus", "niche", "investors", "post_money_usd",
+                 "open_weights", "last_round_step", "ipo_step", "listed", "pivot_step", "sell_decision",
+                 "wind_down_decision", "partner", "initial_tech", "executives", "review_offset", "entry_step",
+                 "recent_tech_departures")
 
     def __init__(self, model: MarketModel, name: str, *, cash_usd: float, capability: float, staff: int,
                  salary_usd_per_year: float, consumer: bool, side_products: list[str],
@@ -429,6 +452,9 @@ class Giant(Firm):
     """A tech giant: an AI budget from other businesses, app distribution, a cloud channel, hiring power."""
 
     kind = "giant"
+    #: The attributes its ``__init__`` sets beyond :class:`Firm`'s (see :class:`Firm`).
+    __slots__ = ("external_cash_usd_per_month", "board_factor", "results_usd", "distribution", "cloud",
+                 "open_weights", "consumer_launch_step", "hiring_power", "integrates_open_models", "hires", "stakes")
 
     def __init__(self, model: MarketModel, name: str, *, cash_usd: float, capability: float,
                  external_cash_usd_per_month: float, distribution: float, cloud: float, open_weights: bool,
@@ -501,6 +527,8 @@ class OpenLab(Firm):
 
     kind = "open_source"
     open_prices = True
+    #: The attributes its ``__init__`` sets beyond :class:`Firm`'s (see :class:`Firm`).
+    __slots__ = ("parent_funding_usd_per_month", "app_launch_step", "open_weights")
 
     def __init__(self, model: MarketModel, name: str, *, cash_usd: float, capability: float,
                  parent_funding_usd_per_month: float, efficiency: float, app_launch_step: int,

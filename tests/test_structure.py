@@ -170,3 +170,17 @@ def test_each_kind_of_firm_has_its_own_copy_of_the_inherited_methods() -> None:
         assert vars(cls)["receive"].__kwdefaults__ == vars(Firm)["receive"].__kwdefaults__
     assert vars(Startup)["operating_usd"].__qualname__ == "Startup.operating_usd"  # an override is not replaced
     assert vars(Giant)["book_month"].__qualname__ == "Giant.book_month"
+
+
+def test_every_firm_attribute_is_a_slot(short: Scenario) -> None:
+    """A firm's instance dictionary holds only Mesa's attributes, after a whole run too: every other attribute is a
+    slot (sim.agents.Firm: with more than 30 attributes in its dictionary, every method call on a firm takes the
+    generic lookup, docs/performance.md)."""
+    model = MarketModel(short, 0)
+    try:
+        model.run()
+        assert {type(f) for f in model.firms} == {Startup, Giant, OpenLab}
+        assert {f.name: set(vars(f)) - {"model", "unique_id", "pos"} for f in model.firms} \
+            == {f.name: set() for f in model.firms}
+    finally:
+        release(model)
