@@ -222,17 +222,20 @@ def additions(path: str | Path) -> list[str]:
     """Items a file's named lists add to those of the file it extends, one line each (``startups: adds
     'Zhipuu' (did you mean 'Zhipu'?)``): a misspelt name overrides nothing and adds a firm with default
     values, which is valid, so ``validate`` says so rather than failing. Empty for a file that extends none."""
-    own = read_toml(Path(path), str(path))
+    here = Path(path).resolve()  # as _load resolves it: a symlinked file's parent is the target's neighbour
+    own = read_toml(here, str(path))
     parent = own.pop(EXTENDS, None)
     if not isinstance(parent, str):
         return []
-    parent_path = Path(parent) if Path(parent).is_absolute() else Path(path).parent / parent
+    parent_path = Path(parent) if Path(parent).is_absolute() else here.parent / parent
     out: list[str] = []
     _additions(load_toml(parent_path.resolve()).data, own, "", out)
     return out
 
 
 def _additions(base: Any, over: Any, where: str, out: list[str]) -> None:
+    """Append to ``out`` a line for each named item of ``over`` (a file's own data) that ``base`` (its parent's
+    merged data) lacks, at key path ``where``; tables are walked, lists of tables compared by name."""
     if isinstance(over, dict) and isinstance(base, dict):
         for k, v in over.items():
             if k in base:
@@ -373,7 +376,7 @@ def _named(key: str, data: Any) -> str:
             data = data[int(part)]
             if isinstance(data, dict) and isinstance(data.get(NAME), str) and parts[n + 1:] != [NAME]:
                 name = data[NAME]
-                parts[n] = name if BARE_KEY.fullmatch(name) else json.dumps(name)  # "01.AI", as --set quotes it
+                parts[n] = name if BARE_KEY.fullmatch(name) else json.dumps(name, ensure_ascii=False)  # "01.AI"
         elif isinstance(data, dict):
             data = data.get(part)
         else:

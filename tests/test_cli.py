@@ -105,6 +105,18 @@ def test_validate_notes_an_added_item_and_its_near_name(capsys: pytest.CaptureFi
     assert out[1] == f"note: {typo}: startups: adds 'Zhipuu', which the parent does not have (did you mean 'Zhipu'?)"
 
 
+def test_validate_notes_through_a_symlink(tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
+    """A file's extends is relative to the file itself, not to a link to it (as loading resolves it)."""
+    (tmp_path / "a").mkdir()
+    (tmp_path / "b").mkdir()
+    (tmp_path / "a" / "baseline.toml").write_text(BASELINE.read_text(encoding="utf-8"), encoding="utf-8")
+    (tmp_path / "a" / "child.toml").write_text('extends = "baseline.toml"\n[[startups]]\nname = "New"\n')
+    link = tmp_path / "b" / "child.toml"
+    link.symlink_to(tmp_path / "a" / "child.toml")
+    assert main(["validate", str(link)]) == 0
+    assert "startups: adds 'New'" in capsys.readouterr().out
+
+
 # ----------------------------------------------------------------------------- bad input, real processes
 #: A few cases in a fresh interpreter (each costs a 2-3 s start-up); every case runs in process above and,
 #: marked slow, in subprocesses below.

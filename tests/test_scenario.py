@@ -282,6 +282,8 @@ def test_error_in_a_parent_value_names_the_parent(write_scenario) -> None:
     assert err.key == "startups.B.staff" and Path(err.file).name == "c4.toml"
     err = _error(write_scenario('extends = "parent.toml"\n[[startups]]\nname = "0.1"\nstaff = 0\n', name="c5.toml"))
     assert err.key == 'startups."0.1".staff'  # a name that is not a bare key is quoted, as --set writes it
+    err = _error(write_scenario('extends = "parent.toml"\n[[startups]]\nname = "智谱"\nstaff = 0\n', name="c6.toml"))
+    assert err.key == 'startups."智谱".staff'  # as written, not escaped
 
 
 def test_extends_baseline(write_scenario, baseline: Scenario) -> None:
