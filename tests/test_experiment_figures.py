@@ -150,3 +150,13 @@ def test_quasi_p_values_are_reported_with_their_significance() -> None:
     assert describe_qp([None, 2.5e-30]) == "quasi-p high 2.5e-30"
     assert describe_qp(_qp([0.21, -1.0])) == "quasi-p low 0.21, not significant"
     assert describe_qp(None) == "quasi-p n/a"
+
+
+def test_parameter_axes_carry_the_schema_unit_for_list_items_by_index_or_name() -> None:
+    from sim.experiments.figures import _param_label
+
+    assert _param_label("capital.sentiment_base") == "capital.sentiment_base [0-1]"
+    assert _param_label("startups.Zhipu.cash_usd") == "startups.Zhipu.cash_usd [USD]"
+    assert _param_label("startups.0.cash_usd") == "startups.0.cash_usd [USD]"
+    assert _param_label("demand.niches.coding.market_usd_per_month_2025").endswith("[USD per month]")
+    assert _param_label("x") == "x"  # a test function's argument stays bare

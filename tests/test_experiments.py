@@ -376,8 +376,10 @@ def test_last_foundation_year_is_the_last_month_with_a_producer() -> None:
     last = model.loc[model["n_foundation"] > 0, "date"].iloc[-1]
     year = last_foundation_year(run(sc, 3))
     assert year == pytest.approx(int(last[:4]) + (int(last[5:7]) - 1) / 12)
-    none = run(sc.with_overrides({"time.end": "2023-06"}), 3)  # every startup trains in the first months
-    assert last_foundation_year(none) == pytest.approx(2023 + 5 / 12)
+    short = run(sc.with_overrides({"time.end": "2023-06"}), 3)  # every startup trains in the first months
+    assert last_foundation_year(short) == pytest.approx(2023 + 5 / 12)
+    stopped = run(sc.with_overrides({"time.end": "2023-06", "startups": []}), 3)  # no startup at all
+    assert math.isnan(last_foundation_year(stopped))
 
 
 # ---------------------------------------------------------------------- analysis

@@ -14,8 +14,9 @@ from ..scenario import Scenario, load_scenario
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("validate", help="check scenario files; exit 2 with one clear message on the first bad "
-                       "one; note the items a file adds to its parent's named lists (a misspelt firm adds one)")
+    text = ("check scenario files; exit 2 with one clear message on the first bad one; note the items a file "
+            "adds to its parent's named lists (a misspelt firm adds one)")
+    p = sub.add_parser("validate", help=text, description=text[0].upper() + text[1:] + ".")
     p.add_argument("files", nargs="+", metavar="FILE", help="scenario TOML files to check")
     add_set_argument(p)
     p.set_defaults(func=cmd_validate)

@@ -62,9 +62,9 @@ def _param_label(key: str) -> str:
     cls: Any = ScenarioSections
     field = None
     for part in key.split("."):
-        if part.isdigit() and field is not None:  # a list item: the list's element type
+        if field is not None and typing.get_origin(field.annotation) is list:  # an item, by index or by name
             args = typing.get_args(field.annotation)
-            cls = args[0] if args else None
+            cls, field = (args[0] if args else None), None
             continue
         fields = getattr(cls, "model_fields", None) if isinstance(cls, type) and issubclass(cls, BaseModel) else None
         field = fields.get(part) if fields else None
