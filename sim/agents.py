@@ -175,7 +175,8 @@ class Firm(mesa.Agent):
 
     def training_budget_usd(self, model: MarketModel) -> float:
         """Most it can commit to a run now: cash less ``training_reserve_months`` of its other spending, USD."""
-        return max(0.0, self.cash_usd - model.sc.technology.training_reserve_months * self.burn_usd())
+        spare = self.cash_usd - model.sc.technology.training_reserve_months * self.burn_usd()
+        return spare if spare > 0.0 else 0.0  # max(0.0, spare), without a call
 
     def own_offer(self, model: MarketModel) -> tuple[float, float, float]:
         """(quality, serving cost, capacity) of an API on its own model or, where that is below the open floor,
