@@ -289,7 +289,10 @@ def _api_market(model: MarketModel) -> None:
         utils.append(f.api_merit - a * math.log(MIN_PRICE if MIN_PRICE > p else p))  # max(p, MIN_PRICE)
     nested = [in_open_nest(model, f.api_quality) for f in sellers]
     shares, within, outside, nest_total = nested_shares(model, utils, nested)
-    index = sum(s * f.api_price for s, f in zip(shares, sellers, strict=True)) + outside * model.self_host_price
+    index = 0  # sum(s * f.api_price for ...), in the same order from the same start, without the generator
+    for s, f in zip(shares, sellers, strict=True):
+        index += s * f.api_price
+    index += outside * model.self_host_price
     model.price_index = index
     model.offer_board = OfferBoard(sellers, utils, nested)
     model.open_nest_share = nest_total
