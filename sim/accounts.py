@@ -61,6 +61,8 @@ def review_budget(model: MarketModel, giant: Giant) -> None:
     loss = -sum(window)
     budget = giant.external_cash_usd_per_month * len(window)
     if budget > 0 and loss > ap.board_loss_tolerance * budget:
-        giant.board_factor = max(ap.board_floor, giant.board_factor - ap.board_cut_per_month)
+        cut = giant.board_factor - ap.board_cut_per_month
+        giant.board_factor = cut if cut > ap.board_floor else ap.board_floor  # max(board_floor, cut)
     else:
-        giant.board_factor = min(1.0, giant.board_factor + ap.board_cut_per_month)
+        raised = giant.board_factor + ap.board_cut_per_month
+        giant.board_factor = raised if raised < 1.0 else 1.0  # min(1.0, raised)

@@ -175,7 +175,8 @@ class Firm(mesa.Agent):
 
     def training_budget_usd(self, model: MarketModel) -> float:
         """Most it can commit to a run now: cash less ``training_reserve_months`` of its other spending, USD."""
-        return max(0.0, self.cash_usd - model.sc.technology.training_reserve_months * self.burn_usd())
+        spare = self.cash_usd - model.sc.technology.training_reserve_months * self.burn_usd()
+        return spare if spare > 0.0 else 0.0  # max(0.0, spare), without a call
 
     def own_offer(self, model: MarketModel) -> tuple[float, float, float]:
         """(quality, serving cost, capacity) of an API on its own model or, where that is below the open floor,
@@ -213,8 +214,10 @@ class Firm(mesa.Agent):
     def app_utility(self, model: MarketModel, front: float) -> float:
         """Log attractiveness of its app (sim.consumer): quality against the frontier, reach, viral rush."""
         cp = model.sc.consumer
-        return (cp.quality_weight * (self.consumer_quality(model) - front)
-                + cp.distribution_weight * math.log(self.reach()) + self.viral)
+        quality = self.consumer_quality(model)
+        reach = self.reach()
+        ln_reach = 0.0 if reach == 1.0 else math.log(reach)  # ln 1 is exactly 0.0: a startup's, without the call
+        return cp.quality_weight * (quality - front) + cp.distribution_weight * ln_reach + self.viral
 
     def choose_marketing(self, model: MarketModel) -> float:
         """Decide this month's marketing (USD); giants' and open labs' is their scenario budget."""

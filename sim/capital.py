@@ -118,8 +118,9 @@ def expected_raise(model: MarketModel, firm: Startup) -> float:
 def ask(model: MarketModel, firm: Startup) -> float:
     """The round ``firm`` asks for now, USD."""
     cp = model.sc.capital
-    return max(0.0, round_need(model, firm) * cp.round_size_months_of_burn
-               * model.sentiment ** cp.round_size_sentiment_elasticity)
+    size = (round_need(model, firm) * cp.round_size_months_of_burn
+            * model.sentiment ** cp.round_size_sentiment_elasticity)
+    return size if size > 0.0 else 0.0  # max(0.0, size), without a call
 
 
 def outside_appeal(model: MarketModel, step: int) -> float:
@@ -146,15 +147,19 @@ def update_sentiment(model: MarketModel) -> None:
     window = [sign for step, sign in model.outcomes if model.t - step < MONTHS_PER_YEAR]
     del model.outcomes[:len(model.outcomes) - len(window)]
     model.exit_steps = [step for step in model.exit_steps if model.t - step < MONTHS_PER_YEAR]
-    model.realised_rate = sum(window) / max(1, len(model.live_startups) + len(model.exit_steps))
-    in_post = sum(f.executive_counts()[0] for f in model.live_startups)
+    population = len(model.live_startups) + len(model.exit_steps)
+    model.realised_rate = sum(window) / (population if population > 1 else 1)  # max(1, population)
+    in_post = 0
+    for f in model.live_startups:
+        in_post += f.executive_counts()[0]
     departure_rate = model.departures_last_month / in_post if in_post else 0.0
     s = model.sentiment
     level = (cp.sentiment_base - cp.rotation_sensitivity * appeal + cp.return_sensitivity * model.realised_rate
              - cp.departure_sensitivity * departure_rate)
     s += cp.sentiment_reversion_per_month * (level - s)
     s -= cp.open_shock_sensitivity * model.floor_shock
-    model.sentiment = min(1.0, max(0.0, s))
+    s = s if s > 0.0 else 0.0  # min(1.0, max(0.0, s)), without the calls
+    model.sentiment = s if s < 1.0 else 1.0
     model.outside_appeal = appeal
 
 
@@ -163,15 +168,19 @@ def traction(model: MarketModel, firm: Startup) -> float:
     ``traction_share_weight`` x consumer market share."""
     cp = model.sc.capital
     share = firm.mau / model.consumer_market if model.consumer_market > 0 else 0.0
-    return min(cp.traction_cap, MONTHS_PER_YEAR * firm.revenue_usd() / cp.traction_scale_usd) \
-        + cp.traction_share_weight * share
+    rate = MONTHS_PER_YEAR * firm.revenue_usd() / cp.traction_scale_usd
+    return (rate if rate < cp.traction_cap else cp.traction_cap) + cp.traction_share_weight * share  # min(cap, rate)
 
 
 def close_probability(model: MarketModel, firm: Startup, rank: float) -> float:
     """Chance that a round sought this month closes."""
     cp = model.sc.capital
     exec_all = len(firm.executives)
-    stability = sum(1 for e in firm.executives if e.status == "in_post") / exec_all if exec_all else 1.0
+    in_post = 0
+    for e in firm.executives:
+        if e.status == "in_post":
+            in_post += 1
+    stability = in_post / exec_all if exec_all else 1.0
     z = (cp.round_intercept + cp.round_sentiment_weight * model.sentiment
          + cp.round_traction_weight * traction(model, firm) + cp.round_rank_weight * rank
          + cp.round_talent_weight * (stability - 1.0)
@@ -205,10 +214,12 @@ def current_ranks(model: MarketModel) -> dict[Startup, float]:
 def round_need(model: MarketModel, firm: Startup) -> float:
     """Monthly spending a round is sized on (USD): operating burn plus, for a firm still training, the
     cost of keeping up with the open floor spread over the months between runs (investors fund the race)."""
-    need = max(firm.net_burn_usd() - firm.run_spend / model.sc.technology.release_interval_months, 0.0) \
-        if firm.strategy == FOUNDATION else max(firm.net_burn_usd(), 0.0)
+    interval = model.sc.technology.release_interval_months
+    burn = firm.net_burn_usd() - firm.run_spend / interval if firm.strategy == FOUNDATION else firm.net_burn_usd()
+    need = 0.0 if 0.0 > burn else burn  # max(burn, 0.0), without a call
     if firm.strategy == FOUNDATION:
-        need += max(firm.run_spend, strategy.keep_up_cost(model, firm)) / model.sc.technology.release_interval_months
+        spend, keep_up = firm.run_spend, strategy.keep_up_cost(model, firm)
+        need += (keep_up if keep_up > spend else spend) / interval  # max(run_spend, keep_up)
     return need
 
 

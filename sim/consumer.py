@@ -84,16 +84,25 @@ def step(model: MarketModel) -> None:
         if f.consumer_active:
             apps.append(f)
     _viral(model, apps, front)
-    total = sum(f.mau for f in model.live_firms)
-    undecided = max(0.0, model.consumer_market - total)
+    total = 0  # sum(f.mau for f in model.live_firms), without the generator
+    for f in model.live_firms:
+        total += f.mau
+    undecided = model.consumer_market - total
+    undecided = undecided if undecided > 0.0 else 0.0  # max(0.0, undecided), without a call
     cac = cost_per_user(model, total)
     weights = [math.exp(f.app_utility(model, front)) for f in apps]
     wsum = sum(weights)
-    app_mau = sum(f.mau for f in apps)
+    app_mau = 0
+    for f in apps:
+        app_mau += f.mau
     paid = [f.choose_marketing(model) / cac for f in apps]
     paid_total = sum(paid)
-    scale = min(1.0, undecided / paid_total) if paid_total > 0 else 0.0  # paid users come out of the undecided
-    organic = cp.adoption_per_month * max(0.0, undecided - paid_total * scale)
+    scale = 0.0  # min(1.0, undecided / paid_total): paid users come out of the undecided
+    if paid_total > 0:
+        scale = undecided / paid_total
+        scale = scale if scale < 1.0 else 1.0
+    left = undecided - paid_total * scale
+    organic = cp.adoption_per_month * (left if left > 0.0 else 0.0)  # max(0.0, left)
     keep = 1.0 - cp.churn_per_month - cp.switch_per_month
     for f, w, b in zip(apps, weights, paid, strict=True):
         share = w / wsum

@@ -289,7 +289,10 @@ def _api_market(model: MarketModel) -> None:
         utils.append(f.api_merit - a * math.log(MIN_PRICE if MIN_PRICE > p else p))  # max(p, MIN_PRICE)
     nested = [in_open_nest(model, f.api_quality) for f in sellers]
     shares, within, outside, nest_total = nested_shares(model, utils, nested)
-    index = sum(s * f.api_price for s, f in zip(shares, sellers, strict=True)) + outside * model.self_host_price
+    index = 0  # sum(s * f.api_price for ...), in the same order from the same start, without the generator
+    for s, f in zip(shares, sellers, strict=True):
+        index += s * f.api_price
+    index += outside * model.self_host_price
     model.price_index = index
     model.offer_board = OfferBoard(sellers, utils, nested)
     model.open_nest_share = nest_total
@@ -323,7 +326,10 @@ def offer_profit(model: MarketModel, firm: Firm, quality: float, cost: float, ca
     m = merit(model, quality, capacity, firm.standing)
     nested = in_open_nest(model, quality)
     share = firm.token_share
-    nest_share = min(1.0, share / model.open_nest_share) if nested and model.open_nest_share > 0 else 1.0
+    nest_share = 1.0
+    if nested and model.open_nest_share > 0:
+        nest_share = share / model.open_nest_share
+        nest_share = nest_share if nest_share < 1.0 else 1.0  # min(1.0, share / open_nest_share)
     price = pricing.rule_price(model, firm, m, cost, share, max([outside, *rivals]), nest_share)
     u = m - a * math.log(price)
     scale = nest_scale(model)
@@ -397,4 +403,7 @@ def hhi(values: list[float]) -> float:
     total = sum(values)
     if total <= 0:
         return 0.0
-    return sum((v / total) ** 2 for v in values)
+    out = 0  # sum((v / total) ** 2 for v in values), in the same order from the same start, without the generator
+    for v in values:
+        out += (v / total) ** 2
+    return out

@@ -157,8 +157,8 @@ class MarketModel(mesa.Model):
 
     def closed_price(self) -> float:
         """Median list price of the closed-model APIs (giants and startups training foundation models), USD/Mtok."""
-        prices = sorted(f.api_price for f in self.live_firms
-                        if not f.open_prices and f.strategy == FOUNDATION and not math.isnan(f.api_price))
+        prices = sorted([f.api_price for f in self.live_firms
+                         if not f.open_prices and f.strategy == FOUNDATION and not math.isnan(f.api_price)])
         n = len(prices)
         if not n:
             return math.nan

@@ -91,6 +91,9 @@ def step(model: MarketModel) -> None:
         model.open_floor = max(model.open_floor, *model.open_floor_candidates)
         model.open_floor_candidates.clear()
     model.floor_gain = model.open_floor - before
-    gap = max(0.0, frontier(model, t) - model.open_floor)
-    model.floor_shock = max(0.0, model.closest_floor_gap - gap) / (SHOCK_GAP_OFFSET + gap)
-    model.closest_floor_gap = min(model.closest_floor_gap, gap)
+    gap = frontier(model, t) - model.open_floor
+    gap = gap if gap > 0.0 else 0.0  # max(0.0, gap), without a call (as below)
+    closing = model.closest_floor_gap - gap
+    model.floor_shock = (closing if closing > 0.0 else 0.0) / (SHOCK_GAP_OFFSET + gap)  # max(0.0, closing)
+    closest = model.closest_floor_gap
+    model.closest_floor_gap = gap if gap < closest else closest  # min(closest, gap)

@@ -101,23 +101,27 @@ def projected_floor_gain(model: MarketModel) -> float:
     sp = model.sc.strategy
     t = model.t
     window = sp.floor_trend_window_months
-    past = max(0, t - window)
+    past = t - window
+    past = past if past > 0 else 0  # max(0, t - window), without a call (as throughout this module)
     narrowing = (model.open_floor - frontier(model, t)) - (model.floor_history[past] - frontier(model, past))
     horizon = model.sc.technology.training_run_months + model.sc.technology.release_interval_months
-    return sp.floor_trend_weight * max(0.0, narrowing) * horizon / window
+    return sp.floor_trend_weight * (narrowing if narrowing > 0.0 else 0.0) * horizon / window  # max(0.0, narrowing)
 
 
 def moat_share(model: MarketModel, capability: float) -> float:
     """The moat of a model of ``capability`` (doublings), already net of the floor's projected catch-up: its lead
     over the open floor as a share of ``moat_doublings``, in [0, 1] (investors value the revenue of a firm that
     leads the free models by that much at the full venture multiple, and one that does not lead them at nothing)."""
-    return min(1.0, max(0.0, capability - model.open_floor) / model.sc.strategy.moat_doublings)
+    lead = capability - model.open_floor
+    share = (lead if lead > 0.0 else 0.0) / model.sc.strategy.moat_doublings  # max(0.0, lead)
+    return share if share < 1.0 else 1.0  # min(1.0, share)
 
 
 def keep_up_cost(model: MarketModel, firm: Startup) -> float:
     """USD of a run that would put the firm ``target_margin_doublings`` above today's open floor."""
     t = model.t
-    gap = max(0.0, frontier(model, t) - model.open_floor - model.sc.strategy.target_margin_doublings)
+    gap = frontier(model, t) - model.open_floor - model.sc.strategy.target_margin_doublings
+    gap = gap if gap > 0.0 else 0.0  # max(0.0, gap)
     return run_cost(model, t, gap, startup_efficiency(model, firm))
 
 
@@ -130,7 +134,8 @@ def _horizon(cash: float, monthly: float, investment: float, months: float) -> t
     """Months a path can run on ``cash`` at ``monthly`` profit with ``investment`` spread over it, and the share
     of the horizon ``months`` that is (its terminal value is earned in that proportion)."""
     drain = investment / months - monthly
-    lasts = months if drain <= 0 else min(months, cash / drain)
+    lasts = months if drain <= 0 else cash / drain
+    lasts = lasts if lasts < months else months  # min(months, cash / drain)
     return lasts, lasts / months
 
 
@@ -140,7 +145,8 @@ def values(model: MarketModel, firm: Startup, rivals: dict[str, float] | None = 
     sp = model.sc.strategy
     H = sp.horizon_months
     rounds = H / model.sc.capital.round_interval_months
-    cash = max(firm.cash_usd, 0.0) + rounds * capital.expected_raise(model, firm)
+    cash = firm.cash_usd
+    cash = (0.0 if 0.0 > cash else cash) + rounds * capital.expected_raise(model, firm)  # max(cash_usd, 0.0) + ...
     lean_payroll = firm.payroll_usd * sp.vertical_cost_share
     products = len(firm.side_products) * firm.side_product_usd_per_month
     out: dict[str, float] = {}
@@ -148,10 +154,12 @@ def values(model: MarketModel, firm: Startup, rivals: dict[str, float] | None = 
         t = model.t
         budget = startup_run_budget(model, firm)
         q_next = reachable_capability(model, t, budget, startup_efficiency(model, firm))
-        q = max(q_next, firm.capability) - projected_floor_gain(model)
+        q = firm.capability
+        q = (q if q > q_next else q_next) - projected_floor_gain(model)  # max(q_next, capability) - ...
         moat = moat_share(model, q)
         learned = learning_multiplier(model, firm)
-        cost = serving_cost(model, t, max(firm.efficiency, firm.model_efficiency)) * learned
+        eff, model_eff = firm.efficiency, firm.model_efficiency
+        cost = serving_cost(model, t, model_eff if model_eff > eff else eff) * learned  # max(eff, model_eff)
         if q < model.open_floor:  # a model below the open floor: it would serve the floor instead
             q, cost = model.open_floor, demand.open_serving_cost(model) * learned
         api, api_rev = demand.offer_profit(model, firm, q, cost, firm.sales_capacity)
@@ -160,12 +168,15 @@ def values(model: MarketModel, firm: Startup, rivals: dict[str, float] | None = 
         monthly = api + app - firm.payroll_usd - products
         runs = H / model.sc.technology.release_interval_months * budget
         months, lasts = _horizon(cash, monthly, runs, H)
-        multiple = sp.foundation_revenue_multiple * model.sentiment / max(model.sc.capital.sentiment_initial,
-                                                                          MIN_SENTIMENT)
+        initial = model.sc.capital.sentiment_initial
+        multiple = sp.foundation_revenue_multiple * model.sentiment \
+            / (MIN_SENTIMENT if MIN_SENTIMENT > initial else initial)  # max(initial, MIN_SENTIMENT)
         out[FOUNDATION] = months * monthly - runs * months / H \
             + lasts * multiple * MONTHS_PER_YEAR * (moat * api_rev + firm.revenue_consumer_usd)
         partner = model.firm_by_name.get(partner_of(model, firm))
-        capacity = max(firm.sales_capacity, partner.sales_capacity * sp.partner_capacity_share if partner else 0.0)
+        shared = partner.sales_capacity * sp.partner_capacity_share if partner else 0.0
+        own = firm.sales_capacity
+        capacity = shared if shared > own else own  # max(own, shared)
         integ, integ_rev = demand.offer_profit(model, firm, model.open_floor, demand.open_serving_cost(model) * learned,
                                                capacity)
         out[INTEGRATOR] = _pivot_value(model, cash, integ - lean_payroll, integ_rev)
@@ -222,7 +233,8 @@ def niche_rivals(model: MarketModel, name: str, firm: Startup, rivals: dict[str,
 def choose(model: MarketModel, firm: Startup, vals: dict[str, float]) -> str:
     """Logit choice among ``vals`` (USD) at the strategy temperature, in units of the firm's burn over the horizon."""
     sp = model.sc.strategy
-    scale = sp.temperature * sp.horizon_months * max(firm.total_burn_usd(), MIN_USD)
+    burn = firm.total_burn_usd()
+    scale = sp.temperature * sp.horizon_months * (MIN_USD if MIN_USD > burn else burn)  # max(burn, MIN_USD)
     names = list(vals)
     utils = [vals[n] / scale + (sp.inertia if n == firm.strategy else 0.0) for n in names]
     top = max(utils)

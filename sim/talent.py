@@ -81,7 +81,12 @@ def step(model: MarketModel) -> None:
         return
     rng = model.rng_talent
     giants = model.giants
-    pull = sum(g.hiring_power for g in giants) / len(giants) if giants else 0.0
+    pull = 0.0
+    if giants:
+        power = 0  # sum(g.hiring_power for g in giants), without the generator
+        for g in giants:
+            power += g.hiring_power
+        pull = power / len(giants)
     niches = model.sc.demand.niches
     heat = max((n.heat for n in niches), default=0.0)
     for firm in model.live_startups:

@@ -64,7 +64,7 @@ def reachable_capability(model: MarketModel, step: int, spend: float, efficiency
     if spend <= 0:
         return -math.inf
     gap = math.log2(frontier_run_cost(model, step) / (spend * efficiency))
-    return frontier(model, step) - max(gap, 0.0)
+    return frontier(model, step) - (0.0 if 0.0 > gap else gap)  # max(gap, 0.0), without a call
 
 
 def serving_cost(model: MarketModel, step: int, efficiency: float = 1.0) -> float:
@@ -120,7 +120,11 @@ def startup_run_budget(model: MarketModel, firm: Startup) -> float:
     the cash it must keep for ``training_reserve_months`` of operations."""
     tp = model.sc.technology
     spare = firm.cash_usd - tp.training_reserve_months * firm.burn_usd()
-    return max(0.0, min(tp.training_budget_share * firm.cash_usd, tp.max_run_spend_usd, spare))
+    budget = tp.training_budget_share * firm.cash_usd  # max(0.0, min(budget, max_run_spend_usd, spare)), inline
+    cap = tp.max_run_spend_usd
+    budget = cap if cap < budget else budget
+    budget = spare if spare < budget else budget
+    return budget if budget > 0.0 else 0.0
 
 
 def start_run(model: MarketModel, firm: Firm, spend: float, capability: float) -> None:
@@ -166,7 +170,8 @@ def gap_run(model: MarketModel, firm: Firm, t: int, gap: float, interval_months:
     its training budget (:meth:`sim.agents.Firm.training_budget_usd`); a smaller budget lands further below.
     The next one starts ``interval_months`` later; a run not worth starting is looked at again next month."""
     wanted = run_cost(model, t, gap, firm.efficiency)
-    spend = min(wanted, firm.training_budget_usd(model))
+    budget = firm.training_budget_usd(model)
+    spend = budget if budget < wanted else wanted  # min(wanted, budget)
     cap = frontier(model, t) - gap if spend >= wanted else reachable_capability(model, t, spend, firm.efficiency)
     if spend <= 0 or cap <= firm.capability:
         firm.next_run_step = t + 1
