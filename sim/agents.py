@@ -408,21 +408,28 @@ class Startup(Firm):
         self._staff = n
         self.payroll_usd = n * self.salary_usd_per_year / MONTHS_PER_YEAR  # monthly payroll, USD
 
+    # The runway chain is asked several times per startup per month (talent, consumer, strategy, capital,
+    # exits, the recorder): each method below writes out the one-line method it would call
+    # (:meth:`Firm.burn_usd`, :meth:`Firm.revenue_usd`, :meth:`net_burn_usd`), same operations in the same
+    # order, which saves a Python call per level (docs/performance.md).
+
     def total_burn_usd(self) -> float:
         """Monthly burn including training: while training foundation models, the last run's cost is
         spread over the months between runs (USD per month)."""
-        burn = self.burn_usd()
+        burn = self.operating_usd() + self.serving_usd  # burn_usd()
         if self.strategy == FOUNDATION:
             burn += self.run_spend / self.model.sc.technology.release_interval_months
         return burn
 
     def net_burn_usd(self) -> float:
         """:meth:`total_burn_usd` less this month's revenue, USD per month (what the cash must cover)."""
-        return self.total_burn_usd() - self.revenue_usd()
+        return self.total_burn_usd() - (self.revenue_consumer_usd + self.revenue_enterprise_usd
+                                        + self.revenue_vertical_usd)  # revenue_usd()
 
     def runway_months(self) -> float:
         """Months of cash at :meth:`net_burn_usd` (infinite for a firm that earns more than it spends)."""
-        burn = self.net_burn_usd()
+        burn = self.total_burn_usd() - (self.revenue_consumer_usd + self.revenue_enterprise_usd
+                                        + self.revenue_vertical_usd)  # net_burn_usd()
         return self.cash_usd / burn if burn > 0 else math.inf
 
     def executive_counts(self) -> tuple[int, int]:
@@ -434,7 +441,7 @@ class Startup(Firm):
         return in_post, tech
 
     def recorded_runway_months(self) -> float:
-        return self.runway_months() if self.alive() else math.nan
+        return self.runway_months() if self.strategy != EXITED else math.nan  # alive()
 
     def in_post(self) -> list[Executive]:
         return [e for e in self.executives if e.status == "in_post"]

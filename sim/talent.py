@@ -51,15 +51,17 @@ def init(model: MarketModel) -> None:
     model.departures_last_month = 0
 
 
-def hazards(model: MarketModel, firm: Startup, pull: float, heat: float) -> dict[str, float]:
-    """Monthly probability (capped at 1) that an executive of ``firm`` leaves, by role."""
+def hazards(model: MarketModel, firm: Startup, pull: float, heat: float,
+            rank_of: dict[Startup, float]) -> dict[str, float]:
+    """Monthly probability (capped at 1) that an executive of ``firm`` leaves, by role (``rank_of``: this
+    month's :func:`capital.current_ranks`)."""
     tp = model.sc.talent
     recent = 0
     since = model.t - tp.contagion_window_months  # departures after this step are recent
     for e in firm.executives:
         if e.status == "departed" and e.left_step > since:
             recent += 1
-    rank = capital.current_ranks(model).get(firm, NEUTRAL_RANK)
+    rank = rank_of.get(firm, NEUTRAL_RANK)
     aim = 1.0 - tp.poaching_rank_focus + AIM_SPREAD * tp.poaching_rank_focus * rank
     h = tp.base_hazard_per_month * (1 + tp.poaching_weight * pull * aim) * (1 + tp.niche_heat_weight * heat)
     h *= 1 + tp.contagion_weight * recent
@@ -89,8 +91,11 @@ def step(model: MarketModel) -> None:
         pull = power / len(giants)
     niches = model.sc.demand.niches
     heat = max((n.heat for n in niches), default=0.0)
+    # The ranks once for the loop, where the first firm's hazards would compute them (departures leave the
+    # live startups, the ranks' cache key, unchanged; with no live startup, nothing asks, as before).
+    rank_of = capital.current_ranks(model) if model.live_startups else {}
     for firm in model.live_startups:
-        rates = hazards(model, firm, pull, heat)
+        rates = hazards(model, firm, pull, heat, rank_of)
         for ex in firm.executives:
             if ex.status != "in_post" or rng.random() >= rates[ex.role]:
                 continue

@@ -274,7 +274,7 @@ def test_round_odds_rise_with_sentiment_and_fall_with_departures(model) -> None:
 
 # ----------------------------------------------------------------------------- talent
 def _hazard(model, firm, role: str, pull: float, heat: float) -> float:
-    return talent.hazards(model, firm, pull, heat)[role]
+    return talent.hazards(model, firm, pull, heat, capital.current_ranks(model))[role]
 
 
 def _calm(model, firm) -> None:
