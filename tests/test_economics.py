@@ -247,3 +247,25 @@ def test_an_api_under_the_open_floor_has_no_moat(model) -> None:
     low, _ = demand.offer_profit(model, firm, model.open_floor - 3, cost, 0.2)
     high, _ = demand.offer_profit(model, firm, model.open_floor + 1, cost, 0.2)
     assert high > low
+
+
+def test_the_written_out_runway_chain_equals_its_composed_form(baseline: Scenario) -> None:
+    """Startup.total_burn_usd, net_burn_usd and runway_months write out burn_usd and revenue_usd for speed
+    (docs/performance.md): on every live startup of two years of a run they equal the composed methods exactly,
+    so a change to either is caught here."""
+    m = MarketModel(baseline, 0)
+    try:
+        checked = 0
+        for _ in range(24):
+            m.step()
+            for s in m.live_startups:
+                run_part = s.run_spend / m.sc.technology.release_interval_months if s.strategy == FOUNDATION else 0.0
+                assert s.total_burn_usd() == s.burn_usd() + run_part
+                assert s.net_burn_usd() == s.total_burn_usd() - s.revenue_usd()
+                net = s.net_burn_usd()
+                assert s.runway_months() == (s.cash_usd / net if net > 0 else math.inf)
+                assert s.recorded_runway_months() == (s.runway_months() if s.alive() else math.nan)
+                checked += 1
+        assert checked > 100
+    finally:
+        release(m)
