@@ -58,11 +58,12 @@ def mechanisms_text(model: MarketModel) -> str:
     """The month of :data:`sim.month.MONTH`, one numbered paragraph per mechanism (its ``STUDENT`` text, with
     the scenario's values filled in), after :func:`intro`."""
     sc = model.sc
-    fields = {"exit_runway_months": sc.exits.exit_runway_months,
-              "entry_off": "" if sc.entry.enabled else " (switched off in this scenario)",
-              "standing_off": "" if sc.demand.standing_sd_per_month > 0 else " (switched off in this scenario)",
-              "capital_off": "" if sc.demand.capacity_half_revenue_usd_per_month > 0
-              else " (switched off in this scenario)"}
+    def off(on: bool) -> str:
+        return "" if on else " (switched off in this scenario)"
+
+    fields = {"exit_runway_months": sc.exits.exit_runway_months, "entry_off": off(sc.entry.enabled),
+              "standing_off": off(sc.demand.standing_sd_per_month > 0),
+              "capital_off": off(sc.demand.capacity_half_revenue_usd_per_month > 0)}
     items = [f"{i}. **{head}.** " + " ".join(text.format(**fields).split())
              for i, (head, text) in enumerate((m.STUDENT for m in MONTH), start=1)]
     return intro(model) + "\n\n" + "\n".join(items) + "\n"

@@ -213,23 +213,27 @@ def _load(path: Path, chain: tuple[Path, ...], shown: str, rebase: Rebase | None
         return data, _own(data, shown)
     if not isinstance(parent, str):
         raise InputError(shown, EXTENDS, f"expected a file path string, got {parent!r}")
-    parent_path = Path(parent) if Path(parent).is_absolute() else path.parent / parent
+    parent_path = _parent_path(path, parent)
     base, base_tree = _load(parent_path.resolve(), (*chain, path), str(parent_path), rebase)
     return _merge(base, base_tree, data, shown, "")
+
+
+def _parent_path(path: Path, parent: str) -> Path:
+    """The file ``path`` extends: ``parent`` absolute, or relative to the folder of ``path`` (a resolved path)."""
+    return Path(parent) if Path(parent).is_absolute() else path.parent / parent
 
 
 def additions(path: str | Path) -> list[str]:
     """Items a file's named lists add to those of the file it extends, one line each (``startups: adds
     'Zhipuu' (did you mean 'Zhipu'?)``): a misspelt name overrides nothing and adds a firm with default
     values, which is valid, so ``validate`` says so rather than failing. Empty for a file that extends none."""
-    here = Path(path).resolve()  # as _load resolves it: a symlinked file's parent is the target's neighbour
+    here = Path(path).resolve()  # as load_toml resolves it: a symlinked file's parent is the target's neighbour
     own = read_toml(here, str(path))
     parent = own.pop(EXTENDS, None)
     if not isinstance(parent, str):
         return []
-    parent_path = Path(parent) if Path(parent).is_absolute() else here.parent / parent
     out: list[str] = []
-    _additions(load_toml(parent_path.resolve()).data, own, "", out)
+    _additions(load_toml(_parent_path(here, parent).resolve()).data, own, "", out)
     return out
 
 
@@ -407,6 +411,24 @@ def _walk(schema: type[BaseModel], loc: tuple[Any, ...], typ: str) -> tuple[str,
             parts.append(str(part))
         # anything else is a union member's tag ('float', 'int', 'list[...]'): not a key
     return ".".join(parts), owner, field
+
+
+def schema_field(schema: type[BaseModel], key: str) -> Any:
+    """The pydantic field at dotted ``key`` of ``schema`` (a list item by index or by name), or None when the
+    schema has no such key (e.g. a test function's argument); a quoted name keeps its dots (``startups."01.AI"``)."""
+    ann: Any = schema
+    field = None
+    for part in split_key(key, key):
+        item = _inner(ann, list)
+        if item is not None:  # a list item: its element type, whatever the item's index or name
+            ann, field = item, None
+            continue
+        model = _model_in(ann)
+        field = model.model_fields.get(part) if model is not None else None
+        if field is None:
+            return None
+        ann = field.annotation
+    return field
 
 
 def _args(ann: Any) -> tuple[Any, ...]:

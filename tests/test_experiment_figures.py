@@ -158,5 +158,6 @@ def test_parameter_axes_carry_the_schema_unit_for_list_items_by_index_or_name() 
     assert _param_label("capital.sentiment_base") == "capital.sentiment_base [0-1]"
     assert _param_label("startups.Zhipu.cash_usd") == "startups.Zhipu.cash_usd [USD]"
     assert _param_label("startups.0.cash_usd") == "startups.0.cash_usd [USD]"
+    assert _param_label('startups."01.AI".cash_usd') == 'startups."01.AI".cash_usd [USD]'
     assert _param_label("demand.niches.coding.market_usd_per_month_2025").endswith("[USD per month]")
     assert _param_label("x") == "x"  # a test function's argument stays bare

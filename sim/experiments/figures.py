@@ -53,24 +53,10 @@ def _label(metric: str) -> str:
 def _param_label(key: str) -> str:
     """A swept parameter's axis label: its key path, with its unit from the scenario schema when it has one
     (a test function's arguments, or keys the schema does not know, stay bare)."""
-    import typing
-
-    from pydantic import BaseModel
-
+    from ..config import schema_field
     from ..params import ScenarioSections
 
-    cls: Any = ScenarioSections
-    field = None
-    for part in key.split("."):
-        if field is not None and typing.get_origin(field.annotation) is list:  # an item, by index or by name
-            args = typing.get_args(field.annotation)
-            cls, field = (args[0] if args else None), None
-            continue
-        fields = getattr(cls, "model_fields", None) if isinstance(cls, type) and issubclass(cls, BaseModel) else None
-        field = fields.get(part) if fields else None
-        if field is None:
-            return key
-        cls = field.annotation
+    field = schema_field(ScenarioSections, key)
     unit = (field.json_schema_extra or {}).get("unit", "") if field is not None else ""
     return f"{key} [{unit}]" if isinstance(unit, str) and unit else key
 
