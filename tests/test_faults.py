@@ -142,6 +142,32 @@ def test_a_run_that_kills_its_worker_is_isolated_and_the_sweep_goes_on(tmp_path:
     assert runs.set_index("x").loc[7.0, "attempt"] == 2
 
 
+class _ReapedElsewhere:
+    """A dead worker reaped by the pool's own thread: this process's join finds it gone, and its exit code
+    appears only a few looks later (the race that once recorded the crashed run's code as -SIGTERM)."""
+
+    def __init__(self, code: int, hidden_looks: int) -> None:
+        self.code, self.hidden = code, hidden_looks
+
+    def join(self, timeout: float | None = None) -> None:
+        return None
+
+    @property
+    def exitcode(self) -> int | None:
+        self.hidden -= 1
+        return None if self.hidden >= 0 else self.code
+
+
+def test_the_dead_workers_code_is_kept_when_the_pool_reaps_it_at_the_same_moment() -> None:
+    from sim.experiments.executors import Pool
+
+    pool = Pool("serial")
+    pool._procs = {1: _ReapedElsewhere(-signal.SIGTERM, 0), 2: _ReapedElsewhere(3, 5)}
+    assert pool.dead_worker_codes() == [3]
+    pool._procs = {1: _ReapedElsewhere(-signal.SIGTERM, 0), 2: _ReapedElsewhere(-signal.SIGTERM, 2)}
+    assert pool.dead_worker_codes() == [-signal.SIGTERM]  # all were terminated: their code is the one known
+
+
 @pytest.mark.slow
 def test_a_run_that_kills_its_dask_worker_is_isolated(tmp_path: Path) -> None:
     """On Dask only the culprit's chunk fails; its innocent chunk-mates must still get their results."""

@@ -50,6 +50,9 @@ _PR_SET_PDEATHSIG = 1
 #: Seconds, in all, to wait for a broken pool's workers to be reaped so that the exit code of the
 #: one that died is known (they are being terminated; this only bounds a pathological case).
 REAP_WAIT_S = 5.0
+#: Seconds between looks at a reaped worker's exit code (numerical, not behaviour): the pool's own thread may
+#: reap a worker at the moment this process does, and the code is set on the process a moment later.
+REAP_POLL_S = 0.01
 
 
 class SerialExecutor(Executor):
@@ -200,9 +203,14 @@ class Pool:
         the ``-SIGTERM`` of the workers the pool itself terminated is left out (unless it is all).
         """
         deadline = time.monotonic() + REAP_WAIT_S
-        for proc in self._procs.values():
+        procs = list(self._procs.values())
+        for proc in procs:
             proc.join(timeout=max(0.0, deadline - time.monotonic()))
-        codes = {p.exitcode for p in self._procs.values() if p.exitcode is not None}
+        # when the pool's thread reaps a worker at the same moment, this join finds it gone (ECHILD) and its
+        # exit code is set by that thread an instant later: wait for it rather than lose the dead one's code
+        while any(p.exitcode is None for p in procs) and time.monotonic() < deadline:
+            time.sleep(REAP_POLL_S)
+        codes = {p.exitcode for p in procs if p.exitcode is not None}
         # the pool terminates (SIGTERM) the surviving workers once it is broken: leave their code out
         return sorted(codes - {-signal.SIGTERM} or codes)
 
