@@ -269,3 +269,29 @@ def test_the_written_out_runway_chain_equals_its_composed_form(baseline: Scenari
         assert checked > 100
     finally:
         release(m)
+
+
+# ------------------------------------------------------------------ what ends the race (docs/experiments.md 6.10)
+def _still_training_at_end(sets: list[str], seeds: range) -> list[int]:
+    """Startups still training foundation models in the last month of the baseline with ``sets``, per seed."""
+    sc = load_scenario(Path(__file__).resolve().parents[1] / "scenarios" / "baseline.toml", sets)
+    return [int(run(sc, s, tables=("model", "events")).model["n_foundation"][-1]) for s in seeds]
+
+
+FLAT_COSTS = "technology.run_cost_growth_per_year=1.0"
+NO_ROTATION = "capital.rotation_sensitivity=0.0"
+NO_OPEN = "open_source.enabled=false"
+
+
+@pytest.mark.slow
+def test_the_race_ends_by_any_of_three_forces_and_lasts_without_them() -> None:
+    """Without the open floor alone every startup still stops in nearly every seed (rising costs and rotating
+    capital end the race); with flat costs and no rotation one or two keep a seat in most seeds even with the
+    open floor; with all three forces off most of the six go on."""
+    seeds = range(30)
+    assert sum(1 for n in _still_training_at_end([NO_OPEN], seeds) if n >= 1) <= 3  # 1 of seeds 0-29, 4 of 0-99
+    seat = _still_training_at_end([FLAT_COSTS, NO_ROTATION], seeds)
+    assert sum(1 for n in seat if n >= 1) >= 18
+    assert sum(1 for n in seat if 1 <= n <= 2) >= 15
+    free = _still_training_at_end([NO_OPEN, FLAT_COSTS, NO_ROTATION], seeds)
+    assert statistics.median(free) >= 4

@@ -103,6 +103,22 @@ def test_heatmap_colour_range_is_meaningful(figs: list[Any], tmp_path: Path) -> 
     assert vmax - vmin >= figures.RESOLUTION["hhi_consumer_end"]
 
 
+def test_faceted_heatmaps_share_one_colour_scale_and_show_each_facet(figs: list[Any], tmp_path: Path) -> None:
+    """A 3-parameter grid: one panel per value of the facet, all on one colour range (which spans both panels'
+    values), each panel titled with its value and annotated cell by cell."""
+    low, high = _grid_frame("foundation_2027_12", 0.0, 0.1), _grid_frame("foundation_2027_12", 3.0, 0.5)
+    df = pd.concat([low.assign(f=True), high.assign(f=False)], ignore_index=True)
+    figures.faceted_heatmaps(df, "f", "x", "y", "foundation_2027_12", tmp_path / "h.png")
+    panels = _visible(figs[0])
+    assert [a.get_title() for a in panels] == ["f = False", "f = True"]
+    clims = {a.images[0].get_clim() for a in panels}
+    assert len(clims) == 1
+    vmin, vmax = clims.pop()
+    assert vmin <= 0.0 and vmax >= 5.0
+    assert all(len(a.texts) == 9 for a in panels)
+    assert "3.0" in [t.get_text() for t in panels[0].texts]
+
+
 def _indices(method: str) -> dict[str, Any]:
     params = ["s.small", "s.big", "s.mid"]
     size = {"s.small": 0.05, "s.big": 0.6, "s.mid": 0.3}

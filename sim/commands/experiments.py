@@ -474,6 +474,9 @@ def cmd_plot(args: argparse.Namespace) -> int:
     elif method in ("grid", "list"):
         for m in metrics:
             made.append(figures.response_curves(df, params, m, figdir / f"response-{m}.png"))
+            if method == "grid" and len(params) == 3:  # the marginal curves hide interactions: facets show them
+                made.append(figures.faceted_heatmaps(df, params[0], params[2], params[1], m,
+                                                     figdir / f"heatmaps-{m}.png"))
     elif method in ("lhs", "sobol", "morris"):
         numeric = [c for c in params if df[c].dtype.kind in "if"]
         for m in metrics:

@@ -164,6 +164,37 @@ def response_curves(df: Any, x_columns: list[str], metric: str, path: Path, oat_
     return _save(fig, path)
 
 
+def _tick(v: Any) -> str:
+    return f"{v:.3g}" if isinstance(v, float) else str(v)
+
+
+def _heat_axis(ax: Any, table: Any, vmin: float, vmax: float) -> Any:
+    """Draw ``table`` (rows: y values, columns: x values) as annotated cells on ``ax``; returns the image."""
+    vals = table.to_numpy(dtype=float)
+    im = ax.imshow(vals, origin="lower", aspect="auto", cmap="viridis", vmin=vmin, vmax=vmax)
+    ax.set_xticks(range(table.shape[1]), [_tick(v) for v in table.columns], fontsize=8)
+    ax.set_yticks(range(table.shape[0]), [_tick(v) for v in table.index], fontsize=8)
+    fmt = _cell_text(vals)
+    mid = (vmin + vmax) / 2
+    for (i, j), v in np.ndenumerate(vals):
+        if np.isfinite(v):
+            ax.text(j, i, fmt.format(v), ha="center", va="center", fontsize=7, color="white" if v < mid else "black")
+    return im
+
+
+def _colour_range(metric: str, tables: list[Any]) -> tuple[float, float]:
+    """One colour range for every table compared (at least the metric's :data:`RESOLUTION` wide)."""
+    vals = np.concatenate([t.to_numpy(dtype=float).ravel() for t in tables])
+    finite = vals[np.isfinite(vals)]
+    return value_range(metric, float(finite.min()), float(finite.max())) if finite.size else (0.0, 1.0)
+
+
+def _colourbar(fig: Any, im: Any, axes: Any, metric: str) -> None:
+    cbar = fig.colorbar(im, ax=axes, label=_label(metric) + " (mean)")
+    cbar.formatter.set_useOffset(False)
+    cbar.update_ticks()
+
+
 def heatmap(df: Any, x: str, y: str, metric: str, path: Path, title: str = "") -> Path:
     """Mean of ``metric`` over a 2-D grid of two swept parameters (cells annotated).
 
@@ -172,26 +203,36 @@ def heatmap(df: Any, x: str, y: str, metric: str, path: Path, title: str = "") -
     """
     plt = _plt()
     table = df.pivot_table(index=y, columns=x, values=metric, aggfunc="mean")
-    vals = table.to_numpy(dtype=float)
-    finite = vals[np.isfinite(vals)]
-    vmin, vmax = value_range(metric, float(finite.min()), float(finite.max())) if finite.size else (0.0, 1.0)
+    vmin, vmax = _colour_range(metric, [table])
     fig, ax = plt.subplots(figsize=(1.6 + 0.9 * table.shape[1], 0.8 + 0.6 * table.shape[0]))
-    im = ax.imshow(vals, origin="lower", aspect="auto", cmap="viridis", vmin=vmin, vmax=vmax)
-    ax.set_xticks(range(table.shape[1]), [f"{v:.3g}" if isinstance(v, float) else str(v) for v in table.columns],
-                  fontsize=8)
-    ax.set_yticks(range(table.shape[0]), [f"{v:.3g}" if isinstance(v, float) else str(v) for v in table.index],
-                  fontsize=8)
-    fmt = _cell_text(vals)
-    mid = (vmin + vmax) / 2
-    for (i, j), v in np.ndenumerate(vals):
-        if np.isfinite(v):
-            ax.text(j, i, fmt.format(v), ha="center", va="center", fontsize=7, color="white" if v < mid else "black")
+    im = _heat_axis(ax, table, vmin, vmax)
     ax.set_xlabel(_param_label(x), fontsize=9)
     ax.set_ylabel(_param_label(y), fontsize=9)
-    cbar = fig.colorbar(im, ax=ax, label=_label(metric) + " (mean)")
-    cbar.formatter.set_useOffset(False)
-    cbar.update_ticks()
+    _colourbar(fig, im, ax, metric)
     ax.set_title(title or f"{_label(metric)}", fontsize=10)
+    return _save(fig, path)
+
+
+def faceted_heatmaps(df: Any, facet: str, x: str, y: str, metric: str, path: Path) -> Path:
+    """A grid of three swept parameters: one :func:`heatmap` of ``x`` by ``y`` per value of ``facet``, side by
+    side on one colour scale, so that an interaction (an effect of ``x`` that depends on ``facet``) shows."""
+    plt = _plt()
+    levels = sorted(df[facet].unique(), key=lambda v: (str(type(v)), v))
+    tables = [df[df[facet] == v].pivot_table(index=y, columns=x, values=metric, aggfunc="mean") for v in levels]
+    vmin, vmax = _colour_range(metric, tables)
+    shape = tables[0].shape
+    fig, axes = plt.subplots(1, len(levels), figsize=(1.6 + (0.9 * shape[1] + 1.0) * len(levels),
+                                                      2.4 + 0.6 * shape[0]), squeeze=False, sharey=True,
+                             layout="constrained")
+    im = None
+    for ax, v, table in zip(axes.flat, levels, tables, strict=True):
+        im = _heat_axis(ax, table, vmin, vmax)
+        ax.set_title(f"{facet} = {_tick(v)}", fontsize=9)
+        ax.set_xlabel(_param_label(x), fontsize=8)
+    axes[0, 0].set_ylabel(_param_label(y), fontsize=8)
+    _colourbar(fig, im, axes, metric)
+    fig.suptitle(f"{_label(metric)}: mean over replications\none panel per value of {facet} (one colour scale)",
+                 fontsize=10)
     return _save(fig, path)
 
 
