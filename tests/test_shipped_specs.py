@@ -1,5 +1,6 @@
-"""Every spec shipped in ``experiments/`` loads with the loader of its kind, so a key renamed in the model
-or misspelt in a spec fails here rather than in a user's first sweep."""
+"""Every spec shipped in ``experiments/`` loads with the loader of its kind, and every scenario file kept in a
+subfolder of it loads, so a key renamed in the model or misspelt in a spec fails here rather than in a user's
+first sweep."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from sim.calibration.spec import load_spec as load_calibration
 from sim.experiments.robustness import load_robustness
 from sim.experiments.spec import load_spec as load_experiment
 from sim.holdout import load_holdout
+from sim.scenario import load_scenario
 
 EXPERIMENTS = ROOT / "experiments"
 
@@ -32,6 +34,12 @@ LOADERS: dict[str, Callable[[Path], Any]] = {
 @pytest.mark.parametrize("path", sorted(EXPERIMENTS.glob("*.toml")), ids=lambda p: p.name)
 def test_every_shipped_spec_loads(path: Path) -> None:
     assert LOADERS.get(path.name, load_experiment)(path) is not None
+
+
+@pytest.mark.parametrize("path", sorted(EXPERIMENTS.glob("*/*.toml")), ids=lambda p: f"{p.parent.name}/{p.name}")
+def test_every_scenario_an_experiment_ships_loads(path: Path) -> None:
+    """Scenario files kept beside a spec (e.g. ``experiments/race_end/``, compared over the posterior)."""
+    assert load_scenario(path).name == path.stem
 
 
 def test_the_loader_table_names_only_shipped_specs() -> None:
