@@ -74,6 +74,9 @@ KNOBS = [
     Knob("capital.sentiment_base", "sentiment_base", "Investor sentiment", "(scale 0-1)",
          "The level investors' mood returns to when nothing shocks it: 0 no appetite for AI startups, "
          "1 a boom. Rounds close more often and are larger when it is high.", 0.0, 1.0, 0.05),
+    Knob("capital.rotation_sensitivity", "rotation_sensitivity", "Capital turning to embodied AI", "per unit appeal",
+         "How much investors' mood falls as embodied AI (robots), the rival sector, becomes the fashion: 0 = capital "
+         "never turns away; about 1 in the calibrated baseline.", 0.0, 2.0, 0.05),
     Knob("talent.poaching_weight", "poaching_weight", "Talent poaching by the giants", "weight (multiplier)",
          "How strongly the giants' offers raise an executive's monthly chance of leaving: the chance is "
          "multiplied by 1 + weight × the giants' hiring power. 0 = no poaching.", 0.0, 10.0, 0.25),

@@ -213,6 +213,28 @@ def test_reset_untouched_runs_the_story_of_sim_run(page):
     assert summary.startswith(f"{found} of "), (summary, found)
 
 
+def test_the_readmes_try_flat_costs_and_no_rotation_keeps_a_startup_training(page, tmp_path):
+    """The README's suggestion, as a student does it: both sliders to their lowest value (Home), Reset, Run to the
+    end; the page ends on the story of the model run with those two values (one or two still training)."""
+    for name in ("Training-cost growth", "Capital turning to embodied AI"):
+        slider = page.get_by_role("slider", name=name)
+        slider.focus()
+        slider.press("Home")
+    page.locator(".sim-knob-label", has_text="Training-cost growth: 1 ").wait_for(timeout=UI_TIMEOUT_MS)
+    page.locator(".sim-knob-label", has_text="Capital turning to embodied AI: 0 ").wait_for(timeout=UI_TIMEOUT_MS)
+    _button(page, "Reset").click()
+    _idle(page)
+    _button(page, "Run to the end").click()
+    _month(page, 60, RUN_TIMEOUT_MS)
+    sets = ["technology.run_cost_growth_per_year=1.0", "capital.rotation_sensitivity=0.0"]
+    expected = MarketModel(load_scenario(ROOT / "scenarios" / "baseline.toml", sets), 0).run().model
+    found = expected["n_foundation"][-1]
+    assert 1 <= found <= 2
+    summary = page.locator(".sim-summary").inner_text()
+    assert summary.startswith(f"{found} of 6"), (summary, found)
+    page.screenshot(path=str(tmp_path / "try.png"), full_page=True)
+
+
 def test_bad_seed_gets_a_message_and_changes_nothing(page):
     seed = page.get_by_label("Seed (whole number ≥ 0)")
     for bad in ("abc", "-1", "3.5", ""):
