@@ -284,7 +284,7 @@ NO_OPEN = "open_source.enabled=false"
 
 
 @pytest.mark.slow
-def test_the_race_ends_by_any_of_three_forces_and_lasts_without_them() -> None:
+def test_any_two_of_three_forces_end_the_race_and_it_lasts_without_them() -> None:
     """Without the open floor alone every startup still stops in nearly every seed (rising costs and rotating
     capital end the race); with flat costs and no rotation one or two keep a seat in most seeds even with the
     open floor; with all three forces off most of the six go on."""

@@ -168,6 +168,18 @@ def test_the_dead_workers_code_is_kept_when_the_pool_reaps_it_at_the_same_moment
     assert pool.dead_worker_codes() == [-signal.SIGTERM]  # all were terminated: their code is the one known
 
 
+def test_a_code_that_never_appears_does_not_hold_the_sweep(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A worker whose exit code is never set (a pathological reap) is waited for only until the deadline."""
+    from sim.experiments import executors
+
+    monkeypatch.setattr(executors, "REAP_WAIT_S", 0.2)
+    pool = executors.Pool("serial")
+    pool._procs = {1: _ReapedElsewhere(3, 10**9), 2: _ReapedElsewhere(-signal.SIGTERM, 0)}
+    start = time.monotonic()
+    assert pool.dead_worker_codes() == [-signal.SIGTERM]
+    assert time.monotonic() - start < 5.0
+
+
 @pytest.mark.slow
 def test_a_run_that_kills_its_dask_worker_is_isolated(tmp_path: Path) -> None:
     """On Dask only the culprit's chunk fails; its innocent chunk-mates must still get their results."""

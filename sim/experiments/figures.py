@@ -12,8 +12,12 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import pandas as pd
 
 from .discovery import SIGNIFICANCE
+
+#: Runs-table column of a run's point in the design (its order is the spec's).
+POINT_COLUMN = "point"
 
 
 def _plt() -> Any:
@@ -186,7 +190,10 @@ def _colour_range(metric: str, tables: list[Any]) -> tuple[float, float]:
     """One colour range for every table compared (at least the metric's :data:`RESOLUTION` wide)."""
     vals = np.concatenate([t.to_numpy(dtype=float).ravel() for t in tables])
     finite = vals[np.isfinite(vals)]
-    return value_range(metric, float(finite.min()), float(finite.max())) if finite.size else (0.0, 1.0)
+    if not finite.size:
+        return (0.0, 1.0)
+    lo, hi = value_range(metric, float(finite.min()), float(finite.max()))
+    return (max(lo, 0.0) if finite.min() >= 0.0 else lo), hi  # a count or a share is never shown below 0
 
 
 def _colourbar(fig: Any, im: Any, axes: Any, metric: str) -> None:
@@ -214,11 +221,16 @@ def heatmap(df: Any, x: str, y: str, metric: str, path: Path, title: str = "") -
 
 
 def faceted_heatmaps(df: Any, facet: str, x: str, y: str, metric: str, path: Path) -> Path:
-    """A grid of three swept parameters: one :func:`heatmap` of ``x`` by ``y`` per value of ``facet``, side by
-    side on one colour scale, so that an interaction (an effect of ``x`` that depends on ``facet``) shows."""
+    """A grid of three swept parameters: one :func:`heatmap` of ``x`` by ``y`` per value of ``facet``, side by side
+    on one colour scale, so that an interaction (an effect of ``x`` that depends on ``facet``) shows. The panels
+    come in the design's order (the spec's) when the runs carry their point index, else as listed; every panel
+    has every row and column of the grid (a cell with no run is left blank)."""
     plt = _plt()
-    levels = sorted(df[facet].unique(), key=lambda v: (str(type(v)), v))
-    tables = [df[df[facet] == v].pivot_table(index=y, columns=x, values=metric, aggfunc="mean") for v in levels]
+    in_order = df.sort_values(POINT_COLUMN, kind="stable") if POINT_COLUMN in df else df  # a sweep's design order
+    levels = list(pd.unique(in_order[facet]))
+    rows, cols = sorted(df[y].unique()), sorted(df[x].unique())
+    tables = [df[df[facet] == v].pivot_table(index=y, columns=x, values=metric, aggfunc="mean")
+              .reindex(index=rows, columns=cols) for v in levels]
     vmin, vmax = _colour_range(metric, tables)
     shape = tables[0].shape
     fig, axes = plt.subplots(1, len(levels), figsize=(1.6 + (0.9 * shape[1] + 1.0) * len(levels),
