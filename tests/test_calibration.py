@@ -119,6 +119,27 @@ def test_local_search_moves_the_point_towards_a_better_fit():
     assert mean_distance(dist, [sim({"mu": float(best[0])}, s) for s in seeds]) == pytest.approx(d)
 
 
+def test_local_search_stays_in_the_posteriors_central_box():
+    """With ``point_within`` the search cannot leave each parameter's central posterior interval: from a posterior
+    whose 90% box excludes the best fit, it ends inside the box (at its edge nearest the fit), not at the fit."""
+    from sim.calibration.abc import Population
+    from sim.calibration.predictive import central_box, refine
+
+    z = np.linspace(XBAR + 2.0, XBAR + 4.0, 201).reshape(-1, 1)  # a posterior that sits away from the fit
+    pop = Population(3, 0.5, z, np.full(201, 1 / 201), np.zeros(201), np.zeros((201, 1), dtype=np.int64))
+    lo, hi = central_box(pop, [PRIOR_MU], 0.9)
+    assert lo[0] == pytest.approx(XBAR + 2.1, abs=0.02) and hi[0] == pytest.approx(XBAR + 3.9, abs=0.02)
+    full = central_box(pop, [PRIOR_MU], 1.0)
+    assert (full[0][0], full[1][0]) == PRIOR_MU.z_bounds
+    seeds = list(range(20))
+    sim, dist = NormalMean(), AbsDistance(XBAR)
+    start = np.array([XBAR + 3.0])
+    d0 = mean_distance(dist, [sim({"mu": float(start[0])}, s) for s in seeds])
+    best, _, _ = refine(sim, dist, pop, [PRIOR_MU], start, d0, seeds, rounds=25, batch=4, master_seed=0,
+                        box=(lo, hi))
+    assert lo[0] <= best[0] <= hi[0] and best[0] < XBAR + 2.4  # pushed to the edge, never past it
+
+
 def test_weighted_quantile():
     x = np.array([3.0, 1.0, 2.0, 4.0])
     assert weighted_quantile(x, np.ones(4), 0.5) == 2.0

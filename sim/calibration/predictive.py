@@ -19,13 +19,19 @@ validation patterns are reported separately, against the aims (fitted >= 80%, va
 - ``best`` with ``refine_rounds`` > 0: then a stochastic local search starts from the winning
   candidate (:func:`refine`): each round draws ``refine_batch`` points around the current one (a
   Gaussian step of each parameter's posterior standard deviation times a scale shrinking from
-  0.5 to 0.1, clipped to the prior's bounds), re-runs them on the same common seeds and moves
-  to the best if it lowers the mean fitting distance. Why: ABC-SMC with a finite budget stops
-  at a tolerance where the posterior is still wide, and its particles are measured on two seeds
-  each; the search finds the point of the posterior's neighbourhood that fits best on many
-  seeds (a simulated minimum-distance estimate), still choosing by the fitting patterns only.
+  0.5 to 0.1, clipped to the prior's bounds, or to the posterior's central box of ``point_within``),
+  re-runs them on the same common seeds and moves to the best if it lowers the mean fitting distance.
+  Why: ABC-SMC with a finite budget stops at a tolerance where the posterior is still wide, and its
+  particles are measured on two seeds each; the search finds the point of the posterior's
+  neighbourhood that fits best on many seeds (a simulated minimum-distance estimate), still
+  choosing by the fitting patterns only.
   Its distance is measured on the seeds it was selected on, so it is optimistic; the point's
   scorecard uses other seeds.
+- ``best`` with ``point_within`` < 1: every candidate is moved into, and the local search kept inside, each
+  parameter's central weighted posterior interval of that mass (:func:`central_box`). Why: the search minimises
+  the fitting distance on its own seeds and can walk an unidentified parameter to a prior edge the posterior
+  calls implausible (the shipped calibration's point put the standing's sigma at 0, outside its 90% interval);
+  the box keeps the point one no marginal of the posterior rules out.
 - ``median``: the weighted marginal median of each parameter (in the sampling space, so the
   geometric median for log-uniform priors).
 - ``mean``: the weighted mean in the sampling space.
@@ -92,11 +98,13 @@ def choose_point(spec: CalibrationSpec, result: ABCResult, executor: Any, n_work
     if pp.point_estimate in ("median", "mean"):
         z = _z_point(pop, pp.point_estimate)
         return {"rule": pp.point_estimate, "params": params(z), "candidates": []}
+    box = central_box(pop, priors, pp.point_within)
     cands: list[tuple[str, np.ndarray]] = [("weighted median", _z_point(pop, "median"))]
     for i in np.argsort(pop.distances, kind="stable"):
         if len(cands) >= pp.candidates:
             break
         cands.append((f"particle {int(i)} (distance {pop.distances[i]:.4g})", pop.z[i]))
+    cands = [(label, np.clip(z, *box)) for label, z in cands]
     rng = np.random.default_rng(np.random.SeedSequence(spec.master_seed, spawn_key=(POINT_STREAM,)))
     seeds = [int(s) for s in rng.integers(0, 2**31 - 1, size=pp.point_seeds)]
     simulate = spec.simulator_of()
@@ -113,7 +121,7 @@ def choose_point(spec: CalibrationSpec, result: ABCResult, executor: Any, n_work
     if pp.refine_rounds > 0:
         z, d, trace = refine(simulate, dist, pop, priors, cands[best][1], rows[best]["distance"], seeds,
                              rounds=pp.refine_rounds, batch=pp.refine_batch, master_seed=spec.master_seed,
-                             executor=executor, n_workers=n_workers, bar=bar)
+                             executor=executor, n_workers=n_workers, bar=bar, box=box)
         if d < rows[best]["distance"]:
             chosen = f"local search from {chosen} ({pp.refine_rounds} rounds of {pp.refine_batch})"
             rows.append({"candidate": chosen, "params": params(z), "distance": d, "pass_rates": trace[-1]["pass_rates"],
@@ -123,21 +131,36 @@ def choose_point(spec: CalibrationSpec, result: ABCResult, executor: Any, n_work
             "point_seeds": len(seeds), "candidates": rows}
 
 
+def central_box(pop: Population, priors: list[Any], mass: float) -> tuple[np.ndarray, np.ndarray]:
+    """(low, high) in the sampling space: each parameter's central weighted posterior interval of ``mass``, within
+    its prior's bounds (``mass`` 1: the prior's bounds)."""
+    lo = np.array([p.z_bounds[0] for p in priors], dtype=float)
+    hi = np.array([p.z_bounds[1] for p in priors], dtype=float)
+    if mass >= 1.0:
+        return lo, hi
+    q = [(1.0 - mass) / 2.0, (1.0 + mass) / 2.0]
+    for k in range(len(priors)):
+        a, b = weighted_quantiles(pop.z[:, k], pop.weights, q)
+        lo[k], hi[k] = max(lo[k], a), min(hi[k], b)
+    return lo, hi
+
+
 def refine(simulate: Any, dist: Any, pop: Population, priors: list[Any], z0: np.ndarray, d0: float,
            seeds: list[int], *, rounds: int, batch: int, master_seed: int, executor: Any = None,
-           n_workers: int = 1, bar: Any = None) -> tuple[np.ndarray, float, list[dict[str, Any]]]:
+           n_workers: int = 1, bar: Any = None,
+           box: tuple[np.ndarray, np.ndarray] | None = None) -> tuple[np.ndarray, float, list[dict[str, Any]]]:
     """Stochastic local search from ``z0`` (sampling space, distance ``d0``) on the common ``seeds``.
 
     ``dist`` is a one-run distance; a point's distance is its mean over the seeds.
 
     ``rounds`` rounds of ``batch`` points each, from the random stream of ``master_seed``; steps
     are scaled by each parameter's weighted standard deviation in ``pop`` (see the module
-    docstring). Returns the best point, its mean distance and one record per round (step scale,
+    docstring). Points stay inside ``box`` (low, high in the sampling space; default the prior's bounds,
+    :func:`central_box`). Returns the best point, its mean distance and one record per round (step scale,
     best distance so far, pass rates of the current point)."""
     mean = np.average(pop.z, axis=0, weights=pop.weights)
     sd = np.sqrt(np.average((pop.z - mean) ** 2, axis=0, weights=pop.weights))
-    lo = np.array([p.z_bounds[0] for p in priors])
-    hi = np.array([p.z_bounds[1] for p in priors])
+    lo, hi = box if box is not None else central_box(pop, priors, 1.0)
     rng = np.random.default_rng(np.random.SeedSequence(master_seed, spawn_key=(REFINE_STREAM,)))
     z, d, rates = np.asarray(z0, float), d0, {}
     trace: list[dict[str, Any]] = []

@@ -109,6 +109,10 @@ class PredictiveSpec(Strict):
     point_seeds: int = Field(40, ge=1, description="Common seeds of the candidates (and of the point's scorecard).")
     refine_rounds: int = Field(0, ge=0, description="Rounds of the local search after 'best' (0: none).")
     refine_batch: int = Field(8, ge=1, description="Points per round of the local search.")
+    point_within: float = Field(1.0, gt=0, le=1, description="'best' keeps its point inside each parameter's central "
+                                "posterior interval of this mass (weighted quantiles (1-p)/2 and (1+p)/2, in the "
+                                "sampling space): candidates are moved into it and the local search stays in it. "
+                                "1: the prior's bounds only.")
 
 
 class RecoverySection(Strict):
