@@ -11,6 +11,7 @@ import statistics
 from pathlib import Path
 
 import pytest
+from conftest import BASELINE
 
 from sim import consumer, demand, exits, pricing, strategy
 from sim.model import MarketModel, release, run
@@ -274,7 +275,7 @@ def test_the_written_out_runway_chain_equals_its_composed_form(baseline: Scenari
 # ------------------------------------------------------------------ what ends the race (docs/experiments.md 6.10)
 def _still_training_at_end(sets: list[str], seeds: range) -> list[int]:
     """Startups still training foundation models in the last month of the baseline with ``sets``, per seed."""
-    sc = load_scenario(Path(__file__).resolve().parents[1] / "scenarios" / "baseline.toml", sets)
+    sc = load_scenario(BASELINE, sets)
     return [int(run(sc, s, tables=("model", "events")).model["n_foundation"][-1]) for s in seeds]
 
 

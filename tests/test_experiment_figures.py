@@ -121,6 +121,13 @@ def test_faceted_heatmaps_share_one_colour_scale_and_show_each_facet(figs: list[
     assert "3.0" in [t.get_text() for t in panels[1].texts]
 
 
+def test_a_counts_colour_range_moves_up_from_0_keeping_its_width(figs: list[Any], tmp_path: Path) -> None:
+    """Counts near 0: the range is not drawn below 0, and it still spans the metric's resolution."""
+    figures.heatmap(_grid_frame("foundation_2027_12", 0.0, 0.01), "x", "y", "foundation_2027_12", tmp_path / "h.png")
+    vmin, vmax = figs[0].axes[0].images[0].get_clim()
+    assert vmin == 0.0 and vmax - vmin >= figures.RESOLUTION["foundation_2027_12"]
+
+
 def _indices(method: str) -> dict[str, Any]:
     params = ["s.small", "s.big", "s.mid"]
     size = {"s.small": 0.05, "s.big": 0.6, "s.mid": 0.3}

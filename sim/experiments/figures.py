@@ -15,9 +15,7 @@ import numpy as np
 import pandas as pd
 
 from .discovery import SIGNIFICANCE
-
-#: Runs-table column of a run's point in the design (its order is the spec's).
-POINT_COLUMN = "point"
+from .store import POINT_COLUMN
 
 
 def _plt() -> Any:
@@ -187,13 +185,16 @@ def _heat_axis(ax: Any, table: Any, vmin: float, vmax: float) -> Any:
 
 
 def _colour_range(metric: str, tables: list[Any]) -> tuple[float, float]:
-    """One colour range for every table compared (at least the metric's :data:`RESOLUTION` wide)."""
+    """One colour range for every table compared (at least the metric's :data:`RESOLUTION` wide; not below 0 when no
+    value is)."""
     vals = np.concatenate([t.to_numpy(dtype=float).ravel() for t in tables])
     finite = vals[np.isfinite(vals)]
     if not finite.size:
         return (0.0, 1.0)
     lo, hi = value_range(metric, float(finite.min()), float(finite.max()))
-    return (max(lo, 0.0) if finite.min() >= 0.0 else lo), hi  # a count or a share is never shown below 0
+    if lo < 0.0 <= finite.min():  # a count or a share is never shown below 0: the range moves up, its width kept
+        lo, hi = 0.0, hi - lo
+    return lo, hi
 
 
 def _colourbar(fig: Any, im: Any, axes: Any, metric: str) -> None:

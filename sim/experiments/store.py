@@ -53,8 +53,10 @@ from .locks import FileLock, is_held
 
 FORMAT = "sim-experiment/1"
 TABLES = ("runs", "monthly", "events")
+#: Runs-table column of a run's point in the design (points are numbered in the design's order, the spec's).
+POINT_COLUMN = "point"
 #: Columns of the runs table before the parameter and metric columns.
-RUN_ID_COLUMNS = ("run_key", "point", "replication", "seed")
+RUN_ID_COLUMNS = ("run_key", POINT_COLUMN, "replication", "seed")
 #: Columns of the runs table between the parameter and metric columns.
 RUN_STATUS_COLUMNS = ("status", "attempt", "wall_seconds", "finished_at", "worker", "error")
 RESERVED = frozenset(RUN_ID_COLUMNS + RUN_STATUS_COLUMNS)
