@@ -288,7 +288,7 @@ class Startup(Firm):
     #: The attributes its ``__init__`` sets beyond :class:`Firm`'s (see :class:`Firm`).
     __slots__ = ("salary_usd_per_year", "_staff", "payroll_usd", "has_consumer_app", "side_products",
                  "side_product_usd_per_month", "enterprise_focus", "niche", "investors", "post_money_usd",
-                 "open_weights", "last_round_step", "ipo_step", "listed", "pivot_step", "sell_decision",
+                 "round_basis", "open_weights", "last_round_step", "ipo_step", "listed", "pivot_step", "sell_decision",
                  "wind_down_decision", "partner", "initial_tech", "executives", "review_offset", "entry_step",
                  "recent_tech_departures")
 
@@ -308,6 +308,9 @@ class Startup(Firm):
         self.niche = ""
         self.investors = list(investors)
         self.post_money_usd = cash_usd / model.sc.capital.round_dilution  # last round's post-money valuation, USD
+        #: (1 + traction, sentiment, rank) its last round was priced on (:func:`sim.capital.pre_money`); None until
+        #: the capital market first sees the firm
+        self.round_basis: tuple[float, float, float] | None = None
         self.open_weights = open_weights
         self.last_round_step = 0  # the starting cash is a fresh round ([S-FUNDING-2023], end-2023)
         self.ipo_step = -1  # step the IPO process started, -1 if never

@@ -31,8 +31,18 @@ closes with probability ``sigmoid(b0 + b_S S + b_T traction + b_R rank + b_L (st
 [not foundation] + b_IPO [IPO under way])``, traction being annualised revenue over
 ``traction_scale_usd`` (at most ``traction_cap``) plus ``traction_share_weight`` times the
 consumer market share, and asks for ``round_size_months_of_burn`` months of need times
-``S**elasticity`` (need: net burn plus, while it trains, the cost of keeping up). Its post-money
-valuation is the amount over ``round_dilution``; below the last one it is a *down round*. A giant
+``S**elasticity`` (need: net burn plus, while it trains, the cost of keeping up).
+
+**Valuations** follow traction, rank and sentiment. A round is priced by marking the last round's
+post-money valuation ``P`` to the change in the firm's fundamentals since that round,
+
+    pre = P * ((1 + T) / (1 + T_0))**e_T * (S / S_0)**e_S * exp(w_R (rank - rank_0)),   post = pre + amount
+
+(comparable-company pricing: a valuation is a multiple of traction, and the multiple moves with the
+money chasing deals, [Gompers2000]); ``T_0, S_0, rank_0`` are the traction, sentiment and rank of
+the last priced round, and the starting cash (or an entrant's seed) is valued at the amount over
+``round_dilution``, its fundamentals read the first month the capital market sees the firm. A round
+whose pre-money is below the last post-money is a *down round*. A giant
 may join, paying ``giant_stake_share`` of it (a transfer between agents). A startup whose
 annualised revenue passes ``ipo_revenue_usd_per_year`` starts an IPO process and lists
 ``ipo_months_to_list`` later, raising ``ipo_proceeds_months_of_burn`` months of burn from public
@@ -121,6 +131,23 @@ def ask(model: MarketModel, firm: Startup) -> float:
     size = (round_need(model, firm) * cp.round_size_months_of_burn
             * model.sentiment ** cp.round_size_sentiment_elasticity)
     return size if size > 0.0 else 0.0  # max(0.0, size), without a call
+
+
+def basis(model: MarketModel, firm: Startup, rank: float) -> tuple[float, float, float]:
+    """The fundamentals a round of ``firm`` is priced on now: (1 + traction, sentiment, rank)."""
+    return 1.0 + traction(model, firm), model.sentiment, rank
+
+
+def pre_money(model: MarketModel, firm: Startup, rank: float) -> float:
+    """Pre-money valuation of a round of ``firm`` now, USD: its last post-money marked to the change in its
+    fundamentals since that round (see the module docstring)."""
+    cp = model.sc.capital
+    x, s, r = basis(model, firm, rank)
+    x0, s0, r0 = firm.round_basis if firm.round_basis is not None else (x, s, r)
+    guard = strategy.MIN_SENTIMENT
+    s0 = s0 if s0 > guard else guard  # max(s0, guard), without a call
+    return (firm.post_money_usd * (x / x0) ** cp.valuation_traction_elasticity
+            * (s / s0) ** cp.valuation_sentiment_elasticity * math.exp(cp.valuation_rank_weight * (r - r0)))
 
 
 def outside_appeal(model: MarketModel, step: int) -> float:
@@ -241,6 +268,9 @@ def step(model: MarketModel) -> None:
     cp = model.sc.capital
     rng = model.rng_capital
     rank = current_ranks(model)
+    for f in model.live_startups:
+        if f.round_basis is None:  # the starting cash or a seed: priced on the fundamentals first seen
+            f.round_basis = basis(model, f, rank[f])
     seekers = [f for f in model.live_startups  # a firm that defaulted this month exits; it raises nothing
                if not f.defaulted and (model.t - f.review_offset) % cp.fundraising_months == 0
                and seeks_round(model, f)]
@@ -254,10 +284,12 @@ def step(model: MarketModel) -> None:
         if amount <= 0 or amount < cp.min_round_share * ask(model, firm):
             continue
         model.vc_available_usd -= amount
-        post = amount / cp.round_dilution
-        down = post < firm.post_money_usd
+        pre = pre_money(model, firm, rank[firm])
+        post = pre + amount
+        down = pre < firm.post_money_usd
         record_outcome(model, -1 if down else 1)
         firm.post_money_usd = post
+        firm.round_basis = basis(model, firm, rank[firm])
         giant = _strategic_investor(model, firm)
         stake = amount * cp.giant_stake_share if giant is not None else 0.0
         firm.raise_capital(amount, stake)

@@ -365,9 +365,24 @@ class CapitalParams(Section):
         "next month.",
                               "assumption")
     min_round_share: float = P(0.3, 0.0, 1.0, "share of ask", "Least share of its ask a round accepts.", "assumption")
-    round_dilution: float = P(0.2, 0.01, 1.0, "share", "Share of the company a round sells (post-money = round "
-        "/ this).",
+    round_dilution: float = P(0.2, 0.01, 1.0, "share", "Share of the company a venture round sells: the starting "
+        "cash and an entrant's seed are valued at the amount / this.",
                               "assumption: venture rounds typically sell 15-25%")
+    valuation_traction_elasticity: float = P(1.0, 0.0, 3.0, "elasticity",
+                                             "Elasticity of a round's pre-money valuation to the firm's traction (1 + "
+                                             "traction) since its last priced round.",
+                                             "assumption: comparable-company pricing, a valuation is a multiple of "
+                                             "revenue (elasticity 1); calibrated (experiments/calibration.toml)")
+    valuation_sentiment_elasticity: float = P(1.0, 0.0, 3.0, "elasticity",
+                                              "Elasticity of a round's pre-money valuation to investor sentiment "
+                                              "since the firm's last priced round.",
+                                              "[Gompers2000]: valuations rise with the money flowing into venture "
+                                              "funds; elasticity 1 (the multiple moves with sentiment) an assumption")
+    valuation_rank_weight: float = P(1.0, 0.0, 10.0, "log units per unit rank",
+                                     "Change in a round's log pre-money valuation per unit change of the firm's "
+                                     "capability rank since its last priced round (1 for the most capable startup).",
+                                     "assumption: moving from last to first among the startups multiplies the "
+                                     "valuation by e")
     return_sensitivity: float = P(0.5, 0.0, 10.0, "per unit rate",
                                   "Rise of sentiment's level per unit of the 12-month net realised outcome rate.",
                                   "assumption [Gompers2004]")

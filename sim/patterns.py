@@ -188,7 +188,7 @@ class RunTables:
         for i, (f, d) in enumerate(zip(firms["firm"], firms["date"], strict=True)):
             self._firm_row.setdefault(f, {})[d] = i
         self.dates = sorted(set(model["date"]) | set(firms["date"]))
-        cols = REQUIRED_COLUMNS["events"]
+        cols = tuple(events)  # every column the table holds: a target may read one beyond REQUIRED_COLUMNS
         self._events = [{c: events[c][i] for c in cols} for i in range(len(events["type"]))]
 
     # -- coverage

@@ -304,6 +304,16 @@ def count_events(type_: str, firms: tuple[str, ...], start: str, end: str,
     return fn
 
 
+def count_flagged(type_: str, flag: str, firms: tuple[str, ...], start: str, end: str,
+                  what: str) -> Callable[[RunTables], Measured]:
+    """Statistic: the number of ``type_`` events by ``firms`` dated ``start..end`` whose boolean column ``flag``
+    is true."""
+    def fn(run: RunTables) -> Measured:
+        n = sum(1 for e in run.select(type_, firms, start, end) if e[flag])
+        return Measured(n, f"{n} {what} {start}..{end}")
+    return fn
+
+
 def sum_event_amounts(type_: str, firms: tuple[str, ...], start: str, end: str,
                       what: str) -> Callable[[RunTables], Measured]:
     """Statistic: the sum of ``amount_usd`` of ``type_`` events by ``firms`` dated ``start..end`` (USD)."""
@@ -456,6 +466,15 @@ TARGETS: tuple[Target, ...] = (
            "round per round_interval_months, so it cannot split a year's money into as many rounds",
            "[S-FUNDING-2024]", YEAR_2024[1], "2024-12", "",
            count_events(EventType.FUNDING_ROUND, SIX, *YEAR_2024, "rounds of the six"), SIX, YEAR_2024),
+    Target("down_rounds_six_2024", "Down rounds of the six in 2024", "funding_round events of the six in 2024 "
+           "priced below the firm's last round (down_round)", 0,
+           "0 (every 2024 round with a reported valuation priced the firm above its 2023 one: Zhipu, MiniMax, "
+           "Moonshot, Baichuan; Zhipu's 2024-12 round at more than 20 billion RMB about level with its 2024-05 one)",
+           Poisson(), "valuations are reported for five of the eight rounds, and 'more than' figures leave a "
+           "round level with the last one unclassified; a Poisson error (up to two down rounds hold)",
+           "[S-FUNDING-2024]", YEAR_2024[1], "2024-12", "",
+           count_flagged(EventType.FUNDING_ROUND, "down_round", SIX, *YEAR_2024, "down rounds of the six"), SIX,
+           YEAR_2024, {"events": ("down_round",)}),
     Target("rounds_six_h1_2025", "Funding rounds of the six in H1 2025", "funding_round events of the six, "
            "2025-01..2025-06", 3, "3 (Zhipu's state-capital rounds: Hangzhou, Zhuhai, Chengdu)", Poisson(),
            "as for 2024; the three were announced as separate rounds", "[S-FUNDING-2025]", ARTICLE_DATE,
