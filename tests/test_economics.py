@@ -168,12 +168,63 @@ def test_venture_money_is_finite(baseline: Scenario) -> None:
     assert by_year.get("2024", 0.0) <= 2e8 * share * (1 + baseline.capital.pool_carryover) * 1.0001
 
 
-def test_rounds_record_valuations_and_down_rounds(baseline: Scenario) -> None:
-    ev = run(baseline, 0).events
-    rounds = [i for i in range(len(ev["type"])) if ev["type"][i] == "funding_round"]
-    assert rounds
-    for i in rounds:
-        assert ev["valuation_usd"][i] == pytest.approx(ev["amount_usd"][i] / baseline.capital.round_dilution)
+def _rounds_by_firm(ev: dict[str, list]) -> dict[str, list[int]]:
+    out: dict[str, list[int]] = {}
+    for i, t in enumerate(ev["type"]):
+        if t == "funding_round":
+            out.setdefault(ev["firm"][i], []).append(i)
+    return out
+
+
+def test_a_round_is_down_when_its_pre_money_is_below_the_last_post_money(baseline: Scenario) -> None:
+    """valuation = pre-money + round; down_round <=> pre-money < the last post-money (the first round's last
+    post-money is the starting cash over round_dilution)."""
+    start = {s.name: s.cash_usd / baseline.capital.round_dilution for s in baseline.startups}
+    downs = ups = 0
+    for seed in range(3):
+        ev = run(baseline, seed).events
+        for firm, rows in _rounds_by_firm(ev).items():
+            last = start[firm]
+            for i in rows:
+                pre = ev["valuation_usd"][i] - ev["amount_usd"][i]
+                assert pre >= 0.0
+                assert ev["down_round"][i] == (pre < last)
+                downs, ups = downs + (pre < last), ups + (pre >= last)
+                last = ev["valuation_usd"][i]
+    assert downs and ups  # both kinds occur, so the check above was exercised both ways
+
+
+def test_valuations_follow_sentiment_alone_when_traction_and_rank_do_not_count(baseline: Scenario) -> None:
+    """With the traction elasticity and the rank weight at 0 and the sentiment elasticity at 1, a round's pre-money
+    is the last post-money times the ratio of sentiment now to sentiment at that round: down exactly when
+    sentiment has fallen since."""
+    sc = baseline.with_overrides({"capital.valuation_traction_elasticity": 0.0, "capital.valuation_rank_weight": 0.0,
+                                  "capital.valuation_sentiment_elasticity": 1.0})
+    r = run(sc, 1)
+    ev, sentiment = r.events, dict(zip(r.model["date"], r.model["vc_sentiment"], strict=True))
+    first = r.model["date"][0]
+    start = {s.name: s.cash_usd / sc.capital.round_dilution for s in sc.startups}
+    checked = 0
+    for firm, rows in _rounds_by_firm(ev).items():
+        last_post, last_s = start[firm], sentiment[first]
+        for i in rows:
+            s = sentiment[ev["date"][i]]
+            pre = ev["valuation_usd"][i] - ev["amount_usd"][i]
+            assert pre == pytest.approx(last_post * s / last_s, rel=1e-9)
+            assert ev["down_round"][i] == (s < last_s)
+            last_post, last_s = ev["valuation_usd"][i], s
+            checked += 1
+    assert checked >= 10
+
+
+def test_a_flat_mark_never_prices_a_down_round(baseline: Scenario) -> None:
+    """With every valuation elasticity at 0 a round is priced at the last post-money: no down rounds, and the
+    valuation only grows by the money raised."""
+    sc = baseline.with_overrides({"capital.valuation_traction_elasticity": 0.0, "capital.valuation_rank_weight": 0.0,
+                                  "capital.valuation_sentiment_elasticity": 0.0})
+    ev = run(sc, 0).events
+    rounds = [i for i, t in enumerate(ev["type"]) if t == "funding_round"]
+    assert rounds and not any(ev["down_round"][i] for i in rounds)
 
 
 def _median_sentiment(sc: Scenario, seeds: range) -> list[float]:

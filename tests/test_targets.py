@@ -21,7 +21,7 @@ from sim.calibration.spec import load_spec
 from sim.cli import main
 from sim.experiments.executors import make_executor
 from sim.holdout import HOLDOUT_FILE, after_history, known_ids, load_holdout
-from sim.informative import BUILT_IN, INFORMATIVE, SKIPPED, Mechanism, check, corner_design
+from sim.informative import BUILT_IN, INFORMATIVE, MECHANISMS, SKIPPED, Mechanism, check, corner_design
 from sim.outputs import EVENT_FIELD_DEFAULTS, EVENTS_COLUMNS
 from sim.patterns import BUILT_IN as BUILT_IN_PATTERNS
 from sim.patterns import PATTERN_BY_ID, REQUIRED_COLUMNS, RunTables
@@ -41,6 +41,7 @@ from sim.targets import (
     Status,
     column_ratio,
     count_events,
+    count_flagged,
     distinct_firms,
     evaluate_targets_tables,
     first_event,
@@ -155,7 +156,8 @@ def small() -> RunTables:
                     strategy=["foundation"] * 7 + ["vertical"] * 5)
             + monthly("B", 13, 12, kind="giant", api_price_usd_per_mtok=[1.0] * 4 + [0.4] * 8, revenue_usd=2e6))
     events = [ev("A", "departure", "2024-02"), ev("A", "departure", "2024-09"), ev("B", "departure", "2024-03"),
-              ev("A", "funding_round", "2024-03", 1e8), ev("A", "funding_round", "2024-10", 5e7),
+              ev("A", "funding_round", "2024-03", 1e8, down_round=False),
+              ev("A", "funding_round", "2024-10", 5e7, down_round=True),
               ev("B", "price_cut", "2024-05"), ev("A", "price_cut", "2024-05"), ev("A", "price_cut", "2024-06"),
               ev("A", "ipo", "2024-11", stage="filing"), ev("A", "ipo", "2024-12", 3e8, stage="listing")]
     return RunTables(*make_tables(rows, events))
@@ -165,6 +167,8 @@ def test_statistics_on_a_small_table(small: RunTables) -> None:
     assert count_events("departure", ("A",), "2024-01", "2024-12", "d")(small).value == 2
     assert count_events("departure", ("A", "B"), "2024-03", "2024-12", "d")(small).value == 2
     assert sum_event_amounts("funding_round", ("A",), "2024-01", "2024-06", "r")(small).value == 1e8
+    assert count_flagged("funding_round", "down_round", ("A",), "2024-01", "2024-12", "down")(small).value == 1
+    assert count_flagged("funding_round", "down_round", ("A",), "2024-01", "2024-06", "down")(small).value == 0
     assert sum_firm_column("A", "revenue_usd", "2024-01", "2024-12", "rev")(small).value == 12e6
     assert sum_firm_column("A", "costs_usd", "2024-01", "2024-12", "loss", minus="revenue_usd")(small).value == 24e6
     assert peak("A", "mau", "2024-01", "2024-12", "MAU")(small).value == 6e6
@@ -228,6 +232,15 @@ def test_every_target_is_declared_completely() -> None:
         assert t.date <= "2025-06", f"{t.id} reads months after the article"
         assert t.published == AFTER or t.published <= "2025-06"
         assert f"`{t.id}`" in doc, f"docs/targets.md lacks {t.id}"
+
+
+def test_the_docs_list_every_mechanism_switch_as_the_code_sets_it() -> None:
+    """docs/targets.md's table of mechanisms switched off is the code's (it had drifted from it)."""
+    doc = (ROOT / "docs" / "targets.md").read_text()
+    for name, m in MECHANISMS.items():
+        settings = ", ".join(f"`{k} = {str(v).lower() if isinstance(v, bool) else repr(v)}`"
+                             for k, v in m.overrides.items())
+        assert f"| `{name}` | {settings} | {m.doc} |" in doc, name
 
 
 def test_targets_on_the_handbuilt_history_and_their_card() -> None:
