@@ -308,8 +308,8 @@ class Startup(Firm):
         self.niche = ""
         self.investors = list(investors)
         self.post_money_usd = cash_usd / model.sc.capital.round_dilution  # last round's post-money valuation, USD
-        #: (1 + traction, sentiment, rank) its last round was priced on (:func:`sim.capital.pre_money`); None until
-        #: the capital market first sees the firm
+        #: (1 + traction, venture pool in USD a year, moat 0-1) its last round was priced on
+        #: (:func:`sim.capital.pre_money`); None until the capital market first reads them
         self.round_basis: tuple[float, float, float] | None = None
         self.open_weights = open_weights
         self.last_round_step = 0  # the starting cash is a fresh round ([S-FUNDING-2023], end-2023)

@@ -19,7 +19,7 @@ drops with open-source shocks (:mod:`sim.open_source`):
     S' = S + r (S_base - k_rot A + k_ret R_12 - k_dep d - S) - k_open * shock
 
 ``R_12`` is the net realised outcome rate over the last 12 months (listings and up rounds count +1,
-down rounds and exits -1), per startup alive now or exited in the window, and ``d`` last month's
+down rounds and exits -1, flat rounds 0), per startup alive now or exited in the window, and ``d`` last month's
 departures per executive in post: rates, not counts, so the same economy with ten times the firms
 tells the same story.
 
@@ -33,16 +33,20 @@ closes with probability ``sigmoid(b0 + b_S S + b_T traction + b_R rank + b_L (st
 consumer market share, and asks for ``round_size_months_of_burn`` months of need times
 ``S**elasticity`` (need: net burn plus, while it trains, the cost of keeping up).
 
-**Valuations** follow traction, rank and sentiment. A round is priced by marking the last round's
-post-money valuation ``P`` to the change in the firm's fundamentals since that round,
+**Valuations** follow traction, the money in venture and the firm's lead over the free models. A
+round is priced by marking the last round's post-money valuation ``P`` to the change in the firm's
+fundamentals since that round,
 
-    pre = P * ((1 + T) / (1 + T_0))**e_T * (S / S_0)**e_S * exp(w_R (rank - rank_0)),   post = pre + amount
+    pre = P * ((1 + T) / (1 + T_0))**e_T * (V_y / V_0)**e_V * exp(w_M (m - m_0)),   post = pre + amount
 
-(comparable-company pricing: a valuation is a multiple of traction, and the multiple moves with the
-money chasing deals, [Gompers2000]); ``T_0, S_0, rank_0`` are the traction, sentiment and rank of
-the last priced round, and the starting cash (or an entrant's seed) is valued at the amount over
-``round_dilution``, its fundamentals read the first month the capital market sees the firm. A round
-whose pre-money is below the last post-money is a *down round*. A giant
+(the comparable-company method: a valuation moves with the firm's traction ``T``; valuations rise
+with the money chasing deals, the year's venture pool ``V_y``, [Gompers2000]; ``m`` is the moat of
+its model over the open floor, 0-1, :func:`sim.strategy.moat_share`). ``T_0, V_0, m_0`` are read at
+the last priced round; the starting cash (or an entrant's seed) is valued at the amount over
+``round_dilution`` and its fundamentals are read at the capital step after the firm's first month
+(a round before that is priced at ``P``). A round whose pre-money is more than ``flat_round_band``
+below ``P`` is a *down round* (an outcome of -1), one more than that above is an up round (+1), and
+one in between is flat (no outcome). A giant
 may join, paying ``giant_stake_share`` of it (a transfer between agents). A startup whose
 annualised revenue passes ``ipo_revenue_usd_per_year`` starts an IPO process and lists
 ``ipo_months_to_list`` later, raising ``ipo_proceeds_months_of_burn`` months of burn from public
@@ -71,6 +75,10 @@ STUDENT = ("Investors", """\
 *Investor sentiment* (0-1) rises with good news and falls with open-source shocks and departures;
 rounds close more often and are larger when it is high.""")
 
+
+
+#: Guard of the venture pool's ratio in a valuation (numerical: a scenario may set a year's pool to 0).
+MIN_POOL_USD = 1.0
 
 
 def init(model: MarketModel) -> None:
@@ -133,21 +141,32 @@ def ask(model: MarketModel, firm: Startup) -> float:
     return size if size > 0.0 else 0.0  # max(0.0, size), without a call
 
 
-def basis(model: MarketModel, firm: Startup, rank: float) -> tuple[float, float, float]:
-    """The fundamentals a round of ``firm`` is priced on now: (1 + traction, sentiment, rank)."""
-    return 1.0 + traction(model, firm), model.sentiment, rank
+def basis(model: MarketModel, firm: Startup) -> tuple[float, float, float]:
+    """The fundamentals a round of ``firm`` is priced on now: (1 + traction, this year's venture pool in USD, the
+    moat of its model over the open floor, 0-1)."""
+    return 1.0 + traction(model, firm), model.vc_pool_usd, strategy.moat_share(model, firm.capability)
 
 
-def pre_money(model: MarketModel, firm: Startup, rank: float) -> float:
-    """Pre-money valuation of a round of ``firm`` now, USD: its last post-money marked to the change in its
-    fundamentals since that round (see the module docstring)."""
+def pre_money(model: MarketModel, firm: Startup) -> float:
+    """The firm's mark now, USD: its last post-money valuation marked to the change in its fundamentals since that
+    round (see the module docstring); the last post-money itself until the capital market has first read them."""
+    if firm.round_basis is None:
+        return firm.post_money_usd
     cp = model.sc.capital
-    x, s, r = basis(model, firm, rank)
-    x0, s0, r0 = firm.round_basis if firm.round_basis is not None else (x, s, r)
-    guard = strategy.MIN_SENTIMENT
-    s0 = s0 if s0 > guard else guard  # max(s0, guard), without a call
+    x, v, m = basis(model, firm)
+    x0, v0, m0 = firm.round_basis
+    v, v0 = (v if v > MIN_POOL_USD else MIN_POOL_USD), (v0 if v0 > MIN_POOL_USD else MIN_POOL_USD)  # max(., guard)
     return (firm.post_money_usd * (x / x0) ** cp.valuation_traction_elasticity
-            * (s / s0) ** cp.valuation_sentiment_elasticity * math.exp(cp.valuation_rank_weight * (r - r0)))
+            * (v / v0) ** cp.valuation_pool_elasticity * math.exp(cp.valuation_moat_weight * (m - m0)))
+
+
+def round_outcome(model: MarketModel, pre: float, last_post: float) -> int:
+    """+1 for an up round, -1 for a down round, 0 for a flat one (pre-money within ``flat_round_band`` of the last
+    post-money)."""
+    band = model.sc.capital.flat_round_band
+    if pre < last_post * (1.0 - band):
+        return -1
+    return 1 if pre > last_post * (1.0 + band) else 0
 
 
 def outside_appeal(model: MarketModel, step: int) -> float:
@@ -269,8 +288,8 @@ def step(model: MarketModel) -> None:
     rng = model.rng_capital
     rank = current_ranks(model)
     for f in model.live_startups:
-        if f.round_basis is None:  # the starting cash or a seed: priced on the fundamentals first seen
-            f.round_basis = basis(model, f, rank[f])
+        if f.round_basis is None and model.t > f.entry_step:  # the starting cash or a seed, read once the firm's
+            f.round_basis = basis(model, f)  # first month is booked, whatever the order of the month
     seekers = [f for f in model.live_startups  # a firm that defaulted this month exits; it raises nothing
                if not f.defaulted and (model.t - f.review_offset) % cp.fundraising_months == 0
                and seeks_round(model, f)]
@@ -284,12 +303,14 @@ def step(model: MarketModel) -> None:
         if amount <= 0 or amount < cp.min_round_share * ask(model, firm):
             continue
         model.vc_available_usd -= amount
-        pre = pre_money(model, firm, rank[firm])
+        pre = pre_money(model, firm)
         post = pre + amount
-        down = pre < firm.post_money_usd
-        record_outcome(model, -1 if down else 1)
+        outcome = round_outcome(model, pre, firm.post_money_usd)
+        down = outcome < 0
+        if outcome:
+            record_outcome(model, outcome)
         firm.post_money_usd = post
-        firm.round_basis = basis(model, firm, rank[firm])
+        firm.round_basis = basis(model, firm)
         giant = _strategic_investor(model, firm)
         stake = amount * cp.giant_stake_share if giant is not None else 0.0
         firm.raise_capital(amount, stake)

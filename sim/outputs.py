@@ -174,10 +174,11 @@ EVENTS_COLUMNS: tuple[Column, ...] = (
     Column("acquirer", STR, "—", "for an `exit`: the giant or startup that buys the firm ('' when it shuts down); "
            "'' otherwise", "''"),
     Column("valuation_usd", F64, "USD", "for a `funding_round`: the post-money valuation (the last one marked to "
-           "the firm's traction, sentiment and rank since, plus the round; docs/ODD.md 7.7); NaN otherwise",
+           "the firm's traction, the venture pool and its moat since, plus the round; docs/ODD.md 7.7); NaN "
+           "otherwise",
            "math.nan"),
-    Column("down_round", BOOL, "—", "for a `funding_round`: true when its pre-money valuation is below the firm's "
-           "last post-money; false otherwise", "False"),
+    Column("down_round", BOOL, "—", "for a `funding_round`: true when its pre-money valuation is more than "
+           "`capital.flat_round_band` below the firm's last post-money; false otherwise", "False"),
 )
 
 

@@ -369,20 +369,24 @@ class CapitalParams(Section):
         "cash and an entrant's seed are valued at the amount / this.",
                               "assumption: venture rounds typically sell 15-25%")
     valuation_traction_elasticity: float = P(1.0, 0.0, 3.0, "elasticity",
-                                             "Elasticity of a round's pre-money valuation to the firm's traction (1 + "
-                                             "traction) since its last priced round.",
-                                             "assumption: comparable-company pricing, a valuation is a multiple of "
-                                             "revenue (elasticity 1); calibrated (experiments/calibration.toml)")
-    valuation_sentiment_elasticity: float = P(1.0, 0.0, 3.0, "elasticity",
-                                              "Elasticity of a round's pre-money valuation to investor sentiment "
-                                              "since the firm's last priced round.",
-                                              "[Gompers2000]: valuations rise with the money flowing into venture "
-                                              "funds; elasticity 1 (the multiple moves with sentiment) an assumption")
-    valuation_rank_weight: float = P(1.0, 0.0, 10.0, "log units per unit rank",
-                                     "Change in a round's log pre-money valuation per unit change of the firm's "
-                                     "capability rank since its last priced round (1 for the most capable startup).",
-                                     "assumption: moving from last to first among the startups multiplies the "
-                                     "valuation by e")
+                                             "Elasticity of a round's pre-money valuation to the firm's 1 + traction "
+                                             "since its last priced round.",
+                                             "assumption: the comparable-company method (a valuation moves with "
+                                             "traction, elasticity 1); calibrated (experiments/calibration.toml)")
+    valuation_pool_elasticity: float = P(0.2, 0.0, 2.0, "elasticity",
+                                         "Elasticity of a round's pre-money valuation to the year's venture pool "
+                                         "since the firm's last priced round (money chasing deals).",
+                                         "[Gompers2000]: a doubling of inflows to venture funds raised valuations "
+                                         "by 7-21%, an elasticity of about 0.1-0.3")
+    valuation_moat_weight: float = P(1.0, 0.0, 10.0, "log units per unit moat",
+                                     "Change in a round's log pre-money valuation per unit change, since the firm's "
+                                     "last priced round, of its model's moat over the open floor (0-1, "
+                                     "strategy.moat_doublings).",
+                                     "assumption: a model that loses its whole lead over the free models divides "
+                                     "the valuation by e; calibrated (experiments/calibration.toml)")
+    flat_round_band: float = P(0.05, 0.0, 0.5, "share of post-money",
+                               "A round priced within this share of the last post-money is flat (neither up nor "
+                               "down).", "assumption: press reports call a round within a few percent 'flat'")
     return_sensitivity: float = P(0.5, 0.0, 10.0, "per unit rate",
                                   "Rise of sentiment's level per unit of the 12-month net realised outcome rate.",
                                   "assumption [Gompers2004]")
@@ -592,10 +596,11 @@ class ExitsParams(Section):
                                             "assumption")
     fire_sale_share: float = P(0.3, 0.0, 1.0, "share of value", "Price of a firm sold when out of money.",
                                "assumption: distressed sales")
-    sale_floor_share: float = P(1.0, 0.0, 10.0, "share of post-money",
-                                "A board considers selling only at this share of its last round's valuation or more.",
-                                "assumption: venture investors hold out for their last price (liquidation "
-                                "preferences)")
+    sale_floor_share: float = P(1.0, 0.0, 10.0, "share of the firm's mark",
+                                "A board considers selling only at this share of the firm's current mark or more "
+                                "(its last post-money marked to now, capital.valuation_*).",
+                                "assumption: venture investors hold out for what the next round would price the "
+                                "firm at")
     min_deal_usd: float = P(1e6, 0.0, 1e10, "USD", "Below this price nobody buys: the firm shuts down.", "assumption")
     buyer_reserve_months: float = P(12.0, 0.0, 120.0, "months",
                                     "A buyer keeps this many months of its own spending after paying.", "assumption")

@@ -22,8 +22,8 @@ to it over ``horizon_months`` ``H`` (USD; docs/ODD.md 7.9, the decision in 4.12)
   and giants), times ``vertical_margin``, with ``vertical_cost_share`` of payroll; pivots value
   revenue at ``services_revenue_multiple``;
 * **be acquired**: the best offer a buyer would pay (:func:`sim.exits.offer_price`), an option only
-  when it reaches ``exits.sale_floor_share`` of the last round's post-money valuation (investors
-  hold out for their price while the firm can pay its bills);
+  when it reaches ``exits.sale_floor_share`` of the firm's current mark (its last post-money marked to
+  now, :func:`sim.capital.pre_money`: investors hold out for their price while the firm can pay its bills);
 * **wind down**: 0 — the firm stops, so it earns and loses nothing more, and the cash it holds
   (common to every path, so left out of every value) goes back to its shareholders. The further
   every other path falls below that, the likelier the board's logit choice closes the firm rather
@@ -188,8 +188,8 @@ def values(model: MarketModel, firm: Startup, rivals: dict[str, float] | None = 
         monthly = firm.revenue_usd() - firm.serving_usd - firm.operating_usd()
         out[firm.strategy] = _pivot_value(model, cash, monthly, firm.revenue_usd())
     price = exits.offer_price(model, firm, chosen=True)
-    if price > 0 and price >= model.sc.exits.sale_floor_share * firm.post_money_usd:
-        out[ACQUIRED] = price  # investors sell only at their last round's valuation or better
+    if price > 0 and price >= model.sc.exits.sale_floor_share * capital.pre_money(model, firm):
+        out[ACQUIRED] = price  # investors sell only at the firm's current mark or better
     out[WIND_DOWN] = 0.0  # stop now: no more profit or loss, the cash goes back to the shareholders
     return out
 

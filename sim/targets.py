@@ -314,6 +314,19 @@ def count_flagged(type_: str, flag: str, firms: tuple[str, ...], start: str, end
     return fn
 
 
+def geomean_event_field(type_: str, field_: str, firms: tuple[str, ...], start: str, end: str,
+                        what: str) -> Callable[[RunTables], Measured]:
+    """Statistic: the geometric mean of the positive values of column ``field_`` of ``type_`` events by ``firms``
+    dated ``start..end`` (NaN when there are none)."""
+    def fn(run: RunTables) -> Measured:
+        xs = [e[field_] for e in run.select(type_, firms, start, end) if _finite(e[field_]) and e[field_] > 0]
+        if not xs:
+            return Measured(math.nan, f"no {what} {start}..{end}")
+        g = math.exp(sum(math.log(x) for x in xs) / len(xs))
+        return Measured(g, f"{what}: geometric mean {g / 1e9:.2f} billion USD over {len(xs)} {start}..{end}")
+    return fn
+
+
 def sum_event_amounts(type_: str, firms: tuple[str, ...], start: str, end: str,
                       what: str) -> Callable[[RunTables], Measured]:
     """Statistic: the sum of ``amount_usd`` of ``type_`` events by ``firms`` dated ``start..end`` (USD)."""
@@ -467,14 +480,23 @@ TARGETS: tuple[Target, ...] = (
            "[S-FUNDING-2024]", YEAR_2024[1], "2024-12", "",
            count_events(EventType.FUNDING_ROUND, SIX, *YEAR_2024, "rounds of the six"), SIX, YEAR_2024),
     Target("down_rounds_six_2024", "Down rounds of the six in 2024", "funding_round events of the six in 2024 "
-           "priced below the firm's last round (down_round)", 0,
-           "0 (every 2024 round with a reported valuation priced the firm above its 2023 one: Zhipu, MiniMax, "
-           "Moonshot, Baichuan; Zhipu's 2024-12 round at more than 20 billion RMB about level with its 2024-05 one)",
-           Poisson(), "valuations are reported for five of the eight rounds, and 'more than' figures leave a "
-           "round level with the last one unclassified; a Poisson error (up to two down rounds hold)",
+           "priced below the firm's last round (down_round)", 1,
+           "at most 1: of the six 2024 rounds with a reported valuation, five priced the firm above its last one "
+           "(Zhipu 2024-05, MiniMax, Moonshot twice, Baichuan); Zhipu's 2024-12 round, at more than 20 billion RMB "
+           "(about 2.8 billion USD) after about 3 billion USD in 2024-05, may have been level or down",
+           Poisson(), "two of the eight rounds have no reported valuation and 'more than' figures are lower "
+           "bounds: the one ambiguous round is counted down, and a Poisson error covers the rest (0-4 hold)",
            "[S-FUNDING-2024]", YEAR_2024[1], "2024-12", "",
            count_flagged(EventType.FUNDING_ROUND, "down_round", SIX, *YEAR_2024, "down rounds of the six"), SIX,
            YEAR_2024, {"events": ("down_round",)}),
+    Target("valuation_six_2024", "Valuations of the six's 2024 rounds", "geometric mean of valuation_usd of the "
+           "six's funding_round events in 2024 (USD)", 2.75e9,
+           "about 2.75 billion USD (geometric mean of the six reported: Zhipu 3.0 and 2.8, MiniMax 2.5, Moonshot "
+           "2.5 and 3.0, Baichuan 2.8 billion USD)", LogNormal(0.3),
+           "'more than' figures are lower bounds and the press rounds them: sigma 0.3 (a factor 1.35)",
+           "[S-FUNDING-2024]", YEAR_2024[1], "2024-12", "",
+           geomean_event_field(EventType.FUNDING_ROUND, "valuation_usd", SIX, *YEAR_2024, "valuation of the six's "
+                               "rounds"), SIX, YEAR_2024, {"events": ("valuation_usd",)}),
     Target("rounds_six_h1_2025", "Funding rounds of the six in H1 2025", "funding_round events of the six, "
            "2025-01..2025-06", 3, "3 (Zhipu's state-capital rounds: Hangzhou, Zhuhai, Chengdu)", Poisson(),
            "as for 2024; the three were announced as separate rounds", "[S-FUNDING-2025]", ARTICLE_DATE,
