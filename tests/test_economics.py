@@ -372,14 +372,14 @@ NO_OPEN = "open_source.enabled=false"
 
 
 @pytest.mark.slow
-def test_any_two_of_three_forces_end_the_race_and_it_lasts_without_them() -> None:
-    """Without the open floor alone every startup still stops in nearly every seed (rising costs and rotating
-    capital end the race); with flat costs and no rotation one or two keep a seat in most seeds even with the
-    open floor; with all three forces off most of the six go on."""
+def test_the_open_floor_and_rising_costs_end_the_race_together_and_rotation_barely_matters() -> None:
+    """Model 3.8's point estimate (docs/experiments.md 6.10): the baseline keeps no startup training to the end;
+    without the open floor alone most of the six go on (it lasts); with flat run costs alone one or two keep a
+    seat in most seeds (T17); without the rotation of capital alone the race still ends."""
     seeds = range(30)
-    assert sum(1 for n in _still_training_at_end([NO_OPEN], seeds) if n >= 1) <= 3  # 1 of seeds 0-29, 4 of 0-99
-    seat = _still_training_at_end([FLAT_COSTS, NO_ROTATION], seeds)
-    assert sum(1 for n in seat if n >= 1) >= 18
-    assert sum(1 for n in seat if 1 <= n <= 2) >= 15
-    free = _still_training_at_end([NO_OPEN, FLAT_COSTS, NO_ROTATION], seeds)
-    assert statistics.median(free) >= 4
+    assert sum(1 for n in _still_training_at_end([], seeds) if n >= 1) <= 2  # 0 of seeds 0-29
+    no_open = _still_training_at_end([NO_OPEN], seeds)
+    assert sum(1 for n in no_open if n >= 1) >= 25 and statistics.median(no_open) >= 3  # 30 of 30, median 5
+    flat = _still_training_at_end([FLAT_COSTS], seeds)
+    assert sum(1 for n in flat if 1 <= n <= 2) >= 18  # 25 of 30
+    assert sum(1 for n in _still_training_at_end([NO_ROTATION], seeds) if n >= 1) <= 5  # 1 of 30
