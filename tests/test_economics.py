@@ -13,11 +13,12 @@ from pathlib import Path
 import pytest
 from conftest import BASELINE
 
-from sim import consumer, demand, exits, pricing, strategy
+from sim import capital, consumer, demand, exits, pricing, strategy
 from sim.model import MarketModel, release, run
 from sim.outputs import EXIT_FIRE_SALE, EXIT_SHUTDOWN
 from sim.scenario import Scenario, load_scenario
 from sim.states import EXITED, FOUNDATION
+from sim.targets import TARGET_BY_ID, Status, evaluate_targets
 
 
 @pytest.fixture
@@ -206,9 +207,8 @@ def _priced(sc: Scenario, months: int = 14) -> MarketModel:
 
 def test_the_mark_follows_traction_the_venture_pool_and_the_moat_with_their_elasticities(baseline: Scenario) -> None:
     """pre_money = P (x / x0)^eT (V / V0)^eV exp(wM (m - m0)), each factor checked by moving it alone."""
-    from sim import capital
-    sc = baseline.with_overrides({"capital.valuation_traction_elasticity": 1.5, "capital.valuation_pool_elasticity": 0.2,
-                                  "capital.valuation_moat_weight": 0.7})
+    sc = baseline.with_overrides({"capital.valuation_traction_elasticity": 1.5,
+                                  "capital.valuation_pool_elasticity": 0.2, "capital.valuation_moat_weight": 0.7})
     m = _priced(sc)
     firm = next(f for f in m.live_startups if f.round_basis is not None)
     x, v, moat = capital.basis(m, firm)
@@ -256,7 +256,6 @@ def test_a_flat_mark_never_prices_a_down_round(baseline: Scenario) -> None:
 
 
 def test_the_valuation_targets_are_scored_on_a_real_run(baseline: Scenario) -> None:
-    from sim.targets import TARGET_BY_ID, Status, evaluate_targets
     results = {r.id: r for r in evaluate_targets(run(baseline, 0))}
     for tid in ("down_rounds_six_2024", "valuation_six_2024"):
         assert results[tid].status == Status.OK and results[tid].distance is not None, tid
