@@ -223,6 +223,7 @@ def test_the_readmes_try_flat_costs_and_no_rotation_keeps_a_startup_training(pag
     page.locator(".sim-knob-label", has_text="Training-cost growth: 1 ").wait_for(timeout=UI_TIMEOUT_MS)
     page.locator(".sim-knob-label", has_text="Capital turning to embodied AI: 0 ").wait_for(timeout=UI_TIMEOUT_MS)
     _button(page, "Reset").click()
+    _status(page, "changed: Training-cost growth 1")  # the Reset has been applied (a click while busy is ignored)
     _idle(page)
     _button(page, "Run to the end").click()
     _month(page, 60, RUN_TIMEOUT_MS)
@@ -266,8 +267,9 @@ def test_run_to_end_then_another_scenario_plays(page):
 
 def test_compare_two_runs_and_download(page, tmp_path):
     pd = pytest.importorskip("pandas")
-    _button(page, "Step").click()
-    _month(page, 1)
+    for month in range(1, 5):  # the seed's first events are the releases of 2023-04 (month 4)
+        _button(page, "Step").click()
+        _month(page, month)
     page.get_by_role("tab", name="Data and figures").click()
     with page.expect_download(timeout=UI_TIMEOUT_MS) as dl:
         page.get_by_role("button", name="events.csv (one row per event, with its cause)").click()
