@@ -296,20 +296,12 @@ def _finite(x: Any) -> bool:
 
 
 def count_events(type_: str, firms: tuple[str, ...], start: str, end: str,
-                 what: str) -> Callable[[RunTables], Measured]:
-    """Statistic: the number of ``type_`` events by ``firms`` dated ``start..end``."""
+                 what: str, flag: str | None = None) -> Callable[[RunTables], Measured]:
+    """Statistic: the number of ``type_`` events by ``firms`` dated ``start..end`` (only those whose boolean column
+    ``flag`` is true, if given)."""
     def fn(run: RunTables) -> Measured:
-        n = len(run.select(type_, firms, start, end))
-        return Measured(n, f"{n} {what} {start}..{end}")
-    return fn
-
-
-def count_flagged(type_: str, flag: str, firms: tuple[str, ...], start: str, end: str,
-                  what: str) -> Callable[[RunTables], Measured]:
-    """Statistic: the number of ``type_`` events by ``firms`` dated ``start..end`` whose boolean column ``flag``
-    is true."""
-    def fn(run: RunTables) -> Measured:
-        n = sum(1 for e in run.select(type_, firms, start, end) if e[flag])
+        events = run.select(type_, firms, start, end)
+        n = len(events) if flag is None else sum(1 for e in events if e[flag])
         return Measured(n, f"{n} {what} {start}..{end}")
     return fn
 
@@ -487,7 +479,7 @@ TARGETS: tuple[Target, ...] = (
            Poisson(), "two of the eight rounds have no reported valuation and 'more than' figures are lower "
            "bounds: the one ambiguous round is counted down, and a Poisson error covers the rest (0-4 hold)",
            "[S-FUNDING-2024]", YEAR_2024[1], "2024-12", "",
-           count_flagged(EventType.FUNDING_ROUND, "down_round", SIX, *YEAR_2024, "down rounds of the six"), SIX,
+           count_events(EventType.FUNDING_ROUND, SIX, *YEAR_2024, "down rounds of the six", flag="down_round"), SIX,
            YEAR_2024, {"events": ("down_round",)}),
     Target("valuation_six_2024", "Valuations of the six's 2024 rounds", "geometric mean of valuation_usd of the "
            "six's funding_round events in 2024 (USD)", 2.75e9,

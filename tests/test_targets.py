@@ -41,7 +41,6 @@ from sim.targets import (
     Status,
     column_ratio,
     count_events,
-    count_flagged,
     distinct_firms,
     evaluate_targets_tables,
     first_event,
@@ -167,8 +166,8 @@ def test_statistics_on_a_small_table(small: RunTables) -> None:
     assert count_events("departure", ("A",), "2024-01", "2024-12", "d")(small).value == 2
     assert count_events("departure", ("A", "B"), "2024-03", "2024-12", "d")(small).value == 2
     assert sum_event_amounts("funding_round", ("A",), "2024-01", "2024-06", "r")(small).value == 1e8
-    assert count_flagged("funding_round", "down_round", ("A",), "2024-01", "2024-12", "down")(small).value == 1
-    assert count_flagged("funding_round", "down_round", ("A",), "2024-01", "2024-06", "down")(small).value == 0
+    assert count_events("funding_round", ("A",), "2024-01", "2024-12", "down", flag="down_round")(small).value == 1
+    assert count_events("funding_round", ("A",), "2024-01", "2024-06", "down", flag="down_round")(small).value == 0
     assert sum_firm_column("A", "revenue_usd", "2024-01", "2024-12", "rev")(small).value == 12e6
     assert sum_firm_column("A", "costs_usd", "2024-01", "2024-12", "loss", minus="revenue_usd")(small).value == 24e6
     assert peak("A", "mau", "2024-01", "2024-12", "MAU")(small).value == 6e6
