@@ -16,6 +16,7 @@ from __future__ import annotations
 import inspect
 import math
 import types
+from collections import deque
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
@@ -281,6 +282,11 @@ def _own_copy(function: types.FunctionType) -> types.FunctionType:
     return copy
 
 
+#: Months of booked revenue a listing is judged on: the trailing twelve months, the year of audited books an
+#: exchange asks of an issuer (a definition, not a behaviour: the threshold is ``capital.ipo_revenue_usd_per_year``).
+BOOKS_MONTHS = int(MONTHS_PER_YEAR)
+
+
 class Startup(Firm):
     """A venture-funded large-model startup."""
 
@@ -290,7 +296,7 @@ class Startup(Firm):
                  "side_product_usd_per_month", "enterprise_focus", "niche", "investors", "post_money_usd",
                  "round_basis", "open_weights", "last_round_step", "ipo_step", "listed", "pivot_step", "sell_decision",
                  "wind_down_decision", "partner", "initial_tech", "executives", "review_offset", "entry_step",
-                 "recent_tech_departures")
+                 "recent_tech_departures", "booked_revenues")
 
     def __init__(self, model: MarketModel, name: str, *, cash_usd: float, capability: float, staff: int,
                  salary_usd_per_year: float, consumer: bool, side_products: list[str],
@@ -327,6 +333,22 @@ class Startup(Firm):
         self.review_offset = 0
         self.entry_step = model.t  # month it entered the simulation (0 for the firms built at the start)
         self.recent_tech_departures: list[int] = []  # steps of technical departures
+        #: revenue booked in each of its last :data:`BOOKS_MONTHS` months, oldest first, USD (an IPO's test)
+        self.booked_revenues: deque[float] = deque(maxlen=BOOKS_MONTHS)
+
+    def book_month(self, model: MarketModel) -> None:
+        """Book the month as every firm does (:meth:`Firm.book_month`) and keep its revenue in the books."""
+        Firm.book_month(self, model)
+        self.booked_revenues.append(self.revenue_consumer_usd + self.revenue_enterprise_usd
+                                    + self.revenue_vertical_usd)  # revenue_usd()
+
+    def trailing_revenue_usd(self) -> float:
+        """Revenue booked over its last :data:`BOOKS_MONTHS` months (fewer for a younger firm), USD."""
+        return sum(self.booked_revenues)
+
+    def leaving(self) -> bool:
+        """Its board chose, at its last review, to sell the firm or wind it down (it exits this month)."""
+        return self.sell_decision or self.wind_down_decision
 
     def on_added(self, model: MarketModel) -> None:
         model.live_startups.append(self)

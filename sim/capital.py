@@ -48,9 +48,15 @@ the last priced round; the starting cash (or an entrant's seed) is valued at the
 below ``P`` is a *down round* (an outcome of -1), one more than that above is an up round (+1), and
 one in between is flat (no outcome). A giant
 may join, paying ``giant_stake_share`` of it (a transfer between agents). A startup whose
-annualised revenue passes ``ipo_revenue_usd_per_year`` starts an IPO process and lists
+revenue booked over its last twelve months (:meth:`sim.agents.Startup.trailing_revenue_usd`) reaches
+``ipo_revenue_usd_per_year`` starts an IPO process and lists
 ``ipo_months_to_list`` later, raising ``ipo_proceeds_months_of_burn`` months of burn from public
 markets (not from the venture pool).
+
+**Plans before rounds.** The capital market runs after the boards' reviews in the month
+(:data:`sim.month.MONTH`): a round is sized on the plan the board has just set, so a firm that gave
+up training raises for its new path, not for the race (staged financing, [Gompers1995]), and a firm
+whose board chose to sell or wind down raises nothing and starts no IPO process.
 """
 
 from __future__ import annotations
@@ -290,8 +296,8 @@ def step(model: MarketModel) -> None:
     for f in model.live_startups:
         if f.round_basis is None and model.t > f.entry_step:  # the starting cash or a seed, read once the firm's
             f.round_basis = basis(model, f)  # first month is booked, whatever the order of the month
-    seekers = [f for f in model.live_startups  # a firm that defaulted this month exits; it raises nothing
-               if not f.defaulted and (model.t - f.review_offset) % cp.fundraising_months == 0
+    seekers = [f for f in model.live_startups  # a firm that defaulted, or chose to leave, exits: it raises nothing
+               if not f.defaulted and not f.leaving() and (model.t - f.review_offset) % cp.fundraising_months == 0
                and seeks_round(model, f)]
     order = rng.permutation(len(seekers)) if seekers else []
     for i in order:
@@ -336,10 +342,12 @@ def _strategic_investor(model: MarketModel, firm: Startup) -> Giant | None:
 
 
 def _ipos(model: MarketModel) -> None:
+    """Start the IPO process of each startup whose last twelve booked months of revenue reach the threshold
+    (none for a firm that chose to leave), and list each one whose process is ``ipo_months_to_list`` old."""
     cp = model.sc.capital
     for firm in model.live_startups:
         if firm.ipo_step < 0:
-            if MONTHS_PER_YEAR * firm.revenue_usd() >= cp.ipo_revenue_usd_per_year:
+            if firm.trailing_revenue_usd() >= cp.ipo_revenue_usd_per_year and not firm.leaving():
                 firm.ipo_step = model.t
                 model.log(firm.name, EventType.IPO, stage=IPO_FILING, detail="starts IPO process")
         elif not firm.listed and model.t - firm.ipo_step >= cp.ipo_months_to_list and cp.enabled:

@@ -41,8 +41,8 @@ class Mechanism(Protocol):
 
 
 #: One month, in order (ODD section 3).
-MONTH: tuple[ModuleType, ...] = (technology, open_source, pricing, demand, consumer, accounts, capital, talent,
-                                 strategy, exits, entry)
+MONTH: tuple[ModuleType, ...] = (technology, open_source, pricing, demand, consumer, accounts, talent, strategy,
+                                 capital, exits, entry)
 
 
 def name(mechanism: ModuleType) -> str:
