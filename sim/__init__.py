@@ -6,4 +6,4 @@ Data flow: scenario (TOML) -> :class:`sim.scenario.Scenario` -> :class:`sim.mode
 
 __version__ = "0.7.0"
 #: Bumped whenever the model's behaviour changes; stored with every result (see CHANGELOG.md).
-MODEL_VERSION = "3.8"
+MODEL_VERSION = "3.9"

@@ -155,7 +155,7 @@ def cause(model: MarketModel, ev: dict[str, Any], before: dict[str, Before]) -> 
         return f"its model is {vs}: less lead over free models, lower markup" if vs else ""
     if typ == EventType.IPO:
         if ev.get("stage") == "filing":
-            return (f"yearly revenue {money(12 * firm.revenue_usd())} reached the "
+            return (f"its last twelve months' revenue {money(firm.trailing_revenue_usd())} reached the "
                     f"{money(sc.capital.ipo_revenue_usd_per_year)} the model asks of a listing")
         return f"{sc.capital.ipo_months_to_list:g} months after it started its IPO process"
     if typ == EventType.ENTRY:

@@ -19,8 +19,8 @@ drops with open-source shocks (:mod:`sim.open_source`):
     S' = S + r (S_base - k_rot A + k_ret R_12 - k_dep d - S) - k_open * shock
 
 ``R_12`` is the net realised outcome rate over the last 12 months (listings and up rounds count +1,
-down rounds and exits -1, flat rounds 0), per startup alive now or exited in the window, and ``d`` last month's
-departures per executive in post: rates, not counts, so the same economy with ten times the firms
+down rounds and exits -1, flat rounds 0), per startup alive now or exited in the window, and ``d`` this month's
+departures per executive in post (talent runs before capital in the month): rates, not counts, so the same economy with ten times the firms
 tells the same story.
 
 **Rounds.** A fundraising attempt takes ``fundraising_months``: a startup tries at most once per
@@ -204,7 +204,7 @@ def update_sentiment(model: MarketModel) -> None:
     in_post = 0
     for f in model.live_startups:
         in_post += f.executive_counts()[0]
-    departure_rate = model.departures_last_month / in_post if in_post else 0.0
+    departure_rate = model.departures_this_month / in_post if in_post else 0.0
     s = model.sentiment
     level = (cp.sentiment_base - cp.rotation_sensitivity * appeal + cp.return_sensitivity * model.realised_rate
              - cp.departure_sensitivity * departure_rate)

@@ -71,7 +71,7 @@ MODEL_COLUMNS: tuple[Column, ...] = (
            "enterprise market size E(t) (potential spending, of which the outside option keeps a share)",
            "m.enterprise_market", "`demand.step`"),
     Column("departures", I32, "executives", "`departure` events this month (all startups)",
-           "m.departures_last_month", "`talent.step`"),
+           "m.departures_this_month", "`talent.step`"),
     Column("api_tokens_mtok", F64, "million tokens per month", "API tokens demanded Q(t)", "m.api_tokens_mtok",
            "`demand.step`"),
     Column("price_index_usd_per_mtok", F64, "USD per million tokens", "share-weighted API price index P(t) "

@@ -404,7 +404,7 @@ class CapitalParams(Section):
                                       "[Article] ¶8, ¶12: open-source shocks cost investors' confidence"
                                           "; set a priori in model 3")
     departure_sensitivity: float = P(1.0, 0.0, 50.0, "per unit rate",
-                                     "Fall of sentiment's level per unit of last month's departures per executive in "
+                                     "Fall of sentiment's level per unit of the month's departures per executive in "
                                      "post.", "assumption: [Article] ¶3")
     outside_rise_start: str = D("2024-06", "Month the outside sector starts to attract capital.",
                                 "exogenous input: the embodied-AI funding wave from mid-2024 [S-EMBODIED-FUNDING]")
@@ -725,8 +725,8 @@ class PopulationParams(Section):
 class ScheduleParams(Section):
     order: list[str] = S([], "mechanism names",
                          "The month's mechanisms in the order they run. [] (the default) is the order of "
-                         "sim/month.py MONTH (technology, open_source, pricing, demand, consumer, accounts, capital, "
-                         "talent, strategy, exits, entry); otherwise a permutation of those names that keeps demand "
+                         "sim/month.py MONTH (technology, open_source, pricing, demand, consumer, accounts, talent, "
+                         "strategy, capital, exits, entry); otherwise a permutation of those names that keeps demand "
                          "and consumer before accounts, and accounts before exits.",
                          "model design: ODD section 3; a structural-robustness option (docs/robustness.md)")
 

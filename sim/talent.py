@@ -47,8 +47,8 @@ when runway is short, when colleagues have just left, or when the firm has stopp
 
 
 def init(model: MarketModel) -> None:
-    """The count of last month's departures (read by capital's sentiment)."""
-    model.departures_last_month = 0
+    """The count of this month's departures (talent runs before capital, whose sentiment reads it)."""
+    model.departures_this_month = 0
 
 
 def hazards(model: MarketModel, firm: Startup, pull: float, heat: float,
@@ -77,7 +77,7 @@ def hazards(model: MarketModel, firm: Startup, pull: float, heat: float,
 
 def step(model: MarketModel) -> None:
     """Every executive in post decides; departures are logged and take effect at once."""
-    model.departures_last_month = 0
+    model.departures_this_month = 0
     tp = model.sc.talent
     if not tp.enabled:
         return
@@ -111,7 +111,7 @@ def step(model: MarketModel) -> None:
                 niche = niches[_pick(rng, [n.heat for n in niches])]
                 dest = f"founded:{niche.name}"
             ex.status, ex.destination, ex.left_step = "departed", dest, model.t
-            model.departures_last_month += 1
+            model.departures_this_month += 1
             if ex.role == TECHNICAL:
                 firm.recent_tech_departures.append(model.t)
             else:

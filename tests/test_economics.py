@@ -17,7 +17,7 @@ from sim import capital, consumer, demand, exits, pricing, strategy
 from sim.model import MarketModel, release, run
 from sim.outputs import EXIT_FIRE_SALE, EXIT_SHUTDOWN
 from sim.scenario import Scenario, load_scenario
-from sim.states import EXITED, FOUNDATION
+from sim.states import EXITED, FOUNDATION, INTEGRATOR
 from sim.targets import TARGET_BY_ID, Status, evaluate_targets
 
 
@@ -260,6 +260,92 @@ def test_the_valuation_targets_are_scored_on_a_real_run(baseline: Scenario) -> N
     for tid in ("down_rounds_six_2024", "valuation_six_2024"):
         assert results[tid].status == Status.OK and results[tid].distance is not None, tid
     assert TARGET_BY_ID["valuation_six_2024"].observed == pytest.approx(2.75e9)
+
+
+def test_an_ipo_process_starts_on_a_years_booked_revenue_not_one_good_month(baseline: Scenario) -> None:
+    """A listing is judged on the last twelve booked months: one month at twice the threshold's monthly rate after
+    eleven empty ones starts nothing (12 x that month would have), twelve months at the monthly rate start it; and
+    in real runs every filing follows twelve months in the firms table that add up to the threshold."""
+    m = _priced(baseline, 3)
+    firm = m.live_startups[0]
+    threshold = baseline.capital.ipo_revenue_usd_per_year
+    firm.ipo_step = -1
+    firm.booked_revenues.clear()
+    firm.booked_revenues.extend([0.0] * 11 + [threshold / 6])  # one good month: 12 x it is twice the threshold
+    capital._ipos(m)
+    assert firm.ipo_step == -1 and firm.trailing_revenue_usd() < threshold
+    firm.booked_revenues.extend([threshold / 12] * 12)  # a full year at the threshold's rate (the oldest drop out)
+    capital._ipos(m)
+    assert len(firm.booked_revenues) == 12 and firm.ipo_step == m.t
+    release(m)
+    filings = 0
+    for seed in range(3):
+        r = run(baseline, seed)
+        revenue: dict[tuple[str, int], float] = {}
+        for f, t, x in zip(r.firms["firm"], r.firms["step"], r.firms["revenue_usd"], strict=True):
+            revenue[(f, t)] = x
+        for f, t, kind, stage in zip(r.events["firm"], r.events["step"], r.events["type"], r.events["stage"],
+                                     strict=True):
+            if kind == "ipo" and stage == "filing":
+                filings += 1
+                assert sum(revenue.get((f, t - k), 0.0) for k in range(12)) >= threshold * (1 - 1e-9)
+    assert filings  # the check above was exercised
+
+
+def _leaving_firm_at_its_round(sc: Scenario, leaving: bool) -> tuple[float, int]:
+    """(money raised, IPO step) of a startup at its fundraising turn, short of cash, with every round closing and
+    a year of booked revenue above the IPO threshold, when its board has chosen to sell it (or not)."""
+    m = _priced(sc.with_overrides({"capital.round_intercept": 10.0}), 14)
+    firm = next(f for f in m.live_startups if f.ipo_step < 0)
+    firm.review_offset = m.t  # its fundraising turn is this month
+    firm.cash_usd = firm.total_burn_usd()  # a month of cash: it seeks a bridge round
+    firm.booked_revenues.extend([sc.capital.ipo_revenue_usd_per_year] * 12)
+    firm.sell_decision = leaving
+    before = firm.funding_raised_usd
+    capital.step(m)
+    out = firm.funding_raised_usd - before, firm.ipo_step
+    release(m)
+    return out
+
+
+def test_a_board_that_chose_to_leave_raises_nothing(baseline: Scenario) -> None:
+    """A firm whose board has chosen to be acquired exits this month: it asks investors for nothing and starts no
+    IPO process; the same firm staying raises its bridge and files."""
+    raised, ipo = _leaving_firm_at_its_round(baseline, leaving=True)
+    assert raised == 0.0 and ipo == -1
+    raised, ipo = _leaving_firm_at_its_round(baseline, leaving=False)
+    assert raised > 0.0 and ipo >= 0
+
+
+def _race_round_after_a_pivot(sc: Scenario, monkeypatch: pytest.MonkeyPatch, keep: bool) -> float:
+    """Money a training startup raises in the month of its strategy review and fundraising turn (every round
+    closes), when the review keeps it training (``keep``) or turns it into an integrator."""
+    m = _priced(sc.with_overrides({"capital.round_intercept": 10.0}), 14)
+    firm = next(f for f in m.live_startups if f.strategy == FOUNDATION)
+    firm.review_offset, firm.last_round_step = m.t, -100  # its review and fundraising turn; its last round is old
+    firm.cash_usd = 4 * firm.total_burn_usd()  # short of cash: it seeks a round on either path
+    monkeypatch.setattr(strategy, "choose",
+                        lambda model, f, vals: INTEGRATOR if f is firm and not keep else f.strategy)
+    before = firm.funding_raised_usd
+    m.step()
+    raised = firm.funding_raised_usd - before
+    release(m)
+    return raised
+
+
+def test_a_board_that_gives_up_the_race_does_not_raise_for_it(baseline: Scenario,
+                                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    """Boards set the plan before the month's rounds (staged financing, docs/ODD.md section 3): a firm that gives up
+    training at its review raises for its new path, less than the race round it raises when it keeps training.
+    Control: with capital stepped before strategy (model 3.8's month), the round is the race round either way."""
+    race = _race_round_after_a_pivot(baseline, monkeypatch, keep=True)
+    assert race > 0.0
+    assert _race_round_after_a_pivot(baseline, monkeypatch, keep=False) < 0.5 * race
+    old = baseline.with_overrides({"schedule.order": ["technology", "open_source", "pricing", "demand", "consumer",
+                                                      "accounts", "capital", "talent", "strategy", "exits",
+                                                      "entry"]})
+    assert _race_round_after_a_pivot(old, monkeypatch, keep=False) == pytest.approx(
+        _race_round_after_a_pivot(old, monkeypatch, keep=True))
 
 
 def _median_sentiment(sc: Scenario, seeds: range) -> list[float]:

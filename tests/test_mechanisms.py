@@ -223,7 +223,7 @@ def test_outside_appeal_ramps_linearly_between_its_dates(model) -> None:
 
 def test_sentiment_moves_toward_base_without_shocks(model) -> None:
     model.floor_shock = 0.0
-    model.departures_last_month = 0
+    model.departures_this_month = 0
     model.outside_appeal = 0.0
     for start in (0.9, 0.1, 0.5):
         model.sentiment = start
@@ -240,13 +240,13 @@ def test_sentiment_moves_toward_base_without_shocks(model) -> None:
 
 def test_sentiment_falls_with_shocks_departures_and_rotation(model) -> None:
     cp = model.sc.capital
-    model.sentiment, model.floor_shock, model.departures_last_month, model.outside_appeal = 0.5, 0.4, 3, 0.0
+    model.sentiment, model.floor_shock, model.departures_this_month, model.outside_appeal = 0.5, 0.4, 3, 0.0
     in_post = sum(f.executive_counts()[0] for f in model.live_startups)
     capital.update_sentiment(model)
     level = cp.sentiment_base - cp.departure_sensitivity * 3 / in_post  # no appeal, no outcomes yet
     assert model.sentiment == pytest.approx(0.5 + cp.sentiment_reversion_per_month * (level - 0.5)
                                             - cp.open_shock_sensitivity * 0.4)
-    model.floor_shock, model.departures_last_month = 0.0, 0
+    model.floor_shock, model.departures_this_month = 0.0, 0
     model.sentiment = 0.5
     capital.update_sentiment(model)
     calm = model.sentiment

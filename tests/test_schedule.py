@@ -16,7 +16,7 @@ from sim.scenario import Scenario
 DEFAULT = [name(m) for m in MONTH]
 #: A valid permutation: talent before capital, entry first (departures reach sentiment in their month;
 #: entrants act in the month they enter).
-PERMUTED = ["entry", "technology", "open_source", "pricing", "demand", "consumer", "accounts", "talent", "capital",
+PERMUTED = ["entry", "technology", "open_source", "pricing", "demand", "consumer", "accounts", "capital", "talent",
             "strategy", "exits"]
 
 

@@ -47,7 +47,7 @@ def test_each_mechanism_sets_up_its_own_state(short: Scenario, monkeypatch: pyte
     try:
         assert not hasattr(model, "sentiment") and not hasattr(model, "outside_appeal")
         assert not hasattr(model, "rank_cache")  # the ranks cache is capital's, not the model's
-        assert hasattr(model, "open_floor") and hasattr(model, "departures_last_month")
+        assert hasattr(model, "open_floor") and hasattr(model, "departures_this_month")
     finally:
         release(model)
 
