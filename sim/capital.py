@@ -20,8 +20,8 @@ drops with open-source shocks (:mod:`sim.open_source`):
 
 ``R_12`` is the net realised outcome rate over the last 12 months (listings and up rounds count +1,
 down rounds and exits -1, flat rounds 0), per startup alive now or exited in the window, and ``d`` this month's
-departures per executive in post (talent runs before capital in the month): rates, not counts, so the same economy with ten times the firms
-tells the same story.
+departures per executive in post (talent runs before capital in the month): rates, not counts, so
+the same economy with ten times the firms tells the same story.
 
 **Rounds.** A fundraising attempt takes ``fundraising_months``: a startup tries at most once per
 such period (staggered). It seeks a round when its runway is short, before an IPO, or (with

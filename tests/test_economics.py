@@ -457,14 +457,17 @@ NO_OPEN = "open_source.enabled=false"
 
 
 @pytest.mark.slow
-def test_the_open_floor_and_rising_costs_end_the_race_together_and_rotation_barely_matters() -> None:
-    """Model 3.8's point estimate (docs/experiments.md 6.10): the baseline keeps no startup training to the end;
-    without the open floor alone most of the six go on (it lasts); with flat run costs alone one or two keep a
-    seat in most seeds (T17); without the rotation of capital alone the race still ends."""
+def test_the_open_floor_rising_costs_and_the_rotation_of_capital_each_end_the_race() -> None:
+    """Model 3.9's point estimate (docs/experiments.md 6.10): the baseline keeps no startup training to the end;
+    without the open floor alone most of the six go on (it lasts); with flat run costs alone, or without the
+    rotation of capital to embodied AI alone, at least one keeps a seat in most seeds, the rotation the weakest of
+    the three. It can fail: at model 3.8's point the rotation alone kept a startup training in 1 of 30 seeds."""
     seeds = range(30)
     assert sum(1 for n in _still_training_at_end([], seeds) if n >= 1) <= 2  # 0 of seeds 0-29
     no_open = _still_training_at_end([NO_OPEN], seeds)
     assert sum(1 for n in no_open if n >= 1) >= 25 and statistics.median(no_open) >= 3  # 30 of 30, median 5
     flat = _still_training_at_end([FLAT_COSTS], seeds)
-    assert sum(1 for n in flat if 1 <= n <= 2) >= 18  # 25 of 30
-    assert sum(1 for n in _still_training_at_end([NO_ROTATION], seeds) if n >= 1) <= 5  # 1 of 30
+    assert sum(1 for n in flat if n >= 1) >= 25  # 30 of 30, median 3
+    no_rotation = _still_training_at_end([NO_ROTATION], seeds)
+    assert sum(1 for n in no_rotation if n >= 1) >= 15  # 22 of 30, median 1
+    assert statistics.median(no_rotation) < statistics.median(flat) <= statistics.median(no_open)
