@@ -13,6 +13,7 @@ import numpy as np
 import pytest
 
 from sim.calibration.abc import ABCSMC, Population, within
+from sim.calibration.moves import distinct_particles, move
 from sim.calibration.sbc import Budget, choose_bins, run_sbc
 from sim.calibration.simulator import PatternDistance, StandardisedDistance
 from sim.calibration.spec import load_spec
@@ -87,6 +88,37 @@ def test_toy_posterior_matches_the_grid_and_the_averaged_scheme_does_not():
     assert np.all(np.abs(ratio - 1) < SD_TOL), ratio
     _err_old, ratio_old, _ = toy_check(averaged=True)
     assert np.all(ratio_old < 1 - SD_TOL), ratio_old  # the check has the power to see the old scheme
+
+
+@pytest.mark.slow
+def test_the_move_step_keeps_the_toy_posterior_and_rejuvenates_it():
+    """The shipped move step ([moves] of the spec the toy extends: 25 moves, kernel 0.2) after the shipped sampler
+    leaves the grid posterior at the final tolerance in place, in mean and spread (the same tolerances as the
+    sampler's check, over the same 4 sampler seeds), and replaces the copies that resampling by weight makes by
+    distinct particles; the same moves on a process pool give the same population."""
+    spec = load_spec(TOY_SPEC)
+    assert spec.moves.steps == load_spec(REAL_SPEC).moves.steps == 25
+    toy = LinearGaussian(spec.toy.n, spec.toy.sigma)
+    dist = StandardisedDistance(TOY_OBSERVED, toy.scales())
+    errs, ratios = [], []
+    for seed in TOY_SEEDS:
+        res = ABCSMC(spec.priors, toy, dist, replace(spec.smc, master_seed=seed), spec.stopping, progress=False).run()
+        moved = move(res.population, spec.priors, toy, dist, spec.moves, seed, SerialExecutor(), progress=False)
+        assert np.allclose(moved.weights, 1 / len(moved.weights)) and moved.epsilon == res.population.epsilon
+        assert moved.stats["distinct_particles"] > moved.stats["distinct_before"]
+        assert moved.stats["distinct_particles"] == distinct_particles(moved.z) >= 0.8 * len(moved.weights)
+        assert np.all(within(moved.rep_distances, moved.epsilon).any(axis=1))  # every particle is inside
+        grid = toy.grid_moments(TOY_OBSERVED, [(p.low, p.high) for p in spec.priors], eps=moved.epsilon)
+        m, sd = moments(moved)
+        errs.append([(m[k] - grid[n][0]) / grid[n][1] for k, n in enumerate(("a", "b"))])
+        ratios.append([sd[k] / grid[n][1] for k, n in enumerate(("a", "b"))])
+    err, ratio = np.mean(errs, axis=0), np.mean(ratios, axis=0)
+    assert np.all(np.abs(err) < MEAN_TOL_SD), err
+    assert np.all(np.abs(ratio - 1) < SD_TOL), ratio
+    ctx = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(2, mp_context=ctx) as pool:
+        again = move(res.population, spec.priors, toy, dist, spec.moves, seed, pool, 2, progress=False)
+    assert np.array_equal(again.z, moved.z) and np.array_equal(again.seeds, moved.seeds)
 
 
 def test_grid_posterior_of_the_toy():

@@ -389,8 +389,38 @@ class GenerationStore:
     def save_state(self, history: list[dict[str, Any]], extra_state: dict[str, Any]) -> None:
         state = {"identity_hash": self.identity_hash, "identity": self.identity,
                  "generations_done": len(history), "history": history, **extra_state}
+        old = self.load_state()
+        if old and "moved" in old:  # the moved final population stays on record (load_moved checks it still fits)
+            state.setdefault("moved", old["moved"])
         atomic_write_text(self.state_path, json.dumps(state, indent=2, default=json_default))
         atomic_write_text(self.folder / "generations.csv", pd.DataFrame(history).to_csv(index=False))
+
+    def save_moved(self, pop: Population, priors: Sequence[Prior], settings: dict[str, Any]) -> None:
+        """Write the moved final population (:mod:`sim.calibration.moves`) and record its settings and statistics
+        in ``state.json``."""
+        (self.folder / "generations").mkdir(parents=True, exist_ok=True)
+        path = self.moved_path
+        tmp = path.with_suffix(".parquet.tmp")
+        pop.to_frame(priors).to_parquet(tmp, index=False)
+        os.replace(tmp, path)
+        state = self.load_state() or {}
+        state["moved"] = {"settings": settings, "stats": pop.stats}
+        atomic_write_text(self.state_path, json.dumps(state, indent=2, default=json_default))
+
+    def load_moved(self, priors: Sequence[Prior], settings: dict[str, Any], generation: int) -> Population | None:
+        """The moved final population saved for these move ``settings`` and this final ``generation``, or None."""
+        state = self.load_state() or {}
+        moved = state.get("moved")
+        if not isinstance(moved, dict) or moved.get("settings") != settings or not self.moved_path.exists() \
+                or moved.get("stats", {}).get("generation") != generation:
+            return None
+        stats_ = moved["stats"]
+        return Population.from_frame(pd.read_parquet(self.moved_path), priors, generation, float(stats_["epsilon"]),
+                                     stats_)
+
+    @property
+    def moved_path(self) -> Path:
+        return self.folder / "generations" / "moved.parquet"
 
     def load_population(self, t: int, priors: Sequence[Prior], row: dict[str, Any]) -> Population:
         path = self.gen_path(t)
@@ -559,14 +589,14 @@ class ABCSMC:
                                        "the first failure is printed above")
                 for i in range(size):
                     reps = summaries[i * R:(i + 1) * R]
-                    d = np.array([_distance_of(self.distance, r) for r in reps])
+                    d = np.array([distance_of(self.distance, r) for r in reps])
                     if within(d, eps).any():
                         n_acc_all += 1
                         if len(acc_d) < N:
                             acc_z.append(Z[i])
                             acc_d.append(d)
                             acc_seeds.append(seeds[i])
-                            acc_sum.append(_mean_summaries(reps))
+                            acc_sum.append(mean_summaries(reps))
                             bar.update()
                 n_props += size
                 self.sims_total += size * R
@@ -640,7 +670,7 @@ class ABCSMC:
         return w / w.sum()
 
 
-def _distance_of(distance: Distance, summaries: dict[str, float]) -> float:
+def distance_of(distance: Distance, summaries: dict[str, float]) -> float:
     """One replication's distance; a failed run (``error``) or a non-finite value is ``inf``."""
     if summaries.get("error", 0.0):
         return math.inf
@@ -652,10 +682,10 @@ def _distance_of(distance: Distance, summaries: dict[str, float]) -> float:
 
 def mean_distance(distance: Distance, reps: list[dict[str, float]]) -> float:
     """Mean of the replications' distances (inf if one failed): how the point estimate ranks candidates."""
-    return float(np.mean([_distance_of(distance, r) for r in reps])) if reps else math.inf
+    return float(np.mean([distance_of(distance, r) for r in reps])) if reps else math.inf
 
 
-def _mean_summaries(reps: list[dict[str, float]]) -> dict[str, float]:
+def mean_summaries(reps: list[dict[str, float]]) -> dict[str, float]:
     keys = {k for r in reps for k in r}
     out = {}
     for k in sorted(keys):

@@ -8,7 +8,9 @@ Outputs of :func:`calibrate` in ``DIR`` (described in ``docs/calibration.md``):
                            values, weight, distance, model seeds, ``s:`` replication means of
                            every pattern's distance (``s:d:T1``) and pass (``s:p:T1``)
 ``generations.csv``        generation, epsilon, ESS, acceptance rate, proposals, model runs, time
-``posterior.parquet``      the final population: parameter values, weight, distance, summaries
+``generations/moved``      the final population after the move step (``[moves] steps`` > 0), equal weights
+``posterior.parquet``      the final population (moved, if ``[moves] steps`` > 0): parameter values,
+                           weight, distance, summaries
 ``calibrated.toml``        scenario file: ``extends`` the base scenario, sets the point estimate
 ``predictive.json``        posterior-predictive scorecard (fitted / validation / not used), the
                            point estimate's candidates and its own scorecard, counts and timings
@@ -26,6 +28,7 @@ import json
 import math
 import time
 from collections.abc import Callable
+from dataclasses import asdict, replace
 from pathlib import Path
 from typing import Any
 
@@ -37,6 +40,7 @@ from ..config import json_default
 from ..errors import InputError
 from . import figures as figs
 from .abc import ABCSMC, ABCResult, GenerationStore, atomic_write_text, run_many
+from .moves import move
 from .predictive import (
     apply_to_scenario,
     choose_point,
@@ -98,6 +102,27 @@ def _sampler(spec: CalibrationSpec, out: Path, simulate: Any, distance: Any, exe
     return smc, store
 
 
+def _moved(spec: CalibrationSpec, result: ABCResult, store: GenerationStore, executor: Any, n_workers: int,
+           progress: bool, log: Callable[[str], None]) -> ABCResult:
+    """``result`` with its final population after the spec's move step (:mod:`sim.calibration.moves`), read from
+    ``store`` if it was saved for these settings, else run and saved; ``result`` itself without a move step."""
+    if spec.moves.steps <= 0:
+        return result
+    settings = asdict(spec.moves)
+    pop = store.load_moved(result.priors, settings, result.population.generation)
+    if pop is None:
+        pop = move(result.population, result.priors, spec.simulator_of(), spec.distance(), spec.moves,
+                   spec.master_seed, executor, n_workers, progress)
+        store.save_moved(pop, result.priors, settings)
+    st = pop.stats
+    rate = float(np.mean(st["move_acceptance"])) if st["move_acceptance"] else 0.0
+    log(f"moves: {st['move_steps']} steps of every particle, {rate:.1%} accepted a step, {st['moved_share']:.0%} of "
+        f"the particles moved; distinct particles {st['distinct_before']} -> {st['distinct_particles']} of "
+        f"{len(pop.weights)} (the sampler's ESS {st['ess_before']:.0f}); {st['move_runs']} runs, "
+        f"{st['move_seconds']:.0f} s")
+    return replace(result, population=pop)
+
+
 def calibrate(spec: CalibrationSpec, out: Path, executor: Any, n_workers: int = 1, progress: bool = True,
               max_generations: int | None = None, apply_to: Path | None = None,
               log: Callable[[str], None] = print) -> dict[str, Any]:
@@ -108,6 +133,8 @@ def calibrate(spec: CalibrationSpec, out: Path, executor: Any, n_workers: int = 
                           executor, n_workers, progress, log)
     result = smc.run(max_generations)
     title = f"calibration: {Path(spec.file).name} on {spec.scenario.name}"
+    if result.finished:
+        result = _moved(spec, result, store, executor, n_workers, progress, log)
     if not result.finished:
         _sampler_outputs(spec, result, out, title + " (unfinished)")
         log(f"stopped after generation {result.population.generation} on request; "
@@ -116,7 +143,8 @@ def calibrate(spec: CalibrationSpec, out: Path, executor: Any, n_workers: int = 
     log(f"sampler finished: {result.stop_reason}")
     pred_path = out / "predictive.json"
     key = {"identity_hash": store.identity_hash, "generation": result.population.generation,
-           "predictive": spec.predictive.__dict__, "fit": spec.fit, "validate": spec.validate}
+           "predictive": spec.predictive.__dict__, "fit": spec.fit, "validate": spec.validate,
+           "moves": asdict(spec.moves)}
     cached = None
     if pred_path.exists():
         try:
@@ -162,6 +190,7 @@ def calibrate(spec: CalibrationSpec, out: Path, executor: Any, n_workers: int = 
         "finished": True, "stop_reason": result.stop_reason, "generations": len(result.history),
         "model_runs_sampler": int(sum(h["n_sims"] for h in result.history)),
         "sampler_seconds": round(sum(h["seconds"] for h in result.history), 1),
+        "moves": _move_summary(result),
         "predictive_seconds": cached.get("predictive_seconds"), "wall_seconds_this_call": None,
         "posterior": _posterior_rows(result), "point_estimate": point, "predictive": card,
         "point_scorecard": cached.get("point_scorecard"), "applied_to": str(apply_to) if apply_to else None,
@@ -212,6 +241,8 @@ def recover(spec: CalibrationSpec, out: Path, executor: Any, n_workers: int = 1,
     smc, _store = _sampler(spec, out, sim_stats, distance, executor, n_workers,
                            progress, log)
     result = smc.run(max_generations)
+    if result.finished:
+        result = _moved(spec, result, _store, executor, n_workers, progress, log)
     title = f"parameter recovery: {Path(spec.file).name}"
     paths = _sampler_outputs(spec, result, out, title if result.finished else title + " (unfinished)",
                              truth=rec.truth)
@@ -243,6 +274,16 @@ def recover(spec: CalibrationSpec, out: Path, executor: Any, n_workers: int = 1,
 
 
 # --------------------------------------------------------------------------- reports
+MOVE_KEYS = ("move_steps", "move_kernel_scale", "move_acceptance", "moved_share", "distinct_before",
+             "distinct_particles", "ess_before", "move_runs", "move_seconds")
+
+
+def _move_summary(result: ABCResult) -> dict[str, Any] | None:
+    """The move step's statistics of ``result``'s final population (None without a move step)."""
+    st = result.population.stats
+    return {k: st[k] for k in MOVE_KEYS} if "move_steps" in st else None
+
+
 def _gen_table(history: list[dict[str, Any]]) -> list[str]:
     lines = ["| generation | tolerance | ESS | acceptance rate | model runs | seconds |", "|---|---|---|---|---|---|"]
     for h in history:
@@ -251,6 +292,19 @@ def _gen_table(history: list[dict[str, Any]]) -> list[str]:
         lines.append(f"| {h['generation']} | {eps_s} | {h['ess']:.0f} | {h['acceptance_rate']:.3f} | "
                      f"{h['n_sims']} | {h['seconds']:.0f} |")
     return lines
+
+
+def _move_lines(m: dict[str, Any] | None) -> list[str]:
+    """The report's paragraph on the move step (none without one)."""
+    if not m:
+        return []
+    rate = sum(m["move_acceptance"]) / len(m["move_acceptance"]) if m["move_acceptance"] else 0.0
+    return [f"Move step (resample-move, `[moves]`): {m['move_steps']} Metropolis-Hastings moves of every particle "
+            f"of the last generation at its tolerance (kernel {m['move_kernel_scale']:g} x the weighted covariance), "
+            f"{rate:.1%} accepted a step, {m['moved_share']:.0%} of the particles moved at least once; distinct "
+            f"particles {m['distinct_before']} after resampling by weight (the sampler's ESS "
+            f"{m['ess_before']:.0f}) -> {m['distinct_particles']}; {m['move_runs']} model runs in "
+            f"{m['move_seconds']:.0f} s. The posterior below is the moved population (equal weights).", ""]
 
 
 def _card_table(rows: list[dict[str, Any]], aim: bool = True) -> list[str]:
@@ -272,7 +326,7 @@ def report_md(spec: CalibrationSpec, result: ABCResult, s: dict[str, Any]) -> st
          f"Sampler stopped: {result.stop_reason}. {s['generations']} generations, "
          f"{s['model_runs_sampler']} model runs in {s['sampler_seconds']:.0f} s (sampler) + "
          f"{s['predictive_seconds']} s (point estimate and posterior predictive).", "",
-         "## Generations", "", *_gen_table(result.history), "",
+         "## Generations", "", *_gen_table(result.history), "", *_move_lines(s.get("moves")),
          "## Posterior (weighted; 90% interval)", "",
          "| parameter | prior | median | 5% | 95% | point estimate |", "|---|---|---|---|---|---|"]
     for r in s["posterior"]:

@@ -34,6 +34,7 @@ from ..patterns import PATTERN_BY_ID
 from ..scenario import Scenario, load_scenario
 from ..targets import TARGET_BY_ID
 from .abc import PRIOR_KINDS, Prior, SMCSettings, StoppingRule
+from .moves import MoveSettings
 
 PriorKind = Literal[PRIOR_KINDS]  # type: ignore[valid-type]
 NonNegative = Annotated[float, Field(ge=0, allow_inf_nan=False)]
@@ -91,6 +92,14 @@ class SMCSection(Strict):
     min_batch: int = Field(20, ge=1, description="Smallest batch of proposals (keeps the workers busy).")
 
 
+class MovesSection(Strict):
+    steps: int = Field(0, ge=0, le=1000, description="Metropolis-Hastings moves per particle after the sampler stops "
+                       "(resample-move, sim/calibration/moves.py; 0: none).")
+    kernel_scale: float = Field(0.2, gt=0, le=10, allow_inf_nan=False,
+                                description="Move proposal covariance = this x the final population's weighted "
+                                            "covariance.")
+
+
 class StoppingSection(Strict):
     max_generations: int = Field(6, ge=1, description="Generations including generation 0.")
     min_epsilon: float = Field(0.0, ge=0, allow_inf_nan=False,
@@ -134,6 +143,7 @@ class SpecFile(Strict):
     distance: DistanceSection = DistanceSection()
     smc: SMCSection = SMCSection()
     stopping: StoppingSection = StoppingSection()
+    moves: MovesSection = MovesSection()
     predictive: PredictiveSpec = PredictiveSpec()
     recovery: RecoverySection | None = None
     toy: ToySection = ToySection()
@@ -179,6 +189,7 @@ class CalibrationSpec:
     simulator: str = "model"
     toy: ToySection = field(default_factory=ToySection)
     pattern_scale: float = 1.0
+    moves: MoveSettings = field(default_factory=MoveSettings)
 
     @property
     def priors(self) -> list[Prior]:
@@ -205,7 +216,8 @@ class CalibrationSpec:
     def identity(self) -> dict[str, Any]:
         """What defines the generations: a resumed calibration must match it exactly.
 
-        The stopping rule and the predictive settings are left out, so a finished calibration can
+        The stopping rule, the move step (``[moves]``, run after the sampler on its final population) and the
+        predictive settings are left out, so a finished calibration can
         be extended (raise ``max_generations``) or re-checked without starting again.
         """
         from .. import MODEL_VERSION
@@ -326,7 +338,8 @@ def load_spec(path: str | Path, require_recovery: bool = False) -> CalibrationSp
     return CalibrationSpec(file, scenario_file, scenario, sf.calibration.description, sf.calibration.master_seed,
                            parameters, list(fit), list(validate_), sf.patterns.split_reason, weights,
                            float(sf.distance.cap), smc, stopping, sf.predictive, recovery, raw,
-                           sf.calibration.simulator, sf.toy, float(sf.distance.pattern_scale))
+                           sf.calibration.simulator, sf.toy, float(sf.distance.pattern_scale),
+                           MoveSettings(**sf.moves.model_dump()))
 
 
 def _toy_parameter(i: int, pe: ParameterEntry, scenario: Scenario, err: Any, file: str) -> ParameterSpec:
