@@ -305,6 +305,8 @@ TINY = """
 population = 6
 replications = 1
 min_batch = 4
+[moves]
+steps = 0
 [stopping]
 max_generations = 2
 min_acceptance_rate = 0.05
@@ -376,6 +378,30 @@ def test_calibrate_command_end_to_end_and_resume(tmp_path, capsys):
     other = write(tmp_path, TINY.replace("population = 6", "population = 7"), "other.toml")
     assert main(["calibrate", str(other), "--out", str(out), "--workers", "1", "--quiet"]) == 2
     assert "different spec" in capsys.readouterr().err
+
+
+def test_the_move_step_runs_after_the_sampler_and_is_kept_with_the_calibration(tmp_path, capsys):
+    """``[moves] steps`` > 0: posterior.parquet is the moved population (equal weights), the report and state.json
+    say what the moves did, and a second run reads the saved moves instead of redoing them; the move step is not
+    part of the calibration's identity, so it can be added to a finished calibration."""
+    spec = write(tmp_path, TINY)
+    out = tmp_path / "cal"
+    assert main(["calibrate", str(spec), "--out", str(out), "--workers", "1", "--quiet"]) == 0
+    assert not (out / "generations" / "moved.parquet").exists()
+    moved_spec = write(tmp_path, TINY.replace("[moves]\nsteps = 0", "[moves]\nsteps = 2\nkernel_scale = 0.5"),
+                       "moved.toml")
+    assert main(["calibrate", str(moved_spec), "--out", str(out), "--workers", "1", "--quiet"]) == 0
+    assert "moves: 2 steps" in capsys.readouterr().out
+    post = pd.read_parquet(out / "posterior.parquet")
+    assert np.allclose(post["weight"], 1 / len(post))
+    state = json.loads((out / "state.json").read_text())
+    assert state["moved"]["settings"] == {"steps": 2, "kernel_scale": 0.5}
+    assert len(state["moved"]["stats"]["move_acceptance"]) == 2
+    assert "Move step" in (out / "report.md").read_text()
+    saved = (out / "generations" / "moved.parquet").stat().st_mtime_ns
+    assert main(["calibrate", str(moved_spec), "--out", str(out), "--workers", "1", "--quiet"]) == 0
+    assert (out / "generations" / "moved.parquet").stat().st_mtime_ns == saved
+    assert pd.read_parquet(out / "posterior.parquet").equals(post)
 
 
 def test_recover_command_end_to_end(tmp_path):

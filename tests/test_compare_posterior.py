@@ -169,6 +169,10 @@ def test_end_to_end_json_crn_rankings_and_files(setup: dict[str, Path], capsys: 
     assert res["metrics"] == METRICS and res["draws"] == 3 and res["seeds_per_draw"] == 2
     assert res["runs"] == {"total": 18, "ok": 18, "failed": 0}
     assert res["posterior"]["parameters"] == [HAZARD, WORK] and res["posterior"]["identity_hash"] == "feedc0de"
+    assert res["posterior"]["distinct_particles"] == 4  # four different parameter sets
+    assert res["posterior"]["distinct_drawn"] == len({tuple(d) for d in zip(*[[PARTICLES[k][i] for i in
+                                                                              res["draw_particles"]]
+                                                                             for k in (HAZARD, WORK)])})
     assert [(r["scenario"], r["parameter"], r["rule"]) for r in res["rules"]] == [("retain", HAZARD, "ratio")]
     assert set(res["rules"][0]) == {"scenario", "parameter", "rule", "scenario_value", "reference_value",
                                     "ratio_above_floor", "share_of_way_up", "valid_range"}

@@ -35,6 +35,7 @@ from typing import Any
 import numpy as np
 
 from ..errors import InputError
+from .moves import distinct_particles
 
 #: Draws resampled from the posterior when ``--draws`` is not given.
 DEFAULT_DRAWS = 100
@@ -70,6 +71,11 @@ class Posterior:
     def ess(self) -> float:
         """Effective sample size of the weights, 1 / sum(w^2) (particles)."""
         return float(1.0 / np.sum(self.weights**2))
+
+    @property
+    def distinct(self) -> int:
+        """Particles that are not copies of one another (a moved population's equal weights hide its copies)."""
+        return distinct_particles(self.values)
 
     def resample(self, n: int, seed: int) -> list[int]:
         """Row indices of ``n`` draws by weight (multinomial; prefix-stable in ``n``; deterministic in ``seed``)."""

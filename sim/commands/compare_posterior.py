@@ -88,7 +88,8 @@ def _print_table(res: dict[str, Any]) -> None:
     p = res["posterior"]
     lo, hi = res["credible_interval"]
     print(f"{len(res['scenarios'])} scenarios x {res['draws']} posterior draws (of {p['particles']} particles, "
-          f"ESS {p['ess']:.0f}) x {res['seeds_per_draw']} common seeds per draw; effect = scenario - "
+          f"{p['distinct_particles']} distinct, ESS {p['ess']:.0f}; {p['distinct_drawn']} distinct parameter sets "
+          f"drawn) x {res['seeds_per_draw']} common seeds per draw; effect = scenario - "
           f"'{res['reference']}' on the same (draw, seed), averaged per draw; over draws: mean "
           f"[{lo:.0%}, {hi:.0%}], P(effect > 0); * = finding (one sign in >= {res['finding_share']:.0%} of draws)")
     for r in res["rules"]:
@@ -124,6 +125,7 @@ def _print_table(res: dict[str, Any]) -> None:
 def cmd_compare_posterior(args: argparse.Namespace) -> int:
     """Run (or resume) the comparison over posterior draws, then write and print its summary."""
     from ..calibration.counterfactuals import posterior_effects, rules_table
+    from ..calibration.moves import distinct_particles
     from ..experiments.figures import posterior_forest
     from .experiments import _sweep
 
@@ -137,9 +139,12 @@ def cmd_compare_posterior(args: argparse.Namespace) -> int:
         return 1
     folder = Path(report.folder)
     effects = posterior_effects(folder, metrics=args.metric)
+    drawn = post.values[[post.particles.index(i) for i in particles]]
     res = {"command": "compare --posterior",
            "posterior": {"folder": str(post.folder), "identity_hash": post.identity_hash,
-                         "particles": len(post.weights), "ess": post.ess, "parameters": post.keys},
+                         "particles": len(post.weights), "distinct_particles": post.distinct, "ess": post.ess,
+                         "distinct_drawn": distinct_particles(drawn),
+                         "parameters": post.keys},
            "seed": spec.seed, "rules": rules_table(spec.draw_rules), **effects,
            "draw_particles": particles}
     (folder / JSON_FILE).write_text(json.dumps(res, indent=2), encoding="utf-8")
