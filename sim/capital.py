@@ -56,7 +56,7 @@ markets (not from the venture pool).
 **Plans before rounds.** The capital market runs after the boards' reviews in the month
 (:data:`sim.month.MONTH`): a round is sized on the plan the board has just set, so a firm that gave
 up training raises for its new path, not for the race (staged financing, [Gompers1995]), and a firm
-whose board chose to sell or wind down raises nothing and starts no IPO process.
+whose board chose to sell or wind down raises nothing, starts no IPO process and does not list.
 """
 
 from __future__ import annotations
@@ -342,15 +342,17 @@ def _strategic_investor(model: MarketModel, firm: Startup) -> Giant | None:
 
 
 def _ipos(model: MarketModel) -> None:
-    """Start the IPO process of each startup whose last twelve booked months of revenue reach the threshold
-    (none for a firm that chose to leave), and list each one whose process is ``ipo_months_to_list`` old."""
+    """Start the IPO process of each startup whose last twelve booked months of revenue reach the threshold, and
+    list each one whose process is ``ipo_months_to_list`` old; neither for a firm that exits this month (its board
+    chose to leave, or it defaulted)."""
     cp = model.sc.capital
     for firm in model.live_startups:
         if firm.ipo_step < 0:
             if firm.trailing_revenue_usd() >= cp.ipo_revenue_usd_per_year and not firm.leaving():
                 firm.ipo_step = model.t
                 model.log(firm.name, EventType.IPO, stage=IPO_FILING, detail="starts IPO process")
-        elif not firm.listed and model.t - firm.ipo_step >= cp.ipo_months_to_list and cp.enabled:
+        elif not firm.listed and model.t - firm.ipo_step >= cp.ipo_months_to_list and cp.enabled \
+                and not firm.leaving() and not firm.defaulted:
             amount = firm.total_burn_usd() * cp.ipo_proceeds_months_of_burn
             firm.listed = True
             firm.raise_capital(amount)

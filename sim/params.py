@@ -411,7 +411,7 @@ class CapitalParams(Section):
     outside_rise_end: str = D("2025-06", "Month the outside sector's appeal peaks.", "exogenous input")
     outside_appeal_max: float = P(0.6, 0.0, 1.0, "0-1", "Peak appeal of the outside sector.",
                                   "strength of the rotation; assumption")
-    rotation_sensitivity: float = P(0.534, 0.0, 2.0, "per unit appeal",
+    rotation_sensitivity: float = P(0.534, 0.0, 3.0, "per unit appeal",
                                     "Fall of the level sentiment reverts to per unit of outside appeal (capital "
                                     "rotates away).",
                                     "[Article] ¶12; calibrated (experiments/calibration.toml)")
@@ -458,7 +458,8 @@ class CapitalParams(Section):
                                                                             "this power.",
                                                "assumption; set a priori in model 3")
     ipo_revenue_usd_per_year: float = P(4.435e+07, 0.0, 1e10, "USD per year",
-                                        "Annualised revenue at which a startup can start an IPO process.",
+                                        "Revenue booked over its last twelve months at which a startup can start "
+                                        "an IPO process.",
                                         "assumption: about 320 million RMB a year, the order of Hong Kong chapter "
                                         "18C thresholds [S-HKEX-18C]"
                                             "; calibrated (experiments/calibration.toml)")

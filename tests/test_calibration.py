@@ -22,6 +22,7 @@ from sim.calibration.abc import (
     mean_distance,
     weighted_quantile,
 )
+from sim.calibration.moves import MOVE_SCHEME
 from sim.calibration.predictive import apply_to_scenario
 from sim.calibration.recovery import recovery_table, verdict
 from sim.calibration.spec import load_spec
@@ -395,7 +396,7 @@ def test_the_move_step_runs_after_the_sampler_and_is_kept_with_the_calibration(t
     post = pd.read_parquet(out / "posterior.parquet")
     assert np.allclose(post["weight"], 1 / len(post))
     state = json.loads((out / "state.json").read_text())
-    assert state["moved"]["settings"] == {"steps": 2, "kernel_scale": 0.5}
+    assert state["moved"]["settings"] == {"steps": 2, "kernel_scale": 0.5, "scheme": MOVE_SCHEME}
     assert len(state["moved"]["stats"]["move_acceptance"]) == 2
     assert "Move step" in (out / "report.md").read_text()
     saved = (out / "generations" / "moved.parquet").stat().st_mtime_ns
@@ -419,6 +420,12 @@ def test_recover_command_end_to_end(tmp_path):
     assert all(r["verdict"] in ("recovered", "weakly identified", "not identified", "biased")
                for r in res["parameters"])
     assert (out / "figures" / "recovery.png").exists() and (out / "recovery.md").exists()
+    # with the move step, the moves judge proposals on the recovery's own statistics and distance: they accept
+    moved = tmp_path / "rec_moved.toml"
+    moved.write_text(rec.read_text().replace("[moves]\nsteps = 0", "[moves]\nsteps = 3"))
+    assert main(["recover", str(moved), "--out", str(tmp_path / "rec_moved"), "--workers", "1", "--quiet"]) == 0
+    state = json.loads((tmp_path / "rec_moved" / "state.json").read_text())
+    assert state["moved"]["stats"]["moved_share"] > 0
 
 
 def test_apply_to_scenario_keeps_comments(tmp_path):

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import math
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -160,6 +161,16 @@ def test_no_ratio_at_the_floor_without_a_ceiling() -> None:
     assert math.isclose(relative_value(2.0, 1.0, 3.0, 0.0, None), 6.0)  # no ceiling: a raise keeps its ratio
 
 
+def test_distinct_particles_count_copies_once(setup: dict[str, Path]) -> None:
+    """A moved posterior keeps copies of the particles that never moved, each with its own id and equal weight: the
+    distinct count sees through them."""
+    post = load_posterior(setup["cal"])
+    copies = replace(post, values=np.vstack([post.values, post.values[:2]]),
+                     weights=np.full(len(post.weights) + 2, 1 / (len(post.weights) + 2)),
+                     particles=list(range(len(post.weights) + 2)))
+    assert post.distinct == 4 and copies.distinct == 4 and copies.ess == pytest.approx(6)
+
+
 def test_end_to_end_json_crn_rankings_and_files(setup: dict[str, Path], capsys: pytest.CaptureFixture) -> None:
     assert main(_cli(setup, "a", "--json", "--workers", "1")) == 0
     res = json.loads(capsys.readouterr().out)
@@ -169,10 +180,9 @@ def test_end_to_end_json_crn_rankings_and_files(setup: dict[str, Path], capsys: 
     assert res["metrics"] == METRICS and res["draws"] == 3 and res["seeds_per_draw"] == 2
     assert res["runs"] == {"total": 18, "ok": 18, "failed": 0}
     assert res["posterior"]["parameters"] == [HAZARD, WORK] and res["posterior"]["identity_hash"] == "feedc0de"
-    assert res["posterior"]["distinct_particles"] == 4  # four different parameter sets
-    assert res["posterior"]["distinct_drawn"] == len({tuple(d) for d in zip(*[[PARTICLES[k][i] for i in
-                                                                              res["draw_particles"]]
-                                                                             for k in (HAZARD, WORK)])})
+    # four different parameter sets, each its own particle: the drawn ids count the drawn sets
+    assert res["posterior"]["distinct_particles"] == 4
+    assert res["posterior"]["distinct_drawn"] == len(set(res["draw_particles"]))
     assert [(r["scenario"], r["parameter"], r["rule"]) for r in res["rules"]] == [("retain", HAZARD, "ratio")]
     assert set(res["rules"][0]) == {"scenario", "parameter", "rule", "scenario_value", "reference_value",
                                     "ratio_above_floor", "share_of_way_up", "valid_range"}

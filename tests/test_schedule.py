@@ -14,8 +14,8 @@ from sim.params import ScheduleParams
 from sim.scenario import Scenario
 
 DEFAULT = [name(m) for m in MONTH]
-#: A valid permutation: talent before capital, entry first (departures reach sentiment in their month;
-#: entrants act in the month they enter).
+#: A valid permutation: model 3.8's month (capital before talent and strategy: departures reach sentiment the next
+#: month) with entry first (entrants act in the month they enter).
 PERMUTED = ["entry", "technology", "open_source", "pricing", "demand", "consumer", "accounts", "capital", "talent",
             "strategy", "exits"]
 

@@ -377,13 +377,16 @@ class GenerationStore:
                              "use another --out folder, or delete this one to start again")
         return state
 
-    def save_generation(self, pop: Population, priors: Sequence[Prior], history: list[dict[str, Any]],
-                        extra_state: dict[str, Any]) -> None:
-        (self.folder / "generations").mkdir(parents=True, exist_ok=True)
-        path = self.gen_path(pop.generation)
+    def _write_population(self, pop: Population, priors: Sequence[Prior], path: Path) -> None:
+        """``pop`` as Parquet at ``path`` (a temporary file moved into place)."""
+        path.parent.mkdir(parents=True, exist_ok=True)
         tmp = path.with_suffix(".parquet.tmp")
         pop.to_frame(priors).to_parquet(tmp, index=False)
         os.replace(tmp, path)
+
+    def save_generation(self, pop: Population, priors: Sequence[Prior], history: list[dict[str, Any]],
+                        extra_state: dict[str, Any]) -> None:
+        self._write_population(pop, priors, self.gen_path(pop.generation))
         self.save_state(history, extra_state)
 
     def save_state(self, history: list[dict[str, Any]], extra_state: dict[str, Any]) -> None:
@@ -398,12 +401,10 @@ class GenerationStore:
     def save_moved(self, pop: Population, priors: Sequence[Prior], settings: dict[str, Any]) -> None:
         """Write the moved final population (:mod:`sim.calibration.moves`) and record its settings and statistics
         in ``state.json``."""
-        (self.folder / "generations").mkdir(parents=True, exist_ok=True)
-        path = self.moved_path
-        tmp = path.with_suffix(".parquet.tmp")
-        pop.to_frame(priors).to_parquet(tmp, index=False)
-        os.replace(tmp, path)
         state = self.load_state() or {}
+        state.pop("moved", None)  # first forget the old moves, so a crash before the end leaves none on record
+        atomic_write_text(self.state_path, json.dumps(state, indent=2, default=json_default))
+        self._write_population(pop, priors, self.moved_path)
         state["moved"] = {"settings": settings, "stats": pop.stats}
         atomic_write_text(self.state_path, json.dumps(state, indent=2, default=json_default))
 

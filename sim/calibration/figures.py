@@ -105,8 +105,12 @@ def posterior_marginals(pop: Population, priors: list[Prior], out: Path, title: 
             ax.legend(fontsize=7, loc="best", frameon=False)
     for k in range(d, nrow * ncol):
         axes[k // ncol][k % ncol].set_visible(False)
-    fig.suptitle(title + f"\nposterior marginals: generation {pop.generation}, {len(pop.weights)} particles, "
-                 f"ESS {pop.ess:.0f}, tolerance {pop.epsilon:.3g}", fontsize=10)
+    sample = (f"{len(pop.weights)} particles after {pop.stats['move_steps']} moves "
+              f"({pop.stats['distinct_particles']} distinct, from {pop.stats['distinct_before']} ancestors; "
+              f"sampler ESS {pop.stats['ess_before']:.0f})" if "move_steps" in pop.stats
+              else f"{len(pop.weights)} particles, ESS {pop.ess:.0f}")
+    fig.suptitle(title + f"\nposterior marginals: generation {pop.generation}, {sample}, tolerance {pop.epsilon:.3g}",
+                 fontsize=10)
     path = out / "posterior_marginals.png"
     fig.savefig(path)
     return path

@@ -28,7 +28,7 @@ import json
 import math
 import time
 from collections.abc import Callable
-from dataclasses import asdict, replace
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -102,24 +102,24 @@ def _sampler(spec: CalibrationSpec, out: Path, simulate: Any, distance: Any, exe
     return smc, store
 
 
-def _moved(spec: CalibrationSpec, result: ABCResult, store: GenerationStore, executor: Any, n_workers: int,
-           progress: bool, log: Callable[[str], None]) -> ABCResult:
-    """``result`` with its final population after the spec's move step (:mod:`sim.calibration.moves`), read from
-    ``store`` if it was saved for these settings, else run and saved; ``result`` itself without a move step."""
+def _moved(spec: CalibrationSpec, result: ABCResult, store: GenerationStore, simulate: Any, distance: Any,
+           executor: Any, n_workers: int, progress: bool, log: Callable[[str], None]) -> ABCResult:
+    """``result`` with its final population after the spec's move step (:mod:`sim.calibration.moves`) on the
+    sampler's own ``simulate`` and ``distance``, read from ``store`` if it was saved for these settings, else run
+    and saved; ``result`` itself without a move step."""
     if spec.moves.steps <= 0:
         return result
-    settings = asdict(spec.moves)
+    settings = spec.moves.key()
     pop = store.load_moved(result.priors, settings, result.population.generation)
     if pop is None:
-        pop = move(result.population, result.priors, spec.simulator_of(), spec.distance(), spec.moves,
-                   spec.master_seed, executor, n_workers, progress)
+        pop = move(result.population, result.priors, simulate, distance, spec.moves, spec.master_seed, executor,
+                   n_workers, progress)
         store.save_moved(pop, result.priors, settings)
     st = pop.stats
-    rate = float(np.mean(st["move_acceptance"])) if st["move_acceptance"] else 0.0
-    log(f"moves: {st['move_steps']} steps of every particle, {rate:.1%} accepted a step, {st['moved_share']:.0%} of "
-        f"the particles moved; distinct particles {st['distinct_before']} -> {st['distinct_particles']} of "
-        f"{len(pop.weights)} (the sampler's ESS {st['ess_before']:.0f}); {st['move_runs']} runs, "
-        f"{st['move_seconds']:.0f} s")
+    log(f"moves: {st['move_steps']} steps of every particle, {st['move_acceptance_mean']:.1%} accepted a step, "
+        f"{st['moved_share']:.0%} of the particles moved; {st['distinct_before']} ancestors (distinct particles "
+        f"after resampling; the sampler's ESS {st['ess_before']:.0f}) -> {st['distinct_particles']} distinct "
+        f"particles of {len(pop.weights)}; {st['move_runs']} runs, {st['move_seconds']:.0f} s")
     return replace(result, population=pop)
 
 
@@ -129,12 +129,12 @@ def calibrate(spec: CalibrationSpec, out: Path, executor: Any, n_workers: int = 
     """Run (or resume) the calibration of ``spec`` into ``out``; return a summary dict."""
     out = Path(out)
     t0 = time.perf_counter()
-    smc, store = _sampler(spec, out, spec.simulator_of(), spec.distance(),
-                          executor, n_workers, progress, log)
+    simulate, distance = spec.simulator_of(), spec.distance()
+    smc, store = _sampler(spec, out, simulate, distance, executor, n_workers, progress, log)
     result = smc.run(max_generations)
     title = f"calibration: {Path(spec.file).name} on {spec.scenario.name}"
     if result.finished:
-        result = _moved(spec, result, store, executor, n_workers, progress, log)
+        result = _moved(spec, result, store, simulate, distance, executor, n_workers, progress, log)
     if not result.finished:
         _sampler_outputs(spec, result, out, title + " (unfinished)")
         log(f"stopped after generation {result.population.generation} on request; "
@@ -144,7 +144,7 @@ def calibrate(spec: CalibrationSpec, out: Path, executor: Any, n_workers: int = 
     pred_path = out / "predictive.json"
     key = {"identity_hash": store.identity_hash, "generation": result.population.generation,
            "predictive": spec.predictive.__dict__, "fit": spec.fit, "validate": spec.validate,
-           "moves": asdict(spec.moves)}
+           "moves": spec.moves.key()}
     cached = None
     if pred_path.exists():
         try:
@@ -242,7 +242,7 @@ def recover(spec: CalibrationSpec, out: Path, executor: Any, n_workers: int = 1,
                            progress, log)
     result = smc.run(max_generations)
     if result.finished:
-        result = _moved(spec, result, _store, executor, n_workers, progress, log)
+        result = _moved(spec, result, _store, sim_stats, distance, executor, n_workers, progress, log)
     title = f"parameter recovery: {Path(spec.file).name}"
     paths = _sampler_outputs(spec, result, out, title if result.finished else title + " (unfinished)",
                              truth=rec.truth)
@@ -274,7 +274,8 @@ def recover(spec: CalibrationSpec, out: Path, executor: Any, n_workers: int = 1,
 
 
 # --------------------------------------------------------------------------- reports
-MOVE_KEYS = ("move_steps", "move_kernel_scale", "move_acceptance", "moved_share", "distinct_before",
+MOVE_KEYS = ("move_steps", "move_kernel_scale", "move_acceptance", "move_acceptance_mean", "moved_share",
+             "distinct_before",
              "distinct_particles", "ess_before", "move_runs", "move_seconds")
 
 
@@ -298,13 +299,13 @@ def _move_lines(m: dict[str, Any] | None) -> list[str]:
     """The report's paragraph on the move step (none without one)."""
     if not m:
         return []
-    rate = sum(m["move_acceptance"]) / len(m["move_acceptance"]) if m["move_acceptance"] else 0.0
     return [f"Move step (resample-move, `[moves]`): {m['move_steps']} Metropolis-Hastings moves of every particle "
-            f"of the last generation at its tolerance (kernel {m['move_kernel_scale']:g} x the weighted covariance), "
-            f"{rate:.1%} accepted a step, {m['moved_share']:.0%} of the particles moved at least once; distinct "
-            f"particles {m['distinct_before']} after resampling by weight (the sampler's ESS "
-            f"{m['ess_before']:.0f}) -> {m['distinct_particles']}; {m['move_runs']} model runs in "
-            f"{m['move_seconds']:.0f} s. The posterior below is the moved population (equal weights).", ""]
+            f"of the last generation at its tolerance (kernel {m['move_kernel_scale']:g} x the covariance of its "
+            f"particles), {m['move_acceptance_mean']:.1%} accepted a step, {m['moved_share']:.0%} of the particles "
+            f"moved at least once; {m['distinct_before']} ancestors (distinct particles after resampling by weight; "
+            f"the sampler's ESS {m['ess_before']:.0f}) -> {m['distinct_particles']} distinct particles; "
+            f"{m['move_runs']} model runs in {m['move_seconds']:.0f} s. The posterior below is the moved population "
+            "(equal weights).", ""]
 
 
 def _card_table(rows: list[dict[str, Any]], aim: bool = True) -> list[str]:

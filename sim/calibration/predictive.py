@@ -100,9 +100,13 @@ def choose_point(spec: CalibrationSpec, result: ABCResult, executor: Any, n_work
         return {"rule": pp.point_estimate, "params": params(z), "candidates": []}
     box = central_box(pop, priors, pp.point_within)
     cands: list[tuple[str, np.ndarray]] = [("weighted median", _z_point(pop, "median"))]
+    seen: set[bytes] = set()
     for i in np.argsort(pop.distances, kind="stable"):
         if len(cands) >= pp.candidates:
             break
+        if pop.z[i].tobytes() in seen:  # a copy (a moved population keeps copies of the particles that never moved)
+            continue
+        seen.add(pop.z[i].tobytes())
         cands.append((f"particle {int(i)} (distance {pop.distances[i]:.4g})", pop.z[i]))
     cands = [(label, np.clip(z, *box)) for label, z in cands]
     rng = np.random.default_rng(np.random.SeedSequence(spec.master_seed, spawn_key=(POINT_STREAM,)))

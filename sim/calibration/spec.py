@@ -93,11 +93,12 @@ class SMCSection(Strict):
 
 
 class MovesSection(Strict):
-    steps: int = Field(0, ge=0, le=1000, description="Metropolis-Hastings moves per particle after the sampler stops "
-                       "(resample-move, sim/calibration/moves.py; 0: none).")
-    kernel_scale: float = Field(0.2, gt=0, le=10, allow_inf_nan=False,
-                                description="Move proposal covariance = this x the final population's weighted "
-                                            "covariance.")
+    steps: int = Field(MoveSettings.steps, ge=0, le=1000,
+                       description="Metropolis-Hastings moves per particle after the sampler stops "
+                                   "(resample-move, sim/calibration/moves.py; 0: none).")
+    kernel_scale: float = Field(MoveSettings.kernel_scale, gt=0, le=10, allow_inf_nan=False,
+                                description="Move proposal covariance = this x the covariance of the final "
+                                            "population's particles.")
 
 
 class StoppingSection(Strict):
