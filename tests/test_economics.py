@@ -317,6 +317,27 @@ def test_a_board_that_chose_to_leave_raises_nothing(baseline: Scenario) -> None:
     assert raised > 0.0 and ipo >= 0
 
 
+def _listing_of_a_firm_that_exits(sc: Scenario, leaving: bool, defaulted: bool) -> bool:
+    """Whether a startup whose IPO process is due to list this month lists, when its board chose to be sold
+    (``leaving``) or it defaulted on this month's bills (``defaulted``)."""
+    m = _priced(sc, 14)
+    firm = next(f for f in m.live_startups if not f.listed)
+    firm.ipo_step = m.t - sc.capital.ipo_months_to_list
+    firm.sell_decision, firm.defaulted = leaving, defaulted
+    capital._ipos(m)
+    listed = firm.listed
+    release(m)
+    return listed
+
+
+def test_a_firm_that_exits_this_month_does_not_list(baseline: Scenario) -> None:
+    """A listing is a realised outcome for investors: a firm that leaves this month (sold or wound down by its
+    board, or in default) does not list on its way out; the same firm staying lists."""
+    assert not _listing_of_a_firm_that_exits(baseline, leaving=True, defaulted=False)
+    assert not _listing_of_a_firm_that_exits(baseline, leaving=False, defaulted=True)
+    assert _listing_of_a_firm_that_exits(baseline, leaving=False, defaulted=False)
+
+
 def _race_round_after_a_pivot(sc: Scenario, monkeypatch: pytest.MonkeyPatch, keep: bool) -> float:
     """Money a training startup raises in the month of its strategy review and fundraising turn (every round
     closes), when the review keeps it training (``keep``) or turns it into an integrator."""
