@@ -230,19 +230,20 @@ def test_reset_untouched_runs_the_story_of_sim_run(page):
     assert summary.startswith(f"{found} of "), (summary, found)
 
 
-def test_the_readmes_try_no_rotation_keeps_a_startup_training(page, tmp_path):
-    """The README's suggestion, as a student does it: the rotation slider to its lowest value (Home), Reset, Run to
-    the end; the page ends on the story of the model run with that value (one or two still training in seed 0)."""
-    slider = page.get_by_role("slider", name="Capital turning to embodied AI")
+def test_the_readmes_try_flat_costs_keeps_a_startup_training(page, tmp_path):
+    """The README's suggestion, as a student does it: the training-cost slider to its lowest value (Home), Reset,
+    Run to the end; the page ends on the story of the model run with that value (one or two still training in
+    seed 0)."""
+    slider = page.get_by_role("slider", name="Training-cost growth")
     slider.focus()
     slider.press("Home")
-    page.locator(".sim-knob-label", has_text="Capital turning to embodied AI: 0 ").wait_for(timeout=UI_TIMEOUT_MS)
+    page.locator(".sim-knob-label", has_text="Training-cost growth: 1 ").wait_for(timeout=UI_TIMEOUT_MS)
     _button(page, "Reset").click()
-    _status(page, "changed: Capital turning to embodied AI 0")  # the slider's value is in force
+    _status(page, "changed: Training-cost growth 1")  # the slider's value is in force
     _idle(page)
     _run_to_end(page)
-    expected = MarketModel(load_scenario(ROOT / "scenarios" / "baseline.toml", ["capital.rotation_sensitivity=0.0"]),
-                           0).run().model
+    sets = ["technology.run_cost_growth_per_year=1.0"]
+    expected = MarketModel(load_scenario(ROOT / "scenarios" / "baseline.toml", sets), 0).run().model
     found = expected["n_foundation"][-1]
     assert 1 <= found <= 2
     summary = page.locator(".sim-summary").inner_text()

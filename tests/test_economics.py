@@ -478,17 +478,14 @@ NO_OPEN = "open_source.enabled=false"
 
 
 @pytest.mark.slow
-def test_the_open_floor_rising_costs_and_the_rotation_of_capital_each_end_the_race() -> None:
+def test_rising_costs_end_the_race_at_the_point_estimate() -> None:
     """Model 3.9's point estimate (docs/experiments.md 6.10): the baseline keeps no startup training to the end;
-    without the open floor alone most of the six go on (it lasts); with flat run costs alone, or without the
-    rotation of capital to embodied AI alone, at least one keeps a seat in most seeds, the rotation the weakest of
-    the three. It can fail: at model 3.8's point the rotation alone kept a startup training in 1 of 30 seeds."""
+    with flat run costs alone one or two of the six keep a seat in most seeds (T17); without the open floor alone,
+    or without the rotation of capital to embodied AI alone, the race still ends in most seeds. It can fail: at
+    model 3.8's point the open floor removed alone kept a startup training in 30 of 30 seeds."""
     seeds = range(30)
     assert sum(1 for n in _still_training_at_end([], seeds) if n >= 1) <= 2  # 0 of seeds 0-29
-    no_open = _still_training_at_end([NO_OPEN], seeds)
-    assert sum(1 for n in no_open if n >= 1) >= 25 and statistics.median(no_open) >= 3  # 30 of 30, median 5
     flat = _still_training_at_end([FLAT_COSTS], seeds)
-    assert sum(1 for n in flat if n >= 1) >= 25  # 30 of 30, median 3
-    no_rotation = _still_training_at_end([NO_ROTATION], seeds)
-    assert sum(1 for n in no_rotation if n >= 1) >= 15  # 22 of 30, median 1
-    assert statistics.median(no_rotation) < statistics.median(flat) <= statistics.median(no_open)
+    assert sum(1 for n in flat if n >= 1) >= 20 and sum(1 for n in flat if 1 <= n <= 2) >= 17  # 25 and 22 of 30
+    assert sum(1 for n in _still_training_at_end([NO_OPEN], seeds) if n >= 1) <= 10  # 5 of 30
+    assert sum(1 for n in _still_training_at_end([NO_ROTATION], seeds) if n >= 1) <= 5  # 0 of 30

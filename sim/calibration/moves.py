@@ -2,7 +2,7 @@
 
 In many dimensions the importance weights of ABC-SMC degenerate (:mod:`sim.calibration.abc`,
 docs/calibration.md "Limits of the sampler"): model 3.9's calibration of 26 parameters ended with an
-effective sample size of 6 of 300 particles, so its posterior rested on a handful of distinct
+effective sample size of 2 of 300 particles, so its posterior rested on a handful of distinct
 parameter sets. After the sampler stops, the final population is resampled by weight (systematic resampling:
 ``N`` equally weighted particles, many of them copies of one another) and every particle then takes
 ``steps`` Metropolis-Hastings moves that leave the ABC posterior at the final tolerance invariant
