@@ -274,7 +274,7 @@ def test_an_ipo_process_starts_on_a_years_booked_revenue_not_one_good_month(base
     firm.booked_revenues.extend([0.0] * 11 + [threshold / 6])  # one good month: 12 x it is twice the threshold
     capital._ipos(m)
     assert firm.ipo_step == -1 and firm.trailing_revenue_usd() < threshold
-    firm.booked_revenues.extend([threshold / 12] * 12)  # a full year at the threshold's rate (the oldest drop out)
+    firm.booked_revenues.extend([threshold / 12 * (1 + 1e-9)] * 12)  # a full year at the threshold's rate
     capital._ipos(m)
     assert len(firm.booked_revenues) == 12 and firm.ipo_step == m.t
     release(m)
