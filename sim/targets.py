@@ -609,8 +609,9 @@ TARGETS: tuple[Target, ...] = (
 #: Targets measured *built in* for the current model (``python -m sim informative``, docs/targets.md): they hold
 #: everywhere, so they are no evidence; the hold-out lists them as 'none'. (Model 3.6: ``zhipu_revenue_2023`` now
 #: fails at one corner of the priors, so it is informative; the hold-out keeps it 'none' as registered. Model 3.8:
-#: ``deepseek_price_2024_05`` holds at every corner and with the open source off again.)
-BUILT_IN = ("doubao_mau_2025_01", "deepseek_price_2024_05")
+#: ``deepseek_price_2024_05`` holds at every corner and with the open source off again. Model 3.9: it fails with
+#: the open source off, so it is informative again; the hold-out keeps it 'none' as registered.)
+BUILT_IN = ("doubao_mau_2025_01",)
 #: The targets by id.
 TARGET_BY_ID: dict[str, Target] = {t.id: t for t in TARGETS}
 #: Columns the targets read beyond the patterns' (they skip, with this reason, when the results lack them).

@@ -128,8 +128,8 @@ def test_odd_month_check_reads_sim_month() -> None:
 
     text = (ROOT / "docs" / "ODD.md").read_text(encoding="utf-8")
     assert gen_params.check_odd_month(text) == []
-    swapped = text.replace("| 7 | capital | `capital.py`", "| 7 | talent | `talent.py`", 1).replace(
-        "| 8 | talent | `talent.py`", "| 8 | capital | `capital.py`", 1)
+    swapped = text.replace("| 7 | talent | `talent.py`", "| 7 | strategy | `strategy.py`", 1).replace(
+        "| 8 | strategy | `strategy.py`", "| 8 | talent | `talent.py`", 1)
     assert swapped != text
     assert any("MONTH" in p for p in gen_params.check_odd_month(swapped))
     month_sections = [m.SECTION for m in MONTH if m.SECTION]
