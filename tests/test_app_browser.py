@@ -162,17 +162,23 @@ def _idle(page) -> None:
     page.locator(".sim-busy").wait_for(state="detached", timeout=UI_TIMEOUT_MS)
 
 
+def _click_until(page, name: str, started) -> None:
+    """Click the button ``name`` until ``started`` (a locator) shows, at most 3 times: a click that lands while the
+    session is still busy is ignored, by design."""
+    for _ in range(3):
+        _button(page, name).click()
+        try:
+            started.first.wait_for(timeout=CLICK_TAKES_MS)
+            return
+        except sync_api.TimeoutError:
+            continue  # the click landed while the session was busy: it was ignored
+
+
 def _run_to_end(page, timeout_ms: int = RUN_TIMEOUT_MS) -> None:
     """Click "Run to the end" until the run has started (the busy label, or already the last month), then wait for
     the last month."""
-    started = page.locator(".sim-busy").or_(page.locator(".sim-month", has_text="month 60 of"))
-    for _ in range(3):
-        _button(page, "Run to the end").click()
-        try:
-            started.first.wait_for(timeout=CLICK_TAKES_MS)
-            break
-        except sync_api.TimeoutError:
-            continue  # the click landed while the session was busy: it was ignored
+    _click_until(page, "Run to the end",
+                 page.locator(".sim-busy").or_(page.locator(".sim-month", has_text="month 60 of")))
     _month(page, 60, timeout_ms)
 
 
@@ -272,7 +278,7 @@ def test_run_to_end_then_another_scenario_plays(page):
     assert _button(page, "▶ Play").is_disabled()
     _pick(page, "capital_boom")
     _month(page, 0)
-    _button(page, "▶ Play").click()
+    _click_until(page, "▶ Play", _button(page, "❚❚ Pause").or_(page.locator(".sim-month", has_text="month 1 of")))
     _month(page, 2)
     _button(page, "❚❚ Pause").click()
     _idle(page)
