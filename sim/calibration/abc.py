@@ -295,6 +295,11 @@ class Population:
                    df[seed_cols].to_numpy(np.int64), summaries, dict(stats_))
 
 
+def params_of(priors: Sequence[Prior], z: np.ndarray) -> dict[str, Any]:
+    """The model's parameter dict (scenario key path -> value) of one particle ``z`` in sampling space."""
+    return {p.name: p.to_value(z[k]) for k, p in enumerate(priors)}
+
+
 def within(d: np.ndarray, eps: float) -> np.ndarray:
     """``d <= eps`` for finite distances; a non-finite distance (a failed run) is never within."""
     d = np.asarray(d, dtype=float)
@@ -655,7 +660,7 @@ class ABCSMC:
 
     def params_of(self, z: np.ndarray) -> dict[str, Any]:
         """The model's parameter dict for one particle in sampling space."""
-        return {p.name: p.to_value(z[k]) for k, p in enumerate(self.priors)}
+        return params_of(self.priors, z)
 
     def _weights(self, Z: np.ndarray, prev: Population, chol: np.ndarray, lik: np.ndarray) -> np.ndarray:
         """``lik * prior / sum_j W_j K(z | z_j)``, normalised (module docstring)."""

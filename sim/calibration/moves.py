@@ -44,7 +44,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 from tqdm import tqdm
 
-from .abc import Population, distance_of, joint_logpdf, mean_summaries, run_many, weighted_cov, within
+from .abc import Population, distance_of, joint_logpdf, mean_summaries, params_of, run_many, weighted_cov, within
 
 if TYPE_CHECKING:
     from .abc import Distance, Prior, Simulate
@@ -62,7 +62,8 @@ class MoveSettings:
     """The resample-move step after the sampler (``[moves]`` of a calibration spec; see the module docstring).
 
     ``steps``: Metropolis-Hastings moves per particle (0: no step, the final population as the sampler left it);
-    ``kernel_scale``: the proposal's covariance in units of the final population's weighted covariance.
+    ``kernel_scale``: the proposal's covariance in units of the covariance of the final population's particles
+    (unweighted).
     """
 
     steps: int = 0
@@ -128,7 +129,7 @@ def move(pop: Population, priors: Sequence[Prior], simulate: Simulate, distance:
             u = rng.random(n)
             tasks = []
             for i in inside:
-                params = {p.name: p.to_value(cand[i, j]) for j, p in enumerate(priors)}
+                params = params_of(priors, cand[i])
                 tasks.extend((params, int(cand_seeds[i, r])) for r in range(reps))
             out = run_many(simulate, tasks, executor, n_workers)
             runs += len(tasks)
