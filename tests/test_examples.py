@@ -48,3 +48,29 @@ def test_shakeout_over_posterior_refuses_a_folder_that_is_no_calibration(tmp_pat
     r = subprocess.run([sys.executable, str(ROOT / "examples" / "shakeout_over_posterior.py"), str(tmp_path)],
                        capture_output=True, text=True, timeout=60, cwd=tmp_path)
     assert r.returncode == 2 and "state.json" in r.stderr and "Traceback" not in r.stderr
+
+
+def test_structural_misses_reports_each_diagnosis_and_its_ceilings(tmp_path: Path) -> None:
+    """Two seeds of the baseline: the script prints each block, and the money ceiling it prints is the one the
+    capital market's rule implies (a month never holds more, so no round of the year is larger)."""
+    import re
+
+    out = tmp_path / "baseline"
+    r = subprocess.run([sys.executable, "-m", "sim", "run", str(ROOT / "scenarios" / "baseline.toml"), "--seeds", "2",
+                        "--workers", "1", "--no-figures", "--quiet", "--out", str(out)],
+                       capture_output=True, text=True, timeout=300, cwd=ROOT)
+    assert r.returncode == 0, r.stderr
+    r = subprocess.run([sys.executable, str(ROOT / "examples" / "structural_misses.py"), str(out)],
+                       capture_output=True, text=True, timeout=300, cwd=tmp_path)
+    assert r.returncode == 0, r.stderr
+    for block in ("money:", "raisers in H1 2025", "pivots:", "users:", "race:", "2 seeds"):
+        assert block in r.stdout
+    largest = float(re.search(r"largest (\d+)", r.stdout).group(1))
+    ceiling = float(re.search(r"a month holds at most (\d+) million", r.stdout).group(1))
+    assert 0 < largest <= ceiling + 1
+
+
+def test_structural_misses_refuses_a_folder_that_is_no_results(tmp_path: Path) -> None:
+    r = subprocess.run([sys.executable, str(ROOT / "examples" / "structural_misses.py"), str(tmp_path)],
+                       capture_output=True, text=True, timeout=60, cwd=tmp_path)
+    assert r.returncode == 2 and "summary.json" in r.stderr and "Traceback" not in r.stderr
