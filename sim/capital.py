@@ -30,8 +30,12 @@ such period (staggered). It seeks a round when its runway is short, before an IP
 closes with probability ``sigmoid(b0 + b_S S + b_T traction + b_R rank + b_L (stability - 1) + b_F
 [not foundation] + b_IPO [IPO under way])``, traction being annualised revenue over
 ``traction_scale_usd`` (at most ``traction_cap``) plus ``traction_share_weight`` times the
-consumer market share, and asks for ``round_size_months_of_burn`` months of need times
-``S**elasticity`` (need: net burn plus, while it trains, the cost of keeping up).
+consumer market share. A round sells investors a stake: it asks for ``round_dilution`` ``d`` of
+the post-money valuation at the firm's current mark, ``amount = d / (1 - d) * pre``, times
+``S**round_size_sentiment_elasticity`` (a cool market fills smaller syndicates). The money a firm
+raises is thus anchored to what investors think it is worth, not to what it spends (the six's
+2023 rounds sold about a fifth of each firm, [S-FUNDING-2023]); spending then follows the cash (the
+run budget and marketing are shares of it).
 
 **Valuations** follow traction, the money in venture and the firm's lead over the free models. A
 round is priced by marking the last round's post-money valuation ``P`` to the change in the firm's
@@ -54,8 +58,8 @@ revenue booked over its last twelve months (:meth:`sim.agents.Startup.trailing_r
 markets (not from the venture pool).
 
 **Plans before rounds.** The capital market runs after the boards' reviews in the month
-(:data:`sim.month.MONTH`): a round is sized on the plan the board has just set, so a firm that gave
-up training raises for its new path, not for the race (staged financing, [Gompers1995]), and a firm
+(:data:`sim.month.MONTH`): a round is judged and priced on the plan the board has just set, so a firm that
+gave up training raises as a services firm, not as a racer (staged financing, [Gompers1995]), and a firm
 whose board chose to sell or wind down raises nothing, starts no IPO process and does not list.
 """
 
@@ -79,7 +83,8 @@ SECTION, ODD = 'capital', '7.7 Capital'
 #: ``{...}`` fields are filled from the scenario shown by :func:`sim.app_about.mechanisms_html`).
 STUDENT = ("Investors", """\
 *Investor sentiment* (0-1) rises with good news and falls with open-source shocks and departures;
-rounds close more often and are larger when it is high.""")
+rounds close more often and are larger when it is high. A round sells investors about a fifth of
+the firm at what they think it is worth now, so a firm whose value grows can raise more.""")
 
 
 
@@ -140,10 +145,12 @@ def expected_raise(model: MarketModel, firm: Startup) -> float:
 
 
 def ask(model: MarketModel, firm: Startup) -> float:
-    """The round ``firm`` asks for now, USD."""
+    """The round ``firm`` asks for now, USD: the stake ``round_dilution`` ``d`` of its post-money valuation at its
+    current mark, ``d / (1 - d)`` times the pre-money (:func:`pre_money`), times sentiment to the power
+    ``round_size_sentiment_elasticity`` (fewer investors join a syndicate while sentiment is low)."""
     cp = model.sc.capital
-    size = (round_need(model, firm) * cp.round_size_months_of_burn
-            * model.sentiment ** cp.round_size_sentiment_elasticity)
+    d = cp.round_dilution
+    size = d / (1.0 - d) * pre_money(model, firm) * model.sentiment ** cp.round_size_sentiment_elasticity
     return size if size > 0.0 else 0.0  # max(0.0, size), without a call
 
 
@@ -261,18 +268,6 @@ def current_ranks(model: MarketModel) -> dict[Startup, float]:
     if model.rank_cache[0] != key:
         model.rank_cache = (key, ranks(model))
     return model.rank_cache[1]
-
-
-def round_need(model: MarketModel, firm: Startup) -> float:
-    """Monthly spending a round is sized on (USD): operating burn plus, for a firm still training, the
-    cost of keeping up with the open floor spread over the months between runs (investors fund the race)."""
-    interval = model.sc.technology.release_interval_months
-    burn = firm.net_burn_usd() - firm.run_spend / interval if firm.strategy == FOUNDATION else firm.net_burn_usd()
-    need = 0.0 if 0.0 > burn else burn  # max(burn, 0.0), without a call
-    if firm.strategy == FOUNDATION:
-        spend, keep_up = firm.run_spend, strategy.keep_up_cost(model, firm)
-        need += (keep_up if keep_up > spend else spend) / interval  # max(run_spend, keep_up)
-    return need
 
 
 def seeks_round(model: MarketModel, firm: Startup) -> bool:

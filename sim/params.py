@@ -361,13 +361,16 @@ class CapitalParams(Section):
     pool_rotation_weight: float = P(1.0, 0.0, 20.0, "per unit appeal",
                                     "Fall of next year's pool per unit rise of the outside sector's appeal.",
                                     "[Article] ¶12; [S-EMBODIED-FUNDING]")
-    pool_carryover: float = P(0.5, 0.0, 1.0, "share", "Share of a month's unspent venture money still there "
+    pool_carryover: float = P(1.0, 0.0, 1.0, "share", "Share of a month's unspent venture money still there "
         "next month.",
-                              "assumption")
+                              "[Gompers2004]: funds draw their commitments down over an investment period of "
+                              "several years, so money not invested this month is still there (dry powder)")
     min_round_share: float = P(0.3, 0.0, 1.0, "share of ask", "Least share of its ask a round accepts.", "assumption")
-    round_dilution: float = P(0.2, 0.01, 1.0, "share", "Share of the company a venture round sells: the starting "
-        "cash and an entrant's seed are valued at the amount / this.",
-                              "assumption: venture rounds typically sell 15-25%")
+    round_dilution: float = P(0.2, 0.01, 0.9, "share", "Share of the company a venture round sells: a round "
+        "asks for this share of its post-money valuation, and the starting cash and an entrant's seed are valued at "
+        "the amount / this.",
+                              "[S-FUNDING-2023]: the six's 2023 rounds sold about a fifth (MiniMax 250 million USD "
+                              "at 1.2 billion, Baichuan 300 million at 1-1.3 billion)")
     valuation_traction_elasticity: float = P(1.0, 0.0, 3.0, "elasticity",
                                              "Elasticity of a round's pre-money valuation to the firm's 1 + traction "
                                              "since its last priced round.",
@@ -452,11 +455,10 @@ class CapitalParams(Section):
                                         "Change in log-odds for a startup that no longer trains foundation models.",
                                         "assumption: venture investors fund the race to the frontier, not services "
                                         "firms")
-    round_size_months_of_burn: float = P(25.95, 1.0, 120.0, "months", "A round funds this many months of current burn.",
-                                         "assumption; calibrated (experiments/calibration.toml)")
-    round_size_sentiment_elasticity: float = P(2.0, 0.0, 5.0, "elasticity", "Round size scales with sentiment to "
-                                                                            "this power.",
-                                               "assumption; set a priori in model 3")
+    round_size_sentiment_elasticity: float = P(2.0, 0.0, 5.0, "elasticity",
+                                               "Round size (the stake round_dilution of the post-money) scales with "
+                                               "sentiment to this power: a cool market fills smaller syndicates.",
+                                               "assumption; calibrated (experiments/calibration.toml)")
     ipo_revenue_usd_per_year: float = P(4.435e+07, 0.0, 1e10, "USD per year",
                                         "Revenue booked over its last twelve months at which a startup can start "
                                         "an IPO process.",
@@ -575,10 +577,6 @@ class StrategyParams(Section):
     floor_trend_window_months: int = P(12, 1, 60, "months",
                                        "Window over which firms observe the open floor's catch-up (its narrowing "
                                        "gap to the frontier) when they project it.", "assumption: bounded foresight")
-    target_margin_doublings: float = P(1.0, -3.0, 5.0, "doublings",
-                                       "Margin over the open floor investors expect a racing firm to reach (sets the "
-                                       "keep-up cost in a round's need).",
-                                       "[Article] ¶9: could neither keep up nor pull ahead; set a priori in model 3")
     cut_runway_months: float = P(18.0, 0.0, 60.0, "months", "Runway below which a side product is cut.",
                                  "[Article] ¶11: StepFun closed its companion app to concentrate resources")
     vertical_cost_share: float = P(0.35, 0.0, 1.0, "share", "Payroll a vertical or integrator keeps after pivoting.",

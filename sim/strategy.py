@@ -53,7 +53,6 @@ from .technology import (
     frontier,
     learning_multiplier,
     reachable_capability,
-    run_cost,
     serving_cost,
     startup_efficiency,
     startup_run_budget,
@@ -115,14 +114,6 @@ def moat_share(model: MarketModel, capability: float) -> float:
     lead = capability - model.open_floor
     share = (lead if lead > 0.0 else 0.0) / model.sc.strategy.moat_doublings  # max(0.0, lead)
     return share if share < 1.0 else 1.0  # min(1.0, share)
-
-
-def keep_up_cost(model: MarketModel, firm: Startup) -> float:
-    """USD of a run that would put the firm ``target_margin_doublings`` above today's open floor."""
-    t = model.t
-    gap = frontier(model, t) - model.open_floor - model.sc.strategy.target_margin_doublings
-    gap = gap if gap > 0.0 else 0.0  # max(0.0, gap)
-    return run_cost(model, t, gap, startup_efficiency(model, firm))
 
 
 def partner_of(model: MarketModel, firm: Startup) -> str:

@@ -171,6 +171,38 @@ def test_venture_money_is_finite(baseline: Scenario) -> None:
     assert by_year.get("2024", 0.0) <= 2e8 * share * (1 + baseline.capital.pool_carryover) * 1.0001
 
 
+
+def _rounds(r) -> list[tuple[str, float, float]]:
+    """(date, amount, post-money) of every funding round of a run."""
+    ev = r.events
+    return [(d, a, v) for t, d, a, v in zip(ev["type"], ev["date"], ev["amount_usd"], ev["valuation_usd"], strict=True)
+            if t == "funding_round"]
+
+
+def test_a_round_sells_the_customary_stake_of_the_firm(baseline: Scenario) -> None:
+    """With money to spare and no sentiment term, every round buys exactly round_dilution of the post-money: its
+    size follows the firm's valuation, not its burn. With the sentiment term on, the stake is smaller
+    (sentiment < 1)."""
+    rich = {"capital.vc_pool_usd_2023": 1e12, "capital.vc_pool_usd_2024": 1e12}
+    d = baseline.capital.round_dilution
+    flat = _rounds(run(baseline.with_overrides({**rich, "capital.round_size_sentiment_elasticity": 0.0}), 0))
+    assert len(flat) >= 5
+    for _, amount, post in flat:
+        assert amount / post == pytest.approx(d, rel=1e-9)
+    cool = _rounds(run(baseline.with_overrides({**rich, "capital.round_size_sentiment_elasticity": 2.0}), 0))
+    assert cool and all(amount / post < d for _, amount, post in cool)
+
+
+def test_unspent_venture_money_stays_until_invested(baseline: Scenario) -> None:
+    """Dry powder: with pool_carryover 1 a round can be larger than a month's inflow (money left from earlier months
+    is still there); with carryover 0 no round ever is (the control)."""
+    inflow = baseline.capital.pool_share_simulated * baseline.capital.vc_pool_usd_2024 / 12
+    kept = _rounds(run(baseline.with_overrides({"capital.pool_carryover": 1.0}), 0))
+    lost = _rounds(run(baseline.with_overrides({"capital.pool_carryover": 0.0}), 0))
+    in_2024 = [a for dt, a, _ in kept if dt.startswith("2024")]
+    assert max(in_2024) > inflow
+    assert max(a for dt, a, _ in lost if dt.startswith("2024")) <= inflow * 1.0001
+
 def _rounds_by_firm(ev: dict[str, list]) -> dict[str, list[int]]:
     out: dict[str, list[int]] = {}
     for i, t in enumerate(ev["type"]):
