@@ -85,13 +85,29 @@ def money(scenario: dict, events: pd.DataFrame, seeds: list[int]) -> None:
     year = rounds[rounds["date"].str[:4] == MONEY_YEAR]
     total = year.groupby("seed")["amount_usd"].sum().reindex(seeds, fill_value=0.0)
     pool = cp["pool_share_simulated"] * cp[f"vc_pool_usd_{MONEY_YEAR}"]
-    month_cap = pool / 12.0 / (1.0 - cp["pool_carryover"]) if cp["pool_carryover"] < 1.0 else float("inf")
+    month_cap = month_ceiling(scenario)
     sizes = year["amount_usd"]
     print(f"money: the six raise {spread(total, 1e9)} billion USD in {MONEY_YEAR}, "
           f"{spread(per_seed(year, seeds), 1, '.0f')} rounds a seed, "
           f"median round {sizes.median() / MUSD:.0f} million, largest {sizes.max() / MUSD:.0f}")
     print(f"  ceilings: the six's pool {pool / 1e9:.2f} billion USD a year; with carryover "
-          f"{cp['pool_carryover']:g} a month holds at most {month_cap / MUSD:.0f} million")
+          f"{cp['pool_carryover']:g} a month of {MONEY_YEAR} holds at most {month_cap / MUSD:.0f} million "
+          f"(nothing spent since {scenario['time']['start']})")
+
+
+def month_ceiling(scenario: dict) -> float:
+    """The most venture money (USD) any month of MONEY_YEAR can hold: every month's inflow (the year's pool over
+    12) from the run's start on, none of it spent, each month's left-over kept at ``pool_carryover``
+    (sim.capital.update_sentiment). The simulated pools are those of the inputs, so the run must start in 2023
+    or 2024."""
+    cp = scenario["capital"]
+    year, month = (int(x) for x in scenario["time"]["start"].split("-"))
+    held, most = 0.0, 0.0
+    while year <= int(MONEY_YEAR):
+        held = cp["pool_share_simulated"] * cp[f"vc_pool_usd_{year}"] / 12.0 + cp["pool_carryover"] * held
+        most = max(most, held) if year == int(MONEY_YEAR) else most
+        year, month = (year + 1, 1) if month == 12 else (year, month + 1)
+    return most
 
 
 def raisers(events: pd.DataFrame, firms: pd.DataFrame, seeds: list[int]) -> None:

@@ -66,7 +66,7 @@ def test_structural_misses_reports_each_diagnosis_and_its_ceilings(tmp_path: Pat
     for block in ("money:", "raisers in H1 2025", "pivots:", "users:", "race:", "2 seeds"):
         assert block in r.stdout
     largest = float(re.search(r"largest (\d+)", r.stdout).group(1))
-    ceiling = float(re.search(r"a month holds at most (\d+) million", r.stdout).group(1))
+    ceiling = float(re.search(r"a month of \d+ holds at most (\d+) million", r.stdout).group(1))
     assert 0 < largest <= ceiling + 1
 
 

@@ -276,6 +276,7 @@ def test_reference_table_sbc_resumes_and_ranks_every_parameter(tmp_path):
     """The amortised check on the real model: the same numbers whether run at once or resumed, one rank
     per truth and parameter, and a run of the table taken as a truth finds itself nearest."""
     from sim.calibration.sbc_table import run_table_sbc, truth_record
+    from sim.targets import TARGET_BY_ID
 
     spec = load_spec(REAL_SPEC)
     kw = dict(truths=5, table_size=20, draws=4, executor=SerialExecutor(), progress=False, chunk=5,
@@ -291,7 +292,12 @@ def test_reference_table_sbc_resumes_and_ranks_every_parameter(tmp_path):
     table = [json.loads(p.read_text()) for p in sorted((tmp_path / "a" / "table").glob("table_*.json"))]
     rows = [r for chunk in table for r in chunk]
     z = np.array([r["z"] for r in rows])
-    rec = truth_record(spec, tuple(i for i in spec.fit if not i.startswith("T")), rows, z, rows[3], 0, 1)
+    targets = tuple(i for i in spec.fit if not i.startswith("T"))
+    rec = truth_record(spec, targets, rows, z, rows[3], 0, 1)
     # the truth's own run is in the table: nearest, at a distance of at most one unit per target whose
-    # count is 0 (a Poisson with its mean floored at half an event does not fit 0 exactly)
-    assert rec["tolerance"] < 0.1 < rec["distance_median"]
+    # count is 0 (a Poisson with its mean floored at half an event does not fit 0 exactly), and the other
+    # runs of the table lie farther (their median)
+    own = rows[3]["statistics"]
+    counts = ("poisson", "negative_binomial")
+    zeros = sum(1 for t in targets if TARGET_BY_ID[t].model.kind in counts and own.get(t) == 0)
+    assert rec["tolerance"] <= zeros / len(targets) < rec["distance_median"]

@@ -46,26 +46,31 @@ def test_standing_is_an_ar1_step(baseline: Scenario) -> None:
     assert firm.standing == pytest.approx(0.8 * 0.5 + 0.1)
 
 
-def _standings(sc: Scenario, seed: int, months: int) -> dict[str, list[float]]:
+def _standings(sc: Scenario, seed: int, months: int) -> dict[str, list[float | None]]:
+    """Each of the six's standing month by month, ``None`` once it is no longer live (its standing then stops)."""
     m = MarketModel(sc, seed)
-    path: dict[str, list[float]] = {f.name: [] for f in m.every_startup}
+    path: dict[str, list[float | None]] = {f.name: [] for f in m.every_startup}
     for _ in range(months):
         m.step()
         for f in m.every_startup[:6]:
-            path[f.name].append(f.standing)
+            path[f.name].append(f.standing if f.alive() else None)
     return path
 
 
 def test_a_firms_standing_does_not_depend_on_other_firms(baseline: Scenario) -> None:
     """Common random numbers firm by firm: entrants (free entry switched on) draw from streams of their own, so
-    the six's standings are the same month by month as without them."""
+    the six's standings are the same month by month as without them, in every month the firm is live in both runs
+    (entrants compete for the venture pool, so one of the six may die sooner among them: seed 4's StepFun does)."""
     sc = baseline.with_overrides({"demand.standing_sd_per_month": 0.2})
     crowded = sc.with_overrides({"entry.enabled": True, "entry.sentiment_threshold": 0.0,
                                  "entry.rate_per_month": 5.0})
     alone, with_entrants = _standings(sc, 4, 24), _standings(crowded, 4, 24)
     assert len(MarketModel(crowded, 4).every_startup) == 6
-    assert alone == with_entrants
-    assert any(v != 0.0 for path in alone.values() for v in path)
+    both = [(a, b) for name in alone for a, b in zip(alone[name], with_entrants[name], strict=True)
+            if a is not None and b is not None]
+    assert len(both) >= 0.75 * 6 * 24
+    assert all(a == b for a, b in both)
+    assert any(a != 0.0 for a, _ in both)
 
 
 def test_only_startups_have_a_standing_and_none_when_switched_off(baseline: Scenario) -> None:
@@ -141,10 +146,12 @@ def _end_top_decile(sc: Scenario, seeds: range) -> list[float]:
 @pytest.mark.slow
 def test_standing_and_customer_capital_make_sizes_skew() -> None:
     """free_entry, seeds 0-29: with both mechanisms off the firms left at the end are about equal (top decile of
-    revenue about 0.2, none above 0.3); with them on (standing sd 0.2 a month, half revenue 10 MUSD a month) the
-    top decile holds clearly more (model 3.6 measured: medians 0.20 and 0.34)."""
+    revenue about 0.2); with them on (standing sd 0.2 a month, half revenue 10 MUSD a month) the top decile holds
+    clearly more, in every seed more than the median seed without them (model 3.10 measured: medians 0.22 and 0.51,
+    ranges 0.17-0.34 and 0.34-0.72; model 3.6: medians 0.20 and 0.34)."""
     sc = load_scenario(ROOT / "scenarios" / "free_entry.toml")
     off = _end_top_decile(sc.with_overrides(OFF), range(30))
     on = _end_top_decile(sc.with_overrides(ON), range(30))
-    assert max(off) < 0.3
-    assert np.median(on) > np.median(off) + 0.08
+    assert np.median(off) < 0.25
+    assert np.median(on) > np.median(off) + 0.15
+    assert min(on) > np.median(off)
