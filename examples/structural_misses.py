@@ -102,6 +102,10 @@ def month_ceiling(scenario: dict) -> float:
     or 2024."""
     cp = scenario["capital"]
     year, month = (int(x) for x in scenario["time"]["start"].split("-"))
+    if f"vc_pool_usd_{year}" not in cp or year > int(MONEY_YEAR):
+        print(f"error: the run starts in {scenario['time']['start']}: expected a start in 2023 or 2024, the years "
+              "whose venture pools are inputs (capital.vc_pool_usd_2023, _2024)", file=sys.stderr)
+        sys.exit(2)
     held, most = 0.0, 0.0
     while year <= int(MONEY_YEAR):
         held = cp["pool_share_simulated"] * cp[f"vc_pool_usd_{year}"] / 12.0 + cp["pool_carryover"] * held

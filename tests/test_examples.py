@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 from pathlib import Path
 
+import pyarrow.parquet as pq
 from PIL import Image
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -27,7 +29,6 @@ def test_first_steps_runs_and_writes_its_figure(tmp_path: Path) -> None:
 def test_shakeout_over_posterior_reads_a_posterior_and_reports_each_criterion(tmp_path: Path) -> None:
     """A two-particle posterior over the nesting parameter and the learning exponent (a weak and a strong
     corner): the script runs free_entry for each draw and reports the criteria and the terciles."""
-    import json
 
     import pandas as pd
 
@@ -67,7 +68,14 @@ def test_structural_misses_reports_each_diagnosis_and_its_ceilings(tmp_path: Pat
         assert block in r.stdout
     largest = float(re.search(r"largest (\d+)", r.stdout).group(1))
     ceiling = float(re.search(r"a month of \d+ holds at most (\d+) million", r.stdout).group(1))
+    cp = json.loads((out / "summary.json").read_text())["scenario"]["capital"]
+    # at carryover 1 (the baseline's) a month of 2024 holds at most every month's inflow since 2023-01
+    assert cp["pool_carryover"] == 1.0
+    assert ceiling == round(cp["pool_share_simulated"] * (cp["vc_pool_usd_2023"] + cp["vc_pool_usd_2024"]) / 1e6)
     assert 0 < largest <= ceiling + 1
+    # and the model's own table never shows more money available in a month to 2024-12
+    model = pq.read_table(out / "model.parquet", columns=["date", "vc_available_usd"]).to_pandas()
+    assert model[model["date"] <= "2024-12"]["vc_available_usd"].max() / 1e6 <= ceiling + 1
 
 
 def test_structural_misses_refuses_a_folder_that_is_no_results(tmp_path: Path) -> None:
