@@ -148,6 +148,15 @@ def _month(page, n: int, timeout_ms: int = UI_TIMEOUT_MS) -> None:
     page.locator(".sim-month", has_text=f"month {n} of").wait_for(timeout=timeout_ms)
 
 
+def _month_reached(page, n: int, timeout_ms: int = UI_TIMEOUT_MS) -> None:
+    """Wait until the page shows month ``n`` or a later one: while a run plays, a loaded browser may draw a month's
+    successor before it has drawn the month itself."""
+    page.wait_for_function(
+        """n => { const el = document.querySelector('.sim-month');
+                  const m = el && el.textContent.match(/month (\\d+) of/); return m !== null && Number(m[1]) >= n; }""",
+        arg=n, timeout=timeout_ms)
+
+
 def _button(page, name: str):
     return page.get_by_role("button", name=name, exact=True)
 
@@ -279,7 +288,7 @@ def test_run_to_end_then_another_scenario_plays(page):
     _pick(page, "capital_boom")
     _month(page, 0)
     _click_until(page, "▶ Play", _button(page, "❚❚ Pause").or_(page.locator(".sim-month", has_text="month 1 of")))
-    _month(page, 2)
+    _month_reached(page, 2)
     _button(page, "❚❚ Pause").click()
     _idle(page)
     assert _button(page, "Step").is_enabled()
