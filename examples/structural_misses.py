@@ -70,6 +70,11 @@ def load(folder: Path) -> tuple[dict, pd.DataFrame, pd.DataFrame, pd.DataFrame]:
         print(f"error: {summary} not found: expected a results folder of 'python -m sim run'", file=sys.stderr)
         sys.exit(2)
     scenario = json.loads(summary.read_text())["scenario"]
+    start = scenario["time"]["start"]
+    if f"vc_pool_usd_{start[:4]}" not in scenario["capital"] or start[:4] > MONEY_YEAR:
+        print(f"error: {summary}: scenario.time.start is {start}: expected a start in 2023 or 2024, the years whose "
+              "venture pools are inputs (capital.vc_pool_usd_2023, _2024)", file=sys.stderr)
+        sys.exit(2)
     firms, events, model = (read_table(folder, n).to_pandas() for n in ("firms", "events", "model"))
     missing = [f for f in SIX if f not in set(firms["firm"])]
     if missing:
@@ -84,7 +89,7 @@ def money(scenario: dict, events: pd.DataFrame, seeds: list[int]) -> None:
     rounds = events[(events["type"] == "funding_round") & events["firm"].isin(SIX)]
     year = rounds[rounds["date"].str[:4] == MONEY_YEAR]
     total = year.groupby("seed")["amount_usd"].sum().reindex(seeds, fill_value=0.0)
-    pool = cp["pool_share_simulated"] * cp[f"vc_pool_usd_{MONEY_YEAR}"]
+    pool = six_pool(cp, int(MONEY_YEAR))
     month_cap = month_ceiling(scenario)
     sizes = year["amount_usd"]
     print(f"money: the six raise {spread(total, 1e9)} billion USD in {MONEY_YEAR}, "
@@ -95,20 +100,21 @@ def money(scenario: dict, events: pd.DataFrame, seeds: list[int]) -> None:
           f"(nothing spent since {scenario['time']['start']})")
 
 
+def six_pool(cp: dict, year: int) -> float:
+    """The simulated startups' venture pool of ``year`` (USD a year): the input pool times their share."""
+    return cp["pool_share_simulated"] * cp[f"vc_pool_usd_{year}"]
+
+
 def month_ceiling(scenario: dict) -> float:
     """The most venture money (USD) any month of MONEY_YEAR can hold: every month's inflow (the year's pool over
     12) from the run's start on, none of it spent, each month's left-over kept at ``pool_carryover``
     (sim.capital.update_sentiment). The simulated pools are those of the inputs, so the run must start in 2023
-    or 2024."""
+    or 2024 (:func:`load` checks it)."""
     cp = scenario["capital"]
     year, month = (int(x) for x in scenario["time"]["start"].split("-"))
-    if f"vc_pool_usd_{year}" not in cp or year > int(MONEY_YEAR):
-        print(f"error: the run starts in {scenario['time']['start']}: expected a start in 2023 or 2024, the years "
-              "whose venture pools are inputs (capital.vc_pool_usd_2023, _2024)", file=sys.stderr)
-        sys.exit(2)
     held, most = 0.0, 0.0
     while year <= int(MONEY_YEAR):
-        held = cp["pool_share_simulated"] * cp[f"vc_pool_usd_{year}"] / 12.0 + cp["pool_carryover"] * held
+        held = six_pool(cp, year) / 12.0 + cp["pool_carryover"] * held
         most = max(most, held) if year == int(MONEY_YEAR) else most
         year, month = (year + 1, 1) if month == 12 else (year, month + 1)
     return most

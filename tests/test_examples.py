@@ -29,7 +29,6 @@ def test_first_steps_runs_and_writes_its_figure(tmp_path: Path) -> None:
 def test_shakeout_over_posterior_reads_a_posterior_and_reports_each_criterion(tmp_path: Path) -> None:
     """A two-particle posterior over the nesting parameter and the learning exponent (a weak and a strong
     corner): the script runs free_entry for each draw and reports the criteria and the terciles."""
-
     import pandas as pd
 
     keys = ["demand.open_nest_correlation", "technology.serving_learning_exponent"]
@@ -76,6 +75,14 @@ def test_structural_misses_reports_each_diagnosis_and_its_ceilings(tmp_path: Pat
     # and the model's own table never shows more money available in a month to 2024-12
     model = pq.read_table(out / "model.parquet", columns=["date", "vc_available_usd"]).to_pandas()
     assert model[model["date"] <= "2024-12"]["vc_available_usd"].max() / 1e6 <= ceiling + 1
+    # a run that starts after 2024 has no input pools to bound: refused with the file and the key
+    summary = json.loads((out / "summary.json").read_text())
+    summary["scenario"]["time"]["start"] = "2025-01"
+    (out / "summary.json").write_text(json.dumps(summary))
+    r = subprocess.run([sys.executable, str(ROOT / "examples" / "structural_misses.py"), str(out)],
+                       capture_output=True, text=True, timeout=300, cwd=tmp_path)
+    assert r.returncode == 2 and "summary.json" in r.stderr and "scenario.time.start" in r.stderr
+    assert "Traceback" not in r.stderr
 
 
 def test_structural_misses_refuses_a_folder_that_is_no_results(tmp_path: Path) -> None:
