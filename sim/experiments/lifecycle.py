@@ -330,7 +330,7 @@ def month_label(first: str | None, offset: float | None) -> str:
 
 
 # ---------------------------------------------------------------------------------------------- figure
-#: Axes whose values reach this are drawn in millions (a display rule).
+#: Axes whose values reach this are drawn in units of a million, marked "×10⁶" on the axis (a display rule).
 MILLION = 1e6
 
 
@@ -357,7 +357,7 @@ def figure(b: dict[str, Any], path: Any, title: str, output_metric: str) -> Any:
     for ax, (heading, ylabel, series) in zip(axes, panels, strict=True):
         top = max((v for key, _ in series for v in b[key]["p95"] if v is not None and math.isfinite(v)), default=0)
         scale = MILLION if top >= MILLION else 1.0
-        ylabel = f"{ylabel} (millions)" if scale > 1 else ylabel
+        ylabel = f"{ylabel}, ×10⁶" if scale > 1 else ylabel
         for key, name in series:
             q = {k: np.asarray(v, dtype=float) / scale for k, v in b[key].items()}
             ax.fill_between(x, q["p05"], q["p95"], color=LIFECYCLE_COLOURS[key], alpha=0.2, linewidth=0,
