@@ -35,7 +35,16 @@ import solara.lab
 
 from . import app_about, app_compare, app_export
 from . import app_components as ac
-from .app_session import KNOBS, Explorer, initial_label, knob_defaults, knob_grid, load_cached, scenario_files
+from .app_session import (
+    BUSY_LABELS,
+    KNOBS,
+    Explorer,
+    initial_label,
+    knob_defaults,
+    knob_grid,
+    load_cached,
+    scenario_files,
+)
 from .palette import RUN_COLOURS
 
 TITLE = "China's large-model startups: an explorer"
@@ -186,8 +195,8 @@ def Controls(ex: Explorer, tick: int, act: Any, redraw: Any):
                              continuous_update=True, error=ex.seed_error or False,
                              message=ex.seed_error or "used at Reset", dense=True, classes=["sim-seed"])
         if busy:
-            label = {"play": "playing…", "compare": "running both…"}.get(ex.busy, "working…")
-            solara.Text(label, classes=["sim-busy"], style="color:#0072B2;font-weight:bold")
+            solara.Text(BUSY_LABELS.get(ex.busy, "working…"), classes=["sim-busy"],
+                        style="color:#0072B2;font-weight:bold")
         elif ex.pending():
             solara.Text("Press Reset to start again with the values set.", classes=["sim-pending"],
                         style="color:#B35900;font-weight:bold;font-size:13px")

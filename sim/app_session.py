@@ -41,6 +41,12 @@ ENV_SCENARIO = "SIM_APP_SCENARIO"
 log = logging.getLogger(__name__)
 
 
+#: What the page says while each action runs (``Explorer.busy`` -> label): each action names itself, so a reader (and
+#: the browser test) can tell a run to the end that started from a Reset still finishing.
+BUSY_LABELS = {"reset": "resetting…", "step": "stepping…", "play": "playing…", "end": "running to the end…",
+               "compare": "running both…"}
+
+
 @dataclass(frozen=True)
 class Knob:
     """A slider: the scenario parameter it sets, the model keyword that carries it, its range and meaning.

@@ -26,7 +26,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from sim.app_session import KNOB_BY_ARG, KNOBS, knob_grid
+from sim.app_session import BUSY_LABELS, KNOB_BY_ARG, KNOBS, knob_grid
 from sim.model import MarketModel
 from sim.scenario import load_scenario
 
@@ -184,10 +184,12 @@ def _click_until(page, name: str, started) -> None:
 
 
 def _run_to_end(page, timeout_ms: int = RUN_TIMEOUT_MS) -> None:
-    """Click "Run to the end" until the run has started (the busy label, or already the last month), then wait for
-    the last month."""
+    """Click "Run to the end" until the run has started (its own busy label, or already the last month), then wait
+    for the last month. Only the run's label counts: a Reset still finishing shows a busy label too, and a click
+    meanwhile is ignored."""
     _click_until(page, "Run to the end",
-                 page.locator(".sim-busy").or_(page.locator(".sim-month", has_text="month 60 of")))
+                 page.locator(".sim-busy", has_text=BUSY_LABELS["end"])
+                 .or_(page.locator(".sim-month", has_text="month 60 of")))
     _month(page, 60, timeout_ms)
 
 
