@@ -12,6 +12,8 @@ unless said):
 * **integrators**: how pivots split, and an integrator's API price over its serving cost and over the
   open lab's price, and the share of integrators that earn more than they spend;
 * **users**: Kimi's 2024 peak and the leaders' apps, with the ratios pattern T12 reads;
+* **prices**: DeepSeek's API price and serving cost at the launches of V2 (2024-05) and R1 (2025-01),
+  against the list prices the targets ``deepseek_price_2024_05`` and ``deepseek_price_2025_01`` read;
 * **the race**: how many of the six still train at 2025-06 and to when any does, and the six's models
   against the open floor (doublings of effective compute).
 
@@ -32,6 +34,7 @@ import pandas as pd
 
 from sim.facts import ARTICLE_DATE, DEEPSEEK, SIX
 from sim.results import read_table
+from sim.targets import TARGET_BY_ID
 
 #: The year whose rounds are compared with the venture pool (the period's last full calendar year).
 MONEY_YEAR = "2024"
@@ -46,6 +49,8 @@ APPS = (("Moonshot", "2025-01", "Kimi"), (DEEPSEEK, "2025-03", "DeepSeek"), ("Te
         ("ByteDance", "2025-01", "Doubao"))
 #: The leaders T12 compares Kimi with.
 LEADERS = (DEEPSEEK, "ByteDance", "Tencent")
+#: The targets on DeepSeek's list prices, in date order (V2's launch, R1's launch).
+PRICE_TARGETS = ("deepseek_price_2024_05", "deepseek_price_2025_01")
 #: T12's factor.
 KIMI_GAP = 10.0
 MUSD = 1e6
@@ -167,6 +172,20 @@ def users(firms: pd.DataFrame) -> None:
               f"{int((ratio >= KIMI_GAP).sum())} seeds")
 
 
+def prices(firms: pd.DataFrame) -> None:
+    ds = firms[firms["firm"] == DEEPSEEK]
+    listed = []
+    for tid in PRICE_TARGETS:
+        t = TARGET_BY_ID[tid]
+        at = ds[ds["date"] == t.date]
+        listed.append((at["api_price_usd_per_mtok"].median(), float(t.observed)))
+        print(f"prices: DeepSeek at {t.date} charges {spread(at['api_price_usd_per_mtok'], fmt='.3f')} USD per "
+              f"million tokens (serving cost {spread(at['api_cost_usd_per_mtok'], fmt='.3f')}); list price "
+              f"{t.observed:g} ({tid})")
+    (m0, o0), (m1, o1) = listed
+    print(f"  from the first to the second: the model's median price x{m1 / m0:.3f}, the list price x{o1 / o0:.2f}")
+
+
 def race(firms: pd.DataFrame, model: pd.DataFrame, seeds: list[int]) -> None:
     six = firms[firms["firm"].isin(SIX)]
     at = six[six["date"] == ARTICLE_DATE]
@@ -196,6 +215,7 @@ def main(argv: list[str] | None = None) -> int:
     raisers(events, firms, seeds)
     integrators(events, firms, seeds)
     users(firms)
+    prices(firms)
     race(firms, model, seeds)
     return 0
 

@@ -91,6 +91,8 @@ MECHANISMS: dict[str, Mechanism] = {
     "giant_pricing": Mechanism({"pricing.giant_subsidy_share": 0.0}, "giants do not price below cost"),
     "limit_pricing": Mechanism({"pricing.switching_utility": 20.0},
                                "sellers never meet a rival's price (switching costs at their maximum)"),
+    "serving_learning": Mechanism({"technology.serving_learning_exponent": 0.0},
+                                  "a firm's serving cost does not fall with the tokens it has served"),
 }
 
 #: The mechanisms that produce each pattern and target: switching one off should be able to break it.
@@ -114,6 +116,7 @@ PRODUCED_BY: dict[str, tuple[str, ...]] = {
     "doubao_mau_2025_01": ("distribution",), "deepseek_mau_2025_03": ("viral",),
     "yuanbao_mau_2024_11": ("distribution",), "ai_app_users_2025_02": ("consumer_growth",),
     "price_war_ratio": ("open_source", "limit_pricing"), "deepseek_price_2024_05": ("open_source",),
+    "deepseek_price_2025_01": ("open_source", "serving_learning"),
     "closed_price_decline": ("open_source", "limit_pricing"), "doubao_tokens_growth": ("distribution",),
     "zerone_turn_date": ("pivots",), "baichuan_turn_date": ("pivots",), "zhipu_ipo_date": ("ipo",),
 }

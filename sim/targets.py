@@ -573,6 +573,13 @@ TARGETS: tuple[Target, ...] = (
            "open_price_markup is sourced from this price (open labs price near cost)",
            firm_value(DEEPSEEK, "api_price_usd_per_mtok", PRICE_WAR_DATE, "API price", 1.0, " USD/Mtok"), (DEEPSEEK,),
            (PRICE_WAR_DATE, PRICE_WAR_DATE)),
+    Target("deepseek_price_2025_01", "DeepSeek-R1's API price", "DeepSeek's api_price_usd_per_mtok at 2025-01 "
+           "(USD per million tokens)", 1.11, "4 RMB in (1 on a cache hit), 16 RMB out per million tokens (0.56 / "
+           "2.22 USD; geometric mean 1.11)", LogNormal(0.7), "one blended price for an unknown mix of input, cached "
+           "and output tokens, for a reasoning model priced above DeepSeek's chat model: sigma 0.7 spans "
+           "0.56-2.22", "[S-DEEPSEEK-PRICE]", "2025-01", "2025-01", "",
+           firm_value(DEEPSEEK, "api_price_usd_per_mtok", "2025-01", "API price", 1.0, " USD/Mtok"), (DEEPSEEK,),
+           ("2025-01", "2025-01")),
     Target("closed_price_decline", "Fall of closed-model prices at constant capability",
            "closed_price_usd_per_mtok (model table, model 3) at 2025-05 over 2024-05", 0.1,
            "about 1/10 a year ([S-LLMFLATION]; [S-EPOCH-PRICES]: 9x-900x, about 40x at GPT-4 level)",

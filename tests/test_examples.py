@@ -63,8 +63,10 @@ def test_structural_misses_reports_each_diagnosis_and_its_ceilings(tmp_path: Pat
     r = subprocess.run([sys.executable, str(ROOT / "examples" / "structural_misses.py"), str(out)],
                        capture_output=True, text=True, timeout=300, cwd=tmp_path)
     assert r.returncode == 0, r.stderr
-    for block in ("money:", "raisers in H1 2025", "pivots:", "users:", "race:", "2 seeds"):
+    for block in ("money:", "raisers in H1 2025", "pivots:", "users:", "prices:", "race:", "2 seeds"):
         assert block in r.stdout
+    # the list prices printed are the targets' observations
+    assert re.findall(r"list price ([\d.]+) \(deepseek_price", r.stdout) == ["0.198", "1.11"]
     largest = float(re.search(r"largest (\d+)", r.stdout).group(1))
     ceiling = float(re.search(r"a month of \d+ holds at most (\d+) million", r.stdout).group(1))
     cp = json.loads((out / "summary.json").read_text())["scenario"]["capital"]
