@@ -21,7 +21,17 @@ from sim.calibration.spec import load_spec
 from sim.cli import main
 from sim.experiments.executors import make_executor
 from sim.holdout import HOLDOUT_FILE, after_history, known_ids, load_holdout
-from sim.informative import BUILT_IN, INFORMATIVE, MECHANISMS, SKIPPED, Mechanism, check, corner_design
+from sim.informative import (
+    BUILT_IN,
+    INFORMATIVE,
+    MECHANISMS,
+    SKIPPED,
+    Mechanism,
+    check,
+    corner_design,
+    format_report,
+    out_of_reach,
+)
 from sim.outputs import EVENT_FIELD_DEFAULTS, EVENTS_COLUMNS
 from sim.patterns import BUILT_IN as BUILT_IN_PATTERNS
 from sim.patterns import PATTERN_BY_ID, REQUIRED_COLUMNS, RunTables
@@ -375,7 +385,31 @@ def test_informative_check_on_a_tiny_case() -> None:
     assert rows["needs_talent"]["class"] == INFORMATIVE and rows["needs_talent"]["scenario"] == 1.0
     assert rows["needs_talent"]["mechanisms_off"] == {"talent": 0.0} and "talent off" in rows["needs_talent"]["why"]
     assert rows["skip"]["class"] == SKIPPED
+    # the best share over every point: 1 for both that hold somewhere; none for the skipped one
+    assert rows["always"]["best"] == rows["needs_talent"]["best"] == 1.0 and rows["skip"]["best"] is None
+    assert out_of_reach(report) == [] and "out of the check's reach" in format_report(report)
     assert json.loads(json.dumps(report)) == report
+
+
+def _never(result: Any) -> dict[str, str]:
+    departed = any(t == "departure" for t in result.events["type"])
+    return {"never": "fails", "only_without_talent": "fails" if departed else "holds"}
+
+
+def test_an_entry_that_holds_nowhere_is_reported_out_of_reach() -> None:
+    """The mirror of built in: an entry failing in every seed at every point is out of the check's reach; one that
+    holds only with its mechanism off is not (the switch is a point of the check)."""
+    scenario = load_scenario(BASELINE)
+    priors = [Prior("talent.base_hazard_per_month", "loguniform", 0.002, 0.01)]
+    mechanisms = {"talent": Mechanism({"talent.enabled": False}, "no departures")}
+    with make_executor("serial") as pool:
+        report = check(scenario, priors, [0], pool, judge=_never, ids=["never", "only_without_talent"],
+                       produced_by={"never": ("talent",), "only_without_talent": ("talent",)}, mechanisms=mechanisms)
+    rows = {r["id"]: r for r in report["items"]}
+    assert rows["never"]["best"] == 0.0 and rows["never"]["class"] == INFORMATIVE
+    assert rows["only_without_talent"]["best"] == 1.0 and rows["only_without_talent"]["corners_max"] == 0.0
+    assert out_of_reach(report) == ["never"]
+    assert "out of the check's reach (hold in under 10% of seeds at every point): never" in format_report(report)
 
 
 def test_informative_command_writes_its_report_and_keeps_the_folder_rule(tmp_path: Path,

@@ -34,8 +34,9 @@ def register(sub: argparse._SubParsersAction) -> None:
                        description="Run SCENARIO, the corners of the calibration spec's priors and each declared "
                                    "mechanism switched off, N seeds each (the same seeds everywhere), and report "
                                    "for every pattern and target the share of seeds in which it holds; classify it "
-                                   "'informative' (fails somewhere) or 'built-in' (holds everywhere). See "
-                                   "docs/targets.md.")
+                                   "'informative' (fails somewhere) or 'built-in' (holds everywhere), and list "
+                                   "those that hold in under 10% of seeds at every point (out of the check's "
+                                   "reach). See docs/targets.md.")
     p.add_argument("scenario", metavar="SCENARIO", help="scenario TOML file, e.g. scenarios/baseline.toml")
     add_seed_args(p, 20, "seeds per point")
     p.add_argument("--spec", type=Path, default=DEFAULT_SPEC, metavar="SPEC",
