@@ -34,7 +34,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, NamedTuple
 
-from .calendar import parse_month
+from .calendar import format_month, parse_month
 from .facts import (
     ARTICLE_DATE,
     BAICHUAN,
@@ -293,6 +293,29 @@ class Target:
 # ---------------------------------------------------------------------------------------------- statistics
 def _finite(x: Any) -> bool:
     return isinstance(x, (int, float)) and math.isfinite(x)
+
+
+def as_number(value: Any) -> float:
+    """A statistic or an observation on one numeric scale, for intervals over runs: a number as it is, a month
+    (``"YYYY-MM"``) as its month count (:func:`sim.calendar.parse_month`), a date that never came (``None``) as
+    +inf (later than any month), anything else NaN."""
+    if isinstance(value, bool):
+        return float("nan")
+    if isinstance(value, (int, float)):
+        return float(value)
+    if value is None:
+        return math.inf
+    if isinstance(value, str):
+        return float(parse_month(value))
+    return float("nan")
+
+
+def as_value(target: Target, x: float) -> float | str | None:
+    """The inverse of :func:`as_number` for ``target``'s kind: a month for a date target (``None`` for +inf, never),
+    else the number."""
+    if isinstance(target.observed, str):
+        return None if math.isinf(x) else format_month(int(round(x)))
+    return x
 
 
 def count_events(type_: str, firms: tuple[str, ...], start: str, end: str,

@@ -23,7 +23,7 @@ from sim.calibration.abc import (
     weighted_quantile,
 )
 from sim.calibration.moves import MOVE_SCHEME
-from sim.calibration.predictive import apply_to_scenario
+from sim.calibration.predictive import apply_to_scenario, predictive_interval
 from sim.calibration.recovery import recovery_table, verdict
 from sim.calibration.spec import load_spec
 from sim.calibration.toy import AbsDistance, NormalMean
@@ -139,6 +139,30 @@ def test_local_search_stays_in_the_posteriors_central_box():
     best, _, _ = refine(sim, dist, pop, [PRIOR_MU], start, d0, seeds, rounds=25, batch=4, master_seed=0,
                         box=(lo, hi))
     assert lo[0] <= best[0] <= hi[0] and best[0] < XBAR + 2.4  # pushed to the edge, never past it
+
+
+def test_predictive_interval_of_an_amount_and_of_a_date_that_may_never_come():
+    """The 5%-95% interval of a target's statistic over runs, as sample values: an observation inside or outside;
+    a month as its count; a date that never came (+inf) as "never", which can be the upper bound."""
+    from sim.calendar import parse_month
+    from sim.targets import TARGET_BY_ID
+
+    amount = TARGET_BY_ID["deepseek_price_2025_01"]  # observed 1.11 USD per million tokens
+    reps = [{"s:deepseek_price_2025_01": x} for x in np.linspace(0.01, 0.05, 41)] + [{"d:other": 1.0}]
+    iv = predictive_interval(amount.id, reps)
+    assert iv["runs"] == 41 and iv["observed"] == 1.11 and not iv["inside"]
+    assert iv["q05"] == pytest.approx(0.012) and iv["q95"] == pytest.approx(0.048) and iv["median"] == 0.03
+    wide = reps + [{"s:deepseek_price_2025_01": x} for x in (1.0, 2.0, 3.0) * 20]
+    assert predictive_interval(amount.id, wide)["inside"]  # 1.11 now lies between the 5% and 95% values
+    date = TARGET_BY_ID["zhipu_ipo_date"]  # observed 2025-04
+    months = [parse_month(m) for m in ("2025-01", "2025-03", "2025-04", "2025-06")] * 5
+    iv = predictive_interval(date.id, [{"s:zhipu_ipo_date": float(m)} for m in months])
+    assert (iv["q05"], iv["median"], iv["q95"], iv["inside"]) == ("2025-01", "2025-03", "2025-06", True)
+    never = [{"s:zhipu_ipo_date": math.inf}] * 19 + [{"s:zhipu_ipo_date": float(parse_month("2026-01"))}]
+    iv = predictive_interval(date.id, never)
+    assert iv["q95"] is None and iv["q05"] == "2026-01" and not iv["inside"]  # "never" bounds it above
+    assert predictive_interval(date.id, [{"d:zhipu_ipo_date": 0.0}]) is None  # no statistics asked for
+    assert predictive_interval("T1", [{"s:T1": 1.0}]) is None  # a pattern has no interval
 
 
 def test_weighted_quantile():
@@ -359,6 +383,15 @@ def test_calibrate_command_end_to_end_and_resume(tmp_path, capsys):
     card = pred["posterior_predictive"]
     assert [r["id"] for r in card["fitted"]] == load_spec(spec).fit
     assert card["runs"] == 3 and all(0 <= r["pass_rate"] <= 1 for r in card["fitted"] + card["validation"])
+    # every quantitative target has its 90% interval over the runs, and the summary counts them
+    from sim.targets import TARGET_BY_ID
+
+    rows = [r for r in card["fitted"] + card["validation"] if r["id"] in TARGET_BY_ID]
+    assert rows and all("interval_90" in r and r["interval_90"]["runs"] <= 3 for r in rows)
+    assert card["summary"]["targets_with_interval"] == len(rows)
+    assert card["summary"]["targets_inside_90"] == sum(r["interval_90"]["inside"] for r in rows)
+    assert not any("interval_90" in r for r in card["fitted"] if r["id"] not in TARGET_BY_ID)  # patterns: none
+    assert "90% posterior-predictive interval" in (out / "report.md").read_text()
     # the calibrated scenario loads and holds the point estimate
     from sim.scenario import load_scenario
 

@@ -210,7 +210,8 @@ def _point_scorecard(spec: CalibrationSpec, point: dict[str, Any], executor: Any
                      bar: Any) -> dict[str, Any]:
     """The point estimate's own scorecard (seeds 0..point_seeds-1, as ``python -m sim run`` would use)."""
     seeds = list(range(spec.predictive.point_seeds))
-    out = run_many(spec.simulator_of(), [(point["params"], s) for s in seeds], executor, n_workers, bar)
+    out = run_many(spec.simulator_of(target_statistics=True), [(point["params"], s) for s in seeds], executor,
+                   n_workers, bar)
     return scorecard_from(spec, out, {"draws": 1, "seeds_per_draw": len(seeds), "runs": len(out),
                                       "failed_runs": int(sum(r.get("error", 0.0) for r in out))})
 
@@ -320,6 +321,31 @@ def _card_table(rows: list[dict[str, Any]], aim: bool = True) -> list[str]:
     return lines
 
 
+def _fmt_stat(x: Any) -> str:
+    if x is None:
+        return "never"
+    return x if isinstance(x, str) else f"{x:.4g}"
+
+
+def _interval_table(card: dict[str, Any], what: str = "posterior-predictive interval") -> list[str]:
+    """Each quantitative target's observation against the 90% interval of its statistic over ``card``'s runs
+    (``interval_90``)."""
+    rows = [(use, r) for use, key in (("fit", "fitted"), ("validate", "validation"), ("none", "not_used"))
+            for r in card[key] if "interval_90" in r]
+    if not rows:
+        return []
+    s = card["summary"]
+    lines = [f"Quantitative targets against their 90% {what} (5%-95% of the runs' "
+             f"statistics): {s['targets_inside_90']}/{s['targets_with_interval']} fitted and validation targets "
+             "have the observed value inside.", "",
+             "| target | use | observed | 5% | median | 95% | inside |", "|---|---|---|---|---|---|---|"]
+    for use, r in rows:
+        iv = r["interval_90"]
+        lines.append(f"| {r['id']} | {use} | {_fmt_stat(iv['observed'])} | {_fmt_stat(iv['q05'])} | "
+                     f"{_fmt_stat(iv['median'])} | {_fmt_stat(iv['q95'])} | {'yes' if iv['inside'] else '**no**'} |")
+    return [*lines, ""]
+
+
 def report_md(spec: CalibrationSpec, result: ABCResult, s: dict[str, Any]) -> str:
     card, point = s["predictive"], s["point_estimate"]
     L = [f"# Calibration report: {Path(spec.file).name}", "",
@@ -349,12 +375,14 @@ def report_md(spec: CalibrationSpec, result: ABCResult, s: dict[str, Any]) -> st
           *_card_table(card["validation"]), ""]
     if card["not_used"]:
         L += ["Not used for fitting or validation:", "", *_card_table(card["not_used"], aim=False), ""]
+    L += _interval_table(card)
     pc = s.get("point_scorecard")
     if pc:
         L += [f"## The point estimate alone ({pc['seeds_per_draw']} seeds, 0..{pc['seeds_per_draw'] - 1})", "",
               *_card_table(pc["fitted"]), "", *_card_table(pc["validation"]), ""]
         if pc["not_used"]:
             L += [*_card_table(pc["not_used"], aim=False), ""]
+        L += _interval_table(pc, "interval over the point's seeds")
     return "\n".join(L)
 
 

@@ -56,6 +56,9 @@ from .recovery import weighted_quantiles
 from .spec import CalibrationSpec
 
 #: spawn_key[0] of the random streams used after the sampler (generations use 0, 1, 2, ...).
+#: The posterior-predictive interval a quantitative target's observation is checked against: the 5% and 95%
+#: quantiles of its statistic over the predictive runs (the 90% interval of the aims, docs/calibration.md).
+PREDICTIVE_INTERVAL = (0.05, 0.95)
 PREDICTIVE_STREAM = 1_000_000
 POINT_STREAM = 1_000_001
 REFINE_STREAM = 1_000_002
@@ -205,13 +208,36 @@ def posterior_predictive(spec: CalibrationSpec, result: ABCResult, executor: Any
     for d, i in enumerate(idx):
         prm = {p.name: p.to_value(pop.z[i, k]) for k, p in enumerate(priors)}
         tasks.extend((prm, int(seeds[d, s])) for s in range(pp.seeds))
-    out = run_many(spec.simulator_of(), tasks, executor, n_workers, bar)
+    out = run_many(spec.simulator_of(target_statistics=True), tasks, executor, n_workers, bar)
     return scorecard_from(spec, out, {"draws": pp.draws, "seeds_per_draw": pp.seeds, "runs": len(out),
                                       "failed_runs": int(sum(r.get("error", 0.0) for r in out))})
 
 
+def predictive_interval(target_id: str, reps: list[dict[str, float]]) -> dict[str, Any] | None:
+    """The :data:`PREDICTIVE_INTERVAL` of a target's statistic over ``reps`` (``s:<id>`` keys, a month as its count,
+    a date that never came as +inf), its median, the observation and whether it lies inside (bounds included);
+    None without statistics. Quantiles are sample values (``inverted_cdf``), so "never" stays a bound."""
+    from ..targets import TARGET_BY_ID, as_number, as_value
+
+    xs = np.array([r[f"s:{target_id}"] for r in reps if f"s:{target_id}" in r], dtype=float)
+    xs = xs[~np.isnan(xs)]
+    target = TARGET_BY_ID.get(target_id)
+    if target is None or xs.size == 0:
+        return None
+    lo, med, hi = np.quantile(xs, [PREDICTIVE_INTERVAL[0], 0.5, PREDICTIVE_INTERVAL[1]], method="inverted_cdf")
+    y = as_number(target.observed)
+
+    def shown(x: float) -> float | str | None:
+        v = as_value(target, float(x))
+        return v if isinstance(v, str) or v is None else (round(float(v), 6) if math.isfinite(v) else None)
+
+    return {"observed": target.observed, "q05": shown(lo), "median": shown(med), "q95": shown(hi),
+            "inside": bool(lo <= y <= hi), "runs": int(xs.size)}
+
+
 def scorecard_from(spec: CalibrationSpec, reps: list[dict[str, float]], counts: dict[str, Any]) -> dict[str, Any]:
-    """Pass rates and mean distances per pattern, grouped fitted / validation / not used."""
+    """Pass rates and mean distances per pattern, grouped fitted / validation / not used; for a quantitative target
+    with statistics in ``reps``, its :func:`predictive_interval` (``interval_90``)."""
     meta = pattern_meta(spec.uses_targets)
     ids = sorted({k[2:] for r in reps for k in r if k.startswith("p:")} | set(meta), key=_id_order)
     n = len(reps)
@@ -226,6 +252,9 @@ def scorecard_from(spec: CalibrationSpec, reps: list[dict[str, float]], counts: 
         if aim is not None:
             out["aim"] = aim
             out["meets_aim"] = rate >= aim
+        interval = predictive_interval(pid, reps)
+        if interval is not None:
+            out["interval_90"] = interval
         return out
 
     fitted = [row(p, AIM_FIT) for p in spec.fit]
@@ -239,6 +268,8 @@ def scorecard_from(spec: CalibrationSpec, reps: list[dict[str, float]], counts: 
             "fitted_meeting_aim": sum(r["meets_aim"] for r in fitted), "fitted_total": len(fitted),
             "validation_meeting_aim": sum(r["meets_aim"] for r in validation), "validation_total": len(validation),
             "aim_fit": AIM_FIT, "aim_validate": AIM_VALIDATE,
+            "targets_inside_90": sum(r["interval_90"]["inside"] for r in fitted + validation if "interval_90" in r),
+            "targets_with_interval": sum("interval_90" in r for r in fitted + validation),
         },
     }
 

@@ -8,6 +8,9 @@ market model. It sets the calibrated parameters by key path on the base scenario
   :func:`sim.patterns.evaluate` (when ``patterns`` is on), and each quantitative target's distance
   (its deviance residual, :mod:`sim.targets`) and whether it holds, under the target's id (when
   ``targets`` is on; a skipped or not-applicable target has no key);
+- ``s:<id>``: each such target's statistic on one numeric scale (:func:`sim.targets.as_number`: a
+  month as its count, a date that never came as +inf), when ``target_statistics`` is on (the
+  posterior predictive's intervals; the sampler does not ask for them);
 - ``x:<name>``: the recovery statistics of :mod:`sim.calibration.recovery` (when asked for);
 - ``error``: 1.0 if the model raised (the failure is recorded as data; its distance is infinite).
 
@@ -47,6 +50,7 @@ class ModelSimulator:
     patterns: bool = True
     targets: bool = False
     statistics: Sequence[str] = ()
+    target_statistics: bool = False
     _last_error: str = field(default="", repr=False)
 
     def __call__(self, params: dict[str, Any], seed: int) -> dict[str, float]:
@@ -71,12 +75,14 @@ class ModelSimulator:
                 out[f"d:{pr.id}"] = float(pr.distance)
                 out[f"p:{pr.id}"] = 1.0 if pr.passed else 0.0
         if self.targets:
-            from ..targets import evaluate_targets
+            from ..targets import as_number, evaluate_targets
 
             for tr in evaluate_targets(result):
                 if tr.distance is not None:
                     out[f"d:{tr.id}"] = float(tr.distance)
                     out[f"p:{tr.id}"] = 1.0 if tr.holds else 0.0
+                    if self.target_statistics:
+                        out[f"s:{tr.id}"] = as_number(tr.statistic)
         if self.statistics:
             from .recovery import compute_statistics
 

@@ -201,11 +201,12 @@ class CalibrationSpec:
         """Whether a quantitative target (not only patterns) is fitted or validated."""
         return any(i in TARGET_BY_ID for i in self.fit + self.validate)
 
-    def simulator_of(self) -> Any:
-        """The :class:`ModelSimulator` that returns every fitted and validated entry."""
+    def simulator_of(self, target_statistics: bool = False) -> Any:
+        """The :class:`ModelSimulator` that returns every fitted and validated entry (and, with
+        ``target_statistics``, each target's statistic, for the posterior-predictive intervals)."""
         from .simulator import ModelSimulator
 
-        return ModelSimulator(self.scenario, targets=self.uses_targets)
+        return ModelSimulator(self.scenario, targets=self.uses_targets, target_statistics=target_statistics)
 
     def distance(self) -> Any:
         """The one-run :class:`PatternDistance` over the fitting entries."""
