@@ -25,6 +25,7 @@ A few seconds for 100 seeds. Needs a results folder (``make run`` writes ``resul
 from __future__ import annotations
 
 import argparse
+import itertools
 import json
 import sys
 from pathlib import Path
@@ -174,16 +175,19 @@ def users(firms: pd.DataFrame) -> None:
 
 def prices(firms: pd.DataFrame) -> None:
     ds = firms[firms["firm"] == DEEPSEEK]
-    listed = []
+    medians = []
     for tid in PRICE_TARGETS:
         t = TARGET_BY_ID[tid]
         at = ds[ds["date"] == t.date]
-        listed.append((at["api_price_usd_per_mtok"].median(), float(t.observed)))
+        if at.empty:
+            print(f"prices: the run has no DeepSeek row at {t.date} ({tid} not measured)")
+            return
+        medians.append((at["api_price_usd_per_mtok"].median(), float(t.observed), t.date))
         print(f"prices: DeepSeek at {t.date} charges {spread(at['api_price_usd_per_mtok'], fmt='.3f')} USD per "
               f"million tokens (serving cost {spread(at['api_cost_usd_per_mtok'], fmt='.3f')}); list price "
               f"{t.observed:g} ({tid})")
-    (m0, o0), (m1, o1) = listed
-    print(f"  from the first to the second: the model's median price x{m1 / m0:.3f}, the list price x{o1 / o0:.2f}")
+    for (m0, o0, d0), (m1, o1, d1) in itertools.pairwise(medians):
+        print(f"  from {d0} to {d1}: the model's median price x{m1 / m0:.3f}, the list price x{o1 / o0:.2f}")
 
 
 def race(firms: pd.DataFrame, model: pd.DataFrame, seeds: list[int]) -> None:

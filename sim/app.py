@@ -195,7 +195,7 @@ def Controls(ex: Explorer, tick: int, act: Any, redraw: Any):
                              continuous_update=True, error=ex.seed_error or False,
                              message=ex.seed_error or "used at Reset", dense=True, classes=["sim-seed"])
         if busy:
-            solara.Text(BUSY_LABELS.get(ex.busy, "working…"), classes=["sim-busy"],
+            solara.Text(BUSY_LABELS[ex.busy], classes=["sim-busy"],
                         style="color:#0072B2;font-weight:bold")
         elif ex.pending():
             solara.Text("Press Reset to start again with the values set.", classes=["sim-pending"],

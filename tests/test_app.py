@@ -317,3 +317,16 @@ def test_describe_events():
     assert d({"type": "funding_round", "amount_usd": 1.5e8, "detail": "venture round"}) == \
         "raises $150M (venture round)"
     assert ac.money(2.5e9) == "$2.5B" and ac.money(576240.0) == "$576K"
+
+
+def test_every_action_the_page_starts_names_itself_while_it_runs():
+    """Each action the page hands to the session (``act("...")`` in sim/app.py and sim/app_compare.py) has its busy
+    label: the page shows it while the action runs, and the browser test waits for the run to the end's own."""
+    import re
+
+    from sim.app_session import BUSY_LABELS
+
+    sources = (ROOT / "sim" / "app.py").read_text() + (ROOT / "sim" / "app_compare.py").read_text()
+    actions = set(re.findall(r'act\("(\w+)"\)', sources))
+    assert {"reset", "step", "play", "end", "compare"} <= actions
+    assert actions == set(BUSY_LABELS), actions ^ set(BUSY_LABELS)

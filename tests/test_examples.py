@@ -67,6 +67,9 @@ def test_structural_misses_reports_each_diagnosis_and_its_ceilings(tmp_path: Pat
         assert block in r.stdout
     # the list prices printed are the targets' observations
     assert re.findall(r"list price ([\d.]+) \(deepseek_price", r.stdout) == ["0.198", "1.11"]
+    charged = [float(x) for x in re.findall(r"DeepSeek at \d{4}-\d{2} charges ([\d.]+) ", r.stdout)]
+    assert len(charged) == 2 and all(0 < x < 10 for x in charged)  # the model's prices, read from the run
+    assert re.search(r"from 2024-05 to 2025-01: the model's median price x[\d.]+, the list price x5\.61", r.stdout)
     largest = float(re.search(r"largest (\d+)", r.stdout).group(1))
     ceiling = float(re.search(r"a month of \d+ holds at most (\d+) million", r.stdout).group(1))
     cp = json.loads((out / "summary.json").read_text())["scenario"]["capital"]

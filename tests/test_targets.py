@@ -396,6 +396,19 @@ def _never(result: Any) -> dict[str, str]:
     return {"never": "fails", "only_without_talent": "fails" if departed else "holds"}
 
 
+def test_no_new_mechanism_switch_repeats_a_corner_of_the_prior() -> None:
+    """A switch whose only setting is a prior's bound reruns that corner on the same seeds: it adds no evidence.
+    (Two older switches, sentiment_departures and valuation_traction, do that and are kept for their names in the
+    reports; no other may.)"""
+    from sim.calibration.spec import load_spec
+
+    bounds = {(p.name, float(b)) for p in load_spec(ROOT / "experiments" / "calibration.toml").priors
+              for b in (p.low, p.high)}
+    repeats = {name for name, m in MECHANISMS.items()
+               if len(m.overrides) == 1 and all((k, float(v)) in bounds for k, v in m.overrides.items())}
+    assert repeats <= {"sentiment_departures", "valuation_traction"}, repeats
+
+
 def test_an_entry_that_holds_nowhere_is_reported_out_of_reach() -> None:
     """The mirror of built in: an entry failing in every seed at every point is out of the check's reach; one that
     holds only with its mechanism off is not (the switch is a point of the check)."""
@@ -410,6 +423,9 @@ def test_an_entry_that_holds_nowhere_is_reported_out_of_reach() -> None:
     assert rows["only_without_talent"]["best"] == 1.0 and rows["only_without_talent"]["corners_max"] == 0.0
     assert out_of_reach(report) == ["never"]
     assert "out of the check's reach (hold in under 10% of seeds at every point): never" in format_report(report)
+    del report["items"][0]["best"]  # a report of an older version: refused, not read as "none out of reach"
+    with pytest.raises(ValueError, match="rerun the check"):
+        out_of_reach(report)
 
 
 def test_informative_command_writes_its_report_and_keeps_the_folder_rule(tmp_path: Path,

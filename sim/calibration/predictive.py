@@ -55,10 +55,11 @@ from .abc import ABCResult, Population, mean_distance, run_many
 from .recovery import weighted_quantiles
 from .spec import CalibrationSpec
 
-#: spawn_key[0] of the random streams used after the sampler (generations use 0, 1, 2, ...).
-#: The posterior-predictive interval a quantitative target's observation is checked against: the 5% and 95%
-#: quantiles of its statistic over the predictive runs (the 90% interval of the aims, docs/calibration.md).
+#: The interval a quantitative target's observation is checked against: the 5% and 95% quantiles of its
+#: statistic over the predictive runs (the "90% posterior-predictive interval" of docs/calibration.md, reported
+#: under the key ``interval_90``; the run's statistic only, without the target's observation error).
 PREDICTIVE_INTERVAL = (0.05, 0.95)
+#: spawn_key[0] of the random streams used after the sampler (generations use 0, 1, 2, ...).
 PREDICTIVE_STREAM = 1_000_000
 POINT_STREAM = 1_000_001
 REFINE_STREAM = 1_000_002

@@ -18,7 +18,7 @@ from ..config import add_set_argument
 from ..errors import InputError
 from ..experiments.executors import add_executor_args, executor_from_args, executor_kind
 from ..holdout import HOLDOUT_FILE, load_holdout
-from ..informative import DESIGN_SEED, RANDOM_CORNERS, check, check_hash, format_report
+from ..informative import DESIGN_SEED, OUT_OF_REACH_SHARE, RANDOM_CORNERS, check, check_hash, format_report
 from ..scenario import load_scenario
 from .outputs import FORCE_HELP, prepare_report_folder
 from .run import add_seed_args, seeds_from_args
@@ -35,8 +35,8 @@ def register(sub: argparse._SubParsersAction) -> None:
                                    "mechanism switched off, N seeds each (the same seeds everywhere), and report "
                                    "for every pattern and target the share of seeds in which it holds; classify it "
                                    "'informative' (fails somewhere) or 'built-in' (holds everywhere), and list "
-                                   "those that hold in under 10% of seeds at every point (out of the check's "
-                                   "reach). See docs/targets.md.")
+                                   f"those that hold in under {OUT_OF_REACH_SHARE:.0%} of seeds at every point "
+                                   "(out of the check's reach). See docs/targets.md.")
     p.add_argument("scenario", metavar="SCENARIO", help="scenario TOML file, e.g. scenarios/baseline.toml")
     add_seed_args(p, 20, "seeds per point")
     p.add_argument("--spec", type=Path, default=DEFAULT_SPEC, metavar="SPEC",
