@@ -231,11 +231,12 @@ def check(scenario: Scenario, priors: list[Prior], seeds: list[int], pool: Pool,
     rows = []
     index = {p.name: i for i, p in enumerate(points) if p.group == "mechanism"}
     for id_ in ids:
-        base = share(0, id_)
-        at_corners = {p.name: share(i, id_) for i, p in enumerate(points) if p.group == "corner"}
-        off = {m: share(index[m], id_) for m in produced_by.get(id_, ())}
+        shares = [share(i, id_) for i in range(len(points))]  # every point's, once
+        base = shares[0]
+        at_corners = {p.name: shares[i] for i, p in enumerate(points) if p.group == "corner"}
+        off = {m: shares[index[m]] for m in produced_by.get(id_, ())}
         all_shares = [s for s in (base, *at_corners.values(), *off.values()) if s is not None]
-        everywhere = [s for s in (share(i, id_) for i in range(len(points))) if s is not None]  # every point's
+        everywhere = [s for s in shares if s is not None]
         if not all_shares:
             cls, why = SKIPPED, "skipped in every run (a column the results lack)"
         elif all(s == 1.0 for s in all_shares):

@@ -299,8 +299,6 @@ def as_number(value: Any) -> float:
     """A statistic or an observation on one numeric scale, for intervals over runs: a number as it is, a month
     (``"YYYY-MM"``) as its month count (:func:`sim.calendar.parse_month`), a date that never came (``None``) as
     +inf (later than any month), anything else NaN."""
-    if isinstance(value, bool):
-        return float("nan")
     if isinstance(value, (int, float)):
         return float(value)
     if value is None:
@@ -311,11 +309,11 @@ def as_number(value: Any) -> float:
 
 
 def as_value(target: Target, x: float) -> float | str | None:
-    """The inverse of :func:`as_number` for ``target``'s kind: a month for a date target (``None`` for +inf, never),
-    else the number."""
-    if isinstance(target.observed, str):
-        return None if math.isinf(x) else format_month(int(round(x)))
-    return x
+    """The inverse of :func:`as_number` for ``target``'s kind: a month for a date target, else the number; ``None``
+    where ``x`` is not finite (a date that never came)."""
+    if not math.isfinite(x):
+        return None
+    return format_month(int(round(x))) if isinstance(target.observed, str) else x
 
 
 def count_events(type_: str, firms: tuple[str, ...], start: str, end: str,

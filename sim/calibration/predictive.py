@@ -230,7 +230,7 @@ def predictive_interval(target_id: str, reps: list[dict[str, float]]) -> dict[st
 
     def shown(x: float) -> float | str | None:
         v = as_value(target, float(x))
-        return v if isinstance(v, str) or v is None else (round(float(v), 6) if math.isfinite(v) else None)
+        return round(v, 6) if isinstance(v, float) else v
 
     return {"observed": target.observed, "q05": shown(lo), "median": shown(med), "q95": shown(hi),
             "inside": bool(lo <= y <= hi), "runs": int(xs.size)}
