@@ -4,6 +4,6 @@ Data flow: scenario (TOML) -> :class:`sim.scenario.Scenario` -> :class:`sim.mode
 -> :class:`sim.results.RunResult` (tables) -> patterns, experiments, figures.
 """
 
-__version__ = "0.7.3"
+__version__ = "0.7.4"
 #: Bumped whenever the model's behaviour changes; stored with every result (see CHANGELOG.md).
 MODEL_VERSION = "3.10"

@@ -327,6 +327,29 @@ def count_events(type_: str, firms: tuple[str, ...], start: str, end: str,
     return fn
 
 
+def count_events_in_state(type_: str, firms: tuple[str, ...], start: str, end: str, state: str,
+                          what: str) -> Callable[[RunTables], Measured]:
+    """Statistic: the number of ``type_`` events by ``firms`` dated ``start..end`` while the firm's strategy was
+    ``state``: its strategy at the end of the month before the event. For an event of a submodel that runs
+    before the strategy review in the model's month (a departure, docs/ODD.md 3) that is the strategy the firm
+    had when it happened; a firm with no row that month is read at the event's month."""
+    def fn(run: RunTables) -> Measured:
+        n = 0
+        for e in run.select(type_, firms, start, end):
+            before = run.value(e["firm"], "strategy", format_month(parse_month(e["date"]) - 1))
+            n += (before if before is not None else run.value(e["firm"], "strategy", e["date"])) == state
+        return Measured(n, f"{n} {what} {start}..{end}")
+    return fn
+
+
+def count_in_state(firms: tuple[str, ...], state: str, date: str, what: str) -> Callable[[RunTables], Measured]:
+    """Statistic: how many of ``firms`` have strategy ``state`` at ``date`` (a firm gone by then has not)."""
+    def fn(run: RunTables) -> Measured:
+        who = [f for f in firms if run.value(f, "strategy", date) == state]
+        return Measured(len(who), f"{len(who)} {what} at {date} ({', '.join(who) or 'none'})")
+    return fn
+
+
 def geomean_event_field(type_: str, field_: str, firms: tuple[str, ...], start: str, end: str,
                         what: str) -> Callable[[RunTables], Measured]:
     """Statistic: the geometric mean of the positive values of column ``field_`` of ``type_`` events by ``firms``
@@ -485,6 +508,15 @@ TARGETS: tuple[Target, ...] = (
     Target("dep_zhipu", "Departures from Zhipu", "departure events of Zhipu, 2024-01..2025-06", 5, "5",
            Poisson(), "a tally of one firm: only chance", "[Article] ¶6", ARTICLE_DATE, ARTICLE_DATE, "",
            count_events(EventType.DEPARTURE, (ZHIPU,), *_D, "departures from Zhipu"), (ZHIPU,), _D),
+    Target("dep_six_training", "Departures from the six while training",
+           "departure events of the six, 2024-01..2025-06, from a firm whose strategy was 'foundation' the month "
+           "before", 10, "about 10: Zhipu 5 and MiniMax, Moonshot and StepFun together about 5 (¶4-¶6), four "
+           "firms that trained foundation models throughout (their 2025 releases)",
+           TALLY, TALLY_ERROR + "; the departures from 01.AI and Baichuan before their turns are not counted, so "
+           "10 is a lower bound, which the error's upward skew (5-24 hold) allows for",
+           "[Article] ¶4-¶6, [S-RELEASES-2025]", ARTICLE_DATE, ARTICLE_DATE, "",
+           count_events_in_state(EventType.DEPARTURE, SIX, *_D, FOUNDATION, "departures from the six while they "
+                                 "trained"), SIX, _D),
     # ----------------------------------------------------------------------- counts: rounds and price cuts
     Target("rounds_six_2024", "Funding rounds of the six in 2024", "funding_round events of the six in 2024", 8,
            "8 (Zhipu 3, Moonshot 2, MiniMax, Baichuan, StepFun 1 each; 01.AI none)", Poisson(),
@@ -521,6 +553,15 @@ TARGETS: tuple[Target, ...] = (
            "DeepSeek-V2's date (2024-05) is an input of the release schedule and the cuts follow the open floor",
            distinct_firms(EventType.PRICE_CUT, PRICE_WAR_GIANTS + SIX, PRICE_WAR_DATE, "2024-06", "firms cut prices"),
            PRICE_WAR_GIANTS, (PRICE_WAR_DATE, "2024-06")),
+    Target("foundation_six_2025_06", "The six still training at 2025-06", "how many of the six have strategy "
+           "'foundation' at 2025-06", 4, "4: Zhipu, MiniMax, Moonshot and StepFun released new foundation models "
+           "in 2025-H1; 01.AI stopped very large pre-training from 2024-05 and Baichuan's base-model releases went "
+           "quiet as it turned to medicine", Poisson(),
+           "who still trains is judged from releases and statements (Baichuan's quiet is a judgement): a Poisson "
+           "error, under which 2-6 of the six hold", "[S-RELEASES-2025], [S-01AI-TURN], [S-BAICHUAN-MED]",
+           ARTICLE_DATE, ARTICLE_DATE, "",
+           count_in_state(SIX, FOUNDATION, ARTICLE_DATE, "of the six train foundation models"), SIX,
+           (ARTICLE_DATE, ARTICLE_DATE)),
     # ----------------------------------------------------------------------- amounts
     Target("funding_six_2024", "Money raised by the six in 2024", "sum of amount_usd of the six's funding_round "
            "events in 2024 (USD)", 3.403e9, "3.4 billion USD (the rounds with amounts: 400 + 412 + 600 + 1000 + "

@@ -250,6 +250,35 @@ def test_the_spec_fits_the_holdout_sets():
     assert per["T2"] == spec.cap and per["T3"] == spec.cap  # T3 absent from the run: the cap
 
 
+def test_the_race_spec_fits_two_validation_entries_more_and_nothing_else_changes():
+    """experiments/calibration_race.toml moves exactly its also_fit entries from validation into the fitting set."""
+    base, race = load_spec(SPEC), load_spec(ROOT / "experiments" / "calibration_race.toml")
+    moved = ["dep_six_training", "foundation_six_2025_06"]
+    assert race.fit == base.fit + moved and race.validate == [i for i in base.validate if i not in moved]
+    assert [p.key for p in race.parameters] == [p.key for p in base.parameters]
+    assert race.smc == base.smc and race.stopping == base.stopping and race.predictive == base.predictive
+    assert race.identity() != base.identity()  # its own calibration folder, never a resume of the shipped one
+
+
+@pytest.mark.parametrize("text, key, words", [
+    ('[patterns]\nalso_fit = ["T1"]\n', "patterns.also_fit.0", "expected a validation entry of holdout.toml"),
+    ('[patterns]\nalso_fit = ["T99"]\n', "patterns.also_fit.0", "got 'T99'"),
+    ('[patterns]\nalso_fit = ["T5", "T5"]\n', "patterns.also_fit.1", "expected each id once"),
+])
+def test_also_fit_takes_only_validation_entries_of_the_holdout(tmp_path, text, key, words):
+    with pytest.raises(InputError) as info:
+        load_spec(write(tmp_path, text))
+    assert info.value.key == key and words in info.value.expected
+
+
+def test_also_fit_needs_a_holdout(tmp_path):
+    p = tmp_path / "child.toml"
+    p.write_text(f'extends = "{lists_spec(tmp_path).as_posix()}"\n[patterns]\nalso_fit = ["T5"]\n')
+    with pytest.raises(InputError) as info:
+        load_spec(p)
+    assert info.value.key == "patterns.also_fit" and "only with patterns.holdout" in info.value.expected
+
+
 def test_holdout_and_lists_are_exclusive(tmp_path):
     with pytest.raises(InputError) as info:
         load_spec(write(tmp_path, '[patterns]\nvalidate = ["T1"]\n'))

@@ -94,3 +94,37 @@ def test_structural_misses_refuses_a_folder_that_is_no_results(tmp_path: Path) -
     r = subprocess.run([sys.executable, str(ROOT / "examples" / "structural_misses.py"), str(tmp_path)],
                        capture_output=True, text=True, timeout=60, cwd=tmp_path)
     assert r.returncode == 2 and "summary.json" in r.stderr and "Traceback" not in r.stderr
+
+
+def test_fit_distance_prints_the_calibrations_own_distance_and_the_paired_difference(tmp_path: Path) -> None:
+    """Two seeds of the baseline and of a probe under the race spec: the first mean is the one the calibration's
+    simulator and distance give in this process, and the probe is reported against it."""
+    import re
+
+    import numpy as np
+
+    from sim.calibration.simulator import ModelSimulator
+    from sim.calibration.spec import load_spec
+    from sim.scenario import load_scenario
+
+    spec_file, scenario = ROOT / "experiments" / "calibration_race.toml", ROOT / "scenarios" / "baseline.toml"
+    r = subprocess.run([sys.executable, str(ROOT / "examples" / "fit_distance.py"), str(spec_file), str(scenario),
+                        "--probe", "strategy.foundation_revenue_multiple=60", "--seeds", "2"],
+                       capture_output=True, text=True, timeout=300, cwd=tmp_path)
+    assert r.returncode == 0, r.stderr
+    spec = load_spec(spec_file)
+    simulate, distance = ModelSimulator(load_scenario(scenario), targets=spec.uses_targets), spec.distance()
+    expected = np.mean([distance(simulate({}, s)) for s in (0, 1)])
+    first = re.search(r"\[0\] ([0-9.]+) ", r.stdout)
+    assert first and float(first.group(1)) == round(expected, 3)
+    assert re.search(r"\[1\] [0-9.]+ \(s\.d\. [0-9.]+; minus \[0\] [-+][0-9.]+ \(paired s\.e\. [0-9.]+\)\)", r.stdout)
+    listed = r.stdout.split("entries that differ most")[1].splitlines()[1:]
+    assert len(listed) == 8 and all(line.split()[0] in spec.fit for line in listed)
+
+
+def test_fit_distance_refuses_a_bad_probe_naming_it(tmp_path: Path) -> None:
+    r = subprocess.run([sys.executable, str(ROOT / "examples" / "fit_distance.py"),
+                        str(ROOT / "experiments" / "calibration.toml"), str(ROOT / "scenarios" / "baseline.toml"),
+                        "--probe", "strategy.no_such_key=1", "--seeds", "2"],
+                       capture_output=True, text=True, timeout=120, cwd=tmp_path)
+    assert r.returncode == 2 and "no_such_key" in r.stderr and "Traceback" not in r.stderr

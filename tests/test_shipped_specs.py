@@ -22,6 +22,7 @@ EXPERIMENTS = ROOT / "experiments"
 #: The loader of each kind of spec, by file name; every other file is an experiment spec (``python -m sim sweep``).
 LOADERS: dict[str, Callable[[Path], Any]] = {
     "calibration.toml": load_calibration,
+    "calibration_race.toml": load_calibration,
     "toy_calibration.toml": load_calibration,
     "recovery.toml": lambda p: load_calibration(p, require_recovery=True),
     "holdout.toml": load_holdout,

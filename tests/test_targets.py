@@ -51,6 +51,8 @@ from sim.targets import (
     Status,
     column_ratio,
     count_events,
+    count_events_in_state,
+    count_in_state,
     distinct_firms,
     evaluate_targets_tables,
     first_event,
@@ -191,6 +193,25 @@ def test_statistics_on_a_small_table(small: RunTables) -> None:
     assert price_ratio(("A", "B"), "2024-04", "2024-06")(small).value == pytest.approx(0.2)
     assert column_ratio("firms", "mau", "2024-01", "2024-03", "A")(small).value == pytest.approx(3.0)
     assert math.isnan(column_ratio("firms", "mau", "2024-01", "2024-03", "nobody")(small).value)
+
+
+def test_counts_by_strategy_read_the_state_of_the_month_before(small: RunTables) -> None:
+    # A is 'foundation' to 2024-07 and 'vertical' from 2024-08; B is always 'foundation' (the default)
+    assert count_in_state(("A", "B"), "foundation", "2024-07", "train")(small).value == 2
+    assert count_in_state(("A", "B"), "foundation", "2024-08", "train")(small).value == 1
+    assert count_in_state(("A", "B", "nobody"), "vertical", "2024-12", "turned")(small).value == 1
+    # A's departures: 2024-02 (foundation the month before) and 2024-09 (vertical since 2024-08); B's 2024-03
+    assert count_events_in_state("departure", ("A",), "2024-01", "2024-12", "foundation", "d")(small).value == 1
+    assert count_events_in_state("departure", ("A", "B"), "2024-01", "2024-12", "foundation", "d")(small).value == 2
+    assert count_events_in_state("departure", ("A",), "2024-01", "2024-12", "vertical", "d")(small).value == 1
+    # a departure in the month a firm turns counts as from a firm still training (its state the month before)
+    turn = RunTables(*make_tables(monthly("C", 13, 3, strategy=["foundation", "vertical", "vertical"]),
+                                  [ev("C", "departure", "2024-02")]))
+    assert count_events_in_state("departure", ("C",), "2024-01", "2024-03", "foundation", "d")(turn).value == 1
+    # with no row the month before (the table's first month), the event's own month decides
+    first = RunTables(*make_tables(monthly("C", 13, 2, strategy=["foundation", "vertical"]),
+                                   [ev("C", "departure", "2024-01")]))
+    assert count_events_in_state("departure", ("C",), "2024-01", "2024-02", "foundation", "d")(first).value == 1
 
 
 def _baseline_like(extra: tuple[str, ...] = (), tokens: list[float] | None = None) -> list:

@@ -70,6 +70,9 @@ class PatternsSection(Strict):
                                                   "'validate' entries, patterns and targets, are the two sets.")
     fit: list[str] = Field([], description="Pattern or target ids used in the distance (unless holdout is given).")
     validate_: list[str] = Field([], alias="validate", description="Held-out ids (disjoint from fit).")
+    also_fit: list[str] = Field([], description="With holdout only: validation entries of the hold-out that this "
+                                                "calibration fits as well, so they leave its validation set (a "
+                                                "sensitivity of the fit to its fitting set, reported apart).")
     split_reason: str = Field("", description="One line on why the patterns are split so.")
 
 
@@ -305,6 +308,17 @@ def load_spec(path: str | Path, require_recovery: bool = False) -> CalibrationSp
             raise err("patterns.holdout", f"file not found: {ho_file}")
         holdout = load_holdout(ho_file)
         fit, validate_ = holdout.ids("fit"), holdout.ids("validate")
+        for j, pid in enumerate(sf.patterns.also_fit):
+            if pid not in validate_:
+                raise err(f"patterns.also_fit.{j}", f"expected a validation entry of {ho_file.name} "
+                                                    f"({', '.join(validate_)}), got '{pid}'")
+            if pid in sf.patterns.also_fit[:j]:
+                raise err(f"patterns.also_fit.{j}", f"expected each id once, got '{pid}' again")
+        fit = fit + list(sf.patterns.also_fit)
+        validate_ = [pid for pid in validate_ if pid not in sf.patterns.also_fit]
+    elif sf.patterns.also_fit:
+        raise err("patterns.also_fit", "expected also_fit only with patterns.holdout (it moves a hold-out's "
+                                       "validation entries into the fitting set)")
     if not fit:
         raise err("patterns.fit", "expected at least one fitting pattern or target id (or patterns.holdout)")
     for name, ids in (("fit", fit), ("validate", validate_)):
