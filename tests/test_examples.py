@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 import pyarrow.parquet as pq
+import pytest
 from PIL import Image
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -109,22 +110,23 @@ def test_fit_distance_prints_the_calibrations_own_distance_and_the_paired_differ
 
     spec_file, scenario = ROOT / "experiments" / "calibration_race.toml", ROOT / "scenarios" / "baseline.toml"
     r = subprocess.run([sys.executable, str(ROOT / "examples" / "fit_distance.py"), str(spec_file), str(scenario),
-                        "--probe", "strategy.foundation_revenue_multiple=60", "--seeds", "2"],
+                        "--probe", "strategy.foundation_revenue_multiple=60", "--seeds", "2", "--seed-start", "5"],
                        capture_output=True, text=True, timeout=300, cwd=tmp_path)
     assert r.returncode == 0, r.stderr
     spec = load_spec(spec_file)
     simulate, distance = ModelSimulator(load_scenario(scenario), targets=spec.uses_targets), spec.distance()
-    expected = np.mean([distance(simulate({}, s)) for s in (0, 1)])
+    expected = np.mean([distance(simulate({}, s)) for s in (5, 6)])
     first = re.search(r"\[0\] ([0-9.]+) ", r.stdout)
-    assert first and float(first.group(1)) == round(expected, 3)
+    assert "over seeds 5-6:" in r.stdout and first and float(first.group(1)) == round(expected, 3)
     assert re.search(r"\[1\] [0-9.]+ \(s\.d\. [0-9.]+; minus \[0\] [-+][0-9.]+ \(paired s\.e\. [0-9.]+\)\)", r.stdout)
     listed = r.stdout.split("entries that differ most")[1].splitlines()[1:]
     assert len(listed) == 8 and all(line.split()[0] in spec.fit for line in listed)
 
 
-def test_fit_distance_refuses_a_bad_probe_naming_it(tmp_path: Path) -> None:
+@pytest.mark.parametrize("probe, words", [("strategy.no_such_key=1", "no_such_key"), ("foo", "--probe: foo: expected")])
+def test_fit_distance_refuses_a_bad_probe_naming_it(tmp_path: Path, probe: str, words: str) -> None:
     r = subprocess.run([sys.executable, str(ROOT / "examples" / "fit_distance.py"),
                         str(ROOT / "experiments" / "calibration.toml"), str(ROOT / "scenarios" / "baseline.toml"),
-                        "--probe", "strategy.no_such_key=1", "--seeds", "2"],
+                        "--probe", probe, "--seeds", "2"],
                        capture_output=True, text=True, timeout=120, cwd=tmp_path)
-    assert r.returncode == 2 and "no_such_key" in r.stderr and "Traceback" not in r.stderr
+    assert r.returncode == 2 and words in r.stderr and "--set" not in r.stderr and "Traceback" not in r.stderr
