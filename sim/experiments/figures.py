@@ -450,6 +450,10 @@ def compare_figure(table: dict[str, Any], df: Any, path: Path) -> Path:
     return _save(fig, path)
 
 
+#: At most this many intervals between x ticks of a panel of :func:`posterior_forest` (about 4 cm wide each).
+FOREST_TICKS = 6
+
+
 def posterior_forest(result: dict[str, Any], path: Path) -> Path:
     """Per metric a panel: each scenario's effect against the reference over posterior draws.
 
@@ -485,6 +489,7 @@ def posterior_forest(result: dict[str, Any], path: Path) -> Path:
         ax.set_xlabel(f"effect vs {result['reference']} ({EFFECT_UNITS.get(m, 'metric units')})", fontsize=8)
         ax.set_title(_label(m), fontsize=9)
         ax.tick_params(axis="x", labelsize=7)
+        ax.locator_params(axis="x", nbins=FOREST_TICKS)  # long tick labels (-0.125) must not run together
         _plain(ax)
     for ax in list(axes.flat)[len(metrics):]:
         ax.set_visible(False)
