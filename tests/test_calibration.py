@@ -260,6 +260,14 @@ def test_the_race_spec_fits_two_validation_entries_more_and_nothing_else_changes
     assert race.identity() != base.identity()  # its own calibration folder, never a resume of the shipped one
 
 
+def test_the_long_race_spec_only_raises_the_run_budget():
+    """calibration_race_long.toml has the race fit's identity (so it can resume its folder) and more runs."""
+    race, long = load_spec(ROOT / "experiments" / "calibration_race.toml"), load_spec(
+        ROOT / "experiments" / "calibration_race_long.toml")
+    assert long.identity() == race.identity() and long.fit == race.fit and long.validate == race.validate
+    assert long.stopping.max_simulations == 2 * race.stopping.max_simulations
+
+
 @pytest.mark.parametrize("text, key, words", [
     ('[patterns]\nalso_fit = ["T1"]\n', "patterns.also_fit.0", "expected a validation entry of holdout.toml"),
     ('[patterns]\nalso_fit = ["T99"]\n', "patterns.also_fit.0", "got 'T99'"),

@@ -23,6 +23,7 @@ EXPERIMENTS = ROOT / "experiments"
 LOADERS: dict[str, Callable[[Path], Any]] = {
     "calibration.toml": load_calibration,
     "calibration_race.toml": load_calibration,
+    "calibration_race_long.toml": load_calibration,
     "toy_calibration.toml": load_calibration,
     "recovery.toml": lambda p: load_calibration(p, require_recovery=True),
     "holdout.toml": load_holdout,
