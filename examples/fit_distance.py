@@ -74,8 +74,8 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     distance = spec.distance()
     seeds = range(args.seed_start, args.seed_start + args.seeds)
-    jobs = [(ModelSimulator(sc, targets=spec.uses_targets), distance, s) for _, sc in candidates
-            for s in seeds]
+    simulators = [ModelSimulator(sc, targets=spec.uses_targets) for _, sc in candidates]  # one per candidate
+    jobs = [(simulate, distance, s) for simulate in simulators for s in seeds]
     with ProcessPoolExecutor(args.workers) as pool:
         out = list(pool.map(one_run, jobs, chunksize=8))
     n = args.seeds

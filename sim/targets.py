@@ -336,8 +336,9 @@ def count_events_in_state(type_: str, firms: tuple[str, ...], start: str, end: s
     def fn(run: RunTables) -> Measured:
         n = 0
         for e in run.select(type_, firms, start, end):
-            before = run.value(e["firm"], "strategy", format_month(parse_month(e["date"]) - 1))
-            n += (before if before is not None else run.value(e["firm"], "strategy", e["date"])) == state
+            before = (run.value(e["firm"], "strategy", format_month(parse_month(e["date"]) - 1))
+                      or run.value(e["firm"], "strategy", e["date"]))
+            n += before == state
         return Measured(n, f"{n} {what} {start}..{end}")
     return fn
 
